@@ -1,0 +1,62 @@
+// The FMC_ERR_* catalogue: every error a user can see, with its exit code and HTTP status.
+// Only cli/main.ts turns these into an exit; the server turns them into JSON errors.
+
+export const EXIT = {
+  ok: 0,
+  runtime: 1,
+  usage: 2,
+  /** `fmc health`: only optional tiers are down. */
+  degraded: 3,
+  /** EX_TEMPFAIL: another run holds the lock (cron retries later). */
+  locked: 75,
+} as const;
+
+interface ErrorSpec {
+  readonly exit: number;
+  readonly status: number;
+  readonly summary: string;
+}
+
+export const ERRORS = {
+  FMC_ERR_USAGE: { exit: EXIT.usage, status: 400, summary: 'bad command-line usage or option value' },
+  FMC_ERR_INPUT_MISSING: { exit: EXIT.usage, status: 400, summary: 'input file does not exist' },
+  FMC_ERR_INPUT_NOT_FILE: { exit: EXIT.usage, status: 400, summary: 'input path is a directory or not a regular file' },
+  FMC_ERR_INPUT_EMPTY: { exit: EXIT.usage, status: 400, summary: 'input has no header or no data rows' },
+  FMC_ERR_INPUT_BINARY: { exit: EXIT.usage, status: 400, summary: 'input is not text' },
+  FMC_ERR_INPUT_ENCODING: { exit: EXIT.usage, status: 400, summary: 'input is neither UTF-8 nor the chosen encoding' },
+  FMC_ERR_NO_TEXT_COLUMN: { exit: EXIT.usage, status: 400, summary: 'no text column found' },
+  FMC_ERR_CSV: { exit: EXIT.usage, status: 400, summary: 'malformed CSV (quote, column count, field size)' },
+  FMC_ERR_JSONL: { exit: EXIT.usage, status: 400, summary: 'malformed JSONL line' },
+  FMC_ERR_INPUT_TRUNCATED: { exit: EXIT.runtime, status: 400, summary: 'input stream ended early' },
+  FMC_ERR_OUTPUT_IS_INPUT: { exit: EXIT.usage, status: 400, summary: 'output path is the input file' },
+  FMC_ERR_OUTPUT_UNWRITABLE: { exit: EXIT.runtime, status: 500, summary: 'output directory cannot be written' },
+  FMC_ERR_LABELS: { exit: EXIT.usage, status: 400, summary: 'labeled file has values outside the taxonomy' },
+  FMC_ERR_LOCKED: { exit: EXIT.locked, status: 409, summary: 'another run holds the lock' },
+  FMC_ERR_TIER_UNAVAILABLE: { exit: EXIT.usage, status: 503, summary: 'the chosen tier is not available' },
+  FMC_ERR_MODEL: { exit: EXIT.usage, status: 500, summary: 'model folder missing, corrupt or not matching the taxonomy' },
+  FMC_ERR_CACHE: { exit: EXIT.runtime, status: 500, summary: 'cache database cannot be opened or written' },
+  FMC_ERR_CONFIG: { exit: EXIT.usage, status: 500, summary: 'an environment variable or config value is invalid' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An expected failure with a one-line message that says what happened and how to fix it. */
+export class FmcError extends Error {
+  readonly exitCode: number;
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'FmcError';
+    this.exitCode = ERRORS[code].exit;
+    this.status = ERRORS[code].status;
+  }
+}
+
+/** "file:line:column: message", the position parts only where known. */
+export function atPosition(file: string, line?: number, column?: number): string {
+  return [file, line, line !== undefined ? column : undefined].filter((p) => p !== undefined).join(':');
+}

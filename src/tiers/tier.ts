@@ -1,0 +1,70 @@
+import type { ScoredLabels } from '../labels.js';
+
+/** A tweet after TweetCleaner: what every tier sees. */
+export interface CleanTweet {
+  /** Cleaned text: URLs/mentions removed, entities decoded, NFKC, whitespace collapsed; accents kept. */
+  readonly text: string;
+  /** Lower-cased, accent-folded copy of `text`, for matching only (never shown). */
+  readonly folded: string;
+  /** Started with "rt " / "RT @x:" (a retweet). */
+  readonly isRetweet: boolean;
+  /** One of the operator's canned replies ("la messagerie privée x n'est plus disponible..."). */
+  readonly isCanned: boolean;
+}
+
+/** One unit of work for a tier: ids are how answers are matched, never positions. */
+export interface TierItem {
+  readonly id: string;
+  readonly tweet: CleanTweet;
+}
+
+export interface HealthCheck {
+  readonly ok: boolean;
+  /** One line a person can act on ("ollama: model mistral not pulled: run `ollama pull mistral`"). */
+  readonly detail: string;
+}
+
+/**
+ * The one interface every tier implements. A tier only turns a batch into labels keyed by
+ * id; caching, concurrency, timeouts, retries and fallback live in pipeline/classify.ts.
+ * Items absent from the returned map are handed to the next tier.
+ */
+export interface Tier {
+  /** 'gemini' | 'ollama' | 'transformers' | 'rules': written to the `provider` column. */
+  readonly name: string;
+  /** Model id + prompt/lexicon/model-file hash: part of the cache key. */
+  readonly version: string;
+  /** Whether results are worth caching (false for tiers cheaper than a cache lookup). */
+  readonly cacheable: boolean;
+  /** Remote/paid tiers are skipped by `--escalate-below` for confident local answers. */
+  readonly remote: boolean;
+  /** Largest batch this tier accepts in one call. */
+  readonly maxBatch: number;
+  classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, ScoredLabels>>;
+  /** Free and fast: never a paid call. */
+  check(): Promise<HealthCheck>;
+  close?(): Promise<void>;
+}
+
+/** The tier cannot serve the rest of this run (daily quota, server down): the chain moves on. */
+export class TierUnavailableError extends Error {
+  constructor(
+    readonly tier: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TierUnavailableError';
+  }
+}
+
+/** A transient failure worth retrying (429, 5xx, timeout); `retryAfterMs` when the server said. */
+export class TierRetryableError extends Error {
+  constructor(
+    readonly tier: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'TierRetryableError';
+  }
+}

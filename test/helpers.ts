@@ -1,0 +1,26 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, found from this file whether it runs from test/ (tsx) or dist/test/. */
+export const repoRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+})();
+
+export const fixture = (...parts: string[]): string => join(repoRoot, 'fixtures', ...parts);
+
+/** The CLI entry, as users run it. */
+export const fmcBin: string = join(repoRoot, 'bin', 'fmc.js');
+
+/** A fresh temp dir, removed by the returned cleanup. */
+export function tempDir(prefix = 'fmc-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -12,6 +12,12 @@ export interface CleanTweet {
   readonly isCanned: boolean;
 }
 
+/**
+ * A tier's answer for one item. `provider` names a sub-tier when a composite tier (the
+ * offline model + rules hybrid) wants to say which of its parts produced the labels.
+ */
+export type TierAnswer = ScoredLabels & { provider?: string };
+
 /** One unit of work for a tier: ids are how answers are matched, never positions. */
 export interface TierItem {
   readonly id: string;
@@ -40,10 +46,18 @@ export interface Tier {
   readonly remote: boolean;
   /** Largest batch this tier accepts in one call. */
   readonly maxBatch: number;
-  classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, ScoredLabels>>;
+  classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>>;
   /** Free and fast: never a paid call. */
   check(): Promise<HealthCheck>;
+  /** Requests and tokens spent so far (LLM tiers), for the run summary. */
+  usage?(): TierUsage;
   close?(): Promise<void>;
+}
+
+export interface TierUsage {
+  readonly requests: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
 }
 
 /** The tier cannot serve the rest of this run (daily quota, server down): the chain moves on. */

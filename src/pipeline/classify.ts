@@ -1,0 +1,198 @@
+import pLimit from 'p-limit';
+import { cacheKey } from '../cache/key.js';
+import type { CacheEntry, ResultCache } from '../cache/store.js';
+import { applyConsistency, toScoredLabels, type LabelResult } from '../labels.js';
+import { silentLogger, type Logger } from '../log.js';
+import { TierUnavailableError, type Tier, type TierItem } from '../tiers/tier.js';
+import { createInvoker, type TierInvoker } from './retry.js';
+
+export interface ClassifierOptions {
+  /** The chain, best first; the last tier should answer everything (rules). */
+  readonly tiers: readonly Tier[];
+  readonly cache?: ResultCache | undefined;
+  /** Tier calls in flight at once (p-limit). */
+  readonly concurrency?: number;
+  /** Items per tier call (capped by each tier's maxBatch). */
+  readonly batchSize?: number;
+  readonly timeoutMs?: number;
+  /** Cascade: local tiers first, only answers below this confidence go to remote tiers. */
+  readonly escalateBelow?: number | undefined;
+  readonly invoke?: TierInvoker;
+  readonly logger?: Logger;
+}
+
+export interface ClassifierStats {
+  readonly byProvider: Record<string, number>;
+  cacheHits: number;
+  cacheMisses: number;
+  readonly tierCalls: Record<string, number>;
+  readonly tierErrors: Record<string, number>;
+  escalated: number;
+  /** Tiers whose circuit opened during the run, with the reason. */
+  readonly unavailable: Record<string, string>;
+}
+
+export interface Classifier {
+  readonly tiers: readonly Tier[];
+  /** One result per item, in the items' order. Never rejects for a tier failure. */
+  classify(items: readonly TierItem[], signal?: AbortSignal): Promise<LabelResult[]>;
+  /** How many items would reach each tier's first call after the cache (for --dry-run). */
+  plan(items: readonly TierItem[]): { cached: number; misses: number; requests: Record<string, number> };
+  stats(): ClassifierStats;
+  close(): Promise<void>;
+}
+
+export function createClassifier(options: ClassifierOptions): Classifier {
+  const { tiers, cache } = options;
+  const batchSize = Math.max(1, options.batchSize ?? 20);
+  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const invoke = options.invoke ?? createInvoker({ timeoutMs: options.timeoutMs ?? 30_000 });
+  const logger = options.logger ?? silentLogger;
+  const stats: ClassifierStats = {
+    byProvider: {},
+    cacheHits: 0,
+    cacheMisses: 0,
+    tierCalls: {},
+    tierErrors: {},
+    escalated: 0,
+    unavailable: {},
+  };
+  const cacheable = cache ? tiers.filter((t) => t.cacheable) : [];
+
+  const count = (bucket: Record<string, number>, key: string, n = 1): void => {
+    bucket[key] = (bucket[key] ?? 0) + n;
+  };
+
+  function lookup(item: TierItem): LabelResult | undefined {
+    for (const tier of cacheable) {
+      if (tier.name in stats.unavailable) continue;
+      const hit = cache!.get(cacheKey(tier.name, tier.version, item.tweet.text));
+      if (hit) return { ...hit, provider: hit.provider ?? tier.name };
+    }
+    return undefined;
+  }
+
+  /** Runs `items` through `tier` in batches; returns the answers by item index. */
+  async function runTier(
+    tier: Tier,
+    items: readonly TierItem[],
+    indexes: readonly number[],
+    signal: AbortSignal,
+  ): Promise<Map<number, LabelResult>> {
+    const answered = new Map<number, LabelResult>();
+    const size = Math.max(1, Math.min(batchSize, tier.maxBatch));
+    const batches: number[][] = [];
+    for (let i = 0; i < indexes.length; i += size) batches.push(indexes.slice(i, i + size));
+    await Promise.all(
+      batches.map((batch) =>
+        limit(async () => {
+          if (tier.name in stats.unavailable || signal.aborted) return;
+          const batchItems = batch.map((i) => items[i]!);
+          count(stats.tierCalls, tier.name);
+          let answers;
+          try {
+            answers = await invoke(tier, batchItems, signal);
+          } catch (err) {
+            if (err instanceof TierUnavailableError) {
+              if (!(tier.name in stats.unavailable)) {
+                stats.unavailable[tier.name] = err.message;
+                logger.warn({ tier: tier.name, reason: err.message }, 'tier unavailable for the rest of the run');
+              }
+            } else {
+              count(stats.tierErrors, tier.name);
+              logger.warn({ tier: tier.name, err: (err as Error).message, items: batch.length }, 'tier call failed; items go to the next tier');
+            }
+            return;
+          }
+          // Answers are matched by id, never by position; unknown ids and invalid labels are dropped.
+          for (const i of batch) {
+            const answer = answers.get(items[i]!.id);
+            const labels = answer && toScoredLabels(answer);
+            if (!labels) continue;
+            answered.set(i, { ...applyConsistency(labels), provider: answer.provider ?? tier.name });
+          }
+        }),
+      ),
+    );
+    return answered;
+  }
+
+  /** Sends the still-unanswered indexes down `chain`; fills `results` and the cache batch. */
+  async function runChain(
+    chain: readonly Tier[],
+    items: readonly TierItem[],
+    indexes: readonly number[],
+    results: (LabelResult | undefined)[],
+    toCache: CacheEntry[],
+    signal: AbortSignal,
+  ): Promise<readonly number[]> {
+    let pending = indexes;
+    for (const tier of chain) {
+      if (pending.length === 0) break;
+      if (tier.name in stats.unavailable) continue;
+      const answered = await runTier(tier, items, pending, signal);
+      for (const [i, result] of answered) {
+        results[i] = result;
+        // Stored under the tier that produced it: a fallback's answer never lands under an LLM's key.
+        if (cache && tier.cacheable) {
+          toCache.push({ key: cacheKey(tier.name, tier.version, items[i]!.tweet.text), tier: tier.name, version: tier.version, labels: result });
+        }
+      }
+      pending = pending.filter((i) => !answered.has(i));
+    }
+    return pending;
+  }
+
+  return {
+    tiers,
+    async classify(items, signal = new AbortController().signal) {
+      const results: (LabelResult | undefined)[] = new Array(items.length);
+      let missing: number[] = [];
+      if (cache) {
+        for (let i = 0; i < items.length; i++) {
+          const hit = lookup(items[i]!);
+          if (hit) results[i] = hit;
+          else missing.push(i);
+        }
+        stats.cacheHits += items.length - missing.length;
+        stats.cacheMisses += missing.length;
+      } else {
+        missing = items.map((_, i) => i);
+      }
+
+      const toCache: CacheEntry[] = [];
+      const threshold = options.escalateBelow;
+      if (threshold === undefined) {
+        await runChain(tiers, items, missing, results, toCache, signal);
+      } else {
+        await runChain(tiers.filter((t) => !t.remote), items, missing, results, toCache, signal);
+        const unsure = results.flatMap((r, i) => (r && r.confidence < threshold && !isRemote(r.provider) ? [i] : []));
+        stats.escalated += unsure.length;
+        if (unsure.length > 0) await runChain(tiers.filter((t) => t.remote), items, unsure, results, toCache, signal);
+      }
+      cache?.putMany(toCache);
+
+      return results.map((r, i) => {
+        if (!r) throw new Error(`no tier answered item ${items[i]!.id}: the chain must end in a tier that always answers`);
+        count(stats.byProvider, r.provider);
+        return r;
+      });
+    },
+    plan(items) {
+      let cached = 0;
+      for (const item of items) if (cache && lookup(item)) cached++;
+      const misses = items.length - cached;
+      const requests: Record<string, number> = {};
+      for (const tier of tiers) requests[tier.name] = Math.ceil(misses / Math.max(1, Math.min(batchSize, tier.maxBatch)));
+      return { cached, misses, requests };
+    },
+    stats: () => stats,
+    async close() {
+      await Promise.all(tiers.map((t) => t.close?.()));
+    },
+  };
+
+  function isRemote(provider: string): boolean {
+    return tiers.some((t) => t.remote && t.name === provider);
+  }
+}

@@ -1,0 +1,147 @@
+import type { Readable, Writable } from 'node:stream';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { createPipeline } from '../pipeline/pipeline.js';
+import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
+import { classifyRows, outputColumns } from '../pipeline/run.js';
+import { defaultOutputPath, formatFor, openFileSink, openStreamSink, type OutputFormat, type RowSink } from '../pipeline/write.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { colorsFor } from './colors.js';
+import { acquireLock } from './lock.js';
+import { createProgress } from './progress.js';
+import { formatSummary } from './summary-format.js';
+
+export interface ClassifyOptions {
+  output?: string;
+  format?: OutputFormat;
+  inputFormat?: 'csv' | 'jsonl';
+  textColumn?: string;
+  idColumn?: string;
+  provider: string;
+  concurrency: number;
+  batchSize: number;
+  /** false with --no-cache. */
+  cache: string | boolean;
+  skipInvalid?: boolean;
+  encoding?: 'utf-8' | 'windows-1252';
+  maxRecordSize?: number;
+  hashtags: boolean;
+  quiet?: boolean;
+  summaryJson?: string;
+  logLevel?: string;
+  lock?: string;
+  modelDir?: string;
+  allowRemote?: boolean;
+  timeout?: number;
+  maxWait?: number;
+  rpm?: number;
+  escalateBelow?: number;
+  dryRun?: boolean;
+}
+
+export interface CommandIO {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: NodeJS.WriteStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export const processIO = (): CommandIO => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+/** Flags override the environment; the result is what every tier factory receives. */
+export function tierConfigFrom(config: Config, options: Partial<ClassifyOptions>): Config['tiers'] {
+  return {
+    ...config.tiers,
+    modelDir: options.modelDir ?? config.tiers.modelDir,
+    allowRemote: options.allowRemote ?? config.tiers.allowRemote,
+    timeoutMs: options.timeout ?? config.tiers.timeoutMs,
+    maxWaitMs: options.maxWait ?? config.tiers.maxWaitMs,
+    rpm: options.rpm ?? config.tiers.rpm,
+  };
+}
+
+export function cachePathFrom(config: Config, cache: string | boolean): string | undefined {
+  if (cache === false) return undefined;
+  return typeof cache === 'string' ? cache : config.cachePath;
+}
+
+/** `fmc classify`: returns the exit code; throws FmcError for anything the user must fix. */
+export async function classify(input: string, options: ClassifyOptions, io: CommandIO = processIO()): Promise<number> {
+  const config = loadConfig(io.env);
+  const logger = createLogger(options.logLevel ?? config.logLevel);
+  const lock = options.lock ? acquireLock(options.lock) : undefined;
+  let sink: RowSink | undefined;
+  try {
+    const readOptions: ReadOptions = {
+      format: options.inputFormat,
+      textColumn: options.textColumn,
+      idColumn: options.idColumn,
+      skipInvalid: options.skipInvalid,
+      encoding: options.encoding,
+      maxRecordSize: options.maxRecordSize,
+    };
+    // Input problems surface before any model is loaded or any tier probed.
+    const source = await openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, readOptions);
+    const outputPath = options.output ?? defaultOutputPath(input, options.format ?? 'csv');
+    const format = formatFor(outputPath, options.format);
+    const columns = outputColumns(source.columns);
+    if (!options.dryRun) {
+      sink =
+        outputPath === '-'
+          ? openStreamSink({ stream: io.stdout, format, columns })
+          : await openFileSink({ path: outputPath, format, columns, inputPath: input });
+    }
+
+    const pipeline = await createPipeline({
+      provider: options.provider,
+      tiers: tierConfigFrom(config, options),
+      cachePath: cachePathFrom(config, options.cache),
+      concurrency: options.concurrency,
+      batchSize: options.batchSize,
+      escalateBelow: options.escalateBelow,
+      keepHashtags: options.hashtags,
+      logger,
+    });
+    const colors = colorsFor(io.stderr, io.env);
+    try {
+      if (options.dryRun) {
+        await dryRun(source.rows, pipeline, io.stderr);
+        return 0;
+      }
+      const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
+      const summary = await classifyRows({ source, sink: sink!, pipeline, onProgress: progress?.update });
+      progress?.done();
+      await sink!.commit();
+      sink = undefined;
+      if (options.summaryJson) await writeFileAtomic(options.summaryJson, JSON.stringify(summary, null, 2) + '\n');
+      if (!options.quiet) io.stderr.write(formatSummary(summary, colors) + '\n');
+      logger.info({ summary }, 'classify done');
+      return 0;
+    } finally {
+      await pipeline.close();
+    }
+  } finally {
+    await sink?.abort();
+    lock?.release();
+  }
+}
+
+async function dryRun(rows: AsyncIterable<{ text: string }>, pipeline: Awaited<ReturnType<typeof createPipeline>>, out: NodeJS.WriteStream): Promise<void> {
+  let total = 0;
+  let cached = 0;
+  const requests: Record<string, number> = {};
+  let chunk: { id: string; text: string }[] = [];
+  const flush = (): void => {
+    const plan = pipeline.classifier.plan(chunk.map(pipeline.toItem));
+    cached += plan.cached;
+    for (const [tier, n] of Object.entries(plan.requests)) requests[tier] = (requests[tier] ?? 0) + n;
+    chunk = [];
+  };
+  for await (const row of rows) {
+    chunk.push({ id: String(total++), text: row.text });
+    if (chunk.length >= 2000) flush();
+  }
+  flush();
+  out.write(`dry run: ${total} rows, ${cached} cached, ${total - cached} to classify\n`);
+  for (const [tier, n] of Object.entries(requests)) out.write(`  ${tier}: ${n} requests\n`);
+}

@@ -1,0 +1,99 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { PROVIDERS } from '../tiers/registry.js';
+
+// Every command, flag and example lives here; actions lazy-import their module so that
+// `fmc --help` never loads ONNX or Fastify. Each action resolves to an exit code.
+
+export type Run = (code: number) => void;
+
+const integer = (name: string, min: number) => (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+
+const fraction = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number between 0 and 1');
+  return n;
+};
+
+const seconds = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return Math.round(n * 1000);
+};
+
+/** Options shared by the commands that run the tier chain. */
+function withChainOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--provider <name>', 'tier to use; auto = the best available chain').choices(PROVIDERS).default('auto'))
+    .option('--concurrency <n>', 'tier calls in flight at once', integer('--concurrency', 1), 4)
+    .option('--batch-size <n>', 'tweets per tier call (LLM request)', integer('--batch-size', 1), 20)
+    .option('--cache <path>', 'SQLite result cache (env FMC_CACHE)')
+    .option('--no-cache', 'do not read or write the result cache')
+    .option('--model-dir <dir>', 'local model folders (env FMC_MODEL_DIR); default: the built-in model')
+    .option('--allow-remote', 'let the local model tier load a hub model id (needs network)')
+    .option('--timeout <seconds>', 'per-request timeout for tier calls', seconds)
+    .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier', seconds)
+    .option('--rpm <n>', 'requests per minute per LLM tier (0 = unlimited)', integer('--rpm', 0))
+    .option('--escalate-below <confidence>', 'cascade: run local tiers first, send only answers below this confidence to LLM tiers', fraction)
+    .option('--log-level <level>', 'pino level for JSON logs on stderr (env FMC_LOG_LEVEL)');
+}
+
+export function buildProgram(run: Run): Command {
+  const program = new Command('fmc')
+    .description('Triage labels (is_claim, sentiment, topic, incident, urgency) for French telecom tweets and chat messages.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  withChainOptions(
+    program
+      .command('classify')
+      .description('label every row of a CSV/JSONL file (or - for stdin)')
+      .argument('<input>', 'CSV or JSONL file, or - for stdin')
+      .option('-o, --output <path>', 'output file, - for stdout (default: <input>.classified.csv beside the input)')
+      .addOption(new Option('--format <format>', 'output format (default: from the extension)').choices(['csv', 'jsonl']))
+      .addOption(new Option('--input-format <format>', 'input format (default: from the extension)').choices(['csv', 'jsonl']))
+      .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
+      .option('--id-column <name>', 'column holding a row id (reported with skipped rows)')
+      .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
+      .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
+      .option('--max-record-size <chars>', 'largest accepted CSV record', integer('--max-record-size', 1))
+      .option('--no-hashtags', 'drop hashtags instead of keeping their words')
+      .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
+      .option('-q, --quiet', 'no progress and no summary on stderr')
+      .option('--summary-json <path>', 'also write the run summary as JSON')
+      .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75'),
+  )
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat tweets.csv | fmc classify - -o - --provider rules > labeled.csv\n  fmc classify export.csv --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
+    .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
+
+  withChainOptions(
+    program
+      .command('eval')
+      .description('classify a labeled CSV and print accuracy, macro-F1 and confusion matrices')
+      .argument('<labeled>', 'CSV with text and is_claim, sentiment, topic, incident, urgency columns')
+      .option('--text-column <name>', 'column holding the tweet')
+      .option('--json', 'machine-readable report on stdout'),
+  )
+    .addHelpText('after', '\nExample:\n  fmc eval fixtures/dev.csv --provider rules')
+    .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
+
+  const cache = program.command('cache').description('inspect or empty the result cache');
+  cache
+    .command('stats')
+    .description('entries per tier and file size')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--json', 'JSON output')
+    .action(async (options) => run(await (await import('./cache.js')).cacheStats(options)));
+  cache
+    .command('clear')
+    .description('remove cached results (all, or one tier)')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--tier <name>', 'only this tier')
+    .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
+
+  return program;
+}

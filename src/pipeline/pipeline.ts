@@ -1,0 +1,74 @@
+import { openResultCache, type ResultCache } from '../cache/store.js';
+import { cleanTweet } from '../clean/clean-tweet.js';
+import type { TierConfig } from '../config.js';
+import type { LabelResult } from '../labels.js';
+import { silentLogger, type Logger } from '../log.js';
+import { buildChain, type TierProbe } from '../tiers/registry.js';
+import type { Tier, TierItem } from '../tiers/tier.js';
+import { createClassifier, type Classifier } from './classify.js';
+
+export interface PipelineOptions {
+  readonly provider: string;
+  readonly tiers: TierConfig;
+  /** SQLite cache path; undefined = no cache. */
+  readonly cachePath?: string | undefined;
+  readonly concurrency?: number;
+  readonly batchSize?: number;
+  readonly escalateBelow?: number | undefined;
+  readonly keepHashtags?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface TextItem {
+  readonly id: string;
+  readonly text: string;
+}
+
+/**
+ * clean -> classify (cache, tier chain) as one object: `fmc classify`, `fmc eval` and
+ * `fmc serve` all go through it, so every entry point labels a text the same way.
+ */
+export interface Pipeline {
+  readonly classifier: Classifier;
+  readonly tiers: readonly Tier[];
+  readonly probes: readonly TierProbe[];
+  readonly cache: ResultCache | undefined;
+  toItem(item: TextItem): TierItem;
+  classifyTexts(items: readonly TextItem[], signal?: AbortSignal): Promise<LabelResult[]>;
+  close(): Promise<void>;
+}
+
+export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const logger = options.logger ?? silentLogger;
+  const { tiers, probes } = await buildChain(options.provider, options.tiers, logger);
+  let cache: ResultCache | undefined;
+  try {
+    cache = options.cachePath === undefined ? undefined : openResultCache(options.cachePath);
+  } catch (err) {
+    await Promise.all(tiers.map((t) => t.close?.()));
+    throw err;
+  }
+  const classifier = createClassifier({
+    tiers,
+    cache,
+    concurrency: options.concurrency,
+    batchSize: options.batchSize,
+    timeoutMs: options.tiers.timeoutMs,
+    escalateBelow: options.escalateBelow,
+    logger,
+  });
+  const cleanOptions = { keepHashtags: options.keepHashtags ?? true };
+  const toItem = (item: TextItem): TierItem => ({ id: item.id, tweet: cleanTweet(item.text, cleanOptions) });
+  return {
+    classifier,
+    tiers,
+    probes,
+    cache,
+    toItem,
+    classifyTexts: (items, signal) => classifier.classify(items.map(toItem), signal),
+    async close() {
+      await classifier.close();
+      cache?.close();
+    },
+  };
+}

@@ -1,0 +1,269 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { parse, type CsvError, type Options as CsvOptions } from 'csv-parse';
+import { atPosition, FmcError } from '../errors.js';
+import { findColumn, hasUtf8Bom, looksBinary, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
+
+export interface InputRow {
+  /** 1-based line where the record starts (the header is line 1 in a CSV). */
+  readonly line: number;
+  readonly values: readonly unknown[];
+  readonly text: string;
+  readonly id: string | undefined;
+}
+
+export interface InvalidRow {
+  readonly line: number;
+  readonly column?: number | undefined;
+  readonly reason: string;
+}
+
+export interface ReadOptions {
+  readonly format?: 'csv' | 'jsonl' | undefined;
+  readonly textColumn?: string | undefined;
+  readonly idColumn?: string | undefined;
+  /** Skip malformed rows (counted and reported) instead of stopping. */
+  readonly skipInvalid?: boolean | undefined;
+  /** Force an encoding instead of sniffing it. */
+  readonly encoding?: 'utf-8' | 'windows-1252' | undefined;
+  /** Largest record in characters; bigger ones are an error (or skipped). */
+  readonly maxRecordSize?: number | undefined;
+}
+
+export interface TweetSource {
+  readonly name: string;
+  readonly format: 'csv' | 'jsonl';
+  readonly encoding: string;
+  readonly columns: readonly string[];
+  readonly textColumn: string;
+  readonly rows: AsyncIterable<InputRow>;
+  /** Malformed rows skipped so far (only with skipInvalid). */
+  readonly invalid: InvalidRow[];
+  bytesRead(): number;
+  readonly totalBytes: number | undefined;
+}
+
+export type SourceSpec = { readonly path: string } | { readonly stream: Readable; readonly name: string };
+
+const HEAD_BYTES = 64 * 1024;
+const DEFAULT_MAX_RECORD = 1024 * 1024;
+
+/** Opens a CSV/JSONL file or stream and reads its header; rows are then streamed. */
+export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {}): Promise<TweetSource> {
+  const name = 'path' in spec ? spec.path : spec.name;
+  let totalBytes: number | undefined;
+  let stream: Readable;
+  if ('path' in spec) {
+    totalBytes = checkInputFile(spec.path);
+    stream = createReadStream(spec.path, { highWaterMark: HEAD_BYTES });
+  } else {
+    stream = spec.stream;
+  }
+
+  const bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head = await readHead(bytes, name);
+  if (head.length === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${name}: file is empty (expected a header line, then one row per tweet)`);
+  if (looksBinary(head)) throw new FmcError('FMC_ERR_INPUT_BINARY', `${name}: not a text file (NUL bytes in the first ${head.length} bytes); export the sheet as CSV`);
+
+  const encoding = options.encoding ?? sniffEncoding(head);
+  let read = 0;
+  async function* decoded(): AsyncGenerator<string> {
+    const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
+    let chunk: Buffer | undefined = head;
+    try {
+      while (chunk !== undefined) {
+        read += chunk.length;
+        yield decoder.decode(chunk, { stream: true });
+        const next = await bytes.next();
+        chunk = next.done ? undefined : next.value;
+      }
+      yield decoder.decode();
+    } catch (err) {
+      if (err instanceof TypeError && encoding === 'utf-8') {
+        throw new FmcError('FMC_ERR_INPUT_ENCODING', `${name}: invalid UTF-8 near byte ${read}; re-save as UTF-8 or pass --encoding windows-1252`);
+      }
+      if (err instanceof FmcError || err instanceof TypeError) throw err;
+      throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed after ${read} bytes: ${(err as Error).message}`);
+    }
+  }
+  const format = options.format ?? (/\.jsonl?$/i.test(name) ? 'jsonl' : 'csv');
+  const headText = new TextDecoder(encoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
+  const base = { name, format, encoding, bytesRead: () => read, totalBytes } as const;
+  return format === 'jsonl'
+    ? openJsonl(base, Readable.from(decoded()), options)
+    : openCsv(base, Readable.from(decoded()), sniffDelimiter(headText), options);
+}
+
+function checkInputFile(path: string): number {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${path}: is a ${stat.isDirectory() ? 'directory' : 'special file'}, not a CSV or JSONL file`);
+    if (stat.size === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${path}: file is empty (expected a header line, then one row per tweet)`);
+    return stat.size;
+  } catch (err) {
+    if (err instanceof FmcError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FmcError('FMC_ERR_INPUT_MISSING', `${path}: no such file`);
+    throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${path}: cannot read (${code ?? (err as Error).message})`);
+  }
+}
+
+async function readHead(bytes: AsyncIterator<Buffer>, name: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    while (size < HEAD_BYTES) {
+      const next = await bytes.next();
+      if (next.done) break;
+      parts.push(next.value);
+      size += next.value.length;
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${name}: is a directory, not a CSV or JSONL file`);
+    throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed: ${(err as Error).message}`);
+  }
+  return Buffer.concat(parts);
+}
+
+type SourceBase = Pick<TweetSource, 'name' | 'format' | 'encoding' | 'bytesRead' | 'totalBytes'>;
+
+function columnIndexes(name: string, columns: readonly string[], options: ReadOptions): { text: number; id: number } {
+  const text = findColumn(columns, options.textColumn, TEXT_COLUMN_CANDIDATES);
+  if (text < 0) {
+    const asked = options.textColumn ? `column "${options.textColumn}" not found` : `no text column (looked for ${TEXT_COLUMN_CANDIDATES.join(', ')})`;
+    throw new FmcError('FMC_ERR_NO_TEXT_COLUMN', `${atPosition(name, 1)}: ${asked}; columns found: ${columns.map((c) => JSON.stringify(c)).join(', ')}; pass --text-column <name>`);
+  }
+  const id = options.idColumn === undefined ? -1 : findColumn(columns, options.idColumn, []);
+  if (options.idColumn !== undefined && id < 0) {
+    throw new FmcError('FMC_ERR_USAGE', `${atPosition(name, 1)}: --id-column "${options.idColumn}" not found; columns found: ${columns.join(', ')}`);
+  }
+  return { text, id };
+}
+
+async function openCsv(base: SourceBase, text: Readable, delimiter: string, options: ReadOptions): Promise<TweetSource> {
+  const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
+  // Parse order is tracked in on_record/skip, which run synchronously inside the parser:
+  // records are buffered ahead of the consumer, so the consumer's view would lag.
+  let parsedEnd = 0;
+  const parser = parse({
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: maxRecordSize,
+    skip_records_with_error: options.skipInvalid === true,
+    on_record: ((record: string[], context: { lines: number }) => {
+      const line = parsedEnd + 1;
+      parsedEnd = context.lines;
+      return { record, line };
+    }) as unknown as CsvOptions['on_record'],
+  } satisfies CsvOptions);
+  const invalid: InvalidRow[] = [];
+  parser.on('skip', (err: CsvError & { lines?: number; index?: number }) => {
+    invalid.push({ line: parsedEnd + 1, column: err.index === undefined ? undefined : err.index + 1, reason: csvReason(err, maxRecordSize) });
+    parsedEnd = err.lines ?? parsedEnd;
+  });
+  text.on('error', (err) => parser.destroy(err));
+  text.pipe(parser);
+  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; line: number }>;
+
+  const fail = (err: unknown): never => {
+    if (err instanceof FmcError) throw err;
+    const e = err as CsvError & { lines?: number; index?: number };
+    if (typeof e.code === 'string' && (e.code.startsWith('CSV_') || e.code === 'INVALID_OPENING_QUOTE')) {
+      throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, parsedEnd + 1, (e.index ?? 0) + 1)}: ${csvReason(e, maxRecordSize)}; fix the file or pass --skip-invalid`);
+    }
+    throw err;
+  };
+
+  let first;
+  try {
+    first = await records.next();
+  } catch (err) {
+    fail(err);
+  }
+  if (!first || first.done) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no header line`);
+  const columns = first.value.record;
+  const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
+  const width = columns.length;
+
+  async function* rows(): AsyncGenerator<InputRow> {
+    try {
+      for (;;) {
+        const next = await records.next();
+        if (next.done) return;
+        const { record, line } = next.value;
+        if (record.length !== width) {
+          const reason = `row has ${record.length} fields, header has ${width} (ragged row)`;
+          if (options.skipInvalid) {
+            invalid.push({ line, reason });
+            continue;
+          }
+          throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, line, Math.min(record.length, width) + 1)}: ${reason}; fix the row or pass --skip-invalid`);
+        }
+        yield { line, values: record, text: record[textIndex]!, id: idIndex < 0 ? undefined : record[idIndex] };
+      }
+    } catch (err) {
+      fail(err);
+    }
+  }
+  return { ...base, columns, textColumn: columns[textIndex]!, rows: rows(), invalid };
+}
+
+function csvReason(err: CsvError & { code?: string }, maxRecordSize: number): string {
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'unbalanced quote: a quoted field opened here is never closed (input ended early?)';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'INVALID_OPENING_QUOTE':
+      return 'stray quote inside a field (quote the whole field and double inner quotes: "")';
+    case 'CSV_MAX_RECORD_SIZE':
+      return `record larger than ${maxRecordSize} characters (raise --max-record-size if it is real)`;
+    default:
+      return err.message.split('\n')[0]!;
+  }
+}
+
+async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions): Promise<TweetSource> {
+  const lines = createInterface({ input: text, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const invalid: InvalidRow[] = [];
+  let lineNo = 0;
+  const parseLine = (raw: string): Record<string, unknown> | string => {
+    try {
+      const value: unknown = JSON.parse(raw);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+      return 'line is not a JSON object';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const nextObject = async (): Promise<{ obj: Record<string, unknown>; line: number } | undefined> => {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) return undefined;
+      lineNo++;
+      const raw = lineNo === 1 ? next.value.replace(/^\uFEFF/, '') : next.value;
+      if (raw.trim() === '') continue;
+      const parsed = parseLine(raw);
+      if (typeof parsed !== 'string') return { obj: parsed, line: lineNo };
+      if (!options.skipInvalid) throw new FmcError('FMC_ERR_JSONL', `${atPosition(base.name, lineNo)}: ${parsed}; fix the line or pass --skip-invalid`);
+      invalid.push({ line: lineNo, reason: parsed });
+    }
+  };
+  const first = await nextObject();
+  if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no JSON objects`);
+  const columns = Object.keys(first.obj);
+  const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
+  const toRow = ({ obj, line }: { obj: Record<string, unknown>; line: number }): InputRow => {
+    const values = columns.map((c) => obj[c] ?? '');
+    const id = idIndex < 0 ? undefined : String(values[idIndex]);
+    return { line, values, text: String(values[textIndex]), id };
+  };
+  async function* rows(): AsyncGenerator<InputRow> {
+    yield toRow(first!);
+    for (let next = await nextObject(); next; next = await nextObject()) yield toRow(next);
+  }
+  return { ...base, columns, textColumn: columns[textIndex]!, rows: rows(), invalid };
+}

@@ -1,0 +1,160 @@
+import type { Readable, Writable } from 'node:stream';
+import { LABEL_FIELDS, OUTPUT_COLUMNS, type LabelResult } from '../labels.js';
+import type { TierItem } from '../tiers/tier.js';
+import type { Pipeline } from './pipeline.js';
+import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
+import { openStreamSink, type OutputFormat, type RowSink } from './write.js';
+import { FmcError } from '../errors.js';
+import { summarize, type RunCounters, type RunSummary } from './summary.js';
+
+export interface Progress {
+  readonly rows: number;
+  readonly bytesRead: number;
+  readonly totalBytes: number | undefined;
+  readonly elapsedMs: number;
+}
+
+export interface ClassifyRowsOptions {
+  readonly source: TweetSource;
+  readonly sink: RowSink;
+  readonly pipeline: Pipeline;
+  /** Rows per classifier call; two chunks are in flight so reading overlaps slow tiers. */
+  readonly chunkSize?: number;
+  /** Distinct cleaned texts remembered across chunks to reuse duplicates' labels. */
+  readonly dedupeWindow?: number;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Input columns, then the label columns. An input column that already has a label's name
+ * (re-classifying a labeled file) is kept as `input_<name>` so neither value is lost.
+ */
+export function outputColumns(inputColumns: readonly string[]): string[] {
+  const taken = new Set<string>(OUTPUT_COLUMNS);
+  return [...inputColumns.map((c) => (taken.has(c.trim().toLowerCase()) ? `input_${c}` : c)), ...OUTPUT_COLUMNS];
+}
+
+function labelCells(r: LabelResult): unknown[] {
+  return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
+}
+
+interface Chunk {
+  readonly rows: InputRow[];
+  readonly results: Promise<LabelResult[]>;
+}
+
+/** Bounded insertion-ordered map: the oldest entry goes when full. */
+class RecentResults {
+  private readonly map = new Map<string, LabelResult>();
+  constructor(private readonly limit: number) {}
+  get(key: string): LabelResult | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: LabelResult): void {
+    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
+    this.map.set(key, value);
+  }
+}
+
+/** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */
+export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSummary> {
+  const { source, sink, pipeline } = options;
+  const chunkSize = Math.max(1, options.chunkSize ?? 2000);
+  const recent = new RecentResults(options.dedupeWindow ?? 50_000);
+  const started = Date.now();
+  const before = structuredClone(pipeline.classifier.stats());
+  const counters: RunCounters = { rows: 0, duplicates: 0, labels: {}, providers: {} };
+
+  const start = (rows: InputRow[]): Chunk => {
+    const items: TierItem[] = [];
+    const slots: (number | LabelResult)[] = [];
+    const seen = new Map<string, number>();
+    for (const row of rows) {
+      const item = pipeline.toItem({ id: String(items.length), text: row.text });
+      const key = item.tweet.text;
+      const known = recent.get(key);
+      const index = seen.get(key);
+      if (known) slots.push(known);
+      else if (index !== undefined) slots.push(index);
+      else {
+        seen.set(key, items.length);
+        slots.push(items.length);
+        items.push(item);
+      }
+    }
+    counters.duplicates += rows.length - items.length;
+    const results = pipeline.classifier.classify(items, options.signal).then((unique) => {
+      for (let i = 0; i < items.length; i++) recent.set(items[i]!.tweet.text, unique[i]!);
+      return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
+    });
+    // Awaited later, in order; this keeps an early failure from being "unhandled" meanwhile.
+    results.catch(() => undefined);
+    return { rows, results };
+  };
+
+  const finish = async (chunk: Chunk): Promise<void> => {
+    const results = await chunk.results;
+    const out: unknown[][] = new Array(chunk.rows.length);
+    for (let i = 0; i < chunk.rows.length; i++) {
+      const r = results[i]!;
+      out[i] = [...chunk.rows[i]!.values, ...labelCells(r)];
+      count(counters, r);
+    }
+    counters.rows += chunk.rows.length;
+    await sink.writeRows(out);
+    options.onProgress?.({ rows: counters.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
+  };
+
+  const inFlight: Chunk[] = [];
+  let rows: InputRow[] = [];
+  for await (const row of source.rows) {
+    rows.push(row);
+    if (rows.length < chunkSize) continue;
+    inFlight.push(start(rows));
+    rows = [];
+    if (inFlight.length >= 2) await finish(inFlight.shift()!);
+  }
+  if (rows.length > 0) inFlight.push(start(rows));
+  for (const chunk of inFlight) await finish(chunk);
+
+  if (counters.rows === 0) {
+    const skipped = source.invalid.length > 0 ? ` (${source.invalid.length} malformed rows skipped)` : '';
+    throw new FmcError('FMC_ERR_INPUT_EMPTY', `${source.name}: header only, no data rows${skipped}`);
+  }
+  return summarize({ counters, invalid: source.invalid, before, after: pipeline.classifier.stats(), tiers: pipeline.tiers, durationMs: Date.now() - started });
+}
+
+function count(counters: RunCounters, r: LabelResult): void {
+  for (const field of LABEL_FIELDS) {
+    const value = String(r[field]);
+    const bucket = (counters.labels[field] ??= {});
+    bucket[value] = (bucket[value] ?? 0) + 1;
+  }
+  counters.providers[r.provider] = (counters.providers[r.provider] ?? 0) + 1;
+}
+
+/** Streams CSV/JSONL from `input` to `output` (the server's text/csv endpoint). */
+export async function runClassification(options: {
+  input: Readable;
+  sourceName: string;
+  output: Writable;
+  format: OutputFormat;
+  pipeline: Pipeline;
+  textColumn?: string;
+  idColumn?: string;
+  skipInvalid?: boolean;
+  inputFormat?: ReadOptions['format'];
+  signal?: AbortSignal;
+}): Promise<RunSummary> {
+  const source = await openTweetSource(
+    { stream: options.input, name: options.sourceName },
+    { format: options.inputFormat, textColumn: options.textColumn, idColumn: options.idColumn, skipInvalid: options.skipInvalid },
+  );
+  const sink = openStreamSink({ stream: options.output, format: options.format, columns: outputColumns(source.columns) });
+  const summary = await classifyRows({ source, sink, pipeline: options.pipeline, signal: options.signal });
+  await sink.commit();
+  return summary;
+}
+
+export type { RunSummary, InvalidRow };

@@ -1,0 +1,67 @@
+import type { Tier, TierUsage } from '../tiers/tier.js';
+import type { ClassifierStats } from './classify.js';
+import type { InvalidRow } from './read.js';
+
+export interface RunCounters {
+  rows: number;
+  duplicates: number;
+  readonly labels: Record<string, Record<string, number>>;
+  readonly providers: Record<string, number>;
+}
+
+export interface RunSummary {
+  readonly rows: number;
+  /** Rows whose cleaned text was seen before in the run and reused its labels. */
+  readonly duplicates: number;
+  readonly invalidRows: number;
+  /** The first skipped rows with their line and reason. */
+  readonly invalid: readonly InvalidRow[];
+  readonly labels: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly claimRate: number;
+  readonly providers: Readonly<Record<string, number>>;
+  readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number };
+  /** Calls made to each tier in this run, failed calls, and (LLM tiers) requests and tokens. */
+  readonly tiers: Readonly<Record<string, { calls: number; errors: number } & Partial<TierUsage>>>;
+  readonly escalated: number;
+  readonly unavailable: Readonly<Record<string, string>>;
+  readonly durationMs: number;
+  readonly rowsPerSecond: number;
+}
+
+const MAX_INVALID_LISTED = 50;
+
+const delta = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+
+export function summarize(input: {
+  counters: RunCounters;
+  invalid: readonly InvalidRow[];
+  before: ClassifierStats;
+  after: ClassifierStats;
+  tiers: readonly Tier[];
+  durationMs: number;
+}): RunSummary {
+  const { counters, before, after } = input;
+  const hits = after.cacheHits - before.cacheHits;
+  const misses = after.cacheMisses - before.cacheMisses;
+  const calls = delta(after.tierCalls, before.tierCalls);
+  const errors = delta(after.tierErrors, before.tierErrors);
+  const tiers: RunSummary['tiers'] = Object.fromEntries(
+    input.tiers.map((t) => [t.name, { calls: calls[t.name] ?? 0, errors: errors[t.name] ?? 0, ...t.usage?.() }]),
+  );
+  return {
+    rows: counters.rows,
+    duplicates: counters.duplicates,
+    invalidRows: input.invalid.length,
+    invalid: input.invalid.slice(0, MAX_INVALID_LISTED),
+    labels: counters.labels,
+    claimRate: counters.rows === 0 ? 0 : (counters.labels.is_claim?.true ?? 0) / counters.rows,
+    providers: counters.providers,
+    cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
+    tiers,
+    escalated: after.escalated - before.escalated,
+    unavailable: { ...after.unavailable },
+    durationMs: input.durationMs,
+    rowsPerSecond: input.durationMs === 0 ? counters.rows : Math.round((counters.rows / input.durationMs) * 1000),
+  };
+}

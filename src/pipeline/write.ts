@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import { FmcError } from '../errors.js';
+
+export type OutputFormat = 'csv' | 'jsonl';
+
+/** Where rows go: a file (through a temp file renamed on commit) or a stream. */
+export interface RowSink {
+  /** Appends rows; resolves when the destination can take more (back-pressure). */
+  writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
+  /** Flushes, fsyncs and renames into place: readers never see a half-written file. */
+  commit(): Promise<void>;
+  /** Drops the temp file; an existing output file is left untouched. */
+  abort(): Promise<void>;
+}
+
+export function formatFor(path: string, explicit: OutputFormat | undefined): OutputFormat {
+  if (explicit) return explicit;
+  return /\.jsonl?$/i.test(path) ? 'jsonl' : 'csv';
+}
+
+/** `<input-base>.classified.csv` beside the input (stdin: in the working directory). */
+export function defaultOutputPath(input: string, format: OutputFormat): string {
+  if (input === '-') return resolve(`stdin.classified.${format}`);
+  const base = basename(input, extname(input));
+  return join(dirname(input), `${base}.classified.${format}`);
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const real = async (p: string): Promise<string> => {
+    try {
+      return await realpath(p);
+    } catch {
+      // Not created yet: its directory may still be a link to the input's.
+      return join(await realpath(dirname(p)).catch(() => resolve(dirname(p))), basename(p));
+    }
+  };
+  return (await real(a)) === (await real(b));
+}
+
+function serializer(format: OutputFormat, columns: readonly string[]): (rows: readonly (readonly unknown[])[]) => string {
+  if (format === 'csv') return (rows) => (rows.length === 0 ? '' : stringify(rows as unknown[][], { cast: { boolean: (v) => String(v) } }));
+  return (rows) => {
+    let out = '';
+    for (const row of rows) {
+      const obj: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) obj[columns[i]!] = row[i];
+      out += JSON.stringify(obj) + '\n';
+    }
+    return out;
+  };
+}
+
+/** The header line (CSV) is written at open, so an empty result is still a valid file. */
+export async function openFileSink(options: {
+  path: string;
+  format: OutputFormat;
+  columns: readonly string[];
+  inputPath?: string | undefined;
+}): Promise<RowSink> {
+  const { path, format, columns } = options;
+  if (options.inputPath && options.inputPath !== '-' && (await sameFile(options.inputPath, path))) {
+    throw new FmcError('FMC_ERR_OUTPUT_IS_INPUT', `${path}: output would overwrite the input; choose another -o path`);
+  }
+  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let handle: FileHandle;
+  try {
+    handle = await open(temp, 'wx', 0o644);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: cannot write in ${dirname(resolve(path))} (${code}); choose another -o path`);
+  }
+  const stream = handle.createWriteStream();
+  const serialize = serializer(format, columns);
+  let failure: Error | undefined;
+  stream.on('error', (err) => {
+    failure = err;
+  });
+  const write = async (text: string): Promise<void> => {
+    if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${failure.message}`);
+    if (text && !stream.write(text)) await once(stream, 'drain');
+  };
+  if (format === 'csv') await write(serialize([columns]));
+  return {
+    writeRows: (rows) => write(serialize(rows)),
+    async commit() {
+      stream.end();
+      await once(stream, 'finish');
+      if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${failure.message}`);
+      await handle.sync();
+      await handle.close();
+      await rename(temp, path);
+    },
+    async abort() {
+      stream.destroy();
+      await handle.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+    },
+  };
+}
+
+/** Rows to a stream (stdout, an HTTP response). A reader that goes away (EPIPE) ends the run. */
+export function openStreamSink(options: { stream: Writable; format: OutputFormat; columns: readonly string[] }): RowSink {
+  const { stream, format, columns } = options;
+  const serialize = serializer(format, columns);
+  let failure: Error | undefined;
+  const onError = (err: Error): void => {
+    failure = err;
+  };
+  stream.on('error', onError);
+  let headerDone = format !== 'csv';
+  const write = async (text: string): Promise<void> => {
+    if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `output stream closed: ${failure.message}`);
+    if (text && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+  };
+  const header = async (): Promise<void> => {
+    if (headerDone) return;
+    headerDone = true;
+    await write(serialize([columns]));
+  };
+  return {
+    async writeRows(rows) {
+      await header();
+      await write(serialize(rows));
+    },
+    async commit() {
+      await header();
+      stream.off('error', onError);
+    },
+    async abort() {
+      stream.off('error', onError);
+    },
+  };
+}

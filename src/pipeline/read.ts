@@ -48,6 +48,9 @@ export type SourceSpec = { readonly path: string } | { readonly stream: Readable
 
 const HEAD_BYTES = 64 * 1024;
 const DEFAULT_MAX_RECORD = 1024 * 1024;
+// csv-parse's own size limit cannot resume after a skip (it swallows the rest of the file),
+// so records are measured here and the parser's limit is only a memory backstop.
+const PARSER_HARD_LIMIT = 64 * 1024 * 1024;
 
 /** Opens a CSV/JSONL file or stream and reads its header; rows are then streamed. */
 export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {}): Promise<TweetSource> {
@@ -152,7 +155,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
-    max_record_size: maxRecordSize,
+    max_record_size: Math.max(PARSER_HARD_LIMIT, maxRecordSize),
     skip_records_with_error: options.skipInvalid === true,
     on_record: ((record: string[], context: { lines: number }) => {
       const line = parsedEnd + 1;
@@ -195,13 +198,13 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
         const next = await records.next();
         if (next.done) return;
         const { record, line } = next.value;
-        if (record.length !== width) {
-          const reason = `row has ${record.length} fields, header has ${width} (ragged row)`;
+        const problem = checkRecord(record, width, maxRecordSize);
+        if (problem) {
           if (options.skipInvalid) {
-            invalid.push({ line, reason });
+            invalid.push({ line, column: problem.column, reason: problem.reason });
             continue;
           }
-          throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, line, Math.min(record.length, width) + 1)}: ${reason}; fix the row or pass --skip-invalid`);
+          throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, line, problem.column)}: ${problem.reason}; fix the row or pass --skip-invalid`);
         }
         yield { line, values: record, text: record[textIndex]!, id: idIndex < 0 ? undefined : record[idIndex] };
       }
@@ -212,6 +215,16 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
   return { ...base, columns, textColumn: columns[textIndex]!, rows: rows(), invalid };
 }
 
+function checkRecord(record: readonly string[], width: number, maxSize: number): { column: number; reason: string } | undefined {
+  if (record.length !== width) {
+    return { column: Math.min(record.length, width) + 1, reason: `row has ${record.length} fields, header has ${width} (ragged row)` };
+  }
+  for (let i = 0; i < record.length; i++) {
+    if (record[i]!.length > maxSize) return { column: i + 1, reason: `field of ${record[i]!.length} characters, over the ${maxSize} limit (raise --max-record-size if it is real)` };
+  }
+  return undefined;
+}
+
 function csvReason(err: CsvError & { code?: string }, maxRecordSize: number): string {
   switch (err.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
@@ -220,7 +233,7 @@ function csvReason(err: CsvError & { code?: string }, maxRecordSize: number): st
     case 'INVALID_OPENING_QUOTE':
       return 'stray quote inside a field (quote the whole field and double inner quotes: "")';
     case 'CSV_MAX_RECORD_SIZE':
-      return `record larger than ${maxRecordSize} characters (raise --max-record-size if it is real)`;
+      return `record larger than ${Math.max(PARSER_HARD_LIMIT, maxRecordSize)} characters`;
     default:
       return err.message.split('\n')[0]!;
   }

@@ -74,29 +74,24 @@ export async function openFileSink(options: {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: cannot write in ${dirname(resolve(path))} (${code}); choose another -o path`);
   }
-  const stream = handle.createWriteStream();
   const serialize = serializer(format, columns);
-  let failure: Error | undefined;
-  stream.on('error', (err) => {
-    failure = err;
-  });
+  // Writes go straight to the handle: one awaited write per chunk is its own back-pressure.
   const write = async (text: string): Promise<void> => {
-    if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${failure.message}`);
-    if (text && !stream.write(text)) await once(stream, 'drain');
+    try {
+      if (text) await handle.write(text);
+    } catch (err) {
+      throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${(err as Error).message}`);
+    }
   };
   if (format === 'csv') await write(serialize([columns]));
   return {
     writeRows: (rows) => write(serialize(rows)),
     async commit() {
-      stream.end();
-      await once(stream, 'finish');
-      if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${failure.message}`);
       await handle.sync();
       await handle.close();
       await rename(temp, path);
     },
     async abort() {
-      stream.destroy();
       await handle.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
     },

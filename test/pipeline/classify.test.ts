@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openResultCache } from '../../src/cache/store.js';
+import type { ScoredLabels } from '../../src/labels.js';
+import { createClassifier } from '../../src/pipeline/classify.js';
+import { TierUnavailableError, type Tier, type TierAnswer, type TierItem } from '../../src/tiers/tier.js';
+import { tempDir } from '../helpers.js';
+
+// The chain's own behaviour, with small tiers written for the test: what each answers is
+// decided by the test, so fallback, id matching and caching can be checked exactly.
+
+const labels = (overrides: Partial<ScoredLabels> = {}): ScoredLabels => ({
+  is_claim: true,
+  sentiment: 'negative',
+  topic: 'fibre',
+  incident: 'outage',
+  urgency: 'high',
+  confidence: 0.9,
+  ...overrides,
+});
+
+function item(id: string, text: string): TierItem {
+  return { id, tweet: { text, folded: text, isRetweet: false, isCanned: false } };
+}
+
+interface ScriptedTier extends Tier {
+  readonly seen: string[][];
+}
+
+function scriptedTier(name: string, answer: (batch: readonly TierItem[]) => Map<string, TierAnswer> | Error, extra: Partial<Tier> = {}): ScriptedTier {
+  const seen: string[][] = [];
+  return {
+    name,
+    version: `${name}-v1`,
+    cacheable: true,
+    remote: false,
+    maxBatch: 100,
+    seen,
+    async classify(batch) {
+      seen.push(batch.map((b) => b.id));
+      const result = answer(batch);
+      if (result instanceof Error) throw result;
+      return result;
+    },
+    async check() {
+      return { ok: true, detail: 'ok' };
+    },
+    ...extra,
+  };
+}
+
+const answerAll = (l: ScoredLabels) => (batch: readonly TierItem[]) => new Map(batch.map((b) => [b.id, l] as const));
+
+test('answers are matched by id, not position, and come back in input order', async () => {
+  const reversed = scriptedTier('llm', (batch) => new Map([...batch].reverse().map((b) => [b.id, labels({ topic: b.tweet.text === 'tv' ? 'tv' : 'mobile' })] as const)));
+  const classifier = createClassifier({ tiers: [reversed], batchSize: 10 });
+  const out = await classifier.classify([item('a', 'tv'), item('b', 'sms'), item('c', 'tv')]);
+  assert.deepEqual(out.map((r) => r.topic), ['tv', 'mobile', 'tv']);
+  assert.deepEqual(out.map((r) => r.provider), ['llm', 'llm', 'llm']);
+});
+
+test('missing, unknown-id and invalid answers fall through to the next tier', async () => {
+  const partial = scriptedTier('llm', (batch) => {
+    const m = new Map<string, TierAnswer>();
+    m.set(batch[0]!.id, labels());
+    m.set(batch[1]!.id, { ...labels(), topic: 'weather' } as unknown as TierAnswer);
+    m.set('not-in-batch', labels());
+    return m;
+  });
+  const rules = scriptedTier('rules', answerAll(labels({ topic: 'other', confidence: 0.4 })));
+  const classifier = createClassifier({ tiers: [partial, rules] });
+  const out = await classifier.classify([item('1', 'x'), item('2', 'y'), item('3', 'z')]);
+  assert.deepEqual(out.map((r) => r.provider), ['llm', 'rules', 'rules']);
+  assert.deepEqual(rules.seen, [['2', '3']]);
+});
+
+test('an unavailable tier opens its circuit: later batches skip it', async () => {
+  const down = scriptedTier('llm', () => new TierUnavailableError('llm', 'daily quota exhausted'));
+  const rules = scriptedTier('rules', answerAll(labels()));
+  const classifier = createClassifier({ tiers: [down, rules], batchSize: 1, concurrency: 1 });
+  await classifier.classify([item('1', 'a'), item('2', 'b'), item('3', 'c')]);
+  assert.equal(down.seen.length, 1, 'one call, then the circuit is open');
+  assert.equal(classifier.stats().unavailable.llm, 'daily quota exhausted');
+  await classifier.classify([item('4', 'd')]);
+  assert.equal(down.seen.length, 1);
+});
+
+test('a failing call sends its items on and is counted', async () => {
+  const flaky = scriptedTier('llm', () => new Error('socket hang up'));
+  const rules = scriptedTier('rules', answerAll(labels()));
+  const classifier = createClassifier({ tiers: [flaky, rules] });
+  const out = await classifier.classify([item('1', 'a')]);
+  assert.equal(out[0]!.provider, 'rules');
+  assert.equal(classifier.stats().tierErrors.llm, 1);
+});
+
+test('results are cached under the tier that produced them, and a rerun makes no call', async () => {
+  const { dir, cleanup } = tempDir();
+  const cache = openResultCache(join(dir, 'cache.sqlite'));
+  try {
+    const llm = scriptedTier('llm', (batch) => new Map(batch.filter((b) => b.tweet.text !== 'hard').map((b) => [b.id, labels()] as const)));
+    const rules = scriptedTier('rules', answerAll(labels({ confidence: 0.3 })));
+    const first = createClassifier({ tiers: [llm, rules], cache });
+    await first.classify([item('1', 'easy'), item('2', 'hard')]);
+    assert.deepEqual(cache.stats().byTier, { llm: 1, rules: 1 }, 'fallback answer stored under rules, not llm');
+
+    const second = createClassifier({ tiers: [llm, rules], cache });
+    const out = await second.classify([item('1', 'easy'), item('2', 'hard')]);
+    assert.deepEqual(out.map((r) => r.provider), ['llm', 'rules']);
+    assert.equal(llm.seen.length, 1, 'no new call on the rerun');
+    assert.equal(second.stats().cacheHits, 2);
+  } finally {
+    cache.close();
+    cleanup();
+  }
+});
+
+test('cascade: only local answers below the threshold reach remote tiers', async () => {
+  const remote = scriptedTier('llm', answerAll(labels({ confidence: 0.95 })), { remote: true });
+  const local = scriptedTier('local', (batch) => new Map(batch.map((b) => [b.id, labels({ confidence: b.tweet.text === 'unsure' ? 0.4 : 0.9 })] as const)));
+  const classifier = createClassifier({ tiers: [remote, local], escalateBelow: 0.6 });
+  const out = await classifier.classify([item('1', 'sure'), item('2', 'unsure'), item('3', 'sure')]);
+  assert.deepEqual(out.map((r) => r.provider), ['local', 'llm', 'local']);
+  assert.deepEqual(remote.seen, [['2']]);
+  assert.equal(classifier.stats().escalated, 1);
+});
+
+test('consistency rules are applied to every answer: incident none implies urgency low', async () => {
+  const tier = scriptedTier('llm', answerAll(labels({ incident: 'none', urgency: 'high' })));
+  const [out] = await createClassifier({ tiers: [tier] }).classify([item('1', 'a')]);
+  assert.equal(out!.urgency, 'low');
+});

@@ -1,0 +1,46 @@
+// `npm run bench`: prints figures measured in this one run, ratios first. Not part of npm test.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateTweets, parseOnlyRowsPerSecond, runCli } from './classify.js';
+
+const only = process.argv.slice(2);
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+const dir = mkdtempSync(join(tmpdir(), 'fmc-bench-'));
+const figures: Record<string, Record<string, number | string>> = {};
+
+function report(section: string, values: Record<string, number | string>): void {
+  figures[section] = values;
+  process.stdout.write(`\n== ${section}\n`);
+  for (const [k, v] of Object.entries(values)) process.stdout.write(`  ${k.padEnd(44)} ${typeof v === 'number' ? v.toLocaleString('en', { maximumFractionDigits: 2 }) : v}\n`);
+}
+
+function summaryRate(path: string): number {
+  return (JSON.parse(readFileSync(path, 'utf8')) as { rowsPerSecond: number }).rowsPerSecond;
+}
+
+try {
+  const file100k = join(dir, 'tweets-100k.csv');
+  await generateTweets(file100k, 100_000);
+
+  if (wanted('core')) {
+    const file1m = join(dir, 'tweets-1m.csv');
+    await generateTweets(file1m, 1_000_000);
+    const parseRate = await parseOnlyRowsPerSecond(file100k);
+    const summary = join(dir, 'summary.json');
+    const rules = runCli(['classify', file100k, '-o', join(dir, 'out.csv'), '--provider', 'rules', '--no-cache', '--quiet', '--summary-json', summary], 100_000);
+    const rulesRate = summaryRate(summary);
+    const big = runCli(['classify', file1m, '-o', join(dir, 'out-1m.csv'), '--provider', 'rules', '--no-cache', '--quiet'], 1_000_000);
+    report('core: fmc classify --provider rules --no-cache (100k rows)', {
+      'csv-parse alone, rows/s': Math.round(parseRate),
+      'fmc classify, rows/s (pipeline, from summary)': rulesRate,
+      'fmc classify, rows/s (wall, incl. start-up)': Math.round(rules.rowsPerSecond),
+      'ratio fmc / csv-parse (target >= 0.6)': Number((rulesRate / parseRate).toFixed(2)),
+      'peak RSS on 1M rows, MB (target <= 200)': Math.round(big.maxRssMb),
+      '1M rows wall time, s': Number(big.seconds.toFixed(1)),
+    });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+if (process.env.FMC_BENCH_JSON) process.stdout.write(JSON.stringify(figures) + '\n');

@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
+import { startEngineWorker } from '../pipeline/worker-client.js';
 import { classifyRows, outputColumns } from '../pipeline/run.js';
 import { defaultOutputPath, formatFor, openFileSink, openStreamSink, type OutputFormat, type RowSink } from '../pipeline/write.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -92,7 +93,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
           : await openFileSink({ path: outputPath, format, columns, inputPath: input });
     }
 
-    const pipeline = await createPipeline({
+    const pipelineOptions = {
       provider: options.provider,
       tiers: tierConfigFrom(config, options),
       cachePath: cachePathFrom(config, options.cache),
@@ -100,25 +101,30 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       batchSize: options.batchSize,
       escalateBelow: options.escalateBelow,
       keepHashtags: options.hashtags,
-      logger,
-    });
-    const colors = colorsFor(io.stderr, io.env);
-    try {
-      if (options.dryRun) {
+    };
+    if (options.dryRun) {
+      const pipeline = await createPipeline({ ...pipelineOptions, logger });
+      try {
         await dryRun(source.rows, pipeline, io.stderr);
         return 0;
+      } finally {
+        await pipeline.close();
       }
+    }
+
+    const engine = await startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel });
+    try {
       const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
-      const summary = await classifyRows({ source, sink: sink!, pipeline, onProgress: progress?.update });
+      const summary = await classifyRows({ source, sink: sink!, engine, onProgress: progress?.update });
       progress?.done();
       await sink!.commit();
       sink = undefined;
       if (options.summaryJson) await writeFileAtomic(options.summaryJson, JSON.stringify(summary, null, 2) + '\n');
-      if (!options.quiet) io.stderr.write(formatSummary(summary, colors) + '\n');
+      if (!options.quiet) io.stderr.write(formatSummary(summary, colorsFor(io.stderr, io.env)) + '\n');
       logger.info({ summary }, 'classify done');
       return 0;
     } finally {
-      await pipeline.close();
+      await engine.close();
     }
   } finally {
     await sink?.abort();

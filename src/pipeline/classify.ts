@@ -59,6 +59,9 @@ export function createClassifier(options: ClassifierOptions): Classifier {
   };
   const cacheable = cache ? tiers.filter((t) => t.cacheable) : [];
 
+  // --batch-size is the LLM request size; local tiers take their own (larger) batches.
+  const batchFor = (tier: Tier): number => Math.max(1, tier.remote ? Math.min(batchSize, tier.maxBatch) : tier.maxBatch);
+
   const count = (bucket: Record<string, number>, key: string, n = 1): void => {
     bucket[key] = (bucket[key] ?? 0) + n;
   };
@@ -80,7 +83,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     signal: AbortSignal,
   ): Promise<Map<number, LabelResult>> {
     const answered = new Map<number, LabelResult>();
-    const size = Math.max(1, Math.min(batchSize, tier.maxBatch));
+    const size = batchFor(tier);
     const batches: number[][] = [];
     for (let i = 0; i < indexes.length; i += size) batches.push(indexes.slice(i, i + size));
     await Promise.all(
@@ -183,7 +186,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
       for (const item of items) if (cache && lookup(item)) cached++;
       const misses = items.length - cached;
       const requests: Record<string, number> = {};
-      for (const tier of tiers) requests[tier.name] = Math.ceil(misses / Math.max(1, Math.min(batchSize, tier.maxBatch)));
+      for (const tier of tiers) requests[tier.name] = Math.ceil(misses / batchFor(tier));
       return { cached, misses, requests };
     },
     stats: () => stats,

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { parse, type CsvError, type Options as CsvOptions } from 'csv-parse';
+import { parse, type CsvError } from 'csv-parse';
 import { atPosition, FmcError } from '../errors.js';
 import { findColumn, hasUtf8Bom, looksBinary, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
 
@@ -147,9 +147,6 @@ function columnIndexes(name: string, columns: readonly string[], options: ReadOp
 
 async function openCsv(base: SourceBase, text: Readable, delimiter: string, options: ReadOptions): Promise<TweetSource> {
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
-  // Parse order is tracked in on_record/skip, which run synchronously inside the parser:
-  // records are buffered ahead of the consumer, so the consumer's view would lag.
-  let parsedEnd = 0;
   const parser = parse({
     delimiter,
     bom: true,
@@ -157,12 +154,19 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     skip_empty_lines: true,
     max_record_size: Math.max(PARSER_HARD_LIMIT, maxRecordSize),
     skip_records_with_error: options.skipInvalid === true,
-    on_record: ((record: string[], context: { lines: number }) => {
-      const line = parsedEnd + 1;
-      parsedEnd = context.lines;
-      return { record, line };
-    }) as unknown as CsvOptions['on_record'],
-  } satisfies CsvOptions);
+  });
+  // Line numbers must follow parse order: the parser runs ahead of the consumer, and on an
+  // error the stream drops what it had buffered. csv-parse's on_record would give them, but
+  // it builds an info object per record (half the parse time), so push is wrapped instead
+  // and reads the one counter it needs.
+  let parsedEnd = 0;
+  const push = parser.push.bind(parser);
+  parser.push = (record: unknown): boolean => {
+    if (record === null) return push(null);
+    const line = parsedEnd + 1;
+    parsedEnd = parser.info.lines;
+    return push({ record, line });
+  };
   const invalid: InvalidRow[] = [];
   parser.on('skip', (err: CsvError & { lines?: number; index?: number }) => {
     invalid.push({ line: parsedEnd + 1, column: err.index === undefined ? undefined : err.index + 1, reason: csvReason(err, maxRecordSize) });

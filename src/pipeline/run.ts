@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { LABEL_FIELDS, OUTPUT_COLUMNS, type LabelResult } from '../labels.js';
-import type { TierItem } from '../tiers/tier.js';
+import { createChunkClassifier, type ChunkClassifier } from './chunk.js';
 import type { Pipeline } from './pipeline.js';
 import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
 import { openStreamSink, type OutputFormat, type RowSink } from './write.js';
@@ -17,13 +17,10 @@ export interface Progress {
 export interface ClassifyRowsOptions {
   readonly source: TweetSource;
   readonly sink: RowSink;
-  readonly pipeline: Pipeline;
+  readonly engine: ChunkClassifier;
   /** Rows per classifier call; two chunks are in flight so reading overlaps slow tiers. */
   readonly chunkSize?: number;
-  /** Distinct cleaned texts remembered across chunks to reuse duplicates' labels. */
-  readonly dedupeWindow?: number;
   readonly onProgress?: (progress: Progress) => void;
-  readonly signal?: AbortSignal;
 }
 
 /**
@@ -39,55 +36,23 @@ function labelCells(r: LabelResult): unknown[] {
   return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
 }
 
+const MAX_IN_FLIGHT = 4;
+
 interface Chunk {
   readonly rows: InputRow[];
   readonly results: Promise<LabelResult[]>;
 }
 
-/** Bounded insertion-ordered map: the oldest entry goes when full. */
-class RecentResults {
-  private readonly map = new Map<string, LabelResult>();
-  constructor(private readonly limit: number) {}
-  get(key: string): LabelResult | undefined {
-    return this.map.get(key);
-  }
-  set(key: string, value: LabelResult): void {
-    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
-    this.map.set(key, value);
-  }
-}
-
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */
 export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSummary> {
-  const { source, sink, pipeline } = options;
+  const { source, sink, engine } = options;
   const chunkSize = Math.max(1, options.chunkSize ?? 2000);
-  const recent = new RecentResults(options.dedupeWindow ?? 50_000);
   const started = Date.now();
-  const before = structuredClone(pipeline.classifier.stats());
-  const counters: RunCounters = { rows: 0, duplicates: 0, labels: {}, providers: {} };
+  const before = await engine.stats();
+  const counters: RunCounters = { rows: 0, labels: {}, providers: {} };
 
   const start = (rows: InputRow[]): Chunk => {
-    const items: TierItem[] = [];
-    const slots: (number | LabelResult)[] = [];
-    const seen = new Map<string, number>();
-    for (const row of rows) {
-      const item = pipeline.toItem({ id: String(items.length), text: row.text });
-      const key = item.tweet.text;
-      const known = recent.get(key);
-      const index = seen.get(key);
-      if (known) slots.push(known);
-      else if (index !== undefined) slots.push(index);
-      else {
-        seen.set(key, items.length);
-        slots.push(items.length);
-        items.push(item);
-      }
-    }
-    counters.duplicates += rows.length - items.length;
-    const results = pipeline.classifier.classify(items, options.signal).then((unique) => {
-      for (let i = 0; i < items.length; i++) recent.set(items[i]!.tweet.text, unique[i]!);
-      return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
-    });
+    const results = engine.classifyChunk(rows.map((r) => r.text));
     // Awaited later, in order; this keeps an early failure from being "unhandled" meanwhile.
     results.catch(() => undefined);
     return { rows, results };
@@ -106,6 +71,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     options.onProgress?.({ rows: counters.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
   };
 
+  // Several chunks in flight: the main thread keeps parsing while the engine classifies.
   const inFlight: Chunk[] = [];
   let rows: InputRow[] = [];
   for await (const row of source.rows) {
@@ -113,7 +79,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     if (rows.length < chunkSize) continue;
     inFlight.push(start(rows));
     rows = [];
-    if (inFlight.length >= 2) await finish(inFlight.shift()!);
+    if (inFlight.length >= MAX_IN_FLIGHT) await finish(inFlight.shift()!);
   }
   if (rows.length > 0) inFlight.push(start(rows));
   for (const chunk of inFlight) await finish(chunk);
@@ -122,7 +88,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     const skipped = source.invalid.length > 0 ? ` (${source.invalid.length} malformed rows skipped)` : '';
     throw new FmcError('FMC_ERR_INPUT_EMPTY', `${source.name}: header only, no data rows${skipped}`);
   }
-  return summarize({ counters, invalid: source.invalid, before, after: pipeline.classifier.stats(), tiers: pipeline.tiers, durationMs: Date.now() - started });
+  return summarize({ counters, invalid: source.invalid, before, after: await engine.stats(), tierNames: engine.tierNames, durationMs: Date.now() - started });
 }
 
 function count(counters: RunCounters, r: LabelResult): void {
@@ -145,14 +111,13 @@ export async function runClassification(options: {
   idColumn?: string;
   skipInvalid?: boolean;
   inputFormat?: ReadOptions['format'];
-  signal?: AbortSignal;
 }): Promise<RunSummary> {
   const source = await openTweetSource(
     { stream: options.input, name: options.sourceName },
     { format: options.inputFormat, textColumn: options.textColumn, idColumn: options.idColumn, skipInvalid: options.skipInvalid },
   );
   const sink = openStreamSink({ stream: options.output, format: options.format, columns: outputColumns(source.columns) });
-  const summary = await classifyRows({ source, sink, pipeline: options.pipeline, signal: options.signal });
+  const summary = await classifyRows({ source, sink, engine: createChunkClassifier(options.pipeline) });
   await sink.commit();
   return summary;
 }

@@ -1,10 +1,9 @@
-import type { Tier, TierUsage } from '../tiers/tier.js';
-import type { ClassifierStats } from './classify.js';
+import type { TierUsage } from '../tiers/tier.js';
+import type { EngineStats } from './chunk.js';
 import type { InvalidRow } from './read.js';
 
 export interface RunCounters {
   rows: number;
-  duplicates: number;
   readonly labels: Record<string, Record<string, number>>;
   readonly providers: Record<string, number>;
 }
@@ -36,22 +35,24 @@ const delta = (after: Record<string, number>, before: Record<string, number>): R
 export function summarize(input: {
   counters: RunCounters;
   invalid: readonly InvalidRow[];
-  before: ClassifierStats;
-  after: ClassifierStats;
-  tiers: readonly Tier[];
+  before: EngineStats;
+  after: EngineStats;
+  tierNames: readonly string[];
   durationMs: number;
 }): RunSummary {
-  const { counters, before, after } = input;
+  const { counters } = input;
+  const before = input.before.classifier;
+  const after = input.after.classifier;
   const hits = after.cacheHits - before.cacheHits;
   const misses = after.cacheMisses - before.cacheMisses;
   const calls = delta(after.tierCalls, before.tierCalls);
   const errors = delta(after.tierErrors, before.tierErrors);
   const tiers: RunSummary['tiers'] = Object.fromEntries(
-    input.tiers.map((t) => [t.name, { calls: calls[t.name] ?? 0, errors: errors[t.name] ?? 0, ...t.usage?.() }]),
+    input.tierNames.map((name) => [name, { calls: calls[name] ?? 0, errors: errors[name] ?? 0, ...input.after.usage[name] }]),
   );
   return {
     rows: counters.rows,
-    duplicates: counters.duplicates,
+    duplicates: input.after.duplicates - input.before.duplicates,
     invalidRows: input.invalid.length,
     invalid: input.invalid.slice(0, MAX_INVALID_LISTED),
     labels: counters.labels,

@@ -1,0 +1,40 @@
+// The classification engine on its own thread: `fmc classify` parses and writes on the main
+// thread while cleaning and the tier chain run here, so a run uses both cores.
+import { parentPort, workerData } from 'node:worker_threads';
+import { FmcError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { createChunkClassifier, type ChunkClassifier } from './chunk.js';
+import { createPipeline } from './pipeline.js';
+import type { EngineInit, EngineReply, EngineRequest } from './worker-protocol.js';
+
+const port = parentPort!;
+const init = workerData as EngineInit;
+
+const serialize = (err: unknown): { code?: string; message: string } =>
+  err instanceof FmcError ? { code: err.code, message: err.message } : { message: (err as Error).message ?? String(err) };
+
+const reply = (message: EngineReply): void => port.postMessage(message);
+
+let engine: ChunkClassifier;
+try {
+  const pipeline = await createPipeline({ ...init.pipeline, logger: createLogger(init.logLevel) });
+  engine = createChunkClassifier(pipeline, { dedupeWindow: init.dedupeWindow });
+  reply({ type: 'ready', tierNames: engine.tierNames });
+} catch (err) {
+  reply({ type: 'failed', error: serialize(err) });
+  port.close();
+}
+
+port.on('message', async (message: EngineRequest) => {
+  try {
+    if (message.type === 'classify') reply({ type: 'results', id: message.id, results: await engine.classifyChunk(message.texts) });
+    else if (message.type === 'stats') reply({ type: 'stats', id: message.id, stats: await engine.stats() });
+    else {
+      await engine.close();
+      reply({ type: 'closed', id: message.id });
+      port.close();
+    }
+  } catch (err) {
+    reply({ type: 'error', id: message.id, error: serialize(err) });
+  }
+});

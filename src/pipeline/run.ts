@@ -36,7 +36,7 @@ function labelCells(r: LabelResult): unknown[] {
   return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
 }
 
-const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT = 3;
 
 interface Chunk {
   readonly rows: InputRow[];
@@ -46,7 +46,7 @@ interface Chunk {
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */
 export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSummary> {
   const { source, sink, engine } = options;
-  const chunkSize = Math.max(1, options.chunkSize ?? 2000);
+  const chunkSize = Math.max(1, options.chunkSize ?? 1000);
   const started = Date.now();
   const before = await engine.stats();
   const counters: RunCounters = { rows: 0, labels: {}, providers: {} };

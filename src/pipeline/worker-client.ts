@@ -7,11 +7,14 @@ function revive(error: SerializedError): Error {
   return error.code && error.code in ERRORS ? new FmcError(error.code as ErrorCode, error.message) : new Error(error.message);
 }
 
+// A cap keeps V8 from growing the engine's heap lazily on a long run (the peak-RSS target).
+const WORKER_OLD_GEN_MB = 96;
+
 type Pending = { resolve: (reply: EngineReply) => void; reject: (err: Error) => void };
 
 /** Starts the engine thread and resolves once its tier chain is built (or rejects with why not). */
 export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifier> {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GEN_MB } });
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let dead: Error | undefined;

@@ -112,7 +112,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       }
     }
 
-    const engine = await startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel });
+    const engine = await startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel, output: { format, columns } });
     try {
       const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
       const summary = await classifyRows({ source, sink: sink!, engine, onProgress: progress?.update });

@@ -1,7 +1,14 @@
-import type { LabelResult } from '../labels.js';
+import { LABEL_FIELDS, type LabelResult } from '../labels.js';
 import type { TierItem, TierUsage } from '../tiers/tier.js';
 import type { ClassifierStats } from './classify.js';
 import type { Pipeline } from './pipeline.js';
+import { serializer, type OutputFormat } from './write.js';
+
+/** Label and provider counts of one chunk, merged into the run summary. */
+export interface ChunkCounts {
+  readonly labels: Record<string, Record<string, number>>;
+  readonly providers: Record<string, number>;
+}
 
 /** What a run needs from the classification engine, in-process or in a worker thread. */
 export interface ChunkClassifier {
@@ -9,6 +16,11 @@ export interface ChunkClassifier {
   readonly tierNames: readonly string[];
   /** One result per text, in order; duplicates (same cleaned text) are classified once. */
   classifyChunk(texts: readonly string[]): Promise<LabelResult[]>;
+  /**
+   * Labels whole input rows and returns them serialized with the label cells appended:
+   * serializing where the labels are spares the reading thread a copy of every result.
+   */
+  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string; counts: ChunkCounts }>;
   stats(): Promise<EngineStats>;
   close(): Promise<void>;
 }
@@ -41,12 +53,43 @@ class RecentResults {
   }
 }
 
+export function labelCells(r: LabelResult): unknown[] {
+  return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
+}
+
+export function countResults(results: readonly LabelResult[]): ChunkCounts {
+  const counts: ChunkCounts = { labels: {}, providers: {} };
+  for (const r of results) {
+    for (const field of LABEL_FIELDS) {
+      const value = String(r[field]);
+      const bucket = (counts.labels[field] ??= {});
+      bucket[value] = (bucket[value] ?? 0) + 1;
+    }
+    counts.providers[r.provider] = (counts.providers[r.provider] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export interface ChunkClassifierOptions {
+  readonly dedupeWindow?: number;
+  /** How `labelRows` serializes (the output file's format and columns). */
+  readonly output?: { readonly format: OutputFormat; readonly columns: readonly string[] };
+}
+
 /** clean -> dedupe -> classify for one chunk of texts, on this thread. */
-export function createChunkClassifier(pipeline: Pipeline, options: { dedupeWindow?: number } = {}): ChunkClassifier {
+export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? 50_000);
+  const serialize = options.output ? serializer(options.output.format, options.output.columns) : undefined;
   let duplicates = 0;
-  return {
+  const engine: ChunkClassifier = {
     tierNames: pipeline.tiers.map((t) => t.name),
+    async labelRows(rows, textIndex) {
+      if (!serialize) throw new Error('labelRows needs the output format and columns');
+      const results = await engine.classifyChunk(rows.map((r) => String(r[textIndex])));
+      const out: unknown[][] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) out[i] = [...rows[i]!, ...labelCells(results[i]!)];
+      return { serialized: serialize(out), counts: countResults(results) };
+    },
     async classifyChunk(texts) {
       const items: TierItem[] = [];
       const slots: (number | LabelResult)[] = new Array(texts.length);
@@ -76,4 +119,5 @@ export function createChunkClassifier(pipeline: Pipeline, options: { dedupeWindo
     },
     close: () => pipeline.close(),
   };
+  return engine;
 }

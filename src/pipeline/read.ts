@@ -37,6 +37,8 @@ export interface TweetSource {
   readonly encoding: string;
   readonly columns: readonly string[];
   readonly textColumn: string;
+  /** Position of the text column in `InputRow.values`. */
+  readonly textIndex: number;
   readonly rows: AsyncIterable<InputRow>;
   /** Malformed rows skipped so far (only with skipInvalid). */
   readonly invalid: InvalidRow[];
@@ -216,7 +218,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
       fail(err);
     }
   }
-  return { ...base, columns, textColumn: columns[textIndex]!, rows: rows(), invalid };
+  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: rows(), invalid };
 }
 
 function checkRecord(record: readonly string[], width: number, maxSize: number): { column: number; reason: string } | undefined {
@@ -282,5 +284,5 @@ async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions)
     yield toRow(first!);
     for (let next = await nextObject(); next; next = await nextObject()) yield toRow(next);
   }
-  return { ...base, columns, textColumn: columns[textIndex]!, rows: rows(), invalid };
+  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: rows(), invalid };
 }

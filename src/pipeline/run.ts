@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { LABEL_FIELDS, OUTPUT_COLUMNS, type LabelResult } from '../labels.js';
-import { createChunkClassifier, type ChunkClassifier } from './chunk.js';
+import { createChunkClassifier, type ChunkClassifier, type ChunkCounts } from './chunk.js';
 import type { Pipeline } from './pipeline.js';
 import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
 import { openStreamSink, type OutputFormat, type RowSink } from './write.js';
@@ -32,15 +32,11 @@ export function outputColumns(inputColumns: readonly string[]): string[] {
   return [...inputColumns.map((c) => (taken.has(c.trim().toLowerCase()) ? `input_${c}` : c)), ...OUTPUT_COLUMNS];
 }
 
-function labelCells(r: LabelResult): unknown[] {
-  return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
-}
-
 const MAX_IN_FLIGHT = 3;
 
 interface Chunk {
   readonly rows: InputRow[];
-  readonly results: Promise<LabelResult[]>;
+  readonly labeled: Promise<{ serialized: string; counts: ChunkCounts }>;
 }
 
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */
@@ -52,22 +48,20 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   const counters: RunCounters = { rows: 0, labels: {}, providers: {} };
 
   const start = (rows: InputRow[]): Chunk => {
-    const results = engine.classifyChunk(rows.map((r) => r.text));
+    const labeled = engine.labelRows(
+      rows.map((r) => r.values),
+      source.textIndex,
+    );
     // Awaited later, in order; this keeps an early failure from being "unhandled" meanwhile.
-    results.catch(() => undefined);
-    return { rows, results };
+    labeled.catch(() => undefined);
+    return { rows, labeled };
   };
 
   const finish = async (chunk: Chunk): Promise<void> => {
-    const results = await chunk.results;
-    const out: unknown[][] = new Array(chunk.rows.length);
-    for (let i = 0; i < chunk.rows.length; i++) {
-      const r = results[i]!;
-      out[i] = [...chunk.rows[i]!.values, ...labelCells(r)];
-      count(counters, r);
-    }
+    const { serialized, counts } = await chunk.labeled;
+    merge(counters, counts);
     counters.rows += chunk.rows.length;
-    await sink.writeRows(out);
+    await sink.writeText(serialized);
     options.onProgress?.({ rows: counters.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
   };
 
@@ -91,13 +85,12 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   return summarize({ counters, invalid: source.invalid, before, after: await engine.stats(), tierNames: engine.tierNames, durationMs: Date.now() - started });
 }
 
-function count(counters: RunCounters, r: LabelResult): void {
-  for (const field of LABEL_FIELDS) {
-    const value = String(r[field]);
+function merge(counters: RunCounters, counts: ChunkCounts): void {
+  for (const [field, values] of Object.entries(counts.labels)) {
     const bucket = (counters.labels[field] ??= {});
-    bucket[value] = (bucket[value] ?? 0) + 1;
+    for (const [value, n] of Object.entries(values)) bucket[value] = (bucket[value] ?? 0) + n;
   }
-  counters.providers[r.provider] = (counters.providers[r.provider] ?? 0) + 1;
+  for (const [p, n] of Object.entries(counts.providers)) counters.providers[p] = (counters.providers[p] ?? 0) + n;
 }
 
 /** Streams CSV/JSONL from `input` to `output` (the server's text/csv endpoint). */
@@ -116,8 +109,9 @@ export async function runClassification(options: {
     { stream: options.input, name: options.sourceName },
     { format: options.inputFormat, textColumn: options.textColumn, idColumn: options.idColumn, skipInvalid: options.skipInvalid },
   );
-  const sink = openStreamSink({ stream: options.output, format: options.format, columns: outputColumns(source.columns) });
-  const summary = await classifyRows({ source, sink, engine: createChunkClassifier(options.pipeline) });
+  const output = { format: options.format, columns: outputColumns(source.columns) };
+  const sink = openStreamSink({ stream: options.output, ...output });
+  const summary = await classifyRows({ source, sink, engine: createChunkClassifier(options.pipeline, { output }) });
   await sink.commit();
   return summary;
 }

@@ -52,6 +52,10 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
   return {
     tierNames,
     classifyChunk: async (texts) => (await request<'results'>({ type: 'classify', id: nextId++, texts })).results,
+    async labelRows(rows, textIndex) {
+      const { serialized, counts } = await request<'labeled'>({ type: 'label', id: nextId++, rows, textIndex });
+      return { serialized, counts };
+    },
     stats: async (): Promise<EngineStats> => (await request<'stats'>({ type: 'stats', id: nextId++ })).stats,
     async close() {
       if (!dead) await request<'closed'>({ type: 'close', id: nextId++ }).catch(() => undefined);

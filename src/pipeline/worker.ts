@@ -18,7 +18,7 @@ const reply = (message: EngineReply): void => port.postMessage(message);
 let engine: ChunkClassifier;
 try {
   const pipeline = await createPipeline({ ...init.pipeline, logger: createLogger(init.logLevel) });
-  engine = createChunkClassifier(pipeline, { dedupeWindow: init.dedupeWindow });
+  engine = createChunkClassifier(pipeline, { dedupeWindow: init.dedupeWindow, output: init.output });
   reply({ type: 'ready', tierNames: engine.tierNames });
 } catch (err) {
   reply({ type: 'failed', error: serialize(err) });
@@ -28,6 +28,7 @@ try {
 port.on('message', async (message: EngineRequest) => {
   try {
     if (message.type === 'classify') reply({ type: 'results', id: message.id, results: await engine.classifyChunk(message.texts) });
+    else if (message.type === 'label') reply({ type: 'labeled', id: message.id, ...(await engine.labelRows(message.rows, message.textIndex)) });
     else if (message.type === 'stats') reply({ type: 'stats', id: message.id, stats: await engine.stats() });
     else {
       await engine.close();

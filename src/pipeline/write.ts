@@ -12,6 +12,8 @@ export type OutputFormat = 'csv' | 'jsonl';
 export interface RowSink {
   /** Appends rows; resolves when the destination can take more (back-pressure). */
   writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
+  /** Appends rows already serialized by `serializer(format, columns)` (e.g. on the engine thread). */
+  writeText(text: string): Promise<void>;
   /** Flushes, fsyncs and renames into place: readers never see a half-written file. */
   commit(): Promise<void>;
   /** Drops the temp file; an existing output file is left untouched. */
@@ -42,7 +44,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return (await real(a)) === (await real(b));
 }
 
-function serializer(format: OutputFormat, columns: readonly string[]): (rows: readonly (readonly unknown[])[]) => string {
+export function serializer(format: OutputFormat, columns: readonly string[]): (rows: readonly (readonly unknown[])[]) => string {
   if (format === 'csv') return (rows) => (rows.length === 0 ? '' : stringify(rows as unknown[][], { cast: { boolean: (v) => String(v) } }));
   return (rows) => {
     let out = '';
@@ -86,6 +88,7 @@ export async function openFileSink(options: {
   if (format === 'csv') await write(serialize([columns]));
   return {
     writeRows: (rows) => write(serialize(rows)),
+    writeText: write,
     async commit() {
       await handle.sync();
       await handle.close();
@@ -121,6 +124,10 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
     async writeRows(rows) {
       await header();
       await write(serialize(rows));
+    },
+    async writeText(text) {
+      await header();
+      await write(text);
     },
     async commit() {
       await header();

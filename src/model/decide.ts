@@ -1,0 +1,58 @@
+// From probabilities to a tier answer, for the plain model and for the model + rules hybrid.
+// Pure: the tiers only batch, run the model and call these.
+
+import { FIELD_VALUES, LABEL_FIELDS, applyConsistency, labelStrings, type LabelField, type Labels } from '../labels.js';
+import type { CleanTweet, TierAnswer } from '../tiers/tier.js';
+import { combineProbabilities, confidenceOf, labelsFromIndexes, type LoadedCombiner } from './combiner.js';
+import { decodeJointly, type FieldProbabilities } from './joint.js';
+import type { RuleView } from './rule-view.js';
+
+/** Row `i` of a batch's per-field probability arrays. */
+export function rowOf(batch: Readonly<Record<LabelField, Float64Array>>, i: number): FieldProbabilities {
+  const row = {} as Record<LabelField, Float64Array>;
+  for (const f of LABEL_FIELDS) {
+    const c = FIELD_VALUES[f].length;
+    row[f] = batch[f].subarray(i * c, (i + 1) * c);
+  }
+  return row;
+}
+
+/**
+ * The model's answer: the best allowed combination when the model set lists its label
+ * constraints, else each field's argmax; confidence = the least sure field's probability.
+ */
+export function modelAnswer(probs: FieldProbabilities, combinations: readonly Int8Array[] | undefined): TierAnswer {
+  const indexes = combinations
+    ? decodeJointly(probs, combinations)
+    : Int8Array.from(LABEL_FIELDS, (f) => {
+        const p = Array.from(probs[f]);
+        return p.indexOf(Math.max(...p));
+      });
+  return { ...applyConsistency(labelsFromIndexes(indexes)), confidence: confidenceOf(probs, indexes) };
+}
+
+function agreement(a: Labels, b: Labels): number {
+  const sa = labelStrings(a);
+  const sb = labelStrings(b);
+  return LABEL_FIELDS.filter((f) => sa[f] === sb[f]).length;
+}
+
+/**
+ * The hybrid's answer. `provider` says whose labels these mostly are: "rules" when the
+ * combined labels agree with the rules on more fields than with the model alone (the
+ * rules overrode it), else "transformers".
+ */
+export function hybridAnswer(
+  combiner: LoadedCombiner,
+  combinations: readonly Int8Array[],
+  model: FieldProbabilities,
+  view: RuleView,
+  tweet: CleanTweet,
+): TierAnswer {
+  const probs = combineProbabilities(combiner, model, view, tweet);
+  const indexes = decodeJointly(probs, combinations);
+  const labels = applyConsistency(labelsFromIndexes(indexes));
+  const alone = modelAnswer(model, combinations);
+  const provider = agreement(labels, view.labels) > agreement(labels, alone) ? 'rules' : 'transformers';
+  return { ...labels, confidence: confidenceOf(probs, indexes), provider };
+}

@@ -1,0 +1,220 @@
+// `fmc train`: one linear classifier per field over the features of features.ts, plus the
+// hybrid combiner fitted on out-of-fold predictions. Deterministic for a given seed: the seed
+// only deals rows into folds, and the optimizer is full-batch.
+
+import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { fitCombiner, loadCombiner, combineProbabilities, type CombinerJson } from './combiner.js';
+import { buildCorpus, type Corpus, type CorpusOptions } from './corpus.js';
+import { allowedCombinations, decodeJointly, deriveForbiddenPairs, type FieldProbabilities, type ForbiddenPair } from './joint.js';
+import { assignFolds } from './random.js';
+import { RULE_SIGNALS, RULES_VERSION, viewByRules, type RuleView, type ViewRules } from './rule-view.js';
+import { runFitTasks } from './fit-pool.js';
+import type { FitJob, FitTask } from './fit-task.js';
+import { gramMatrix, primalWeights } from './kernel-fit.js';
+import { predictLogits, softmaxRows, type SoftmaxModel } from './softmax-regression.js';
+import type { SparseRows } from './features.js';
+
+export interface FieldHyper {
+  /** L2 penalty (per unit of mean loss). */
+  readonly l2: number;
+  /** Class weights (n / (classes · n_c))^balance: 0 = none, 1 = fully balanced. */
+  readonly balance: number;
+}
+
+export interface TrainHyper {
+  readonly corpus: CorpusOptions;
+  readonly fields: Readonly<Record<LabelField, FieldHyper>>;
+  /** Folds for the out-of-fold predictions the combiner learns from. */
+  readonly folds: number;
+  readonly combinerL2: number;
+}
+
+/** Chosen by 5-fold cross-validation on fixtures/train.csv (see the model README section). */
+export const DEFAULT_HYPER: TrainHyper = {
+  corpus: { vocabSize: 40_000, minFrequency: 1, minN: 2, maxN: 5, buckets: 32_749 },
+  fields: {
+    is_claim: { l2: 1e-5, balance: 1 },
+    sentiment: { l2: 1e-5, balance: 1 },
+    topic: { l2: 1e-5, balance: 1 },
+    incident: { l2: 1e-5, balance: 0 },
+    urgency: { l2: 1e-5, balance: 0 },
+  },
+  folds: 5,
+  combinerL2: 1e-2,
+};
+
+export interface LabeledRow {
+  readonly text: string;
+  /** Label strings as in the CSV ("true", "fibre", ...), already validated. */
+  readonly labels: Readonly<Record<LabelField, string>>;
+}
+
+export interface TrainOptions {
+  readonly rows: readonly LabeledRow[];
+  /** Unlabeled tweets that only widen the vocabulary (fixtures/tweets.csv). */
+  readonly unlabeled?: readonly string[];
+  readonly seed?: number;
+  readonly hyper?: TrainHyper;
+  /** Also fit the model + rules combiner (K extra fits per field). Default true. */
+  readonly hybrid?: boolean;
+  readonly viewRules?: ViewRules;
+  /** Threads for fitting (main + workers); default min(2, cores). 1 = no worker. */
+  readonly threads?: number;
+}
+
+export type FieldScores = Readonly<Record<LabelField, number>>;
+
+export interface TrainReport {
+  readonly rows: number;
+  readonly seed: number;
+  readonly vocabSize: number;
+  readonly features: number;
+  readonly seconds: number;
+  /** Out-of-fold accuracy per field (only when the combiner was fitted). */
+  readonly cv?: {
+    readonly folds: number;
+    /** The model alone, each field its own argmax. */
+    readonly model: FieldScores;
+    /** The model alone, decoded jointly under the label constraints. */
+    readonly modelJoint: FieldScores;
+    /** The rules alone. */
+    readonly rules: FieldScores;
+    /** Model + rules combiner, itself cross-validated, decoded jointly. */
+    readonly hybrid: FieldScores;
+  };
+}
+
+export interface TrainedModels {
+  readonly corpus: Corpus;
+  readonly models: Readonly<Record<LabelField, SoftmaxModel>>;
+  readonly forbidden: readonly ForbiddenPair[];
+  readonly combiner?: CombinerJson;
+  readonly hyper: TrainHyper;
+  readonly report: TrainReport;
+}
+
+/** Probabilities per row for one field: [rows][classes]. */
+export function predictField(model: SoftmaxModel, x: SparseRows): Float64Array {
+  return softmaxRows(predictLogits(model, x), model.classes);
+}
+
+const rowProbabilities = (byField: Readonly<Record<LabelField, Float64Array>>, i: number): FieldProbabilities =>
+  Object.fromEntries(LABEL_FIELDS.map((f) => {
+    const c = FIELD_VALUES[f].length;
+    return [f, byField[f].subarray(i * c, (i + 1) * c)];
+  })) as Record<LabelField, Float64Array>;
+
+/** Trains the five field models (and the combiner unless `hybrid: false`). */
+export async function trainModels(options: TrainOptions): Promise<TrainedModels> {
+  const started = performance.now();
+  const hyper = options.hyper ?? DEFAULT_HYPER;
+  const seed = options.seed ?? 1;
+  const rows = options.rows;
+  if (rows.length === 0) throw new Error('trainModels: no labeled rows');
+  const corpus = buildCorpus(rows.map((r) => r.text), options.unlabeled ?? [], hyper.corpus);
+  const columns = corpus.space.featureCount;
+  const gold = rows.map((r) => r.labels);
+  const labelsOf = (field: LabelField): Int32Array => Int32Array.from(gold, (g) => FIELD_VALUES[field].indexOf(g[field]));
+  const forbidden = deriveForbiddenPairs(gold);
+
+  // One Gram matrix serves every field and fold (kernel-fit.ts explains why).
+  const n = rows.length;
+  const all = [...Array(n).keys()];
+  const job: FitJob = {
+    gram: gramMatrix(corpus.x, columns),
+    n,
+    fields: LABEL_FIELDS.map((f) => ({ classes: FIELD_VALUES[f].length, labels: labelsOf(f), ...hyper.fields[f] })),
+  };
+  const k = Math.min(hyper.folds, n);
+  const hybrid = options.hybrid !== false && k >= 2;
+  // Folds stratified on topic, the field with the rarest classes.
+  const folds = assignFolds(gold.map((g) => g.topic), k, seed);
+  const tasks: FitTask[] = [{ train: all, test: [] }];
+  if (hybrid) {
+    for (let fold = 0; fold < k; fold++) tasks.push({ train: all.filter((i) => folds[i] !== fold), test: all.filter((i) => folds[i] === fold) });
+  }
+  const [full, ...foldResults] = await runFitTasks(job, tasks, options.threads);
+  const models = {} as Record<LabelField, SoftmaxModel>;
+  LABEL_FIELDS.forEach((field, d) => {
+    const fit = full!.models[d]!;
+    models[field] = { classes: fit.classes, columns, weights: primalWeights(corpus.x, all, fit, columns), bias: Float32Array.from(fit.bias) };
+  });
+
+  let combiner: CombinerJson | undefined;
+  let cv: TrainReport['cv'];
+  if (hybrid) {
+    const oof = Object.fromEntries(LABEL_FIELDS.map((f) => [f, new Float64Array(n * FIELD_VALUES[f].length)])) as Record<LabelField, Float64Array>;
+    foldResults.forEach((result, t) => {
+      const testIdx = tasks[t + 1]!.test;
+      LABEL_FIELDS.forEach((field, d) => {
+        const c = FIELD_VALUES[field].length;
+        const p = result.test[d]!;
+        testIdx.forEach((row, j) => oof[field].set(p.subarray(j * c, (j + 1) * c), row * c));
+      });
+    });
+    const viewRules = options.viewRules ?? viewByRules;
+    const views = corpus.tweets.map((t) => viewRules(t));
+    const modelProbs = all.map((i) => rowProbabilities(oof, i));
+    const training = { views, tweets: corpus.tweets, signals: RULE_SIGNALS, rulesVersion: RULES_VERSION, l2: hyper.combinerL2 };
+    combiner = fitCombiner({ ...training, model: modelProbs, gold });
+    cv = { folds: k, ...crossValidateCombiner(modelProbs, views, gold, folds, k, forbidden, training) };
+  }
+
+  return {
+    corpus,
+    models,
+    forbidden,
+    combiner,
+    hyper,
+    report: {
+      rows: rows.length,
+      seed,
+      vocabSize: corpus.vocab.length,
+      features: columns,
+      seconds: (performance.now() - started) / 1000,
+      cv,
+    },
+  };
+}
+
+/** Accuracy per field of the model, the rules, and the combiner on held-out folds. */
+function crossValidateCombiner(
+  model: readonly FieldProbabilities[],
+  views: readonly RuleView[],
+  gold: readonly Readonly<Record<LabelField, string>>[],
+  folds: Int32Array,
+  k: number,
+  forbidden: readonly ForbiddenPair[],
+  training: Omit<Parameters<typeof fitCombiner>[0], 'model' | 'gold'>,
+): Omit<NonNullable<TrainReport['cv']>, 'folds'> {
+  const combinations = allowedCombinations(forbidden);
+  const hits = { model: zero(), modelJoint: zero(), rules: zero(), hybrid: zero() };
+  for (let fold = 0; fold < k; fold++) {
+    const inTrain = (i: number): boolean => folds[i] !== fold;
+    const pick = <T>(xs: readonly T[]): T[] => xs.filter((_, i) => inTrain(i));
+    const fitted = fitCombiner({ ...training, model: pick(model), views: pick(views), tweets: pick(training.tweets), gold: pick(gold) });
+    const loaded = loadCombiner(fitted, training.signals);
+    gold.forEach((g, i) => {
+      if (inTrain(i)) return;
+      const joint = decodeJointly(model[i]!, combinations);
+      const hybrid = decodeJointly(combineProbabilities(loaded, model[i]!, views[i]!, training.tweets[i]!), combinations);
+      const rules: Record<LabelField, string> = { ...views[i]!.labels, is_claim: String(views[i]!.labels.is_claim) };
+      LABEL_FIELDS.forEach((f, d) => {
+        const values = FIELD_VALUES[f];
+        const p = model[i]![f];
+        let best = 0;
+        for (let c = 1; c < values.length; c++) if (p[c]! > p[best]!) best = c;
+        if (values[best] === g[f]) hits.model[f]++;
+        if (values[joint[d]!] === g[f]) hits.modelJoint[f]++;
+        if (rules[f] === g[f]) hits.rules[f]++;
+        if (values[hybrid[d]!] === g[f]) hits.hybrid[f]++;
+      });
+    });
+  }
+  const rate = (h: Record<LabelField, number>): FieldScores => Object.fromEntries(LABEL_FIELDS.map((f) => [f, h[f] / gold.length])) as Record<LabelField, number>;
+  return { model: rate(hits.model), modelJoint: rate(hits.modelJoint), rules: rate(hits.rules), hybrid: rate(hits.hybrid) };
+}
+
+function zero(): Record<LabelField, number> {
+  return { is_claim: 0, sentiment: 0, topic: 0, incident: 0, urgency: 0 };
+}

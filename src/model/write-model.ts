@@ -1,0 +1,50 @@
+// Turns trained models into a model set on disk: folded tables -> ONNX per field, the shared
+// tokenizer files, config.json per field, and fmc-model.json.
+
+import { LABEL_FIELDS, type LabelField } from '../labels.js';
+import { exportClassifierOnnx } from './export-onnx.js';
+import { foldTables } from './features.js';
+import { MODEL_ID, type Manifest } from './manifest.js';
+import { fieldConfig, writeModelSet, type FieldFiles } from './model-folder.js';
+import { tokenizerConfigJson, tokenizerJson } from './tokenizer-files.js';
+import type { TrainedModels } from './train.js';
+
+/** The files of each field folder, in memory (tests compare them; writeModelFolders saves them). */
+export function modelFiles(trained: TrainedModels): Record<LabelField, FieldFiles> {
+  const { corpus } = trained;
+  const tokenizer = tokenizerJson(corpus.vocab);
+  const tokenizerConfig = tokenizerConfigJson();
+  const files = {} as Record<LabelField, FieldFiles>;
+  for (const field of LABEL_FIELDS) {
+    const model = trained.models[field];
+    const tables = foldTables(corpus.space, corpus.idf, model.weights, model.classes);
+    const onnx = exportClassifierOnnx({
+      classes: model.classes,
+      vocabSize: corpus.vocab.length,
+      tokenTable: tables.tokens,
+      buckets: corpus.space.options.buckets,
+      bucketTable: tables.buckets,
+      bias: model.bias,
+      docString: `fmc ${field} classifier: linear model over WordPiece tokens, their character n-grams and hashed token pairs`,
+    });
+    const extra = { model: MODEL_ID, buckets: corpus.space.options.buckets, ngrams: [corpus.space.options.minN, corpus.space.options.maxN] };
+    files[field] = { config: fieldConfig(field, corpus.vocab.length, extra), tokenizer, tokenizerConfig, onnx };
+  }
+  return files;
+}
+
+export function manifestOf(trained: TrainedModels): Manifest {
+  const { seconds: _seconds, ...report } = trained.report;
+  return {
+    id: MODEL_ID,
+    report,
+    hyper: trained.hyper,
+    forbidden: trained.forbidden,
+    ...(trained.combiner ? { combiner: trained.combiner } : {}),
+  };
+}
+
+/** Writes the model set into `dir` (replacing it atomically). */
+export function writeModelFolders(dir: string, trained: TrainedModels): void {
+  writeModelSet(dir, { ...manifestOf(trained) }, modelFiles(trained));
+}

@@ -9,7 +9,11 @@ export interface TierConfig {
   readonly ollama: { readonly host: string; readonly model: string };
   /** Folder of the local model (one sub-folder per field); undefined = the built-in default. */
   readonly modelDir?: string | undefined;
+  /** Where the built-in model is trained on first use (under the user cache dir). */
+  readonly modelsDir: string;
   readonly allowRemote: boolean;
+  /** A hub sentiment model that replaces the local sentiment head (needs allowRemote). */
+  readonly hubModel?: string | undefined;
   /** Per-call timeout for tier requests. */
   readonly timeoutMs: number;
   /** A server-requested wait longer than this opens the tier's circuit instead. */
@@ -53,6 +57,7 @@ export function loadConfig(env: Env = process.env): Config {
       gemini: { apiKey: env.GEMINI_API_KEY || undefined, model: env.GEMINI_MODEL || 'gemini-2.5-flash', baseUrl: env.GEMINI_BASE_URL || undefined },
       ollama: { host: env.OLLAMA_HOST || 'http://127.0.0.1:11434', model: env.OLLAMA_MODEL || 'mistral' },
       modelDir: env.FMC_MODEL_DIR || undefined,
+      modelsDir: join(defaultCacheDir(env), 'models'),
       allowRemote: false,
       timeoutMs: positiveNumber('FMC_TIMEOUT_MS', env.FMC_TIMEOUT_MS, 30_000),
       maxWaitMs: 60_000,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,4 +24,21 @@ export const fmcBin: string = join(repoRoot, 'bin', 'fmc.js');
 export function tempDir(prefix = 'fmc-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface FmcResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI as a child process; `nodeArgs` go before the script (e.g. --import a preload). */
+export function runFmc(args: readonly string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {}): FmcResult {
+  const r = spawnSync(process.execPath, [...(options.nodeArgs ?? []), fmcBin, ...args], {
+    input: options.input,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

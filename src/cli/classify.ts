@@ -33,6 +33,7 @@ export interface ClassifyOptions {
   lock?: string;
   modelDir?: string;
   allowRemote?: boolean;
+  hubModel?: string;
   timeout?: number;
   maxWait?: number;
   rpm?: number;
@@ -55,6 +56,7 @@ export function tierConfigFrom(config: Config, options: Partial<ClassifyOptions>
     ...config.tiers,
     modelDir: options.modelDir ?? config.tiers.modelDir,
     allowRemote: options.allowRemote ?? config.tiers.allowRemote,
+    hubModel: options.hubModel ?? config.tiers.hubModel,
     timeoutMs: options.timeout ?? config.tiers.timeoutMs,
     maxWaitMs: options.maxWait ?? config.tiers.maxWaitMs,
     rpm: options.rpm ?? config.tiers.rpm,

@@ -6,7 +6,7 @@ import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { cachePathFrom, processIO, tierConfigFrom, type ClassifyOptions, type CommandIO } from './classify.js';
 
-export type EvalOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'textColumn' | 'logLevel' | 'modelDir' | 'allowRemote' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> & {
+export type EvalOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'textColumn' | 'logLevel' | 'modelDir' | 'allowRemote' | 'hubModel' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> & {
   json?: boolean;
 };
 

@@ -33,7 +33,8 @@ function withChainOptions(cmd: Command): Command {
     .option('--cache <path>', 'SQLite result cache (env FMC_CACHE)')
     .option('--no-cache', 'do not read or write the result cache')
     .option('--model-dir <dir>', 'local model folders (env FMC_MODEL_DIR); default: the built-in model')
-    .option('--allow-remote', 'let the local model tier load a hub model id (needs network)')
+    .option('--allow-remote', 'let the local model tier load --hub-model from the Hugging Face hub (needs network)')
+    .option('--hub-model <id>', 'a hub sentiment model replacing the local sentiment head, e.g. Xenova/distilbert-base-multilingual-cased-sentiments-student (needs --allow-remote)')
     .option('--timeout <seconds>', 'per-request timeout for tier calls', seconds)
     .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier', seconds)
     .option('--rpm <n>', 'requests per minute per LLM tier (0 = unlimited)', integer('--rpm', 0))
@@ -80,6 +81,19 @@ export function buildProgram(run: Run): Command {
   )
     .addHelpText('after', '\nExample:\n  fmc eval fixtures/dev.csv --provider rules')
     .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
+
+  program
+    .command('train')
+    .description('train the local model from labeled CSV files and write Transformers.js model folders')
+    .argument('<labeled...>', 'CSV files with text and is_claim, sentiment, topic, incident, urgency columns')
+    .requiredOption('--out <dir>', 'model folder to write (replaced atomically)')
+    .option('--seed <n>', 'seed for the cross-validation folds', integer('--seed', 0), 1)
+    .option('--unlabeled <file...>', 'unlabeled CSV/JSONL tweets that widen the vocabulary')
+    .option('--no-hybrid', 'skip fitting the model + rules combiner (faster; the auto chain then needs another model)')
+    .option('--text-column <name>', 'column holding the tweet')
+    .option('--json', 'print the training report as JSON')
+    .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
+    .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));
 
   const cache = program.command('cache').description('inspect or empty the result cache');
   cache

@@ -8,18 +8,50 @@ import type { HealthCheck, Tier } from './tier.js';
 
 interface TierFactory {
   readonly name: string;
+  /** Whether `--provider` can name it; the hybrid only stands in for the local model in chains. */
+  readonly choosable: boolean;
+  /** Whether it joins chains that start above it; the plain model only runs when chosen. */
+  readonly inChain: boolean;
   /** Builds the tier; throws FmcError when its configuration cannot work at all. */
   create(config: TierConfig, logger: Logger): Promise<Tier>;
 }
 
+/** The model folder the local tiers load: the user's, else the built-in one (trained on first use). */
+async function modelDirOf(config: TierConfig, logger: Logger): Promise<string> {
+  if (config.modelDir) return config.modelDir;
+  return (await import('../model/default-model.js')).ensureDefaultModel(config.modelsDir, logger);
+}
+
+const localOptions = async (config: TierConfig, logger: Logger) => ({
+  modelDir: await modelDirOf(config, logger),
+  allowRemote: config.allowRemote,
+  hubModel: config.hubModel,
+});
+
 const FACTORIES: readonly TierFactory[] = [
   {
+    // The offline best: the local model and the rules, combined field by field. Its answers
+    // name the part that produced them (transformers or rules) in the provider column.
+    name: 'hybrid',
+    choosable: false,
+    inChain: true,
+    create: async (config, logger) => (await import('./local-hybrid.js')).openLocalHybridTier(await localOptions(config, logger)),
+  },
+  {
+    name: 'transformers',
+    choosable: true,
+    inChain: false,
+    create: async (config, logger) => (await import('./transformers.js')).createTransformersTier(await localOptions(config, logger)),
+  },
+  {
     name: 'rules',
+    choosable: true,
+    inChain: true,
     create: async () => (await import('./rules.js')).createRulesTier(),
   },
 ];
 
-export const TIER_NAMES: readonly string[] = FACTORIES.map((f) => f.name);
+export const TIER_NAMES: readonly string[] = FACTORIES.filter((f) => f.choosable).map((f) => f.name);
 export const PROVIDERS: readonly string[] = ['auto', ...TIER_NAMES];
 
 export interface TierProbe {
@@ -27,12 +59,12 @@ export interface TierProbe {
   readonly check: HealthCheck;
 }
 
-async function probe(factory: TierFactory, config: TierConfig, logger: Logger): Promise<{ tier?: Tier; check: HealthCheck }> {
+async function probe(factory: TierFactory, config: TierConfig, logger: Logger): Promise<{ tier?: Tier; check: HealthCheck; error?: unknown }> {
   try {
     const tier = await factory.create(config, logger);
     return { tier, check: await tier.check() };
-  } catch (err) {
-    return { check: { ok: false, detail: (err as Error).message } };
+  } catch (error) {
+    return { check: { ok: false, detail: (error as Error).message }, error };
   }
 }
 
@@ -46,14 +78,17 @@ export async function buildChain(
   config: TierConfig,
   logger: Logger,
 ): Promise<{ tiers: Tier[]; probes: TierProbe[] }> {
-  const start = provider === 'auto' ? 0 : FACTORIES.findIndex((f) => f.name === provider);
+  const start = provider === 'auto' ? 0 : FACTORIES.findIndex((f) => f.choosable && f.name === provider);
   if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${provider}": choose one of ${PROVIDERS.join(', ')}`);
   const tiers: Tier[] = [];
   const probes: TierProbe[] = [];
   for (const factory of FACTORIES.slice(start)) {
-    const { tier, check } = await probe(factory, config, logger);
+    if (!factory.inChain && factory.name !== provider) continue;
+    const { tier, check, error } = await probe(factory, config, logger);
     probes.push({ name: factory.name, check });
     if (tier && check.ok) tiers.push(tier);
+    // A chosen tier's own configuration error (a bad model folder) already says how to fix it.
+    else if (factory.name === provider && error instanceof FmcError) throw error;
     else if (factory.name === provider) throw new FmcError('FMC_ERR_TIER_UNAVAILABLE', `provider ${provider} is not available: ${check.detail}`);
     else await tier?.close?.();
   }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
-import { fixture, fmcBin, tempDir } from '../helpers.js';
+import { fixture, fmcBin, runFmc, tempDir, type FmcResult } from '../helpers.js';
 
 // The CLI as users run it: a child process, real files, exit codes and stderr.
 
@@ -14,21 +14,10 @@ let cleanup: () => void;
 before(() => ({ dir, cleanup } = tempDir()));
 after(() => cleanup());
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = FmcResult;
 
-function fmc(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Result {
-  const r = spawnSync(process.execPath, [fmcBin, ...args], {
-    input: options.input,
-    encoding: 'utf8',
-    env: { ...process.env, FMC_CACHE: join(dir, 'cache.sqlite'), NO_COLOR: '1', ...options.env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const fmc = (args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Result =>
+  runFmc(args, { input: options.input, env: { FMC_CACHE: join(dir, 'cache.sqlite'), ...options.env } });
 
 function assertOneLineError(r: Result, status: number, pattern: RegExp): void {
   assert.equal(r.status, status, `exit code (stderr: ${r.stderr})`);

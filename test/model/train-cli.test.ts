@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { env, pipeline } from '@huggingface/transformers';
+import { parse } from 'csv-parse/sync';
+import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
+import { fixture, repoRoot, runFmc, tempDir, type FmcResult } from '../helpers.js';
+
+// `fmc train` as users run it, on the bundled train.csv only (dev.csv stays held out), then
+// the folders it writes: loaded by bare Transformers.js, used offline by `fmc classify`, and
+// measured on dev.csv by `fmc eval`.
+
+let dir: string;
+let cleanup: () => void;
+let model: string;
+let trained: FmcResult;
+
+const fmc = (args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): FmcResult =>
+  runFmc(args, { ...options, env: { FMC_CACHE: join(dir, 'cache.sqlite'), ...options.env } });
+
+before(() => {
+  ({ dir, cleanup } = tempDir());
+  model = join(dir, 'model');
+  trained = fmc(['train', fixture('train.csv'), '--out', model, '--unlabeled', fixture('tweets.csv'), '--json']);
+});
+after(() => cleanup());
+
+test('fmc train writes one Transformers.js folder per field and reports cross-validated figures', () => {
+  assert.equal(trained.status, 0, trained.stderr);
+  const report = JSON.parse(trained.stdout) as { rows: number; vocabSize: number; cv: { folds: number; hybrid: Record<string, number> } };
+  assert.equal(report.rows, 1200);
+  assert.ok(report.vocabSize > 1000);
+  assert.equal(report.cv.folds, 5);
+  for (const field of LABEL_FIELDS) {
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', join('onnx', 'model.onnx')]) assert.ok(existsSync(join(model, field, file)), `${field}/${file}`);
+    const config = JSON.parse(readFileSync(join(model, field, 'config.json'), 'utf8')) as { id2label: Record<string, string> };
+    assert.deepEqual(Object.values(config.id2label).sort(), [...FIELD_VALUES[field]].sort());
+    assert.ok(report.cv.hybrid[field]! > 0.5, `${field} cross-validated accuracy`);
+  }
+});
+
+test('an exported folder loads in bare Transformers.js, with no fmc code in the loop', async () => {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  const classify = await pipeline('text-classification', join(model, 'topic'), { dtype: 'fp32' });
+  const [top] = (await classify('plus de connexion fibre depuis ce matin, la freebox clignote')) as { label: string; score: number }[];
+  assert.ok(top);
+  assert.equal(top.label, 'fibre');
+  assert.ok(top.score > 0.5 && top.score <= 1);
+  const [tv] = (await classify('plus aucune chaîne sur le player tv, écran noir sur canal+')) as { label: string }[];
+  assert.equal(tv?.label, 'tv');
+  await classify.dispose();
+});
+
+test('fmc classify --provider transformers works with every network call refused', () => {
+  const netLog = join(dir, 'net.log');
+  const out = join(dir, 'offline.csv');
+  const noNetwork = ['--import', join(repoRoot, 'dist', 'test', 'fakes', 'no-network.js')];
+  const r = fmc(['classify', fixture('tweets.csv'), '-o', out, '--provider', 'transformers', '--model-dir', model, '--quiet'], {
+    nodeArgs: noNetwork,
+    env: { FMC_TEST_NET_LOG: netLog },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
+  const input = parse(readFileSync(fixture('tweets.csv')), { columns: true }) as unknown[];
+  assert.equal(rows.length, input.length);
+  assert.ok(rows.every((row) => row.provider === 'transformers'));
+  // The preload ran in both threads, and nothing tried to reach out.
+  assert.deepEqual(readFileSync(netLog, 'utf8').trim().split('\n').sort(), ['main loaded', 'worker loaded']);
+
+  // The same trap does catch a hub download: asking for a hub model shows up in the log.
+  const hubLog = join(dir, 'hub.log');
+  const hub = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'hub.csv'), '--provider', 'transformers', '--model-dir', model, '--allow-remote', '--hub-model', 'Xenova/distilbert-base-multilingual-cased-sentiments-student'], {
+    nodeArgs: noNetwork,
+    env: { FMC_TEST_NET_LOG: hubLog },
+  });
+  assert.notEqual(hub.status, 0);
+  assert.match(readFileSync(hubLog, 'utf8'), /fetch https:\/\/huggingface\.co\/Xenova/);
+});
+
+test('a hub model without --allow-remote is refused before any download', () => {
+  const r = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'x.csv'), '--provider', 'transformers', '--model-dir', model, '--hub-model', 'Xenova/x']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr.trim(), /^fmc: hub model Xenova\/x needs --allow-remote .*\[FMC_ERR_MODEL\]$/);
+});
+
+test('offline auto on dev.csv (model trained on train.csv only) meets the accuracy targets', () => {
+  const r = fmc(['eval', fixture('dev.csv'), '--model-dir', model, '--no-cache', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { chain: string; fields: { field: string; accuracy: number }[] };
+  assert.equal(report.chain, 'hybrid -> rules');
+  const accuracy = Object.fromEntries(report.fields.map((f) => [f.field, f.accuracy]));
+  const targets = { is_claim: 0.9, sentiment: 0.85, topic: 0.8, incident: 0.78, urgency: 0.75 };
+  process.stdout.write(`# dev accuracy, offline auto: ${JSON.stringify(accuracy)}\n`);
+  for (const [field, target] of Object.entries(targets)) assert.ok(accuracy[field]! >= target, `${field}: ${accuracy[field]} < ${target}`);
+});
+
+test('model folders that are missing, corrupt or off-taxonomy are refused in one line naming the folder', () => {
+  const tweets = fixture('formats', 'semicolon.csv');
+  const classifyWith = (modelDir: string): FmcResult => fmc(['classify', tweets, '-o', join(dir, 'bad.csv'), '--provider', 'transformers', '--model-dir', modelDir]);
+  const oneLine = (r: FmcResult, pattern: RegExp): void => {
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, pattern);
+    assert.match(lines[0]!, /fmc train .*\[FMC_ERR_MODEL\]$/);
+  };
+  oneLine(classifyWith(join(dir, 'nowhere')), /nowhere: model folder is missing/);
+
+  const corrupt = join(dir, 'corrupt');
+  cpSync(model, corrupt, { recursive: true });
+  writeFileSync(join(corrupt, 'urgency', 'onnx', 'model.onnx'), 'not a protobuf');
+  oneLine(classifyWith(corrupt), /corrupt\/urgency: onnx\/model\.onnx cannot be loaded/);
+
+  const offTaxonomy = join(dir, 'off-taxonomy');
+  cpSync(model, offTaxonomy, { recursive: true });
+  const configPath = join(offTaxonomy, 'sentiment', 'config.json');
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { id2label: Record<string, string> };
+  config.id2label = { 0: '1 star', 1: '3 stars', 2: '5 stars' };
+  writeFileSync(configPath, JSON.stringify(config));
+  oneLine(classifyWith(offTaxonomy), /off-taxonomy\/sentiment: config\.json id2label \(1 star, 3 stars, 5 stars\) does not match the taxonomy's sentiment values/);
+});
+
+test('a training file with values outside the taxonomy is listed by line, and nothing is written', () => {
+  const bad = join(dir, 'bad-labels.csv');
+  const lines = readFileSync(fixture('train.csv'), 'utf8').split('\n').slice(0, 6);
+  lines[2] = lines[2]!.replace(/,(negative|neutral|positive),/, ',furious,');
+  lines[4] = lines[4]!.replace(/,(low|medium|high)(\r?)$/, ',urgent$2');
+  writeFileSync(bad, lines.join('\n') + '\n');
+  const out = join(dir, 'never');
+  const r = fmc(['train', bad, '--out', out]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /2 unknown label values: .*bad-labels\.csv:3: sentiment "furious".*bad-labels\.csv:5: urgency "urgent"/);
+  assert.equal(existsSync(out), false);
+});
+
+test('training is deterministic for a seed', () => {
+  const subset = join(dir, 'subset.csv');
+  writeFileSync(subset, readFileSync(fixture('train.csv'), 'utf8').split('\n').slice(0, 301).join('\n') + '\n');
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  for (const out of [a, b]) assert.equal(fmc(['train', subset, '--out', out, '--seed', '7']).status, 0);
+  for (const field of LABEL_FIELDS) {
+    for (const file of readdirSync(join(a, field), { recursive: true }).map(String)) {
+      if (!file.includes('.')) continue;
+      assert.ok(readFileSync(join(a, field, file)).equals(readFileSync(join(b, field, file))), `${field}/${file} differs`);
+    }
+  }
+  assert.equal(readFileSync(join(a, 'fmc-model.json'), 'utf8'), readFileSync(join(b, 'fmc-model.json'), 'utf8'));
+});

@@ -136,13 +136,12 @@ export function loadCombiner(json: CombinerJson, currentSignals: readonly string
 
 /** The combiner's probabilities per field for one tweet. */
 export function combineProbabilities(c: LoadedCombiner, model: FieldProbabilities, view: RuleView, tweet: CleanTweet): Record<LabelField, Float64Array> {
-  const row = combinerInput(c.layout, model, view, tweet);
-  const x: SparseRows = { rows: 1, indptr: Int32Array.of(0, row.length), indices: Int32Array.from(row.keys()), values: row };
+  const x = sparseRows([combinerInput(c.layout, model, view, tweet)]);
   const out = {} as Record<LabelField, Float64Array>;
   for (const field of LABEL_FIELDS) {
     const classes = FIELD_VALUES[field].length;
     const w = c.weights[field];
-    out[field] = softmaxRows(predictLogits({ classes, columns: row.length, weights: w.weights, bias: w.bias }, x), classes);
+    out[field] = softmaxRows(predictLogits({ classes, columns: c.layout.size, weights: w.weights, bias: w.bias }, x), classes);
   }
   return out;
 }

@@ -14,6 +14,14 @@ interface TierFactory {
 
 const FACTORIES: readonly TierFactory[] = [
   {
+    name: 'gemini',
+    create: async (config) => (await import('./gemini.js')).createGeminiTier({ ...config.gemini, checkTimeoutMs: Math.min(config.timeoutMs, 5000) }),
+  },
+  {
+    name: 'ollama',
+    create: async (config) => (await import('./ollama.js')).createOllamaTier({ ...config.ollama, checkTimeoutMs: Math.min(config.timeoutMs, 3000) }),
+  },
+  {
     name: 'rules',
     create: async () => (await import('./rules.js')).createRulesTier(),
   },

@@ -20,3 +20,13 @@ export function unreachableCode(err: unknown): string | undefined {
 export function isNetworkFailure(err: unknown): boolean {
   return err instanceof TypeError && err.message === 'fetch failed';
 }
+
+/** A short reason for a failed connection: the socket code, else the innermost message. */
+export function networkReason(err: unknown): string {
+  const code = unreachableCode(err);
+  if (code) return code;
+  let e = err as { message?: unknown; cause?: unknown; name?: unknown };
+  if (e?.name === 'TimeoutError') return 'no answer';
+  while (typeof e?.cause === 'object' && e.cause !== null) e = e.cause as typeof e;
+  return typeof e?.message === 'string' ? e.message : String(err);
+}

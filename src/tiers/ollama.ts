@@ -1,7 +1,7 @@
 import { Ollama } from 'ollama';
 import { ANSWER_JSON_SCHEMA, parseAnswers } from './llm-answers.js';
 import { PROMPT_HASH, renderBatch, SYSTEM_PROMPT } from './llm-prompt.js';
-import { isNetworkFailure, unreachableCode } from './net-errors.js';
+import { isNetworkFailure, networkReason, unreachableCode } from './net-errors.js';
 import { createUsageCounter } from './usage.js';
 import { TierRetryableError, TierUnavailableError, type HealthCheck, type Tier, type TierAnswer, type TierItem } from './tier.js';
 
@@ -83,8 +83,9 @@ export function createOllamaTier(options: OllamaTierOptions): Tier {
     try {
       version = (await client.version()).version;
     } catch (err) {
-      const code = unreachableCode(err) ?? ((err as Error).name === 'TimeoutError' ? 'no answer' : (err as Error).message);
-      return { ok: false, detail: serverDown(code) };
+      const status = (err as { status_code?: unknown }).status_code;
+      if (typeof status === 'number') return { ok: false, detail: `ollama: ${host} answered HTTP ${status} to /api/version, so it is not an Ollama server; set OLLAMA_HOST` };
+      return { ok: false, detail: serverDown(networkReason(err)) };
     }
     try {
       const { models } = await client.list();

@@ -6,7 +6,7 @@ import { ANSWER_JSON_SCHEMA } from '../../src/tiers/llm-answers.js';
 import { createOllamaTier, hasModel } from '../../src/tiers/ollama.js';
 import { buildChain } from '../../src/tiers/registry.js';
 import { loadConfig } from '../../src/config.js';
-import { closedPort } from '../fakes/http.js';
+import { closedPort, listen, send } from '../fakes/http.js';
 import { chatReply, startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
 import { chain, items } from './llm-helpers.js';
 
@@ -73,10 +73,16 @@ test('timeout: the custom fetch aborts the request, which is retried', async () 
   assert.ok(performance.now() - started >= 240);
 });
 
-test('check(): "server down" and "model not pulled" are told apart, each with its fix', async () => {
+test('check(): "server down", "not an Ollama server" and "model not pulled" are told apart, each with its fix', async () => {
   const down = await createOllamaTier({ host: `http://127.0.0.1:${await closedPort()}`, model: 'mistral' }).check();
   assert.equal(down.ok, false);
   assert.match(down.detail, /server down at .*ECONNREFUSED.*start it: ollama serve/);
+  const other = await listen(async (_req, res) => send(res, { status: 404, raw: 'not found', contentType: 'text/plain' }));
+  try {
+    assert.match((await createOllamaTier({ host: other.url, model: 'mistral' }).check()).detail, /answered HTTP 404 to \/api\/version, so it is not an Ollama server; set OLLAMA_HOST/);
+  } finally {
+    await other.close();
+  }
   const missing = await ollama(undefined, 'llama3.2').check();
   assert.equal(missing.ok, false);
   assert.match(missing.detail, /model llama3.2 not pulled.*run: ollama pull llama3.2/);

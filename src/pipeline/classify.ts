@@ -66,11 +66,14 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     bucket[key] = (bucket[key] ?? 0) + n;
   };
 
+  // A tier whose circuit opened (daily quota) still has its cached answers: they cost nothing.
   function lookup(item: TierItem): LabelResult | undefined {
     for (const tier of cacheable) {
-      if (tier.name in stats.unavailable) continue;
       const hit = cache!.get(cacheKey(tier.name, tier.version, item.tweet.text));
-      if (hit) return { ...hit, provider: hit.provider ?? tier.name };
+      if (!hit) continue;
+      // In cascade mode an unsure local answer is not final: it is asked of the LLM tiers again.
+      if (options.escalateBelow !== undefined && !tier.remote && hit.confidence < options.escalateBelow) continue;
+      return { ...hit, provider: hit.provider ?? tier.name };
     }
     return undefined;
   }

@@ -66,14 +66,16 @@ export function createGeminiTier(options: GeminiTierOptions): Tier {
   async function check(): Promise<HealthCheck> {
     if (!client) return { ok: false, detail: 'gemini: GEMINI_API_KEY is unset; create a key at https://aistudio.google.com/apikey and export GEMINI_API_KEY=<key>' };
     // A model lookup is free: it proves the key, the model id and the network in one call.
+    const timeout = AbortSignal.timeout(options.checkTimeoutMs ?? 5000);
     try {
-      await client.models.get({ model, config: { abortSignal: AbortSignal.timeout(options.checkTimeoutMs ?? 5000) } });
+      await client.models.get({ model, config: { abortSignal: timeout } });
       return { ok: true, detail: `gemini: ${model}${options.baseUrl ? ` at ${options.baseUrl}` : ''}` };
     } catch (err) {
+      if (timeout.aborted) return { ok: false, detail: `gemini: no answer from ${options.baseUrl ?? 'the API'} to a model lookup; check the network or GEMINI_BASE_URL` };
       const e = toTierError(err, model);
       // Rate limits on a lookup say nothing about the run: the run's own retries handle them.
       if (e instanceof TierRetryableError && (err as { status?: number }).status === 429) return { ok: true, detail: `gemini: ${model} (rate limited at start)` };
-      return { ok: false, detail: e.name === 'TimeoutError' ? `gemini: no answer from ${options.baseUrl ?? 'the API'} within the check timeout; check the network or GEMINI_BASE_URL` : e.message };
+      return { ok: false, detail: e.message };
     }
   }
 

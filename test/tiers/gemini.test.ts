@@ -6,6 +6,8 @@ import { FIELD_VALUES } from '../../src/labels.js';
 import { createGeminiTier } from '../../src/tiers/gemini.js';
 import { answerReply, FAKE_KEY, generateReply, googleError, quotaFailure, retryInfo, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';
+import { createClassifier } from '../../src/pipeline/classify.js';
+import { createRulesTier } from '../../src/tiers/rules.js';
 import { tempDir } from '../helpers.js';
 import { chain, items, TEXTS } from './llm-helpers.js';
 
@@ -187,4 +189,17 @@ test('cache: a rerun makes zero requests; rows the rules answered are not cached
     cache.close();
     cleanup();
   }
+});
+
+test('cascade (--escalate-below): only tweets the rules are unsure of reach Gemini', async () => {
+  const texts = [...TEXTS, 'free', "ma box redémarre toute seule depuis que j'ai reçu la facture"];
+  const rulesOnly = await createClassifier({ tiers: [createRulesTier()] }).classify(items(texts));
+  const threshold = 0.6;
+  const unsure = rulesOnly.flatMap((r, i) => (r.confidence < threshold ? [`t${i}`] : []));
+  assert.ok(unsure.length > 0 && unsure.length < texts.length, `the sample mixes sure and unsure answers (${unsure.length}/${texts.length})`);
+  const classifier = chain(gemini(), { escalateBelow: threshold });
+  const out = await classifier.classify(items(texts));
+  assert.deepEqual(fake.calls.flatMap((c) => c.items.map((i) => i.id)), unsure);
+  assert.deepEqual(out.flatMap((r, i) => (r.provider === 'gemini' ? [`t${i}`] : [])), unsure);
+  assert.equal(classifier.stats().escalated, unsure.length);
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTweets, parseOnlyRowsPerSecond, runCli } from './classify.js';
+import { benchGemini } from './llm.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -40,6 +41,8 @@ try {
       '1M rows wall time, s': Number(big.seconds.toFixed(1)),
     });
   }
+
+  if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { answerReply, FAKE_KEY, googleError, quotaFailure, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
+import { answerReply, FAKE_KEY, googleError, quotaFailure, retryInfo, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';
 import { fmcBin, tempDir } from '../helpers.js';
 
@@ -107,6 +107,24 @@ test('auto: a daily quota mid-run sends the rows to the rules and the summary sa
   assert.ok(readRows(out).every((row) => row.provider === 'rules'));
   assert.equal(fake.calls.length, 1);
   assert.match(r.stderr, /gemini unavailable: gemini: daily quota exhausted/);
+});
+
+test('--max-wait and --rpm reach the tier: a long retryDelay opens the circuit, requests are spaced', async () => {
+  fake.calls.length = 0;
+  fake.script = () => googleError(429, 'RESOURCE_EXHAUSTED', 'later', [retryInfo('30s')]);
+  const input = writeInput('wait.csv', 5);
+  const waited = await fmc(['classify', input, '-o', join(dir, 'wait-out.csv'), '--provider', 'gemini', '--max-wait', '1'], {}, 'wait.sqlite').done;
+  assert.equal(waited.status, 0, waited.stderr);
+  assert.match(waited.stderr, /gemini unavailable: gemini: server asks to wait 30s, more than --max-wait 1.0s/);
+  assert.equal(fake.calls.length, 1);
+
+  fake.calls.length = 0;
+  const arrivals: number[] = [];
+  fake.script = () => void arrivals.push(performance.now());
+  const spaced = await fmc(['classify', writeInput('rpm.csv', 30), '-o', join(dir, 'rpm-out.csv'), '--provider', 'gemini', '--batch-size', '10', '--concurrency', '3', '--rpm', '150'], {}, 'rpm.sqlite').done;
+  assert.equal(spaced.status, 0, spaced.stderr);
+  assert.equal(arrivals.length, 3);
+  for (let i = 1; i < arrivals.length; i++) assert.ok(arrivals[i]! - arrivals[i - 1]! >= 380, `requests ${arrivals[i]! - arrivals[i - 1]!} ms apart (rpm 150 = 400 ms)`);
 });
 
 test('--dry-run counts the requests after the cache and makes none', async () => {

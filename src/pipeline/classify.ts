@@ -66,11 +66,14 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     bucket[key] = (bucket[key] ?? 0) + n;
   };
 
+  // A tier whose circuit opened (daily quota) still has its cached answers: they cost nothing.
   function lookup(item: TierItem): LabelResult | undefined {
     for (const tier of cacheable) {
-      if (tier.name in stats.unavailable) continue;
       const hit = cache!.get(cacheKey(tier.name, tier.version, item.tweet.text));
-      if (hit) return { ...hit, provider: hit.provider ?? tier.name };
+      if (!hit) continue;
+      // In cascade mode an unsure local answer is not final: it is asked of the LLM tiers again.
+      if (options.escalateBelow !== undefined && !tier.remote && hit.confidence < options.escalateBelow) continue;
+      return { ...hit, provider: hit.provider ?? tier.name };
     }
     return undefined;
   }
@@ -108,25 +111,33 @@ export function createClassifier(options: ClassifierOptions): Classifier {
             return;
           }
           // Answers are matched by id, never by position; unknown ids and invalid labels are dropped.
+          const toCache: CacheEntry[] = [];
           for (const i of batch) {
             const answer = answers.get(items[i]!.id);
             const labels = answer && toScoredLabels(answer);
             if (!labels) continue;
-            answered.set(i, { ...applyConsistency(labels), provider: answer.provider ?? tier.name });
+            const result = { ...applyConsistency(labels), provider: answer.provider ?? tier.name };
+            answered.set(i, result);
+            // Stored under the tier that produced it: a fallback's answer never lands under an LLM's key.
+            if (cache && tier.cacheable) {
+              toCache.push({ key: cacheKey(tier.name, tier.version, items[i]!.tweet.text), tier: tier.name, version: tier.version, labels: result });
+            }
           }
+          // Committed per call, not per chunk: after a crash, a rerun finds every answer that
+          // was paid for, not only those of finished chunks.
+          cache?.putMany(toCache);
         }),
       ),
     );
     return answered;
   }
 
-  /** Sends the still-unanswered indexes down `chain`; fills `results` and the cache batch. */
+  /** Sends the still-unanswered indexes down `chain`; fills `results`. */
   async function runChain(
     chain: readonly Tier[],
     items: readonly TierItem[],
     indexes: readonly number[],
     results: (LabelResult | undefined)[],
-    toCache: CacheEntry[],
     signal: AbortSignal,
   ): Promise<readonly number[]> {
     let pending = indexes;
@@ -134,13 +145,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
       if (pending.length === 0) break;
       if (tier.name in stats.unavailable) continue;
       const answered = await runTier(tier, items, pending, signal);
-      for (const [i, result] of answered) {
-        results[i] = result;
-        // Stored under the tier that produced it: a fallback's answer never lands under an LLM's key.
-        if (cache && tier.cacheable) {
-          toCache.push({ key: cacheKey(tier.name, tier.version, items[i]!.tweet.text), tier: tier.name, version: tier.version, labels: result });
-        }
-      }
+      for (const [i, result] of answered) results[i] = result;
       pending = pending.filter((i) => !answered.has(i));
     }
     return pending;
@@ -163,18 +168,15 @@ export function createClassifier(options: ClassifierOptions): Classifier {
         missing = items.map((_, i) => i);
       }
 
-      const toCache: CacheEntry[] = [];
       const threshold = options.escalateBelow;
       if (threshold === undefined) {
-        await runChain(tiers, items, missing, results, toCache, signal);
+        await runChain(tiers, items, missing, results, signal);
       } else {
-        await runChain(tiers.filter((t) => !t.remote), items, missing, results, toCache, signal);
+        await runChain(tiers.filter((t) => !t.remote), items, missing, results, signal);
         const unsure = results.flatMap((r, i) => (r && r.confidence < threshold && !isRemote(r.provider) ? [i] : []));
         stats.escalated += unsure.length;
-        if (unsure.length > 0) await runChain(tiers.filter((t) => t.remote), items, unsure, results, toCache, signal);
+        if (unsure.length > 0) await runChain(tiers.filter((t) => t.remote), items, unsure, results, signal);
       }
-      cache?.putMany(toCache);
-
       return results.map((r, i) => {
         if (!r) throw new Error(`no tier answered item ${items[i]!.id}: the chain must end in a tier that always answers`);
         count(stats.byProvider, r.provider);

@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { buildChain, type TierProbe } from '../tiers/registry.js';
 import type { Tier, TierItem } from '../tiers/tier.js';
 import { createClassifier, type Classifier } from './classify.js';
+import { createInvoker } from './retry.js';
 
 export interface PipelineOptions {
   readonly provider: string;
@@ -53,7 +54,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     cache,
     concurrency: options.concurrency,
     batchSize: options.batchSize,
-    timeoutMs: options.tiers.timeoutMs,
+    invoke: createInvoker({ timeoutMs: options.tiers.timeoutMs, maxWaitMs: options.tiers.maxWaitMs, rpm: options.tiers.rpm, logger }),
     escalateBelow: options.escalateBelow,
     logger,
   });

@@ -30,6 +30,18 @@ const localOptions = async (config: TierConfig, logger: Logger) => ({
 
 const FACTORIES: readonly TierFactory[] = [
   {
+    name: 'gemini',
+    choosable: true,
+    inChain: true,
+    create: async (config) => (await import('./gemini.js')).createGeminiTier({ ...config.gemini, checkTimeoutMs: Math.min(config.timeoutMs, 5000) }),
+  },
+  {
+    name: 'ollama',
+    choosable: true,
+    inChain: true,
+    create: async (config) => (await import('./ollama.js')).createOllamaTier({ ...config.ollama, checkTimeoutMs: Math.min(config.timeoutMs, 3000) }),
+  },
+  {
     // The offline best: the local model and the rules, combined field by field. Its answers
     // name the part that produced them (transformers or rules) in the provider column.
     name: 'hybrid',

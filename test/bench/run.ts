@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTweets, parseOnlyRowsPerSecond, runCli } from './classify.js';
 import { benchLocalModel } from './model.js';
+import { benchGemini } from './llm.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -43,6 +44,7 @@ try {
   }
 
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, file100k));
+  if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

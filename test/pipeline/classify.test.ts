@@ -104,11 +104,12 @@ test('results are cached under the tier that produced them, and a rerun makes no
     const first = createClassifier({ tiers: [llm, rules], cache });
     await first.classify([item('1', 'easy'), item('2', 'hard')]);
     assert.deepEqual(cache.stats().byTier, { llm: 1, rules: 1 }, 'fallback answer stored under rules, not llm');
+    const callsBefore = llm.seen.length;
 
     const second = createClassifier({ tiers: [llm, rules], cache });
     const out = await second.classify([item('1', 'easy'), item('2', 'hard')]);
     assert.deepEqual(out.map((r) => r.provider), ['llm', 'rules']);
-    assert.equal(llm.seen.length, 1, 'no new call on the rerun');
+    assert.equal(llm.seen.length, callsBefore, 'no new call on the rerun');
     assert.equal(second.stats().cacheHits, 2);
   } finally {
     cache.close();
@@ -130,4 +131,40 @@ test('consistency rules are applied to every answer: incident none implies urgen
   const tier = scriptedTier('llm', answerAll(labels({ incident: 'none', urgency: 'high' })));
   const [out] = await createClassifier({ tiers: [tier] }).classify([item('1', 'a')]);
   assert.equal(out!.urgency, 'low');
+});
+
+test('cascade with a cache: an unsure local answer cached on a failed escalation is escalated again on the rerun', async () => {
+  const { dir, cleanup } = tempDir();
+  const cache = openResultCache(join(dir, 'cache.sqlite'));
+  try {
+    let remoteUp = false;
+    const remote = scriptedTier('llm', (batch) => (remoteUp ? answerAll(labels({ confidence: 0.95 }))(batch) : new Error('503')), { remote: true });
+    const local = scriptedTier('local', answerAll(labels({ confidence: 0.4 })));
+    const first = await createClassifier({ tiers: [remote, local], cache, escalateBelow: 0.6 }).classify([item('1', 'unsure')]);
+    assert.equal(first[0]!.provider, 'local');
+    remoteUp = true;
+    const rerun = await createClassifier({ tiers: [remote, local], cache, escalateBelow: 0.6 }).classify([item('1', 'unsure')]);
+    assert.equal(rerun[0]!.provider, 'llm');
+  } finally {
+    cache.close();
+    cleanup();
+  }
+});
+
+test('cached answers of a tier whose circuit opened are still used', async () => {
+  const { dir, cleanup } = tempDir();
+  const cache = openResultCache(join(dir, 'cache.sqlite'));
+  try {
+    const llm = scriptedTier('llm', (batch) => (batch.some((b) => b.tweet.text === 'new') ? new TierUnavailableError('llm', 'daily quota') : answerAll(labels())(batch)));
+    const rules = scriptedTier('rules', answerAll(labels({ confidence: 0.3 })), { cacheable: false });
+    await createClassifier({ tiers: [llm, rules], cache }).classify([item('1', 'old')]);
+    const classifier = createClassifier({ tiers: [llm, rules], cache, batchSize: 1, concurrency: 1 });
+    const out = await classifier.classify([item('1', 'new'), item('2', 'old')]);
+    assert.ok('llm' in classifier.stats().unavailable);
+    assert.deepEqual(out.map((r) => r.provider), ['rules', 'llm']);
+    assert.equal((await classifier.classify([item('3', 'old')]))[0]!.provider, 'llm', 'cache consulted after the circuit opened');
+  } finally {
+    cache.close();
+    cleanup();
+  }
 });

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, createInvoker } from '../../src/pipeline/retry.js';
+import { TierRetryableError, type Tier, type TierAnswer } from '../../src/tiers/tier.js';
+
+// The invoker's timing rules with small tiers written for the test; the LLM tiers' own tests
+// (test/tiers/) drive the same invoker through real clients and fake servers.
+
+const labels = { is_claim: false, sentiment: 'neutral', topic: 'other', incident: 'none', urgency: 'low', confidence: 0.9 } as const;
+const item = (id: string) => ({ id, tweet: { text: id, folded: id, isRetweet: false, isCanned: false } });
+
+function timedTier(fail: (n: number) => Error | undefined): Tier & { starts: number[] } {
+  const starts: number[] = [];
+  return {
+    name: 'llm',
+    version: 'v1',
+    cacheable: false,
+    remote: true,
+    maxBatch: 10,
+    starts,
+    async classify(batch) {
+      starts.push(performance.now());
+      const err = fail(starts.length);
+      if (err) throw err;
+      return new Map<string, TierAnswer>(batch.map((b) => [b.id, labels]));
+    },
+    async check() {
+      return { ok: true, detail: 'ok' };
+    },
+  };
+}
+
+test('--rpm spaces request starts evenly; the first goes at once', async () => {
+  const tier = timedTier(() => undefined);
+  const invoke = createInvoker({ timeoutMs: 1000, rpm: 600 });
+  const t0 = performance.now();
+  await Promise.all(['a', 'b', 'c', 'd'].map((id) => invoke(tier, [item(id)], new AbortController().signal)));
+  const offsets = tier.starts.map((t) => t - t0).sort((x, y) => x - y);
+  assert.ok(offsets[0]! < 50, `first at ${offsets[0]}`);
+  for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i]! - offsets[i - 1]! >= 95, `gap ${offsets[i]! - offsets[i - 1]!} ms (rpm 600 = 100 ms)`);
+});
+
+test('a server-requested wait holds back the other calls to that tier too', async () => {
+  const tier = timedTier((n) => (n === 1 ? new TierRetryableError('llm', '429', 300) : undefined));
+  const invoke = createInvoker({ timeoutMs: 1000 });
+  const signal = new AbortController().signal;
+  const t0 = performance.now();
+  const first = invoke(tier, [item('a')], signal);
+  await sleep(50);
+  const second = invoke(tier, [item('b')], signal);
+  await Promise.all([first, second]);
+  assert.equal(tier.starts.length, 3, 'a, a again, b');
+  for (const t of tier.starts.slice(1)) assert.ok(t - t0 >= 290, `started at ${t - t0} ms, inside the 300 ms hold`);
+});
+
+test('backoff doubles per attempt, stays within [step/2, step] and under the cap', () => {
+  for (const r of [0, 0.5, 0.999]) {
+    assert.ok(backoffDelay(1, 500, 20_000, () => r) >= 250 && backoffDelay(1, 500, 20_000, () => r) <= 500);
+    assert.ok(backoffDelay(3, 500, 20_000, () => r) >= 1000 && backoffDelay(3, 500, 20_000, () => r) <= 2000);
+    assert.ok(backoffDelay(20, 500, 20_000, () => r) <= 20_000);
+  }
+  assert.notEqual(backoffDelay(2, 500, 20_000, () => 0), backoffDelay(2, 500, 20_000, () => 0.9), 'jitter');
+});
+
+test('a run abort is not retried', async () => {
+  const controller = new AbortController();
+  const tier = timedTier(() => {
+    controller.abort();
+    return new TierRetryableError('llm', '503');
+  });
+  await assert.rejects(createInvoker({ timeoutMs: 1000, backoffMs: 10 })(tier, [item('a')], controller.signal));
+  assert.equal(tier.starts.length, 1);
+});

@@ -5,7 +5,7 @@
 // a new trainer produce a new folder instead of reusing a stale one.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
@@ -34,14 +34,24 @@ export function defaultModelDir(modelsDir: string): string {
 
 /**
  * The built-in model folder, trained now if it is not there yet (about half a minute on two
- * cores). Concurrent first runs each train into a temp folder and rename it into place, so
- * neither sees a half-written model.
+ * cores). Concurrent first runs each train into a folder of their own and rename it into
+ * place, so no reader sees a half-written model.
  */
 export async function ensureDefaultModel(modelsDir: string, logger: Logger): Promise<string> {
   const dir = defaultModelDir(modelsDir);
   if (existsSync(join(dir, MANIFEST))) return dir;
   logger.warn({ dir }, 'building the built-in local model from the bundled labeled tweets (first run only, about 30 s)');
-  const report = await trainToDir(DEFAULT_TRAINING.labeled, dir, { unlabeled: DEFAULT_TRAINING.unlabeled });
-  logger.info({ dir, seconds: report.seconds, rows: report.rows }, 'built-in model ready');
+  const building = `${dir}.build-${process.pid}-${Date.now()}`;
+  try {
+    const report = await trainToDir(DEFAULT_TRAINING.labeled, building, { unlabeled: DEFAULT_TRAINING.unlabeled });
+    logger.info({ dir, seconds: report.seconds, rows: report.rows }, 'built-in model ready');
+    // A rename onto an existing folder fails: another run finished first, and its model (the
+    // same, training is deterministic) stays where readers may already be loading it.
+    renameSync(building, dir);
+  } catch (err) {
+    if (!existsSync(join(dir, MANIFEST))) throw err;
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
   return dir;
 }

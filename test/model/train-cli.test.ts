@@ -159,3 +159,20 @@ test('training is deterministic for a seed', () => {
   }
   assert.equal(readFileSync(join(a, 'fmc-model.json'), 'utf8'), readFileSync(join(b, 'fmc-model.json'), 'utf8'));
 });
+
+test('with no flags and no network, fmc classify uses the built-in model, trained on first use', () => {
+  const out = join(dir, 'default.csv');
+  const netLog = join(dir, 'default-net.log');
+  const r = fmc(['classify', fixture('tweets.csv'), '-o', out, '--summary-json', join(dir, 'default.json'), '--quiet'], {
+    nodeArgs: ['--import', join(repoRoot, 'dist', 'test', 'fakes', 'no-network.js')],
+    env: { FMC_TEST_NET_LOG: netLog, GEMINI_API_KEY: '', OLLAMA_HOST: 'http://127.0.0.1:9' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(dir, 'default.json'), 'utf8')) as { rows: number; providers: Record<string, number> };
+  assert.equal(summary.rows, 3464);
+  // Most rows come from the model, the rest from the rules' side of the hybrid.
+  assert.ok((summary.providers.transformers ?? 0) > summary.rows / 2, JSON.stringify(summary.providers));
+  // The only connection attempted is the probe of the (absent) Ollama server on loopback.
+  const attempts = readFileSync(netLog, 'utf8').trim().split('\n').filter((l) => !l.endsWith(' loaded'));
+  assert.ok(attempts.every((l) => l.includes('127.0.0.1:9')), attempts.join('\n'));
+});

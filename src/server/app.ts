@@ -68,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // A stalled upload must not hold a socket (and the shutdown) forever.
     requestTimeout: 60_000,
+    // Fastify's default also coerces a scalar into an array: `{"texts": "x"}` must be a 400, not one text.
+    ajv: { customOptions: { coerceTypes: true } },
   });
 
   app.setErrorHandler(handleError);

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fmcBin, tempDir } from '../helpers.js';
+import { call, startServer } from './helpers.js';
+
+let dir: string;
+let dataDir: string;
+let cleanup: () => void;
+before(() => {
+  ({ dir, cleanup } = tempDir());
+  dataDir = join(dir, 'data');
+});
+after(() => cleanup());
+
+function fmc(args: string[], input = ''): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [fmcBin, 'users', ...args, '--data-dir', dataDir], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('fmc users add reads the password from stdin; the server then accepts it', async () => {
+  const r = fmc(['add', 'Alice', '--role', 'agent'], 'alice password 1\nignored second line\n');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'added alice (agent)\n');
+  assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+  assert.equal(statSync(join(dataDir, 'fmc.sqlite')).mode & 0o777, 0o600);
+
+  const server = await startServer({ dataDir });
+  try {
+    const ok = await call(`${server.url}/api/auth/login`, { method: 'POST', json: { username: 'alice', password: 'alice password 1' } });
+    assert.equal(ok.status, 200, ok.text);
+    const second = await call(`${server.url}/api/auth/login`, { method: 'POST', json: { username: 'alice', password: 'ignored second line' } });
+    assert.equal(second.status, 401);
+  } finally {
+    await server.close();
+  }
+});
+
+test('fmc users add refuses a taken name, a bad role, a short or missing password: exit 2, one line', () => {
+  const cases: [string[], string, RegExp][] = [
+    [['add', 'alice', '--role', 'admin'], 'another password\n', /user alice already exists.*\[FMC_ERR_USER_EXISTS\]/],
+    [['add', 'bob', '--role', 'root'], 'bob password 1\n', /argument 'root' is invalid/],
+    [['add', 'bob'], 'short\n', /password must be 8 to 256 characters/],
+    [['add', 'bob'], '', /no password on stdin/],
+    [['add', 'b o b'], 'bob password 1\n', /user name "b o b"/],
+  ];
+  for (const [args, input, pattern] of cases) {
+    const r = fmc(args, input);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+  assert.doesNotMatch(fmc(['list']).stdout, /bob/);
+});
+
+test('fmc users list and remove', () => {
+  assert.equal(fmc(['add', 'root', '--role', 'admin'], 'root password 1\n').status, 0);
+  const list = fmc(['list']);
+  assert.equal(list.status, 0);
+  assert.match(list.stdout, /^alice\s+agent\s+\d{4}-/m);
+  assert.match(list.stdout, /^root\s+admin\s+/m);
+  const json = JSON.parse(fmc(['list', '--json']).stdout) as { username: string; role: string; passwordHash?: string }[];
+  assert.deepEqual(json.map((u) => [u.username, u.role]), [['alice', 'agent'], ['root', 'admin']]);
+  assert.ok(json.every((u) => u.passwordHash === undefined), 'hashes never printed');
+
+  assert.equal(fmc(['remove', 'alice']).status, 0);
+  const again = fmc(['remove', 'alice']);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /no user "alice".*\[FMC_ERR_USER_NOT_FOUND\]/);
+  assert.doesNotMatch(fmc(['list']).stdout, /alice/);
+});

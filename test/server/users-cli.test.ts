@@ -3,6 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { PassThrough, Readable } from 'node:stream';
+import type { CommandIO } from '../../src/cli/classify.js';
+import { usersAdd, usersList, type UsersOptions } from '../../src/cli/users.js';
+import { FmcError } from '../../src/errors.js';
 import { fmcBin, tempDir } from '../helpers.js';
 import { call, startServer } from './helpers.js';
 
@@ -38,20 +42,27 @@ test('fmc users add reads the password from stdin; the server then accepts it', 
   }
 });
 
-test('fmc users add refuses a taken name, a bad role, a short or missing password: exit 2, one line', () => {
-  const cases: [string[], string, RegExp][] = [
-    [['add', 'alice', '--role', 'admin'], 'another password\n', /user alice already exists.*\[FMC_ERR_USER_EXISTS\]/],
-    [['add', 'bob', '--role', 'root'], 'bob password 1\n', /argument 'root' is invalid/],
-    [['add', 'bob'], 'short\n', /password must be 8 to 256 characters/],
-    [['add', 'bob'], '', /no password on stdin/],
-    [['add', 'b o b'], 'bob password 1\n', /user name "b o b"/],
+test('fmc users add refuses a taken name: exit 2, one line naming the fix', () => {
+  const r = fmc(['add', 'alice', '--role', 'admin'], 'another password\n');
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /user alice already exists; `fmc users remove alice` first.*\[FMC_ERR_USER_EXISTS\]/);
+});
+
+test('usersAdd refuses a bad role, name, or a short or missing password', async () => {
+  const io = (input: string): CommandIO => ({ stdin: Readable.from([input]), stdout: new PassThrough(), stderr: process.stderr, env: {} });
+  const cases: [string, UsersOptions, string, RegExp][] = [
+    ['bob', { role: 'root' }, 'bob password 1\n', /role "root"/],
+    ['bob', {}, 'short\n', /password must be 8 to 256 characters/],
+    ['bob', {}, '', /no password on stdin/],
+    ['b o b', {}, 'bob password 1\n', /user name "b o b"/],
   ];
-  for (const [args, input, pattern] of cases) {
-    const r = fmc(args, input);
-    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, pattern);
+  for (const [name, options, input, pattern] of cases) {
+    await assert.rejects(usersAdd(name, { ...options, dataDir }, io(input)), (err: unknown) => err instanceof FmcError && err.code === 'FMC_ERR_BAD_USER' && pattern.test(err.message), `${name} ${input}`);
   }
-  assert.doesNotMatch(fmc(['list']).stdout, /bob/);
+  const list = new PassThrough();
+  await usersList({ dataDir, json: true }, { stdin: Readable.from([]), stdout: list, stderr: process.stderr, env: {} });
+  assert.doesNotMatch(String(list.read()), /bob/);
 });
 
 test('fmc users list and remove', () => {

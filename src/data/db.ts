@@ -9,7 +9,7 @@ export const DATA_DB_FILE = 'fmc.sqlite';
 export interface DataDb {
   readonly path: string;
   readonly db: BetterSqlite3.Database;
-  /** A real, committed write with a short lock wait; the reason when it fails. */
+  /** A real, committed write with a short lock wait; the reason when it fails (no path: health is public). */
   probeWrite(): { ok: boolean; detail: string };
   close(): void;
 }
@@ -51,9 +51,11 @@ export function openDataDb(dataDir: string): DataDb {
         } finally {
           db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
         }
-        return { ok: true, detail: `${path} writable` };
+        return { ok: true, detail: 'writable' };
       } catch (err) {
-        return { ok: false, detail: `${path} not writable: ${(err as Error).message}` };
+        // An errno error's message holds the path; its code (EACCES, EROFS) says enough.
+        const e = err as NodeJS.ErrnoException;
+        return { ok: false, detail: `not writable: ${e.syscall ? e.code : e.message}` };
       }
     },
     close() {

@@ -69,9 +69,9 @@ export function createHealth(options: HealthOptions): { check(): Promise<HealthR
     if (!cache) return { ok: true, detail: 'disabled (--no-cache)' };
     try {
       cache.get('health-probe');
-      return { ok: true, detail: `${cache.path} readable` };
+      return { ok: true, detail: 'readable' };
     } catch (err) {
-      return { ok: false, detail: `${cache.path}: ${(err as Error).message}` };
+      return { ok: false, detail: `not readable: ${(err as Error).message}` };
     }
   };
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTweets, parseOnlyRowsPerSecond, runCli } from './classify.js';
+import { benchServe } from './serve.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -20,10 +21,9 @@ function summaryRate(path: string): number {
 }
 
 try {
-  const file100k = join(dir, 'tweets-100k.csv');
-  await generateTweets(file100k, 100_000);
-
   if (wanted('core')) {
+    const file100k = join(dir, 'tweets-100k.csv');
+    await generateTweets(file100k, 100_000);
     const file1m = join(dir, 'tweets-1m.csv');
     await generateTweets(file1m, 1_000_000);
     const parseRate = await parseOnlyRowsPerSecond(file100k);
@@ -38,6 +38,18 @@ try {
       'ratio fmc / csv-parse (target >= 0.6)': Number((rulesRate / parseRate).toFixed(2)),
       'peak RSS on 1M rows, MB (target <= 200)': Math.round(big.maxRssMb),
       '1M rows wall time, s': Number(big.seconds.toFixed(1)),
+    });
+  }
+
+  if (wanted('serve')) {
+    const serve = await benchServe(dir);
+    report('serve: POST /api/classify, one tweet per request, rules, 10 connections, 10 s', {
+      'requests/s (target >= 2,000)': serve.requestsPerSecond,
+      'p50 latency, ms': serve.p50Ms,
+      'p99 latency, ms (target < 10)': serve.p99Ms,
+      'max latency, ms': serve.maxMs,
+      'errors + timeouts': serve.errors,
+      'non-2xx answers': serve.non2xx,
     });
   }
 } finally {

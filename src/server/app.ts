@@ -63,8 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance,
     genReqId: requestId,
     bodyLimit: limits.jsonBodyBytes,
-    // Requests already in flight when close() starts finish; new ones on kept-alive sockets get 503.
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not our error shape; the preClose flag below answers instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // A stalled upload must not hold a socket (and the shutdown) forever.
     requestTimeout: 60_000,
@@ -73,8 +73,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(handleError);
+  // Requests in flight when close() starts finish; a new one on a kept-alive socket is refused.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    if (closing) throw new FmcError('FMC_ERR_SHUTTING_DOWN', 'the server is shutting down; retry in a moment');
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);

@@ -40,7 +40,8 @@ export function handleError(err: FastifyError | Error, request: FastifyRequest, 
   const { status, body } = describeError(err, request.id);
   if (status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.error.code, msg: body.error.message }, 'request refused');
-  void reply.code(status).type('application/json; charset=utf-8').send(body);
+  // Sent as a string: a route's response schema for this status (health's 503) must not reshape it.
+  void reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {

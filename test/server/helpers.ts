@@ -29,7 +29,9 @@ export interface TestServer {
  * The real app on an ephemeral loopback port, over a temp data dir and cache, rules tier.
  * Rate limits are off unless a test asks for them, so tests don't trip over each other.
  */
-export async function startServer(options: Partial<AppOptions> & { dataDir?: string; tokens?: TokenService } = {}): Promise<TestServer> {
+export async function startServer(
+  options: Partial<AppOptions> & { dataDir?: string; tokens?: TokenService; beforeListen?: (app: FastifyInstance) => void } = {},
+): Promise<TestServer> {
   const { dir, cleanup } = tempDir('fmc-server-');
   const dataDir = options.dataDir ?? join(dir, 'data');
   const data = openDataDb(dataDir);
@@ -51,6 +53,7 @@ export async function startServer(options: Partial<AppOptions> & { dataDir?: str
       ...options,
     },
   });
+  options.beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {

@@ -20,8 +20,8 @@ export interface HealthReport {
 }
 
 export interface HealthOptions {
-  readonly data: DataDb;
-  readonly pipeline: Pipeline;
+  readonly data: Pick<DataDb, 'probeWrite'>;
+  readonly pipeline: Pick<Pipeline, 'tiers' | 'probes' | 'cache'>;
   readonly version: string;
   /** How long a tier probe result is reused: `/api/health` may be polled every second. */
   readonly tierTtlMs?: number;

@@ -94,3 +94,20 @@ test('auth defaults on for any host that is not loopback', () => {
   for (const host of ['127.0.0.1', '127.8.0.1', '::1', 'localhost']) assert.equal(isLoopback(host), true, host);
   for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) assert.equal(isLoopback(host), false, host);
 });
+
+test('an unexpected error: 500 with a generic message and the request id, never its text or stack', async () => {
+  const server = await startServer({
+    beforeListen: (app) =>
+      app.get('/boom', { config: { access: 'public' } }, async () => {
+        throw new Error('secret detail from /srv/internal/path');
+      }),
+  });
+  try {
+    const r = await call(`${server.url}/boom`, { headers: { 'x-request-id': 'req-boom' } });
+    assert.equal(r.status, 500);
+    assert.deepEqual(r.body, { error: { code: 'FMC_ERR_INTERNAL', message: 'internal error; the server log has the details under request id req-boom' } });
+    assert.doesNotMatch(r.text, /secret|internal\/path|at /);
+  } finally {
+    await server.close();
+  }
+});

@@ -48,6 +48,8 @@ try {
       'p50 latency, ms': serve.p50Ms,
       'p99 latency, ms (target < 10)': serve.p99Ms,
       'max latency, ms': serve.maxMs,
+      'server-side p99 (histogram bucket bound), ms': serve.serverP99BoundMs,
+      'load average (1 min) at the end': Number(serve.loadAverage.toFixed(1)),
       'errors + timeouts': serve.errors,
       'non-2xx answers': serve.non2xx,
     });

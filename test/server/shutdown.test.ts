@@ -90,7 +90,8 @@ test('SIGTERM: stops accepting, lets the in-flight request finish, closes, exits
       req.end('2,merci pour le geste commercial\n3,toujours pas de réseau mobile\n');
     });
   });
-  await served.waitFor(/incoming request/);
+  const incoming = await served.waitFor(/incoming request/);
+  assert.match(incoming, /"reqId":"[0-9a-f-]{36}"/, 'request ids in the logs');
   served.child.kill('SIGTERM');
 
   const { res, body } = await response;

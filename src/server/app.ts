@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
 import type { DataDb } from '../data/db.js';
@@ -108,7 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       timeWindow: 60_000,
       max: rateLimits.perMinute || Number.MAX_SAFE_INTEGER,
       // Runs after the token is resolved: a logged-in user has their own budget, wherever they connect from.
-      keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${request.ip}`),
+      // IPv6 clients are keyed by their /64 (the plugin's default), or one host could rotate addresses.
+      keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${normalizeIP(request.ip)}`),
       errorResponseBuilder: (_request, context) =>
         new FmcError('FMC_ERR_RATE_LIMITED', `rate limit of ${context.max} requests a minute reached; retry in ${context.after}`),
     });
@@ -120,6 +121,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(userRoutes, { users: deps.users });
   await app.register(classifyRoutes, { pipeline, limits, metrics });
 
-  app.setNotFoundHandler(rateLimits.perMinute > 0 && limiting ? { preHandler: app.rateLimit() } : {}, handleNotFound);
+  app.setNotFoundHandler(rateLimits.perMinute > 0 ? { preHandler: app.rateLimit() } : {}, handleNotFound);
   return app;
 }

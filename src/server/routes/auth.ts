@@ -1,3 +1,4 @@
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import { hashPassword, PASSWORD_MAX, verifyDecoy, verifyPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
@@ -37,7 +38,7 @@ export interface AuthRouteOptions {
 export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, options) => {
   const { users, tokens } = options;
   const attempts =
-    options.attemptsPerMinute > 0 ? { rateLimit: { max: options.attemptsPerMinute, timeWindow: 60_000, keyGenerator: (r: { ip: string }) => `login:${r.ip}` } } : {};
+    options.attemptsPerMinute > 0 ? { rateLimit: { max: options.attemptsPerMinute, timeWindow: 60_000, keyGenerator: (r: { ip: string }) => `login:${normalizeIP(r.ip)}` } } : {};
 
   app.post<{ Body: Credentials }>(
     '/api/auth/login',

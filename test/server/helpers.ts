@@ -30,14 +30,14 @@ export interface TestServer {
  * Rate limits are off unless a test asks for them, so tests don't trip over each other.
  */
 export async function startServer(
-  options: Partial<AppOptions> & { dataDir?: string; tokens?: TokenService; beforeListen?: (app: FastifyInstance) => void } = {},
+  options: Partial<AppOptions> & { dataDir?: string; tokens?: TokenService; pipeline?: Pipeline; beforeListen?: (app: FastifyInstance) => void } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir('fmc-server-');
   const dataDir = options.dataDir ?? join(dir, 'data');
   const data = openDataDb(dataDir);
   const users = createUserStore(data.db);
   const tokens = options.tokens ?? createTokenService({ secret: TEST_SECRET, ttlSeconds: 900 });
-  const pipeline = await createPipeline({ provider: 'rules', tiers: testTierConfig, cachePath: join(dir, 'cache.sqlite') });
+  const pipeline = options.pipeline ?? (await createPipeline({ provider: 'rules', tiers: testTierConfig, cachePath: join(dir, 'cache.sqlite') }));
   const app = await buildApp({
     pipeline,
     data,

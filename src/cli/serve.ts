@@ -26,7 +26,7 @@ export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concur
 }
 
 export const JWT_SECRET_FILE = 'jwt-secret';
-// The issue's budget is 10 s from the signal to exit; the rest is closing the DB and tiers.
+// Orchestrators SIGKILL about 10 s after SIGTERM; the last second is for closing tiers and DBs.
 const DRAIN_MS = 9_000;
 
 export function isLoopback(host: string): boolean {

@@ -88,11 +88,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(helmet, { global: true });
   if (options.corsOrigins.length > 0) {
-    const any = options.corsOrigins[0] === '*';
+    const anyOrigin = options.corsOrigins[0] === '*';
     // `*` with credentials is what browsers refuse and what leaks sessions: never both.
     await app.register(cors, {
-      origin: any ? '*' : [...options.corsOrigins],
-      credentials: !any,
+      origin: anyOrigin ? '*' : [...options.corsOrigins],
+      credentials: !anyOrigin,
       methods: ['GET', 'POST'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
       exposedHeaders: ['Retry-After', 'X-Request-Id'],

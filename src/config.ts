@@ -22,6 +22,15 @@ export interface TierConfig {
   readonly rpm: number;
 }
 
+/** What `fmc serve` reads from the environment (flags override some of it in cli/serve.ts). */
+export interface ServerEnv {
+  /** HS256 key for access tokens; undefined = a generated one kept in the data dir. */
+  readonly jwtSecret?: string | undefined;
+  /** Origins allowed by CORS; empty = no cross-origin access; ['*'] = any, without credentials. */
+  readonly corsOrigins: readonly string[];
+  readonly tokenTtlSeconds: number;
+}
+
 export interface Config {
   readonly cachePath: string;
   readonly dataDir: string;
@@ -47,6 +56,34 @@ export function positiveNumber(name: string, raw: string | undefined, fallback: 
   return n;
 }
 
+// Anyone holding one token can brute-force a short HS256 key offline; 32 base64 characters are ~192 bits.
+const MIN_SECRET_LENGTH = 32;
+
+function jwtSecret(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_SECRET_LENGTH) {
+    throw new FmcError('FMC_ERR_CONFIG', `FMC_JWT_SECRET is ${raw.length} characters; use at least ${MIN_SECRET_LENGTH} (e.g. \`openssl rand -base64 48\`) or unset it to use a generated secret`);
+  }
+  return raw;
+}
+
+/** Comma-separated origins; each must be a bare origin (scheme://host[:port]) or `*` alone. */
+export function corsOrigins(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  if (list.includes('*') && list.length > 1) throw new FmcError('FMC_ERR_CONFIG', 'FMC_CORS_ORIGINS: `*` cannot be combined with other origins');
+  for (const origin of list) {
+    if (origin === '*') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== origin) throw new FmcError('FMC_ERR_CONFIG', `FMC_CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://app.example.com (no path, no trailing slash)`);
+  }
+  return list;
+}
+
 /** Resolve config from the environment once, at start-up. */
 export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
@@ -63,5 +100,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxWaitMs: 60_000,
       rpm: 0,
     }),
+  });
+}
+
+/** The server's part of the environment, read by `fmc serve` only: a bad FMC_JWT_SECRET must not break `fmc classify`. */
+export function loadServerEnv(env: Env = process.env): ServerEnv {
+  return Object.freeze({
+    jwtSecret: jwtSecret(env.FMC_JWT_SECRET),
+    corsOrigins: Object.freeze(corsOrigins(env.FMC_CORS_ORIGINS)),
+    tokenTtlSeconds: positiveNumber('FMC_TOKEN_TTL', env.FMC_TOKEN_TTL, 900) || 900,
   });
 }

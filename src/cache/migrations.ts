@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import { applyMigrations, type Migration } from '../db/migrate.js';
 
 // Numbered, applied in order, recorded in `migrations`; never edit one that has shipped.
-const MIGRATIONS: readonly { id: string; sql: string }[] = [
+const MIGRATIONS: readonly Migration[] = [
   {
     id: 'm001_results',
     sql: `CREATE TABLE results (
@@ -16,14 +17,5 @@ const MIGRATIONS: readonly { id: string; sql: string }[] = [
 ];
 
 export function migrate(db: Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const applied = new Set(db.prepare('SELECT id FROM migrations').pluck().all() as string[]);
-  const record = db.prepare('INSERT INTO migrations (id, applied_at) VALUES (?, ?)');
-  for (const m of MIGRATIONS) {
-    if (applied.has(m.id)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.id, Date.now());
-    })();
-  }
+  applyMigrations(db, MIGRATIONS);
 }

@@ -109,5 +109,42 @@ export function buildProgram(run: Run): Command {
     .option('--tier <name>', 'only this tier')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
 
+  withChainOptions(
+    program
+      .command('serve')
+      .description('serve the classification pipeline over HTTP (JSON and CSV), with auth, health and metrics')
+      .option('--port <n>', 'TCP port (0 = any free port, printed on stderr)', integer('--port', 0), 8502)
+      .option('--host <address>', 'address to bind', '127.0.0.1')
+      .option('--data-dir <dir>', 'users database and generated secrets (env FMC_DATA_DIR)')
+      .option('--require-auth', 'require an agent or admin token on /api/classify (default: on unless the host is loopback)')
+      .option('--no-require-auth', 'let anyone call /api/classify, even on a non-loopback host')
+      .option('--allow-signup', 'let anyone create a customer account (POST /api/auth/signup)')
+      .option('--rate-limit <n>', 'requests per minute per IP, or per user with a token (0 = off)', integer('--rate-limit', 0), 600),
+  )
+    .addHelpText('after', '\nExamples:\n  fmc serve --port 8502\n  FMC_CORS_ORIGINS=https://agents.example.com fmc serve --host 0.0.0.0 --provider rules\n  curl -s localhost:8502/api/classify -H "content-type: application/json" -d \'{"texts":["plus de connexion depuis hier"]}\'')
+    .action(async (options) => run(await (await import('./serve.js')).serve(options)));
+
+  const users = program.command('users').description('manage the accounts of `fmc serve` (admin, agent, customer)');
+  users
+    .command('add')
+    .description('create a user; the password is prompted for, or read as one line from stdin')
+    .argument('<name>', 'user name (2-32 characters: letters, digits, . _ -)')
+    .addOption(new Option('--role <role>', 'what the user may do').choices(['admin', 'agent', 'customer']).default('agent'))
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users add alice --role admin\n  printf "%s\\n" "$PASSWORD" | fmc users add bot --role agent')
+    .action(async (name: string, options) => run(await (await import('./users.js')).usersAdd(name, options)));
+  users
+    .command('list')
+    .description('list users and their roles')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--json', 'JSON output')
+    .action(async (options) => run(await (await import('./users.js')).usersList(options)));
+  users
+    .command('remove')
+    .description('delete a user; their tokens stop working at once')
+    .argument('<name>', 'user name')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
+
   return program;
 }

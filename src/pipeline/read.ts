@@ -125,6 +125,8 @@ async function readHead(bytes: AsyncIterator<Buffer>, name: string): Promise<Buf
       size += next.value.length;
     }
   } catch (err) {
+    // A stream that fails with its own FmcError (the server's body-size limit) keeps it.
+    if (err instanceof FmcError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${name}: is a directory, not a CSV or JSONL file`);
     throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed: ${(err as Error).message}`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generateTweets, parseOnlyRowsPerSecond, runCli } from './classify.js';
 import { benchLocalModel } from './model.js';
 import { benchGemini } from './llm.js';
+import { benchServe } from './serve.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -17,20 +18,29 @@ function report(section: string, values: Record<string, number | string>): void 
   for (const [k, v] of Object.entries(values)) process.stdout.write(`  ${k.padEnd(44)} ${typeof v === 'number' ? v.toLocaleString('en', { maximumFractionDigits: 2 }) : v}\n`);
 }
 
+// The 100k-row file, generated once for the sections that need it.
+let file100kPromise: Promise<string> | undefined;
+function file100k(): Promise<string> {
+  file100kPromise ??= (async () => {
+    const path = join(dir, 'tweets-100k.csv');
+    await generateTweets(path, 100_000);
+    return path;
+  })();
+  return file100kPromise;
+}
+
 function summaryRate(path: string): number {
   return (JSON.parse(readFileSync(path, 'utf8')) as { rowsPerSecond: number }).rowsPerSecond;
 }
 
 try {
-  const file100k = join(dir, 'tweets-100k.csv');
-  await generateTweets(file100k, 100_000);
-
   if (wanted('core')) {
+    const file100kPath = await file100k();
     const file1m = join(dir, 'tweets-1m.csv');
     await generateTweets(file1m, 1_000_000);
-    const parseRate = await parseOnlyRowsPerSecond(file100k);
+    const parseRate = await parseOnlyRowsPerSecond(file100kPath);
     const summary = join(dir, 'summary.json');
-    const rules = runCli(['classify', file100k, '-o', join(dir, 'out.csv'), '--provider', 'rules', '--no-cache', '--quiet', '--summary-json', summary], 100_000);
+    const rules = runCli(['classify', file100kPath, '-o', join(dir, 'out.csv'), '--provider', 'rules', '--no-cache', '--quiet', '--summary-json', summary], 100_000);
     const rulesRate = summaryRate(summary);
     const big = runCli(['classify', file1m, '-o', join(dir, 'out-1m.csv'), '--provider', 'rules', '--no-cache', '--quiet'], 1_000_000);
     report('core: fmc classify --provider rules --no-cache (100k rows)', {
@@ -43,8 +53,21 @@ try {
     });
   }
 
-  if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, file100k));
+  if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
+  if (wanted('serve')) {
+    const serve = await benchServe(dir);
+    report('serve: POST /api/classify, one tweet per request, rules, 10 connections, 10 s', {
+      'requests/s (target >= 2,000)': serve.requestsPerSecond,
+      'p50 latency, ms': serve.p50Ms,
+      'p99 latency, ms (target < 10)': serve.p99Ms,
+      'max latency, ms': serve.maxMs,
+      'server-side p99 (histogram bucket bound), ms': serve.serverP99BoundMs,
+      'load average (1 min) at the end': Number(serve.loadAverage.toFixed(1)),
+      'errors + timeouts': serve.errors,
+      'non-2xx answers': serve.non2xx,
+    });
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

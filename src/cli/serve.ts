@@ -1,0 +1,142 @@
+import { isIP } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createTokenService } from '../auth/tokens.js';
+import { loadConfig, loadServerEnv } from '../config.js';
+import { openDataDb } from '../data/db.js';
+import { loadOrCreateSecret } from '../data/secret.js';
+import { createUserStore } from '../data/users.js';
+import { FmcError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { createPipeline } from '../pipeline/pipeline.js';
+import { buildApp } from '../server/app.js';
+import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
+import { VERSION } from '../version.js';
+import { cachePathFrom, processIO, tierConfigFrom, type ClassifyOptions, type CommandIO } from './classify.js';
+
+export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'logLevel' | 'modelDir' | 'allowRemote' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> {
+  port: number;
+  host: string;
+  dataDir?: string;
+  /** undefined: on unless the host is loopback. */
+  requireAuth?: boolean;
+  allowSignup?: boolean;
+  /** Requests per minute per IP / per user; 0 = off. */
+  rateLimit?: number;
+}
+
+export const JWT_SECRET_FILE = 'jwt-secret';
+// Orchestrators SIGKILL about 10 s after SIGTERM; the last second is for closing tiers and DBs.
+const DRAIN_MS = 9_000;
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '0:0:0:0:0:0:0:1';
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/** `fmc serve`: listens until SIGTERM/SIGINT, then drains in-flight requests and closes. */
+export async function serve(options: ServeOptions, io: CommandIO = processIO()): Promise<number> {
+  const config = loadConfig(io.env);
+  const serverEnv = loadServerEnv(io.env);
+  const logger = createLogger(options.logLevel ?? config.logLevel);
+  const requireAuth = options.requireAuth ?? !isLoopback(options.host);
+  if (!requireAuth && !isLoopback(options.host)) logger.warn({ host: options.host }, 'serving /api/classify without auth on a non-loopback address (--no-require-auth)');
+
+  const dataDir = options.dataDir ?? config.dataDir;
+  const data = openDataDb(dataDir);
+  const pipeline = await createPipeline({
+    provider: options.provider,
+    tiers: tierConfigFrom(config, options),
+    cachePath: cachePathFrom(config, options.cache),
+    concurrency: options.concurrency,
+    batchSize: options.batchSize,
+    escalateBelow: options.escalateBelow,
+    logger,
+  }).catch((err: unknown) => {
+    data.close();
+    throw err;
+  });
+  const closeAll = async (): Promise<void> => {
+    await pipeline.close();
+    data.close();
+  };
+
+  let app;
+  try {
+    const secret = serverEnv.jwtSecret ?? loadOrCreateSecret(join(dataDir, JWT_SECRET_FILE));
+    app = await buildApp({
+      pipeline,
+      data,
+      users: createUserStore(data.db),
+      tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
+      logger,
+      options: {
+        requireAuth,
+        allowSignup: options.allowSignup ?? false,
+        corsOrigins: serverEnv.corsOrigins,
+        rateLimits: { ...DEFAULT_RATE_LIMITS, perMinute: options.rateLimit ?? DEFAULT_RATE_LIMITS.perMinute },
+        version: VERSION,
+      },
+    });
+    // Registered before listen, so a signal during start-up is not the default "exit now".
+    const signal = waitForSignal();
+    try {
+      await app.listen({ port: options.port, host: options.host });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new FmcError('FMC_ERR_LISTEN', `cannot listen on ${options.host}:${options.port} (${code}); choose another --port or --host`);
+    }
+    const { port } = app.server.address() as AddressInfo;
+    const shownHost = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
+    // The one line tests and people wait for; port 0 asks the OS, so this says which it chose.
+    io.stderr.write(`fmc serve: listening on http://${shownHost}:${port} (auth ${requireAuth ? 'required' : 'optional'} for /api/classify, data in ${dataDir})\n`);
+
+    const received = await signal;
+    logger.info({ signal: received }, 'shutting down: no new connections, draining in-flight requests');
+    return await drain(app, logger);
+  } catch (err) {
+    await app?.close();
+    throw err;
+  } finally {
+    await closeAll();
+  }
+}
+
+/** app.close() waits for in-flight requests; past the budget, open sockets are cut. */
+async function drain(app: Awaited<ReturnType<typeof buildApp>>, logger: ReturnType<typeof createLogger>): Promise<number> {
+  let timedOut = false;
+  const cut = (): void => {
+    timedOut = true;
+    app.server.closeAllConnections();
+  };
+  const timer = setTimeout(() => {
+    logger.warn({ ms: DRAIN_MS }, 'drain budget spent; closing the remaining connections');
+    cut();
+  }, DRAIN_MS);
+  // A second signal means "now".
+  const again = (): void => cut();
+  process.once('SIGTERM', again);
+  process.once('SIGINT', again);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGTERM', again);
+    process.off('SIGINT', again);
+  }
+  logger.info({ timedOut }, 'server closed');
+  return timedOut ? 1 : 0;
+}

@@ -1,0 +1,84 @@
+import type { Database } from 'better-sqlite3';
+import { FmcError } from '../errors.js';
+
+export const ROLES = ['admin', 'agent', 'customer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  readonly id: number;
+  readonly username: string;
+  readonly role: Role;
+  readonly createdAt: string;
+}
+
+export interface UserRecord extends User {
+  readonly passwordHash: string;
+}
+
+export interface UserStore {
+  /** Throws FMC_ERR_USER_EXISTS when the name is taken (names are case-insensitive). */
+  add(user: { username: string; role: Role; passwordHash: string }): User;
+  byName(username: string): UserRecord | undefined;
+  byId(id: number): User | undefined;
+  list(): User[];
+  /** Whether a user was removed. */
+  remove(username: string): boolean;
+}
+
+const USERNAME = /^[a-z0-9][a-z0-9._-]{1,31}$/;
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Lower-cased and checked: 2-32 characters, letters, digits, `.`, `_`, `-`. */
+export function normalizeUsername(raw: string): string {
+  const name = raw.trim().toLowerCase();
+  if (!USERNAME.test(name)) {
+    throw new FmcError('FMC_ERR_BAD_USER', `user name ${JSON.stringify(raw)}: use 2-32 characters: letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  }
+  return name;
+}
+
+interface Row {
+  id: number;
+  username: string;
+  role: Role;
+  created_at: number;
+  password_hash: string;
+}
+
+const toUser = (r: Row): User => ({ id: r.id, username: r.username, role: r.role, createdAt: new Date(r.created_at).toISOString() });
+
+export function createUserStore(db: Database): UserStore {
+  const insert = db.prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)');
+  const selectByName = db.prepare('SELECT * FROM users WHERE username = ?');
+  const selectById = db.prepare('SELECT * FROM users WHERE id = ?');
+  const selectAll = db.prepare('SELECT * FROM users ORDER BY username');
+  const deleteByName = db.prepare('DELETE FROM users WHERE username = ?');
+  return {
+    add({ username, role, passwordHash }) {
+      const name = normalizeUsername(username);
+      if (!isRole(role)) throw new FmcError('FMC_ERR_BAD_USER', `role ${JSON.stringify(role)}: choose one of ${ROLES.join(', ')}`);
+      try {
+        const info = insert.run(name, passwordHash, role, Date.now());
+        return toUser(selectById.get(info.lastInsertRowid) as Row);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new FmcError('FMC_ERR_USER_EXISTS', `user ${name} already exists; pick another name or remove it first`);
+        }
+        throw err;
+      }
+    },
+    byName(username) {
+      const row = selectByName.get(username.trim().toLowerCase()) as Row | undefined;
+      return row && { ...toUser(row), passwordHash: row.password_hash };
+    },
+    byId(id) {
+      const row = selectById.get(id) as Row | undefined;
+      return row && toUser(row);
+    },
+    list: () => (selectAll.all() as Row[]).map(toUser),
+    remove: (username) => deleteByName.run(username.trim().toLowerCase()).changes > 0,
+  };
+}

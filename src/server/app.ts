@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TokenService } from '../auth/tokens.js';
+import type { DataDb } from '../data/db.js';
+import type { UserStore } from '../data/users.js';
+import { FmcError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import { installAuth } from './auth.js';
+import { handleError, handleNotFound } from './errors.js';
+import { createHealth } from './health.js';
+import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits } from './limits.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { authRoutes } from './routes/auth.js';
+import { classifyRoutes } from './routes/classify.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { userRoutes } from './routes/users.js';
+
+export interface AppOptions {
+  /** /api/classify needs an agent or admin token. */
+  readonly requireAuth: boolean;
+  readonly allowSignup: boolean;
+  /** From FMC_CORS_ORIGINS: empty = same-origin only; ['*'] = any origin, no credentials. */
+  readonly corsOrigins: readonly string[];
+  readonly limits?: ServerLimits;
+  readonly rateLimits?: RateLimits;
+  readonly version: string;
+}
+
+/** Everything the server works with is passed in: tests build it over temp dirs and fakes. */
+export interface AppDeps {
+  readonly pipeline: Pipeline;
+  readonly data: DataDb;
+  readonly users: UserStore;
+  readonly tokens: TokenService;
+  readonly logger: Logger;
+  readonly options: AppOptions;
+  readonly metrics?: ServerMetrics;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** A caller's X-Request-Id when it is sane (so logs join up across services), else a new one. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The HTTP API over one pipeline. Never listens: `cli/serve.ts` does, tests use port 0. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { pipeline, options } = deps;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const rateLimits = options.rateLimits ?? DEFAULT_RATE_LIMITS;
+  const metrics = deps.metrics ?? createServerMetrics(() => pipeline.classifier.stats());
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+
+  const app = Fastify({
+    loggerInstance,
+    genReqId: requestId,
+    bodyLimit: limits.jsonBodyBytes,
+    // Fastify's own 503 while closing is not our error shape; the preClose flag below answers instead.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    // A stalled upload must not hold a socket (and the shutdown) forever.
+    requestTimeout: 60_000,
+    // Fastify's default also coerces a scalar into an array: `{"texts": "x"}` must be a 400, not one text.
+    ajv: { customOptions: { coerceTypes: true } },
+  });
+
+  app.setErrorHandler(handleError);
+  // Requests in flight when close() starts finish; a new one on a kept-alive socket is refused.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    if (closing) throw new FmcError('FMC_ERR_SHUTTING_DOWN', 'the server is shutting down; retry in a moment');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  await app.register(helmet, { global: true });
+  if (options.corsOrigins.length > 0) {
+    const anyOrigin = options.corsOrigins[0] === '*';
+    // `*` with credentials is what browsers refuse and what leaks sessions: never both.
+    await app.register(cors, {
+      origin: anyOrigin ? '*' : [...options.corsOrigins],
+      credentials: !anyOrigin,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    });
+  }
+  installAuth(app, { users: deps.users, tokens: deps.tokens, requireAuth: options.requireAuth });
+  const limiting = rateLimits.perMinute > 0 || rateLimits.loginPerMinute > 0;
+  if (limiting) {
+    await app.register(rateLimit, {
+      // Not global with --rate-limit 0: only the login routes keep their own limit.
+      global: rateLimits.perMinute > 0,
+      timeWindow: 60_000,
+      max: rateLimits.perMinute || Number.MAX_SAFE_INTEGER,
+      // Runs after the token is resolved: a logged-in user has their own budget, wherever they connect from.
+      // IPv6 clients are keyed by their /64 (the plugin's default), or one host could rotate addresses.
+      keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${normalizeIP(request.ip)}`),
+      errorResponseBuilder: (_request, context) =>
+        new FmcError('FMC_ERR_RATE_LIMITED', `rate limit of ${context.max} requests a minute reached; retry in ${context.after}`),
+    });
+  }
+
+  await app.register(healthRoutes, { check: createHealth({ data: deps.data, pipeline, version: options.version }).check });
+  await app.register(metricsRoutes, { registry: metrics.registry });
+  await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute });
+  await app.register(userRoutes, { users: deps.users });
+  await app.register(classifyRoutes, { pipeline, limits, metrics });
+
+  app.setNotFoundHandler(rateLimits.perMinute > 0 ? { preHandler: app.rateLimit() } : {}, handleNotFound);
+  return app;
+}

@@ -1,0 +1,89 @@
+import type { DataDb } from '../data/db.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { HealthCheck } from '../tiers/tier.js';
+
+export interface TierHealth extends HealthCheck {
+  /** In the serving chain (a tier that failed its start-up probe is reported, not used). */
+  readonly live: boolean;
+}
+
+export interface HealthReport {
+  /** ok: ready; degraded: ready, a live tier is failing; unavailable: not ready (503). */
+  readonly status: 'ok' | 'degraded' | 'unavailable';
+  readonly checks: {
+    readonly db: HealthCheck;
+    readonly cache: HealthCheck;
+    readonly tiers: Readonly<Record<string, TierHealth>>;
+  };
+  readonly version: string;
+  readonly uptime: number;
+}
+
+export interface HealthOptions {
+  readonly data: Pick<DataDb, 'probeWrite'>;
+  readonly pipeline: Pick<Pipeline, 'tiers' | 'probes' | 'cache'>;
+  readonly version: string;
+  /** How long a tier probe result is reused: `/api/health` may be polled every second. */
+  readonly tierTtlMs?: number;
+  /** A probe slower than this counts as failed; health must answer fast. */
+  readonly tierTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+async function withTimeout(check: Promise<HealthCheck>, ms: number, name: string): Promise<HealthCheck> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<HealthCheck>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, detail: `${name}: no answer within ${ms} ms` }), ms);
+  });
+  try {
+    return await Promise.race([check.catch((err: Error) => ({ ok: false, detail: `${name}: ${err.message}` })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Readiness: a committed write to the data DB, a cache read, and cached tier probes. */
+export function createHealth(options: HealthOptions): { check(): Promise<HealthReport> } {
+  const { data, pipeline } = options;
+  const now = options.now ?? Date.now;
+  const started = now();
+  const ttl = options.tierTtlMs ?? 30_000;
+  const timeoutMs = options.tierTimeoutMs ?? 1_000;
+  const live = new Set(pipeline.tiers.map((t) => t.name));
+  // Tiers that failed at start-up keep their start-up answer: re-probing them could be slow or remote.
+  const startup: Record<string, TierHealth> = Object.fromEntries(pipeline.probes.filter((p) => !live.has(p.name)).map((p) => [p.name, { ...p.check, live: false }]));
+  let tierChecks: { at: number; result: Promise<Record<string, TierHealth>> } | undefined;
+
+  const probeTiers = (): Promise<Record<string, TierHealth>> => {
+    if (!tierChecks || now() - tierChecks.at >= ttl) {
+      const result = Promise.all(pipeline.tiers.map(async (t) => [t.name, { ...(await withTimeout(t.check(), timeoutMs, t.name)), live: true }] as const)).then(
+        (entries) => ({ ...Object.fromEntries(entries), ...startup }),
+      );
+      tierChecks = { at: now(), result };
+    }
+    return tierChecks.result;
+  };
+
+  const cacheCheck = (): HealthCheck => {
+    const cache = pipeline.cache;
+    if (!cache) return { ok: true, detail: 'disabled (--no-cache)' };
+    try {
+      cache.get('health-probe');
+      return { ok: true, detail: 'readable' };
+    } catch (err) {
+      return { ok: false, detail: `not readable: ${(err as Error).message}` };
+    }
+  };
+
+  return {
+    async check() {
+      const db = data.probeWrite();
+      const cache = cacheCheck();
+      const tiers = await probeTiers();
+      const liveChecks = Object.values(tiers).filter((t) => t.live);
+      const anyTier = liveChecks.some((t) => t.ok);
+      const status = !db.ok || !cache.ok || !anyTier ? 'unavailable' : liveChecks.every((t) => t.ok) ? 'ok' : 'degraded';
+      return { status, checks: { db, cache, tiers }, version: options.version, uptime: Math.round((now() - started) / 1000) };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FmcError } from '../../errors.js';
+import { createChunkClassifier } from '../../pipeline/chunk.js';
+import type { Pipeline } from '../../pipeline/pipeline.js';
+import { openTweetSource } from '../../pipeline/read.js';
+import { classifyRows, outputColumns } from '../../pipeline/run.js';
+import { openStreamSink } from '../../pipeline/write.js';
+import type { ServerLimits } from '../limits.js';
+import type { ServerMetrics } from '../metrics.js';
+
+export const CSV_TYPES = ['text/csv'];
+
+// Smaller than the CLI's 1,000: the first labeled rows reach the client sooner.
+const CHUNK_ROWS = 500;
+
+function tooLarge(limit: number): FmcError {
+  return new FmcError('FMC_ERR_TOO_LARGE', `CSV body over ${limit} bytes; split the file`);
+}
+
+/** Passes bytes through and fails the stream once more than `limit` have gone by. */
+function byteLimit(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > limit ? tooLarge(limit) : null, chunk);
+    },
+  });
+}
+
+/**
+ * The response body, plus a promise that resolves at its first byte. Until then nothing is
+ * sent, so a failure in the first chunk (no text column, header only, a bad row) can still
+ * be a JSON error with its status; after it, a failure can only cut the stream short.
+ */
+function deferredBody(): { body: PassThrough; writer: Writable; firstByte: Promise<void> } {
+  const body = new PassThrough();
+  let started!: () => void;
+  const firstByte = new Promise<void>((resolve) => (started = resolve));
+  const writer = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      started();
+      if (body.write(chunk)) callback();
+      else body.once('drain', () => callback());
+    },
+    final(callback) {
+      started();
+      body.end();
+      callback();
+    },
+    destroy(err, callback) {
+      if (err) body.destroy(err);
+      callback(err);
+    },
+  });
+  // A client that hangs up must stop the run: the sink sees the writer close and throws.
+  body.on('close', () => writer.destroy());
+  return { body, writer, firstByte };
+}
+
+export interface CsvRouteDeps {
+  readonly pipeline: Pipeline;
+  readonly limits: ServerLimits;
+  readonly metrics: ServerMetrics;
+  readonly query: { text_column?: string; id_column?: string; skip_invalid?: boolean };
+}
+
+/** text/csv in, the same rows with `is_claim … provider` appended out, both streamed. */
+export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, deps: CsvRouteDeps): Promise<FastifyReply> {
+  const { limits, query } = deps;
+  const declared = Number(request.headers['content-length']);
+  if (declared > limits.csvBodyBytes) throw tooLarge(limits.csvBodyBytes);
+  const input = (request.body as Readable).pipe(byteLimit(limits.csvBodyBytes));
+  (request.body as Readable).on('error', (err) => input.destroy(err));
+
+  const source = await openTweetSource(
+    { stream: input, name: 'body' },
+    { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength },
+  );
+  const columns = outputColumns(source.columns);
+  const { body, writer, firstByte } = deferredBody();
+  const sink = openStreamSink({ stream: writer, format: 'csv', columns });
+  // Not the CLI's worker thread: requests are small and the engine stays warm in-process.
+  const engine = createChunkClassifier(deps.pipeline, { output: { format: 'csv', columns } });
+  const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS }).then(async (summary) => {
+    await sink.commit();
+    writer.end();
+    deps.metrics.recordCounts({ labels: summary.labels, providers: summary.providers });
+    return summary;
+  });
+
+  // Whichever comes first: the first output byte, or the end of a run that wrote nothing.
+  await Promise.race([firstByte, run]);
+  run.catch((err: Error) => {
+    request.log.warn({ err: err.message }, 'CSV stream cut short');
+    body.destroy(err);
+  });
+  return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-store').send(body);
+}

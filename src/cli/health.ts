@@ -12,6 +12,8 @@ export interface HealthOptions {
   url?: string;
   /** Let tiers make their real (free) remote checks, e.g. a Gemini models lookup. */
   deep?: boolean;
+  /** Check only the tiers of this chain (as `fmc serve --provider`); default auto: all. */
+  provider?: string;
   dataDir?: string;
   cache?: string;
   modelDir?: string;
@@ -54,7 +56,7 @@ export async function runHealth(options: HealthOptions, env: CommandIO['env']): 
   checks.push(checkDisk(dataDir, options.minFree ?? DEFAULT_MIN_FREE_MB));
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const tierConfig = { ...config.tiers, modelDir: options.modelDir ?? config.tiers.modelDir };
-  for (const t of await checkTiers(tierConfig, logger, { deep: options.deep ?? false })) {
+  for (const t of await checkTiers(tierConfig, logger, { deep: options.deep ?? false, provider: options.provider ?? 'auto' })) {
     checks.push({ name: `tier ${t.name}`, ok: t.check.ok, required: t.required, detail: t.check.detail });
   }
   if (options.url) checks.push(await checkServer(options.url, options.timeout ?? 5000));

@@ -138,6 +138,7 @@ export function buildProgram(run: Run): Command {
     .option('--json', 'JSON output')
     .option('--url <base>', 'also check a running server, e.g. http://127.0.0.1:8502')
     .option('--deep', 'let tiers make their free remote checks (Gemini model lookup); never a paid call')
+    .addOption(new Option('--provider <name>', 'check only the tiers of this chain, as given to fmc serve').choices(PROVIDERS).default('auto'))
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--model-dir <dir>', 'local model folders (env FMC_MODEL_DIR)')

@@ -53,8 +53,9 @@ export function isSqliteFile(path: string): boolean {
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-// The online backup copies committed WAL content too; copying these beside it would be wrong.
-const SIDE_FILES = /-(wal|shm|journal)$/;
+// The online backup copies committed WAL content too; copying these beside it would be
+// wrong. Lock files belong to a running process, not to the data.
+const SIDE_FILES = /(-wal|-shm|-journal|\.lock)$/;
 
 /** The online backup API: consistent while a server writes, then checked before it counts. */
 async function backupDatabase(source: string, dest: string): Promise<void> {

@@ -76,7 +76,7 @@ export async function probeTiers(config: TierConfig, logger: Logger): Promise<Ti
  * A check that answers from configuration alone, for `fmc health` without `--deep`:
  * undefined means the tier's own check() is free and fast enough to run.
  */
-type QuickCheck = (config: TierConfig) => HealthCheck | undefined;
+type QuickCheck = (config: TierConfig) => HealthCheck | undefined | Promise<HealthCheck | undefined>;
 
 // Gemini's check() is a models lookup over the network: free, but `fmc health` promises no
 // remote call without --deep, so the key's presence stands in for it. The local model's
@@ -97,20 +97,24 @@ export interface TierCheck extends TierProbe {
 type CheckableFactory = Pick<TierFactory, 'name' | 'create'>;
 
 /**
- * Every tier's availability for `fmc health`, best first. Without `deep`, a tier with a
+ * The availability of every tier of the chain `provider` names, best first. Without `deep`, a tier with a
  * quick check is never created; with it, every tier runs its own (free) check().
  */
 export async function checkTiers(
   config: TierConfig,
   logger: Logger,
-  options: { deep?: boolean; factories?: readonly CheckableFactory[]; quickChecks?: Readonly<Record<string, QuickCheck>> } = {},
+  options: { provider?: string; deep?: boolean; factories?: readonly CheckableFactory[]; quickChecks?: Readonly<Record<string, QuickCheck>> } = {},
 ): Promise<TierCheck[]> {
-  const factories = options.factories ?? FACTORIES;
+  const all = options.factories ?? FACTORIES;
+  // Like buildChain: a server run with `--provider rules` never uses the tiers above it.
+  const start = !options.provider || options.provider === 'auto' ? 0 : all.findIndex((f) => f.name === options.provider);
+  if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${options.provider}": choose one of ${PROVIDERS.join(', ')}`);
+  const factories = all.slice(start);
   const quick = options.quickChecks ?? QUICK_CHECKS;
   const checks: TierCheck[] = [];
   for (const [i, factory] of factories.entries()) {
     const required = i === factories.length - 1;
-    let check = options.deep ? undefined : quick[factory.name]?.(config);
+    let check = options.deep ? undefined : await quick[factory.name]?.(config);
     if (!check) {
       let tier: Tier | undefined;
       try {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, tempDir } from '../helpers.js';
-import { fmc, run, type Ran } from './helpers.js';
+import { fmc, localizeTemplate, run, type Ran } from './helpers.js';
 
 // deploy.sh for real: a temporary git repo as the remote, a checkout as the install dir, the
 // shipped systemd unit run by a systemctl stand-in (test/ops/systemctl-stand-in.sh: containers
@@ -85,37 +85,26 @@ before(async () => {
   ({ dir: root, cleanup } = tempDir('fmc-deploy-'));
   port = await freePort();
   work = join(root, 'work');
-  app = join(root, 'srv', 'app');
-  backups = join(root, 'srv', 'backups');
+  app = join(root, 'opt', 'fmc', 'app');
+  backups = join(root, 'var', 'backups', 'fmc');
   for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', '.gitignore', 'deploy.sh', 'bin', 'src', 'fixtures']) cpSync(join(repoRoot, p), join(work, p), { recursive: true });
   await git(work, 'init', '-q', '-b', 'main');
   await git(work, 'add', '.');
   await git(work, 'commit', '-qm', 'release 0.1.0');
   await git(root, 'clone', '-q', '--bare', work, join(root, 'remote.git'));
   await git(work, 'remote', 'add', 'origin', join(root, 'remote.git'));
-  mkdirSync(join(root, 'srv'));
-  await git(join(root, 'srv'), 'clone', '-q', join(root, 'remote.git'), app);
+  mkdirSync(join(root, 'opt', 'fmc'), { recursive: true });
+  await git(root, 'clone', '-q', join(root, 'remote.git'), app);
   symlinkSync(join(repoRoot, 'node_modules'), join(app, 'node_modules'));
   cpSync(join(repoRoot, 'dist'), join(app, 'dist'), { recursive: true });
 
   // The shipped templates, with this test's paths: what the stand-in runs is the real unit.
-  mkdirSync(join(root, 'etc'));
-  const envFile = join(root, 'etc', 'fmc.env');
-  const template = readFileSync(join(repoRoot, 'src', 'ops', 'templates', 'fmc.env'), 'utf8');
-  writeFileSync(
-    envFile,
-    template
-      .replace('/var/lib/fmc', join(root, 'var', 'lib', 'fmc'))
-      .replace('/var/cache/fmc', join(root, 'var', 'cache', 'fmc'))
-      .replace(/^FMC_JWT_SECRET=.*$/m, `FMC_JWT_SECRET=${secret}`) + `XDG_CACHE_HOME=${join(root, 'xdg-cache')}\n`,
-    { mode: 0o600 },
-  );
+  mkdirSync(join(root, 'etc', 'fmc'), { recursive: true });
+  const envFile = join(root, 'etc', 'fmc', 'fmc.env');
+  const template = (name: string): string => localizeTemplate(readFileSync(join(repoRoot, 'src', 'ops', 'templates', name), 'utf8'), root);
+  writeFileSync(envFile, template('fmc.env').replace(/^FMC_JWT_SECRET=.*$/m, `FMC_JWT_SECRET=${secret}`), { mode: 0o600 });
   // --provider rules: the built-in local model (other branches) trains on first start, ~30 s.
-  const unit = readFileSync(join(repoRoot, 'src', 'ops', 'templates', 'fmc.service'), 'utf8')
-    .replaceAll('/opt/fmc/app', app)
-    .replace('/etc/fmc/fmc.env', envFile)
-    .replace('/usr/bin/node', process.execPath)
-    .replace('--port 8502', `--port ${port} --provider rules`);
+  const unit = template('fmc.service').replace('--port 8502', `--port ${port} --provider rules`);
   mkdirSync(stateDir());
   writeFileSync(join(root, 'fmc.service'), unit);
   mkdirSync(join(root, 'bin'));
@@ -137,7 +126,7 @@ before(async () => {
     FMC_NODE: process.execPath,
     NO_COLOR: '1',
   };
-  fmcEnv = { FMC_DATA_DIR: join(root, 'var', 'lib', 'fmc'), FMC_CACHE: join(root, 'var', 'cache', 'fmc', 'cache.sqlite') };
+  fmcEnv = { FMC_DATA_DIR: join(root, 'var', 'lib', 'fmc'), FMC_CACHE: join(root, 'var', 'cache', 'fmc', 'cache.sqlite'), XDG_CACHE_HOME: join(root, 'var', 'cache') };
 
   const started = await systemctl('start', 'fmc.service');
   assert.equal(started.code, 0, started.stderr);
@@ -235,6 +224,15 @@ test('status, health, restart, rollback and --help', async () => {
   assert.equal(rollback.code, 0, rollback.stderr);
   assert.deepEqual(await served(), { status: 200, version: '0.1.0' });
   assert.match((await fmc(['users', 'list'], fmcEnv)).stdout, /^keeper +admin/m, 'a code rollback keeps the data');
+
+  // With the data: back to 0.2.0 and to the databases saved with it, before `later` existed.
+  assert.equal((await fmc(['users', 'add', 'later', '--role', 'agent'], fmcEnv, 'a long enough password\n')).code, 0);
+  const withData = await deploy('rollback', '--with-data');
+  assert.equal(withData.code, 0, withData.stderr);
+  assert.deepEqual(await served(), { status: 200, version: '0.2.0' });
+  const users = (await fmc(['users', 'list'], fmcEnv)).stdout;
+  assert.match(users, /^keeper +admin/m);
+  assert.doesNotMatch(users, /later/);
 
   const help = await deploy('--help');
   assert.equal(help.code, 0);

@@ -66,3 +66,13 @@ export function serveFmc(env: NodeJS.ProcessEnv, args: readonly string[] = []): 
     void exited.then(() => reject(new Error(`fmc serve exited early: ${text}`)));
   });
 }
+
+/**
+ * A shipped template (src/ops/templates) with its server paths moved under `root`, and the
+ * node binary that runs these tests: what the tests run is the template itself.
+ */
+export function localizeTemplate(text: string, root: string): string {
+  return text
+    .replaceAll('/usr/bin/node', process.execPath)
+    .replace(/(?<=[\s=>])\/(var|srv|etc|opt)\//g, `${root}/$1/`);
+}

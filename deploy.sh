@@ -62,14 +62,12 @@ die() {
 # 9>&-: the deploy lock must not leak into whatever systemctl starts.
 systemctl_() { "${SYSTEMCTL_CMD[@]}" "$@" 9>&-; }
 
-# The service's variables, for `fmc health` and `fmc backup` to see what the service sees.
+# The service's variables, so `fmc health`/`backup`/`restore` see what the service sees.
 # Read line by line rather than sourced: the file is systemd syntax, not shell, and its
-# values (keys, secrets) must never be evaluated or echoed.
+# values (keys, secrets) must never be evaluated or echoed. Only fmc's own subshell gets
+# them: `npm ci` runs third-party install scripts, which have no business seeing API keys.
 load_env_file() {
-  if [[ ! -r $ENV_FILE ]]; then
-    say "$ENV_FILE not readable: fmc runs with this shell's environment"
-    return 0
-  fi
+  [[ -r $ENV_FILE ]] || return 0
   local line key value
   while IFS= read -r line || [[ -n $line ]]; do
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
@@ -81,7 +79,29 @@ load_env_file() {
   done <"$ENV_FILE"
 }
 
-fmc() { "$NODE" "$APP_DIR/bin/fmc.js" "$@"; }
+fmc() { (
+  load_env_file
+  exec "$NODE" "$APP_DIR/bin/fmc.js" "$@"
+); }
+
+warn_env_file() {
+  if [[ ! -r $ENV_FILE ]]; then say "$ENV_FILE not readable: fmc runs with this shell's environment"; fi
+}
+
+# Everything but node_modules is copied; node_modules is hard-linked when the filesystem
+# allows: `npm ci` deletes the tree before installing, so the links never see a change, and
+# five backups cost one tree (~640 MB) instead of five. dist/ is copied: tsc rewrites in place.
+copy_release() {
+  local from=$1 to=$2 entry
+  mkdir -p "$to"
+  for entry in "$from"/* "$from"/.[!.]*; do
+    [[ $(basename "$entry") == node_modules ]] && continue
+    cp -a -- "$entry" "$to/"
+  done
+  if [[ -e $from/node_modules || -L $from/node_modules ]]; then
+    cp -al -- "$from/node_modules" "$to/" 2>/dev/null || cp -a -- "$from/node_modules" "$to/"
+  fi
+}
 
 current_commit() { git -C "$APP_DIR" rev-parse --short HEAD; }
 
@@ -139,7 +159,7 @@ backup_release() {
   dest=$BACKUP_DIR/release-$stamp
   if [[ -e $dest ]]; then die "$dest already exists; wait a second and deploy again"; fi
   mkdir -m 700 "$dest"
-  cp -a -- "$APP_DIR" "$dest/app"
+  copy_release "$APP_DIR" "$dest/app"
   current_commit >"$dest/commit"
   fmc backup "$dest" >/dev/null
   printf '%s\n' "$dest"
@@ -151,7 +171,7 @@ restore_release() {
   systemctl_ stop "$SERVICE" || true
   rm -rf -- "$APP_DIR.failed"
   mv -- "$APP_DIR" "$APP_DIR.failed"
-  cp -a -- "$backup/app" "$APP_DIR"
+  copy_release "$backup/app" "$APP_DIR"
   say "release $(cat "$backup/commit") is back in $APP_DIR (the replaced one is in $APP_DIR.failed)"
   if [[ $with == data ]]; then
     folder=$(find "$backup" -maxdepth 1 -type d -name 'fmc-backup-*' | sort | tail -n 1)
@@ -162,7 +182,7 @@ restore_release() {
 }
 
 cmd_deploy() {
-  load_env_file
+  warn_env_file
   [[ -d $APP_DIR/.git ]] || die "$APP_DIR is not a git checkout (set FMC_APP_DIR)"
   # Local edits would be silently mixed into the release, or make the pull fail half-way.
   if [[ -n $(git -C "$APP_DIR" status --porcelain --untracked-files=no) ]]; then
@@ -181,7 +201,7 @@ cmd_deploy() {
   prune_backups
 
   # --quiet: git would print the remote URL, credentials included if it holds them.
-  if git -C "$APP_DIR" pull --ff-only --quiet &&
+  if GIT_TERMINAL_PROMPT=0 git -C "$APP_DIR" pull --ff-only --quiet &&
     say "pulled $before -> $(current_commit)" &&
     (cd "$APP_DIR" && bash -c "$INSTALL_CMD") &&
     (cd "$APP_DIR" && bash -c "$BUILD_CMD") &&
@@ -202,7 +222,7 @@ cmd_deploy() {
 cmd_rollback() {
   local with=code target="" b head
   if [[ ${1:-} == --with-data ]]; then with=data; fi
-  load_env_file
+  warn_env_file
   head=$(current_commit)
   while IFS= read -r b; do
     if [[ $(cat "$b/commit") != "$head" ]]; then target=$b; fi
@@ -227,7 +247,7 @@ main() {
     deploy) cmd_deploy ;;
     restart) restart_service ;;
     health)
-      load_env_file
+      warn_env_file
       run_health --url "$HEALTH_URL"
       ;;
     rollback) cmd_rollback "${2:-}" ;;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -121,7 +121,8 @@ before(async () => {
     FMC_HEALTH_URL: `http://127.0.0.1:${port}`,
     FMC_HEALTH_TIMEOUT: '20',
     FMC_HEALTH_ARGS: '--provider rules',
-    FMC_INSTALL_CMD: `ln -sfn ${join(repoRoot, 'node_modules')} node_modules`,
+    // Also records the environment install scripts would see: the service's keys must not be in it.
+    FMC_INSTALL_CMD: `ln -sfn ${join(repoRoot, 'node_modules')} node_modules && env > ${join(root, 'install-env')}`,
     FMC_BUILD_CMD: `rm -rf dist && cp -a ${join(repoRoot, 'dist')} dist`,
     FMC_NODE: process.execPath,
     NO_COLOR: '1',
@@ -152,6 +153,7 @@ test('deploy: backs up, pulls, builds, passes health, restarts onto the new rele
     writeFileSync(join(old, 'commit'), 'old\n');
   }
   const before = await head();
+  const modulesInode = lstatSync(join(app, 'node_modules')).ino;
   const sha = await release('0.2.0');
   const r = await deploy('deploy');
   assert.equal(r.code, 0, r.stderr);
@@ -159,6 +161,8 @@ test('deploy: backs up, pulls, builds, passes health, restarts onto the new rele
   assert.equal(await head(), sha);
   assert.deepEqual(await served(), { status: 200, version: '0.2.0' });
   assert.match(r.stderr, new RegExp(`pulled ${before} -> ${sha}`));
+  const installEnv = readFileSync(join(root, 'install-env'), 'utf8');
+  assert.ok(!installEnv.includes(secret) && !installEnv.includes('FMC_DATA_DIR='), 'the env file reached the install step');
 
   const kept = releases();
   assert.equal(kept.length, 5);
@@ -166,6 +170,8 @@ test('deploy: backs up, pulls, builds, passes health, restarts onto the new rele
   const fresh = join(backups, kept[4]!);
   assert.equal(readFileSync(join(fresh, 'commit'), 'utf8').trim(), before);
   assert.ok(existsSync(join(fresh, 'app', 'dist', 'src', 'cli', 'main.js')), 'the release copy can run without a build');
+  assert.ok(existsSync(join(fresh, 'app', '.git')), 'and can be pulled from again');
+  assert.equal(lstatSync(join(fresh, 'app', 'node_modules')).ino, modulesInode, 'node_modules is hard-linked, not copied');
   const dbBackup = readdirSync(fresh).find((n) => n.startsWith('fmc-backup-'));
   assert.ok(dbBackup, 'fmc backup ran');
   const manifest = JSON.parse(readFileSync(join(fresh, dbBackup, 'manifest.json'), 'utf8')) as { entries: { file: string }[] };

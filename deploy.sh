@@ -158,10 +158,14 @@ backup_release() {
   stamp=$(date -u +%Y%m%dT%H%M%SZ)
   dest=$BACKUP_DIR/release-$stamp
   if [[ -e $dest ]]; then die "$dest already exists; wait a second and deploy again"; fi
-  mkdir -m 700 "$dest"
-  copy_release "$APP_DIR" "$dest/app"
-  current_commit >"$dest/commit"
-  fmc backup "$dest" >/dev/null
+  # Built under another name and renamed when complete: a half-made backup (full disk) is
+  # never listed, so never rolled back to.
+  rm -rf -- "$BACKUP_DIR/partial-release-$stamp"
+  mkdir -m 700 "$BACKUP_DIR/partial-release-$stamp"
+  copy_release "$APP_DIR" "$BACKUP_DIR/partial-release-$stamp/app"
+  current_commit >"$BACKUP_DIR/partial-release-$stamp/commit"
+  fmc backup "$BACKUP_DIR/partial-release-$stamp" >/dev/null
+  mv -- "$BACKUP_DIR/partial-release-$stamp" "$dest"
   printf '%s\n' "$dest"
 }
 
@@ -234,7 +238,7 @@ cmd_rollback() {
 
 cmd_status() {
   local code=0
-  systemctl_ status "$SERVICE" --no-pager || code=$?
+  systemctl_ status "$SERVICE" --no-pager || code=1
   printf 'release: %s in %s\n' "$(git -C "$APP_DIR" log -1 --format='%h %cd %s' --date=iso)" "$APP_DIR"
   printf 'backups (%s):\n' "$BACKUP_DIR"
   list_backups | while IFS= read -r b; do printf '  %s  %s\n' "$(basename "$b")" "$(cat "$b/commit")"; done

@@ -240,6 +240,15 @@ test('status, health, restart, rollback and --help', async () => {
   assert.match(users, /^keeper +admin/m);
   assert.doesNotMatch(users, /later/);
 
+  // A stopped service: status says so and fails; restart brings it back.
+  assert.equal((await systemctl('stop', 'fmc.service')).code, 0);
+  const down = await deploy('status');
+  assert.equal(down.code, 1);
+  assert.match(down.stdout, /fmc\.service: inactive \(dead\)/);
+  assert.match(down.stdout, /health: ECONNREFUSED/);
+  assert.equal((await deploy('restart')).code, 0);
+  assert.equal((await served()).status, 200);
+
   const help = await deploy('--help');
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: deploy\.sh <mode>/);

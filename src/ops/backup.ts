@@ -54,8 +54,11 @@ export function isSqliteFile(path: string): boolean {
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 // The online backup copies committed WAL content too; copying these beside it would be
-// wrong. Lock files belong to a running process, not to the data.
-const SIDE_FILES = /(-wal|-shm|-journal|\.lock)$/;
+// wrong. Lock files (the relay keeps one in the data dir) belong to a running process.
+const RUNTIME_FILES = /(-wal|-shm|-journal|\.lock)$/;
+
+/** SQLite side files and lock files: state of a running process, not data to keep. */
+export const isRuntimeFile = (name: string): boolean => RUNTIME_FILES.test(name);
 
 /** The online backup API: consistent while a server writes, then checked before it counts. */
 async function backupDatabase(source: string, dest: string): Promise<void> {
@@ -115,7 +118,7 @@ export async function backupAll(dir: string, sources: BackupSources): Promise<{ 
       entries.push({ file, target, kind, bytes: statSync(dest).size, sha256: sha256(dest) });
     };
     for (const e of readdirSync(dataDir, { withFileTypes: true })) {
-      if (e.isFile() && !SIDE_FILES.test(e.name)) await add(join(dataDir, e.name), `data/${e.name}`, 'data');
+      if (e.isFile() && !isRuntimeFile(e.name)) await add(join(dataDir, e.name), `data/${e.name}`, 'data');
     }
     if (sources.cachePath && existsSync(sources.cachePath)) await add(sources.cachePath, `cache/${basename(sources.cachePath)}`, 'cache');
     const manifest: BackupManifest = { format: MANIFEST_FORMAT, createdAt: (sources.now ?? new Date()).toISOString(), version: sources.version, dataDir, cachePath: sources.cachePath, entries };

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig, loadServerEnv, type Config } from '../config.js';
 import { DATA_DB_FILE, openDataDb } from '../data/db.js';
 import { FmcError } from '../errors.js';
+import { isRuntimeFile } from './backup.js';
 
 // The checks behind `fmc health`, one function each. None of them creates a file: health
 // often runs as root or before the first start, and a root-owned database or WAL left in
@@ -47,7 +48,7 @@ export function checkSecrets(env: Env, dataDir: string): OpsCheck {
   if (!existsSync(dataDir)) return { name, ok: true, required: true, detail: `no example secret in use; ${dataDir} not created yet` };
   // Password hashes, the JWT secret and (with the relay) message keys all live here.
   const exposed = readdirSync(dataDir, { withFileTypes: true })
-    .filter((e) => e.isFile() && (statSync(join(dataDir, e.name)).mode & 0o077) !== 0)
+    .filter((e) => e.isFile() && !isRuntimeFile(e.name) && (statSync(join(dataDir, e.name)).mode & 0o077) !== 0)
     .map((e) => e.name);
   if (exposed.length > 0) {
     return { name, ok: false, required: true, detail: `readable by group/others in ${dataDir}: ${exposed.join(', ')}; run \`chmod 600\` on them` };
@@ -111,7 +112,7 @@ export function checkDataDb(dataDir: string): OpsCheck {
     const data = openDataDb(dataDir);
     try {
       const probe = data.probeWrite();
-      return { name, ok: probe.ok, required: true, detail: probe.detail };
+      return { name, ok: probe.ok, required: true, detail: probe.ok ? `${path} writable (a probe row committed)` : probe.detail };
     } finally {
       data.close();
     }

@@ -46,7 +46,7 @@ test('exit 0: every check passes and each has a one-line detail', async () => {
   assert.equal(summary.status, 'ok');
   assert.deepEqual(summary.checks.map((c) => c.name), ['config', 'secrets', 'cache db', 'data db', 'disk', 'tier rules']);
   for (const c of summary.checks) assert.match(c.detail, /^[^\n]+$/);
-  assert.match(byName(summary, 'data db').detail, /fmc\.sqlite writable/);
+  assert.match(byName(summary, 'data db').detail, /fmc\.sqlite writable \(a probe row committed\)/);
   assert.match(byName(summary, 'cache db').detail, /writable \(0 entries\)/);
 });
 
@@ -82,16 +82,19 @@ test('exit 1: the example secret from the shipped fmc.env template is refused', 
   assert.match(byName(summary, 'secrets').detail, /example value/);
 });
 
-test('exit 1: a data-dir file readable by others', async () => {
+test('exit 1: a data-dir file readable by others (lock files excepted)', async () => {
   const stray = join(dir, 'data', 'message-key');
   writeFileSync(stray, 'k', { mode: 0o644 });
+  writeFileSync(join(dir, 'data', 'relay.lock'), `${process.pid}\n`, { mode: 0o644 });
   try {
     const { code, summary } = await healthOf({});
     assert.equal(code, 1);
-    assert.match(byName(summary, 'secrets').detail, /message-key; run `chmod 600`/);
+    assert.match(byName(summary, 'secrets').detail, /others in .*: message-key; run `chmod 600`/);
   } finally {
     (await import('node:fs')).rmSync(stray);
   }
+  assert.equal((await healthOf({})).code, 0, 'a world-readable lock file is fine');
+  (await import('node:fs')).rmSync(join(dir, 'data', 'relay.lock'));
 });
 
 test('exit 1: a data DB whose write lock is held, and a cache likewise; neither waits long', async () => {

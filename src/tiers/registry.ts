@@ -94,7 +94,8 @@ export interface TierCheck extends TierProbe {
   readonly required: boolean;
 }
 
-type CheckableFactory = Pick<TierFactory, 'name' | 'create'>;
+/** `inChain: false` (a tier that runs only when chosen) is left out of chains that start above it. */
+type CheckableFactory = Pick<TierFactory, 'name' | 'create'> & { readonly inChain?: boolean };
 
 /**
  * The availability of every tier of the chain `provider` names, best first. Without `deep`, a tier with a
@@ -105,11 +106,11 @@ export async function checkTiers(
   logger: Logger,
   options: { provider?: string; deep?: boolean; factories?: readonly CheckableFactory[]; quickChecks?: Readonly<Record<string, QuickCheck>> } = {},
 ): Promise<TierCheck[]> {
-  const all = options.factories ?? FACTORIES;
+  const all: readonly CheckableFactory[] = options.factories ?? FACTORIES;
   // Like buildChain: a server run with `--provider rules` never uses the tiers above it.
   const start = !options.provider || options.provider === 'auto' ? 0 : all.findIndex((f) => f.name === options.provider);
   if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${options.provider}": choose one of ${PROVIDERS.join(', ')}`);
-  const factories = all.slice(start);
+  const factories = all.slice(start).filter((f, i) => i === 0 || f.inChain !== false);
   const quick = options.quickChecks ?? QUICK_CHECKS;
   const checks: TierCheck[] = [];
   for (const [i, factory] of factories.entries()) {

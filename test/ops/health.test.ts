@@ -147,6 +147,10 @@ test('tiers: without --deep a quick check stands in and the tier is never create
 
   const chain = await checkTiers(testTierConfig, silentLogger, { factories, provider: 'ollama' });
   assert.deepEqual(chain.map((t) => t.name), ['ollama', 'rules']);
+  // A tier that only runs when chosen is checked only then, as buildChain would use it.
+  const withSolo = [fake('gemini', true), { ...fake('solo', true), inChain: false }, fake('rules', true)];
+  assert.deepEqual((await checkTiers(testTierConfig, silentLogger, { factories: withSolo })).map((t) => t.name), ['gemini', 'rules']);
+  assert.deepEqual((await checkTiers(testTierConfig, silentLogger, { factories: withSolo, provider: 'solo' })).map((t) => t.name), ['solo', 'rules']);
 
   // Optional tiers down, the floor up: degraded, exit 3.
   const s = summarize(quick.map((t) => ({ name: t.name, ok: t.check.ok, required: t.required, detail: t.check.detail })));

@@ -59,6 +59,12 @@ die() {
   exit 1
 }
 
+# FMC_KEEP=0 would prune the backup this deploy just made, the one a rollback needs.
+if ! [[ $KEEP =~ ^[1-9][0-9]*$ && $HEALTH_TIMEOUT =~ ^[1-9][0-9]*$ ]]; then
+  say "FMC_KEEP and FMC_HEALTH_TIMEOUT must be whole numbers ≥ 1"
+  exit 2
+fi
+
 # 9>&-: the deploy lock must not leak into whatever systemctl starts.
 systemctl_() { "${SYSTEMCTL_CMD[@]}" "$@" 9>&-; }
 
@@ -242,7 +248,7 @@ cmd_status() {
   printf 'release: %s in %s\n' "$(git -C "$APP_DIR" log -1 --format='%h %cd %s' --date=iso)" "$APP_DIR"
   printf 'backups (%s):\n' "$BACKUP_DIR"
   list_backups | while IFS= read -r b; do printf '  %s  %s\n' "$(basename "$b")" "$(cat "$b/commit")"; done
-  "$NODE" -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then(async (r) => { console.log("health: HTTP " + r.status + " " + (await r.json()).status); process.exit(r.status === 200 ? 0 : 1) }, (e) => { console.log("health: " + (e.cause?.code ?? e.message)); process.exit(1) })' "$HEALTH_URL/api/health" || code=1
+  "$NODE" -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then(async (r) => { const body = await r.json().catch(() => ({ status: "(not fmc health JSON)" })); console.log("health: HTTP " + r.status + " " + body.status); process.exit(r.status === 200 ? 0 : 1) }, (e) => { console.log("health: " + (e.cause?.code ?? e.message)); process.exit(1) })' "$HEALTH_URL/api/health" || code=1
   return "$code"
 }
 

@@ -253,6 +253,9 @@ test('status, health, restart, rollback and --help', async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: deploy\.sh <mode>/);
   assert.equal((await deploy('launch')).code, 2);
+  const keepNone = await run('bash', [join(app, 'deploy.sh'), 'deploy'], { env: { ...env, FMC_KEEP: '0' } });
+  assert.equal(keepNone.code, 2);
+  assert.match(keepNone.stderr, /FMC_KEEP and FMC_HEALTH_TIMEOUT must be whole numbers/);
 });
 
 test('deploy.sh is shellcheck-clean and never stages files', async () => {

@@ -45,12 +45,12 @@ const pick = (env: CommandIO['env'], keys: readonly string[]): Record<string, st
 /** Runs every check; a bad environment still reports disk and server, which need no config. */
 export async function runHealth(options: HealthOptions, env: CommandIO['env']): Promise<HealthSummary> {
   const checks: OpsCheck[] = [];
-  const { check, config: parsed } = checkConfig(env);
+  const { check, config: parsed, serverEnv } = checkConfig(env);
   checks.push(check);
   // When a value fails to parse, the path variables alone still locate the data dir and cache.
   const config = parsed ?? loadConfig(pick(env, PATH_VARS));
   const dataDir = options.dataDir ?? config.dataDir;
-  checks.push(checkSecrets(env, dataDir));
+  checks.push(checkSecrets(serverEnv, dataDir));
   checks.push(checkCacheDb(options.cache ?? config.cachePath));
   checks.push(checkDataDb(dataDir));
   checks.push(checkDisk(dataDir, options.minFree ?? DEFAULT_MIN_FREE_MB));

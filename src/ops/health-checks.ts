@@ -1,9 +1,8 @@
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { loadConfig, loadServerEnv, type Config } from '../config.js';
+import { loadConfig, loadServerEnv, type Config, type ServerEnv } from '../config.js';
 import { DATA_DB_FILE, openDataDb } from '../data/db.js';
-import { FmcError } from '../errors.js';
 import { isRuntimeFile } from './backup.js';
 
 // The checks behind `fmc health`, one function each. None of them creates a file: health
@@ -26,23 +25,21 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export const PLACEHOLDER_SECRETS: readonly string[] = ['replace-me-with-the-output-of-openssl-rand-base64-48'];
 
-const errorText = (err: unknown): string => (err instanceof FmcError ? err.message : `${(err as Error).message}`);
-
-/** Every environment value parses; a failure names the variable (the config module's message). */
-export function checkConfig(env: Env): { check: OpsCheck; config?: Config } {
+/** Every environment value parses (the server's too); a failure names the variable. */
+export function checkConfig(env: Env): { check: OpsCheck; config?: Config; serverEnv?: ServerEnv } {
   try {
     const config = loadConfig(env);
-    loadServerEnv(env);
-    return { check: { name: 'config', ok: true, required: true, detail: 'environment values parse' }, config };
+    const serverEnv = loadServerEnv(env);
+    return { check: { name: 'config', ok: true, required: true, detail: 'environment values parse' }, config, serverEnv };
   } catch (err) {
-    return { check: { name: 'config', ok: false, required: true, detail: errorText(err) } };
+    return { check: { name: 'config', ok: false, required: true, detail: (err as Error).message } };
   }
 }
 
 /** No example secret in use, and nothing in the data dir readable by group or others. */
-export function checkSecrets(env: Env, dataDir: string): OpsCheck {
+export function checkSecrets(serverEnv: ServerEnv | undefined, dataDir: string): OpsCheck {
   const name = 'secrets';
-  if (env.FMC_JWT_SECRET && PLACEHOLDER_SECRETS.includes(env.FMC_JWT_SECRET)) {
+  if (serverEnv?.jwtSecret && PLACEHOLDER_SECRETS.includes(serverEnv.jwtSecret)) {
     return { name, ok: false, required: true, detail: 'FMC_JWT_SECRET is the example value from fmc.env; set it to `openssl rand -base64 48` or remove it to use a generated secret' };
   }
   if (!existsSync(dataDir)) return { name, ok: true, required: true, detail: `no example secret in use; ${dataDir} not created yet` };
@@ -117,7 +114,7 @@ export function checkDataDb(dataDir: string): OpsCheck {
       data.close();
     }
   } catch (err) {
-    return { name, ok: false, required: true, detail: errorText(err) };
+    return { name, ok: false, required: true, detail: (err as Error).message };
   }
 }
 

@@ -137,8 +137,11 @@ before(async () => {
 });
 
 after(async () => {
-  if (existsSync(join(stateDir(), 'service.pid'))) await systemctl('stop', 'fmc.service');
-  cleanup();
+  try {
+    if (existsSync(join(stateDir(), 'service.pid'))) await systemctl('stop', 'fmc.service');
+  } finally {
+    cleanup();
+  }
 });
 
 function assertNoSecret(r: Ran): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ test('a fresh machine: missing databases are "not created yet", and health creat
     const s = JSON.parse(stdout()) as HealthSummary;
     assert.match(byName(s, 'data db').detail, /not created yet/);
     assert.match(byName(s, 'cache db').detail, /not created yet/);
-    assert.deepEqual((await import('node:fs')).readdirSync(fresh), []);
+    assert.deepEqual(readdirSync(fresh), []);
   } finally {
     done();
   }
@@ -91,10 +91,10 @@ test('exit 1: a data-dir file readable by others (lock files excepted)', async (
     assert.equal(code, 1);
     assert.match(byName(summary, 'secrets').detail, /others in .*: message-key; run `chmod 600`/);
   } finally {
-    (await import('node:fs')).rmSync(stray);
+    rmSync(stray);
   }
   assert.equal((await healthOf({})).code, 0, 'a world-readable lock file is fine');
-  (await import('node:fs')).rmSync(join(dir, 'data', 'relay.lock'));
+  rmSync(join(dir, 'data', 'relay.lock'));
 });
 
 test('exit 1: a data DB whose write lock is held, and a cache likewise; neither waits long', async () => {

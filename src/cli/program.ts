@@ -109,6 +109,41 @@ export function buildProgram(run: Run): Command {
     .option('--tier <name>', 'only this tier')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
 
+  program
+    .command('health')
+    .description('check configuration, databases, tiers, disk space and (with --url) a running server; exit 0 ok, 1 failed, 3 only optional tiers down')
+    .option('--json', 'JSON output')
+    .option('--url <base>', 'also check a running server, e.g. http://127.0.0.1:8502')
+    .option('--deep', 'let tiers make their free remote checks (Gemini model lookup); never a paid call')
+    .addOption(new Option('--provider <name>', 'check only the tiers of this chain, as given to fmc serve').choices(PROVIDERS).default('auto'))
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--model-dir <dir>', 'local model folders (env FMC_MODEL_DIR)')
+    .option('--min-free <MiB>', 'least free space in the data dir', integer('--min-free', 0), 512)
+    .option('--timeout <seconds>', 'wait this long for --url', seconds)
+    .addHelpText('after', '\nExamples:\n  fmc health\n  fmc health --json --url http://127.0.0.1:8502')
+    .action(async (options) => run(await (await import('./health.js')).health(options)));
+
+  program
+    .command('backup')
+    .description('copy every database of the data dir, its secrets and the result cache into a new dated folder (SQLite online backup: safe while serving)')
+    .argument('<dir>', 'where backup folders go')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--no-cache', 'leave the result cache out')
+    .option('--keep <n>', 'then delete all but the newest n backup folders in <dir>', integer('--keep', 1))
+    .addHelpText('after', '\nExamples:\n  fmc backup /var/backups/fmc --keep 14')
+    .action(async (dir: string, options) => run(await (await import('./backup.js')).backup(dir, options)));
+
+  program
+    .command('restore')
+    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (stop the service first)')
+    .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .addHelpText('after', '\nExamples:\n  fmc restore /var/backups/fmc/fmc-backup-20261129T191300Z')
+    .action(async (file: string, options) => run(await (await import('./backup.js')).restore(file, options)));
+
   withChainOptions(
     program
       .command('serve')

@@ -118,3 +118,63 @@ export async function probeTiers(config: TierConfig, logger: Logger): Promise<Ti
   }
   return probes;
 }
+
+/**
+ * A check that answers from configuration alone, for `fmc health` without `--deep`:
+ * undefined means the tier's own check() is free and fast enough to run.
+ */
+type QuickCheck = (config: TierConfig) => HealthCheck | undefined | Promise<HealthCheck | undefined>;
+
+// Gemini's check() is a models lookup over the network: free, but `fmc health` promises no
+// remote call without --deep, so the key's presence stands in for it. The local model's
+// factory trains the built-in model on first use (~30 s), so its entry must answer "not
+// built yet (built on first classify)" from the folder's absence instead of creating it.
+const QUICK_CHECKS: Readonly<Record<string, QuickCheck>> = {
+  gemini: (config) =>
+    config.gemini.apiKey
+      ? { ok: true, detail: `gemini: GEMINI_API_KEY set, model ${config.gemini.model} (not called; --deep looks the model up)` }
+      : { ok: false, detail: 'gemini: GEMINI_API_KEY is unset; create a key at https://aistudio.google.com/apikey and export GEMINI_API_KEY=<key>' },
+};
+
+export interface TierCheck extends TierProbe {
+  /** The last tier is the floor every chain ends on: without it rows can go unlabeled. */
+  readonly required: boolean;
+}
+
+/** `inChain: false` (a tier that runs only when chosen) is left out of chains that start above it. */
+type CheckableFactory = Pick<TierFactory, 'name' | 'create'> & { readonly inChain?: boolean };
+
+/**
+ * The availability of every tier of the chain `provider` names, best first. Without `deep`, a tier with a
+ * quick check is never created; with it, every tier runs its own (free) check().
+ */
+export async function checkTiers(
+  config: TierConfig,
+  logger: Logger,
+  options: { provider?: string; deep?: boolean; factories?: readonly CheckableFactory[]; quickChecks?: Readonly<Record<string, QuickCheck>> } = {},
+): Promise<TierCheck[]> {
+  const all: readonly CheckableFactory[] = options.factories ?? FACTORIES;
+  // Like buildChain: a server run with `--provider rules` never uses the tiers above it.
+  const start = !options.provider || options.provider === 'auto' ? 0 : all.findIndex((f) => f.name === options.provider);
+  if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${options.provider}": choose one of ${PROVIDERS.join(', ')}`);
+  const factories = all.slice(start).filter((f, i) => i === 0 || f.inChain !== false);
+  const quick = options.quickChecks ?? QUICK_CHECKS;
+  const checks: TierCheck[] = [];
+  for (const [i, factory] of factories.entries()) {
+    const required = i === factories.length - 1;
+    let check = options.deep ? undefined : await quick[factory.name]?.(config);
+    if (!check) {
+      let tier: Tier | undefined;
+      try {
+        tier = await factory.create(config, logger);
+        check = await tier.check();
+      } catch (err) {
+        check = { ok: false, detail: `${factory.name}: ${(err as Error).message}` };
+      } finally {
+        await tier?.close?.().catch(() => undefined);
+      }
+    }
+    checks.push({ name: factory.name, check, required });
+  }
+  return checks;
+}

@@ -1,0 +1,82 @@
+import { loadConfig } from '../config.js';
+import { EXIT } from '../errors.js';
+import { createLogger } from '../log.js';
+import { checkCacheDb, checkConfig, checkDataDb, checkDisk, checkSecrets, checkServer, type OpsCheck } from '../ops/health-checks.js';
+import { checkTiers } from '../tiers/registry.js';
+import { processIO, type CommandIO } from './classify.js';
+import { colorsFor } from './colors.js';
+
+export interface HealthOptions {
+  json?: boolean;
+  /** Base URL of a running `fmc serve`, e.g. http://127.0.0.1:8502. */
+  url?: string;
+  /** Let tiers make their real (free) remote checks, e.g. a Gemini models lookup. */
+  deep?: boolean;
+  /** Check only the tiers of this chain (as `fmc serve --provider`); default auto: all. */
+  provider?: string;
+  dataDir?: string;
+  cache?: string;
+  modelDir?: string;
+  /** Minimum free space in the data dir, MiB. */
+  minFree?: number;
+  /** Milliseconds for the --url request. */
+  timeout?: number;
+  logLevel?: string;
+}
+
+export interface HealthSummary {
+  readonly status: 'ok' | 'degraded' | 'fail';
+  readonly checks: readonly OpsCheck[];
+}
+
+export const DEFAULT_MIN_FREE_MB = 512;
+
+export function summarize(checks: readonly OpsCheck[]): HealthSummary {
+  const failed = checks.filter((c) => !c.ok);
+  const status = failed.length === 0 ? 'ok' : failed.some((c) => c.required) ? 'fail' : 'degraded';
+  return { status, checks };
+}
+
+export const exitCodeOf = (status: HealthSummary['status']): number => (status === 'ok' ? EXIT.ok : status === 'degraded' ? EXIT.degraded : EXIT.runtime);
+
+const PATH_VARS = ['HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'FMC_CACHE', 'FMC_DATA_DIR'] as const;
+const pick = (env: CommandIO['env'], keys: readonly string[]): Record<string, string | undefined> => Object.fromEntries(keys.map((k) => [k, env[k]]));
+
+/** Runs every check; a bad environment still reports disk and server, which need no config. */
+export async function runHealth(options: HealthOptions, env: CommandIO['env']): Promise<HealthSummary> {
+  const checks: OpsCheck[] = [];
+  const { check, config: parsed, serverEnv } = checkConfig(env);
+  checks.push(check);
+  // When a value fails to parse, the path variables alone still locate the data dir and cache.
+  const config = parsed ?? loadConfig(pick(env, PATH_VARS));
+  const dataDir = options.dataDir ?? config.dataDir;
+  checks.push(checkSecrets(serverEnv, dataDir));
+  checks.push(checkCacheDb(options.cache ?? config.cachePath));
+  checks.push(checkDataDb(dataDir));
+  checks.push(checkDisk(dataDir, options.minFree ?? DEFAULT_MIN_FREE_MB));
+  const logger = createLogger(options.logLevel ?? config.logLevel);
+  const tierConfig = { ...config.tiers, modelDir: options.modelDir ?? config.tiers.modelDir };
+  for (const t of await checkTiers(tierConfig, logger, { deep: options.deep ?? false, provider: options.provider ?? 'auto' })) {
+    checks.push({ name: `tier ${t.name}`, ok: t.check.ok, required: t.required, detail: t.check.detail });
+  }
+  if (options.url) checks.push(await checkServer(options.url, options.timeout ?? 5000));
+  return summarize(checks);
+}
+
+/** `fmc health`: a table (or JSON) on stdout; exit 0 healthy, 1 a required check failed, 3 only optional ones. */
+export async function health(options: HealthOptions, io: CommandIO = processIO()): Promise<number> {
+  const summary = await runHealth(options, io.env);
+  if (options.json) {
+    io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  } else {
+    const c = colorsFor(io.stdout as NodeJS.WriteStream, io.env);
+    const width = Math.max(...summary.checks.map((k) => k.name.length));
+    for (const k of summary.checks) {
+      const mark = k.ok ? c.green('ok  ') : k.required ? c.red('FAIL') : c.yellow('warn');
+      io.stdout.write(`${mark}  ${k.name.padEnd(width)}  ${k.detail}\n`);
+    }
+    const verdict = { ok: c.green('healthy'), degraded: c.yellow('degraded: only optional checks failed'), fail: c.red('unhealthy: a required check failed') }[summary.status];
+    io.stdout.write(`${verdict}\n`);
+  }
+  return exitCodeOf(summary.status);
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { FmcError } from '../errors.js';
+
+// Backups of everything fmc keeps: each SQLite database in the data dir (users now, the
+// relay's encrypted messages next: any database dropped there is picked up without a code
+// change), the other files there (generated secrets and keys, without which encrypted
+// history cannot be read), and the result cache, whose entries cost LLM calls to rebuild.
+
+export const BACKUP_PREFIX = 'fmc-backup-';
+export const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_FORMAT = 1;
+
+export interface BackupEntry {
+  /** Path inside the backup folder, e.g. `data/fmc.sqlite` or `cache/cache.sqlite`. */
+  readonly file: string;
+  readonly target: 'data' | 'cache';
+  readonly kind: 'sqlite' | 'file';
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface BackupManifest {
+  readonly format: number;
+  readonly createdAt: string;
+  readonly version: string;
+  readonly dataDir: string;
+  readonly cachePath?: string | undefined;
+  readonly entries: readonly BackupEntry[];
+}
+
+export interface BackupSources {
+  readonly dataDir: string;
+  /** undefined: leave the cache out. */
+  readonly cachePath?: string | undefined;
+  readonly version: string;
+  readonly now?: Date;
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+export function isSqliteFile(path: string): boolean {
+  const head = Buffer.alloc(SQLITE_MAGIC.length);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(SQLITE_MAGIC);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+// The online backup copies committed WAL content too; copying these beside it would be
+// wrong. Lock files (the relay keeps one in the data dir) belong to a running process.
+const RUNTIME_FILES = /(-wal|-shm|-journal|\.lock)$/;
+
+/** SQLite side files and lock files: state of a running process, not data to keep. */
+export const isRuntimeFile = (name: string): boolean => RUNTIME_FILES.test(name);
+
+/** The online backup API: consistent while a server writes, then checked before it counts. */
+async function backupDatabase(source: string, dest: string): Promise<void> {
+  const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+  try {
+    await db.backup(dest);
+  } finally {
+    db.close();
+  }
+  chmodSync(dest, 0o600);
+  const copy = new BetterSqlite3(dest, { fileMustExist: true });
+  try {
+    // The copy inherits WAL mode; a rollback-journal file is one self-contained file to checksum and ship.
+    copy.pragma('journal_mode = DELETE');
+    const result = copy.pragma('quick_check', { simple: true });
+    if (result !== 'ok') throw new FmcError('FMC_ERR_DATA', `backup of ${source} failed its integrity check: ${String(result)}`);
+  } finally {
+    copy.close();
+  }
+}
+
+function stamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** A new folder under `dir` (0700: it holds password hashes and secrets); never reuses one. */
+function newBackupFolder(dir: string, now: Date): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const base = join(dir, `${BACKUP_PREFIX}${stamp(now)}`);
+  for (let n = 0; ; n++) {
+    const path = n === 0 ? base : `${base}-${n}`;
+    try {
+      mkdirSync(path, { mode: 0o700 });
+      return path;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** Backs up into a new dated folder under `dir` and returns its path and manifest. */
+export async function backupAll(dir: string, sources: BackupSources): Promise<{ folder: string; manifest: BackupManifest }> {
+  const { dataDir } = sources;
+  if (!existsSync(dataDir)) throw new FmcError('FMC_ERR_DATA', `data dir ${dataDir} does not exist; set --data-dir or FMC_DATA_DIR`);
+  const folder = newBackupFolder(dir, sources.now ?? new Date());
+  try {
+    const entries: BackupEntry[] = [];
+    const add = async (source: string, file: string, target: BackupEntry['target']): Promise<void> => {
+      const dest = join(folder, file);
+      mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
+      const kind = isSqliteFile(source) ? 'sqlite' : 'file';
+      if (kind === 'sqlite') await backupDatabase(source, dest);
+      else {
+        copyFileSync(source, dest);
+        chmodSync(dest, 0o600);
+      }
+      entries.push({ file, target, kind, bytes: statSync(dest).size, sha256: sha256(dest) });
+    };
+    for (const e of readdirSync(dataDir, { withFileTypes: true })) {
+      if (e.isFile() && !isRuntimeFile(e.name)) await add(join(dataDir, e.name), `data/${e.name}`, 'data');
+    }
+    if (sources.cachePath && existsSync(sources.cachePath)) await add(sources.cachePath, `cache/${basename(sources.cachePath)}`, 'cache');
+    const manifest: BackupManifest = { format: MANIFEST_FORMAT, createdAt: (sources.now ?? new Date()).toISOString(), version: sources.version, dataDir, cachePath: sources.cachePath, entries };
+    writeFileSync(join(folder, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
+    return { folder, manifest };
+  } catch (err) {
+    // A folder without its manifest would look like a backup to rotation and be trusted.
+    rmSync(folder, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Deletes all but the newest `keep` backup folders in `dir`; returns the deleted paths. */
+export function pruneBackups(dir: string, keep: number): string[] {
+  const folders = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name.startsWith(BACKUP_PREFIX))
+    .map((e) => e.name)
+    .sort();
+  const doomed = folders.slice(0, Math.max(0, folders.length - keep)).map((name) => join(dir, name));
+  for (const path of doomed) rmSync(path, { recursive: true, force: true });
+  return doomed;
+}
+
+export function readManifest(folder: string): BackupManifest {
+  const path = join(folder, MANIFEST_FILE);
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as BackupManifest;
+  } catch (err) {
+    throw new FmcError('FMC_ERR_DATA', `${path}: not a readable fmc backup manifest (${(err as Error).message})`);
+  }
+  if (manifest.format !== MANIFEST_FORMAT || !Array.isArray(manifest.entries)) {
+    throw new FmcError('FMC_ERR_DATA', `${path}: backup format ${String(manifest.format)} is not one this fmc reads (${MANIFEST_FORMAT})`);
+  }
+  return manifest;
+}
+
+export interface RestoreTargets {
+  readonly dataDir: string;
+  readonly cachePath: string;
+}
+
+/** Restoring a database also goes through the backup API, so a reader never sees half a file. */
+async function restoreDatabase(source: string, dest: string): Promise<void> {
+  const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+  try {
+    await db.backup(dest);
+  } finally {
+    db.close();
+  }
+  chmodSync(dest, 0o600);
+}
+
+function restoreFile(source: string, dest: string): void {
+  const tmp = `${dest}.restore-${process.pid}`;
+  copyFileSync(source, tmp);
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, dest);
+}
+
+/**
+ * Puts a backup back. `path` is a backup folder or its manifest (everything in it, each
+ * file's checksum verified first, so a damaged backup changes nothing), or one database file
+ * from a backup folder (only that database; `cache/` files go to the cache path).
+ */
+export async function restoreBackup(path: string, targets: RestoreTargets): Promise<string[]> {
+  if (!existsSync(path)) throw new FmcError('FMC_ERR_INPUT_MISSING', `${path} does not exist; pass a backup folder made by \`fmc backup\`, its manifest.json or one .sqlite file in it`);
+  const destOf = (target: BackupEntry['target'], name: string): string => (target === 'cache' ? targets.cachePath : join(targets.dataDir, name));
+  mkdirSync(targets.dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(targets.cachePath), { recursive: true });
+
+  if (statSync(path).isFile() && basename(path) !== MANIFEST_FILE) {
+    if (!isSqliteFile(path)) throw new FmcError('FMC_ERR_DATA', `${path} is not an SQLite database; pass the backup folder to restore secrets too`);
+    const dest = destOf(basename(dirname(path)) === 'cache' ? 'cache' : 'data', basename(path));
+    await restoreDatabase(path, dest);
+    return [dest];
+  }
+  const folder = statSync(path).isDirectory() ? path : dirname(path);
+  const manifest = readManifest(folder);
+  for (const e of manifest.entries) {
+    const file = join(folder, e.file);
+    if (!existsSync(file) || sha256(file) !== e.sha256) throw new FmcError('FMC_ERR_DATA', `${file} is missing or does not match its checksum in ${MANIFEST_FILE}; nothing was restored`);
+  }
+  const restored: string[] = [];
+  for (const e of manifest.entries) {
+    const dest = destOf(e.target, basename(e.file));
+    if (e.kind === 'sqlite') await restoreDatabase(join(folder, e.file), dest);
+    else restoreFile(join(folder, e.file), dest);
+    restored.push(dest);
+  }
+  return restored;
+}

@@ -1,0 +1,174 @@
+import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { loadConfig, loadServerEnv, type Config, type ServerEnv } from '../config.js';
+import { DATA_DB_FILE, openDataDb } from '../data/db.js';
+import { isRuntimeFile } from './backup.js';
+
+// The checks behind `fmc health`, one function each. None of them creates a file: health
+// often runs as root or before the first start, and a root-owned database or WAL left in
+// the data dir would stop a service running as its own user from writing.
+
+export interface OpsCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  /** A failed required check exits 1; failed optional ones alone exit 3. */
+  readonly required: boolean;
+  readonly detail: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Values shipped in src/ops/templates/fmc.env: long enough to pass config validation, so
+ * only health catches an env file copied without editing.
+ */
+export const PLACEHOLDER_SECRETS: readonly string[] = ['replace-me-with-the-output-of-openssl-rand-base64-48'];
+
+/** Every environment value parses (the server's too); a failure names the variable. */
+export function checkConfig(env: Env): { check: OpsCheck; config?: Config; serverEnv?: ServerEnv } {
+  try {
+    const config = loadConfig(env);
+    const serverEnv = loadServerEnv(env);
+    return { check: { name: 'config', ok: true, required: true, detail: 'environment values parse' }, config, serverEnv };
+  } catch (err) {
+    return { check: { name: 'config', ok: false, required: true, detail: (err as Error).message } };
+  }
+}
+
+/** No example secret in use, and nothing in the data dir readable by group or others. */
+export function checkSecrets(serverEnv: ServerEnv | undefined, dataDir: string): OpsCheck {
+  const name = 'secrets';
+  if (serverEnv?.jwtSecret && PLACEHOLDER_SECRETS.includes(serverEnv.jwtSecret)) {
+    return { name, ok: false, required: true, detail: 'FMC_JWT_SECRET is the example value from fmc.env; set it to `openssl rand -base64 48` or remove it to use a generated secret' };
+  }
+  if (!existsSync(dataDir)) return { name, ok: true, required: true, detail: `no example secret in use; ${dataDir} not created yet` };
+  // Password hashes, the JWT secret and (with the relay) message keys all live here.
+  const exposed = readdirSync(dataDir, { withFileTypes: true })
+    .filter((e) => e.isFile() && !isRuntimeFile(e.name) && (statSync(join(dataDir, e.name)).mode & 0o077) !== 0)
+    .map((e) => e.name);
+  if (exposed.length > 0) {
+    return { name, ok: false, required: true, detail: `readable by group/others in ${dataDir}: ${exposed.join(', ')}; run \`chmod 600\` on them` };
+  }
+  return { name, ok: true, required: true, detail: `no example secret in use; ${dataDir} files are owner-only` };
+}
+
+/** The closest existing directory at or above `path`: where a missing file would be created. */
+function existingAncestor(path: string): string {
+  let dir = path;
+  while (!existsSync(dir)) {
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return dir;
+}
+
+function creatable(name: string, path: string, creator: string): OpsCheck {
+  const dir = existingAncestor(dirname(path));
+  try {
+    accessSync(dir, constants.W_OK);
+    return { name, ok: true, required: true, detail: `${path} not created yet (${creator}); ${dir} writable` };
+  } catch {
+    return { name, ok: false, required: true, detail: `${path} cannot be created: ${dir} is not writable by this user` };
+  }
+}
+
+/**
+ * The result cache takes writes: file and directory writable and the write lock taken
+ * within 100 ms. The lock is released without writing, so the cache is left as it was.
+ */
+export function checkCacheDb(cachePath: string): OpsCheck {
+  const name = 'cache db';
+  if (!existsSync(cachePath)) return creatable(name, cachePath, 'the first classify creates it');
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    // root ignores file modes, so these only catch the non-root case; BEGIN IMMEDIATE
+    // catches read-only mounts and a lock held by someone else.
+    accessSync(cachePath, constants.W_OK);
+    accessSync(dirname(cachePath), constants.W_OK);
+    db = new BetterSqlite3(cachePath, { fileMustExist: true });
+    db.pragma('busy_timeout = 100');
+    const entries = db.prepare('SELECT count(*) FROM results').pluck().get() as number;
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return { name, ok: true, required: true, detail: `${cachePath} writable (${entries} entries)` };
+  } catch (err) {
+    return { name, ok: false, required: true, detail: `${cachePath} not writable: ${(err as Error).message}` };
+  } finally {
+    db?.close();
+  }
+}
+
+/** The users (and, with the relay, messages) database: the server's own committed probe write. */
+export function checkDataDb(dataDir: string): OpsCheck {
+  const name = 'data db';
+  const path = join(dataDir, DATA_DB_FILE);
+  if (!existsSync(path)) return creatable(name, path, '`fmc serve` or `fmc users add` creates it');
+  try {
+    const data = openDataDb(dataDir);
+    try {
+      const probe = data.probeWrite();
+      return { name, ok: probe.ok, required: true, detail: probe.ok ? `${path} writable (a probe row committed)` : probe.detail };
+    } finally {
+      data.close();
+    }
+  } catch (err) {
+    return { name, ok: false, required: true, detail: (err as Error).message };
+  }
+}
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/** Free space for the user running fmc (bavail, not bfree: root's reserve is no use to the service). */
+export function checkDisk(dataDir: string, minFreeMb: number): OpsCheck {
+  const name = 'disk';
+  const at = existingAncestor(dataDir);
+  try {
+    const fs = statfsSync(at);
+    const free = fs.bavail * fs.bsize;
+    const total = fs.blocks * fs.bsize;
+    const pct = total > 0 ? Math.round((free / total) * 100) : 0;
+    const ok = free >= minFreeMb * 2 ** 20;
+    return { name, ok, required: true, detail: `${gib(free)} free of ${gib(total)} (${pct}%) at ${at}${ok ? '' : `; below the ${minFreeMb} MiB minimum (--min-free)`}` };
+  } catch (err) {
+    return { name, ok: false, required: true, detail: `${at}: ${(err as Error).message}` };
+  }
+}
+
+interface ServerHealth {
+  status?: unknown;
+  version?: unknown;
+  uptime?: unknown;
+  checks?: { db?: { ok?: boolean; detail?: string }; cache?: { ok?: boolean; detail?: string }; tiers?: Record<string, { ok?: boolean; detail?: string }> };
+}
+
+function failingParts(body: ServerHealth): string {
+  const parts = [body.checks?.db, body.checks?.cache, ...Object.values(body.checks?.tiers ?? {})];
+  return parts.filter((c) => c && c.ok === false).map((c) => c?.detail).join('; ');
+}
+
+/** A running server's `/api/health`: unreachable or 503 is required; degraded is optional. */
+export async function checkServer(base: string, timeoutMs: number): Promise<OpsCheck> {
+  const name = 'server';
+  const url = `${base.replace(/\/+$/, '')}/api/health`;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+  } catch (err) {
+    // undici hides the socket error in `cause` (an AggregateError when several addresses were tried).
+    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
+    return { name, ok: false, required: true, detail: `${url}: ${reason}` };
+  }
+  let body: ServerHealth;
+  try {
+    body = (await res.json()) as ServerHealth;
+  } catch {
+    return { name, ok: false, required: true, detail: `${url}: HTTP ${res.status}, not the fmc health JSON` };
+  }
+  const about = `version ${String(body.version)}, up ${String(body.uptime)} s`;
+  if (res.status === 200 && body.status === 'ok') return { name, ok: true, required: true, detail: `${url}: ok, ${about}` };
+  if (res.status === 200 && body.status === 'degraded') return { name, ok: false, required: false, detail: `${url}: degraded (${failingParts(body)}), ${about}` };
+  return { name, ok: false, required: true, detail: `${url}: HTTP ${res.status} ${String(body.status)}${failingParts(body) ? ` (${failingParts(body)})` : ''}` };
+}

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TierConfig } from '../config.js';
 import { FmcError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -108,17 +110,6 @@ export async function buildChain(
   return { tiers, probes };
 }
 
-/** Probe every tier without building a chain (for `fmc health` and `/api/health`). */
-export async function probeTiers(config: TierConfig, logger: Logger): Promise<TierProbe[]> {
-  const probes: TierProbe[] = [];
-  for (const factory of FACTORIES) {
-    const { tier, check } = await probe(factory, config, logger);
-    probes.push({ name: factory.name, check });
-    await tier?.close?.();
-  }
-  return probes;
-}
-
 /**
  * A check that answers from configuration alone, for `fmc health` without `--deep`:
  * undefined means the tier's own check() is free and fast enough to run.
@@ -129,7 +120,18 @@ type QuickCheck = (config: TierConfig) => HealthCheck | undefined | Promise<Heal
 // remote call without --deep, so the key's presence stands in for it. The local model's
 // factory trains the built-in model on first use (~30 s), so its entry must answer "not
 // built yet (built on first classify)" from the folder's absence instead of creating it.
+const localModel: QuickCheck = async (config) => {
+  // A user's folder only loads, it never trains: its own check() runs.
+  if (config.modelDir) return undefined;
+  const [{ defaultModelDir }, { MANIFEST }] = await Promise.all([import('../model/default-model.js'), import('../model/model-folder.js')]);
+  const dir = defaultModelDir(config.modelsDir);
+  if (existsSync(join(dir, MANIFEST))) return undefined;
+  return { ok: true, detail: `local model: not built yet (built on first classify, about 30 s, into ${dir})` };
+};
+
 const QUICK_CHECKS: Readonly<Record<string, QuickCheck>> = {
+  hybrid: localModel,
+  transformers: localModel,
   gemini: (config) =>
     config.gemini.apiKey
       ? { ok: true, detail: `gemini: GEMINI_API_KEY set, model ${config.gemini.model} (not called; --deep looks the model up)` }

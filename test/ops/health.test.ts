@@ -64,6 +64,19 @@ test('a fresh machine: missing databases are "not created yet", and health creat
   }
 });
 
+test('a fresh machine with the default chain: the built-in model is "not built yet", and health trains nothing', async () => {
+  const { dir: fresh, cleanup: done } = tempDir('fmc-health-model-');
+  try {
+    const { io, stdout } = captureIO({ ...isolatedEnv(fresh), XDG_CACHE_HOME: join(fresh, 'cache') });
+    await health({ json: true }, io);
+    const s = JSON.parse(stdout()) as HealthSummary;
+    assert.match(byName(s, 'tier hybrid').detail, /local model: not built yet \(built on first classify/);
+    assert.deepEqual(readdirSync(fresh), []);
+  } finally {
+    done();
+  }
+});
+
 test('exit 1: a value that does not parse names the variable', async () => {
   const { code, summary } = await healthOf({}, { FMC_TIMEOUT_MS: 'soon' });
   assert.equal(code, 1);

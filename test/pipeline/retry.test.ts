@@ -38,7 +38,9 @@ test('--rpm spaces request starts evenly; the first goes at once', async () => {
   await Promise.all(['a', 'b', 'c', 'd'].map((id) => invoke(tier, [item(id)], new AbortController().signal)));
   const offsets = tier.starts.map((t) => t - t0).sort((x, y) => x - y);
   assert.ok(offsets[0]! < 50, `first at ${offsets[0]}`);
-  for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i]! - offsets[i - 1]! >= 95, `gap ${offsets[i]! - offsets[i - 1]!} ms (rpm 600 = 100 ms)`);
+  // Slots are 100 ms apart from the first; a busy machine can only make a start late, never
+  // early, so each start is checked against its slot rather than against its late neighbour.
+  for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i]! >= i * 100 - 5, `start ${i} at ${offsets[i]} ms (rpm 600 = a slot every 100 ms)`);
 });
 
 test('a server-requested wait holds back the other calls to that tier too', async () => {

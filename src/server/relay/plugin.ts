@@ -1,0 +1,146 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
+import type { WebSocket } from 'ws';
+import type { TokenService } from '../../auth/tokens.js';
+import type { DataDb } from '../../data/db.js';
+import type { UserStore } from '../../data/users.js';
+import { FmcError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { countResults } from '../../pipeline/chunk.js';
+import type { Pipeline } from '../../pipeline/pipeline.js';
+import type { ServerMetrics } from '../metrics.js';
+import { conversationRoutes } from '../routes/conversations.js';
+import { createChatClassifier } from './chat-classifier.js';
+import { startHeartbeat } from './heartbeat.js';
+import { openKeyring, type MasterKeySource } from './keyring.js';
+import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from './options.js';
+import { CLOSE_GOING_AWAY, createPeer } from './peer.js';
+import { parseClientFrame } from './protocol.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createRelay, type Relay } from './relay.js';
+import { createRooms } from './rooms.js';
+import { createConversationStore } from './store.js';
+
+export interface RelayPluginDeps {
+  readonly pipeline: Pipeline;
+  readonly data: DataDb;
+  readonly users: UserStore;
+  readonly tokens: TokenService;
+  readonly masterKey: MasterKeySource;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly options?: RelayOptions;
+}
+
+// Sockets still open at shutdown get a 1001 and this long to answer before being cut.
+const CLOSE_GRACE_MS = 1000;
+
+/** Browsers cannot set headers on a WebSocket: they pass the token as `?token=`. */
+function queryToken(request: FastifyRequest): string | undefined {
+  const token = (request.query as Record<string, unknown> | undefined)?.token;
+  return typeof token === 'string' && token.length > 0 ? token : undefined;
+}
+
+function relayMetrics(metrics: ServerMetrics) {
+  const registers = [metrics.registry];
+  return {
+    messages: new Counter({ name: 'fmc_relay_messages_total', help: 'Chat messages stored, by sender role', labelNames: ['role'], registers }),
+    closed: new Counter({ name: 'fmc_ws_closed_total', help: 'WebSocket connections closed by the server, by reason', labelNames: ['reason'], registers }),
+  };
+}
+
+/**
+ * The chat relay: `/ws`, the conversation routes, and the encrypted store under them. The
+ * master key is checked here, before the server listens: a wrong or exposed key stops start-up.
+ */
+export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps): Promise<Relay> {
+  const options = deps.options ?? DEFAULT_RELAY_OPTIONS;
+  const keyring = openKeyring(deps.data.db, deps.masterKey);
+  const counters = relayMetrics(deps.metrics);
+  const rooms = createRooms();
+  const classifier = createChatClassifier(deps.pipeline, deps.logger);
+  const store = createConversationStore(deps.data.db, keyring);
+  const relay = createRelay({
+    store,
+    rooms,
+    rate: createRateLimiter(options.rate),
+    classifier,
+    limits: options.limits,
+    logger: deps.logger,
+    onStored: (message) => counters.messages.inc({ role: message.sender.role }),
+    onLabels: (labels) => deps.metrics.recordCounts(countResults([labels])),
+  });
+  const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
+
+  await app.register(websocket, {
+    options: { maxPayload: options.maxPayloadBytes },
+    async preClose() {
+      const clients = [...app.websocketServer.clients];
+      for (const socket of clients) socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      await Promise.race([
+        Promise.all(clients.map((s) => (s.readyState === s.CLOSED ? undefined : new Promise((resolve) => s.once('close', resolve))))),
+        new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref()),
+      ]);
+      for (const socket of app.websocketServer.clients) socket.terminate();
+    },
+  });
+  app.addHook('onClose', async () => {
+    heartbeat.stop();
+    // Labels still being computed are written before the data DB is closed.
+    await relay.idle();
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    config: { access: 'user' },
+    // The header token was resolved by the global auth hook; this adds the browser's way.
+    onRequest: async (request) => {
+      const token = queryToken(request);
+      if (request.user || request.authError || token === undefined) return;
+      try {
+        const user = deps.users.byId(await deps.tokens.verify(token));
+        if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
+        request.user = user;
+      } catch (err) {
+        request.authError = err instanceof FmcError ? err : new FmcError('FMC_ERR_UNAUTHORIZED', 'invalid token');
+      }
+    },
+    handler: async () => {
+      throw new FmcError('FMC_ERR_BAD_REQUEST', 'GET /ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)');
+    },
+    wsHandler: (socket: WebSocket, request: FastifyRequest) => {
+      const user = request.user!;
+      const peer = createPeer(socket, user, { maxQueueBytes: options.maxQueueBytes, onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }) });
+      deps.metrics.wsConnections.inc();
+      heartbeat.track(socket);
+      socket.on('close', (code) => {
+        rooms.remove(peer);
+        deps.metrics.wsConnections.dec();
+        if (code === 1009) counters.closed.inc({ reason: 'too_large' });
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) {
+          peer.send({ type: 'error', code: 'FMC_ERR_BAD_REQUEST', message: 'frames are JSON text, not binary' });
+          return;
+        }
+        const parsed = parseClientFrame(data.toString());
+        if ('error' in parsed) {
+          peer.send({ type: 'error', code: 'FMC_ERR_BAD_REQUEST', message: parsed.error });
+          return;
+        }
+        try {
+          relay.handle(peer, parsed.frame);
+        } catch (err) {
+          request.log.error({ err, frame: parsed.frame.type }, 'relay frame failed');
+          peer.send({ type: 'error', code: 'FMC_ERR_INTERNAL', message: `internal error; the server log has the details under request id ${request.id}` });
+        }
+      });
+      peer.send({ type: 'hello', user: { id: user.id, username: user.username, role: user.role }, heartbeatMs: options.heartbeatMs });
+    },
+  });
+
+  await app.register(conversationRoutes, { relay });
+  return relay;
+}

@@ -75,6 +75,19 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
 
   await app.register(websocket, {
     options: { maxPayload: options.maxPayloadBytes },
+    // The plugin's default logs every socket error at error level and cuts the socket. A
+    // protocol error (oversized or malformed frame) is the client's fault: ws has already
+    // sent the close frame saying why (1009, 1002), so it is counted and left to finish.
+    errorHandler(err, socket, request) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code.startsWith('WS_ERR_')) {
+        counters.closed.inc({ reason: code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_large' : 'protocol_error' });
+        request.log.info({ code }, 'websocket closed: protocol error');
+        return;
+      }
+      request.log.warn({ err }, 'websocket error');
+      socket.terminate();
+    },
     async preClose() {
       const clients = [...app.websocketServer.clients];
       for (const socket of clients) socket.close(CLOSE_GOING_AWAY, 'server shutting down');
@@ -115,10 +128,9 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
       const peer = createPeer(socket, user, { maxQueueBytes: options.maxQueueBytes, onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }) });
       deps.metrics.wsConnections.inc();
       heartbeat.track(socket);
-      socket.on('close', (code) => {
+      socket.on('close', () => {
         rooms.remove(peer);
         deps.metrics.wsConnections.dec();
-        if (code === 1009) counters.closed.inc({ reason: 'too_large' });
       });
       socket.on('message', (data, isBinary) => {
         if (isBinary) {

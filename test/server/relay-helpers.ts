@@ -61,6 +61,11 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     logger: options.logger ?? silentLogger,
     relay: { masterKey: options.masterKey ?? { kind: 'file', dataDir }, options: { ...DEFAULT_RELAY_OPTIONS, rate: { burst: 1000, perSecond: 1000 }, ...options.relay } },
     options: { requireAuth: options.requireAuth ?? false, allowSignup: false, corsOrigins: [], rateLimits: { perMinute: 0, loginPerMinute: 0 }, version: 'test' },
+  }).catch(async (err: unknown) => {
+    // A refused start (wrong or exposed master key) must not leave the DB open.
+    await pipeline.close();
+    data.close();
+    throw err;
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

@@ -80,16 +80,17 @@ export function createRelay(deps: RelayDeps): Relay {
   function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): void {
     const { conversationId, clientId, text } = frame;
     const head = visible(peer.user, conversationId);
-    if (text.trim().length === 0) throw new FmcError('FMC_ERR_BAD_REQUEST', 'text is empty');
-    if (text.length > limits.maxTextLength) throw new FmcError('FMC_ERR_TOO_LARGE', `text is ${text.length} characters; the limit is ${limits.maxTextLength}`);
-    if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role };
-    // A retry of an already-stored clientId costs no budget and is acknowledged again.
+    // A retry of an already-stored clientId is acknowledged again, whatever happened since
+    // (the conversation closed, the budget ran out): the client may only have missed the ack.
     const earlier = store.existing(conversationId, sender.id, clientId);
     if (earlier) {
       peer.send({ type: 'ack', conversationId, clientId, seq: earlier.seq, id: earlier.id, duplicate: true });
       return;
     }
+    if (text.trim().length === 0) throw new FmcError('FMC_ERR_BAD_REQUEST', 'text is empty');
+    if (text.length > limits.maxTextLength) throw new FmcError('FMC_ERR_TOO_LARGE', `text is ${text.length} characters; the limit is ${limits.maxTextLength}`);
+    if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     const wait = rate.take(peer.user.id);
     if (wait > 0) {
       peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });

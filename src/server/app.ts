@@ -11,6 +11,7 @@ import { FmcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { installAuth } from './auth.js';
+import { dashboardRoutes } from './dashboard/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { createHealth } from './health.js';
 import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits } from './limits.js';
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute });
   await app.register(userRoutes, { users: deps.users });
   await app.register(classifyRoutes, { pipeline, limits, metrics });
+  await app.register(dashboardRoutes);
   if (deps.relay) {
     await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, ...deps.relay });
   }

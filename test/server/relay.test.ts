@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
 import { call } from './helpers.js';
 import { clientId, connect, openConversation, startRelayServer, type RelayServer } from './relay-helpers.js';
 
@@ -198,4 +200,20 @@ test('customer messages get a labels frame (agents only); agent messages are not
   assert.ok((own.body as { messages: { labels?: unknown }[] }).messages.every((m) => m.labels === undefined));
   await agent.close();
   await alice.close();
+});
+
+test('a ?token= never reaches the logs', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'trace' }, new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) }));
+  const logged = await startRelayServer({ logger });
+  try {
+    const token = await logged.user('dana', 'customer');
+    const client = await connect(logged, token, 'query');
+    await client.waitFor('hello');
+    await client.close();
+    assert.ok(lines.some((l) => l.includes('token=[redacted]')), 'the upgrade request was logged, redacted');
+    assert.ok(!lines.some((l) => l.includes(token)), 'the token itself is not');
+  } finally {
+    await logged.close();
+  }
 });

@@ -108,6 +108,10 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     method: 'GET',
     url: '/ws',
     config: { access: 'user' },
+    // The request line is logged at info: a `?token=` in it would put live credentials in the logs.
+    logSerializers: {
+      req: (request: FastifyRequest) => ({ method: request.method, url: request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'), remoteAddress: request.ip }),
+    },
     // The header token was resolved by the global auth hook; this adds the browser's way.
     onRequest: async (request) => {
       const token = queryToken(request);

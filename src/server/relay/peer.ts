@@ -10,6 +10,8 @@ export interface Peer {
   /** Agents' sockets that asked for conversation-list updates (`watch`). */
   watching: boolean;
   send(frame: ServerFrame): void;
+  /** A frame already serialized (fan-out serializes once for the whole room). */
+  sendRaw(data: string): void;
 }
 
 export const CLOSE_SLOW_CONSUMER = 1013;
@@ -34,8 +36,10 @@ export function createPeer(socket: WebSocket, user: User, options: PeerOptions):
     subscriptions: new Set(),
     watching: false,
     send(frame) {
+      this.sendRaw(JSON.stringify(frame));
+    },
+    sendRaw(data) {
       if (dropped || socket.readyState !== socket.OPEN) return;
-      const data = JSON.stringify(frame);
       if (socket.bufferedAmount + Buffer.byteLength(data) > options.maxQueueBytes) {
         dropped = true;
         options.onSlowConsumer();

@@ -58,6 +58,7 @@ export function createRelay(deps: RelayDeps): Relay {
   }
 
   function announce(conversationId: string): void {
+    if (!rooms.hasWatchers()) return;
     const conversation = store.summary(conversationId);
     if (conversation) rooms.publishToWatchers({ type: 'conversation', conversation });
   }

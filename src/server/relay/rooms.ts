@@ -11,6 +11,8 @@ export interface Rooms {
   /** To every socket in the conversation (that `to` accepts), in call order. */
   publish(conversationId: string, frame: ServerFrame, to?: (peer: Peer) => boolean): void;
   publishToWatchers(frame: ServerFrame): void;
+  /** Whether anyone watches: summaries cost a query and a decryption, skipped when nobody looks. */
+  hasWatchers(): boolean;
 }
 
 export function createRooms(): Rooms {
@@ -41,10 +43,13 @@ export function createRooms(): Rooms {
     publish(conversationId, frame, to) {
       const room = byConversation.get(conversationId);
       if (!room) return;
-      for (const peer of room) if (!to || to(peer)) peer.send(frame);
+      const data = JSON.stringify(frame);
+      for (const peer of room) if (!to || to(peer)) peer.sendRaw(data);
     },
     publishToWatchers(frame) {
-      for (const peer of watchers) peer.send(frame);
+      const data = JSON.stringify(frame);
+      for (const peer of watchers) peer.sendRaw(data);
     },
+    hasWatchers: () => watchers.size > 0,
   };
 }

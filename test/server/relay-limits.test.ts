@@ -123,3 +123,20 @@ test('heartbeat: a peer that stops answering pings is terminated; a live one sta
     await server.close();
   }
 });
+
+test('shutdown: open sockets get 1001 and close() returns promptly', async () => {
+  const server = await startRelayServer();
+  try {
+    const token = await server.user('leaving', 'customer');
+    const conversationId = await openConversation(server, token);
+    const client = await connect(server, token);
+    client.send({ type: 'send', conversationId, clientId: 'last', text: "plus d'internet depuis hier" });
+    await client.waitFor('ack');
+    const started = Date.now();
+    await server.stop();
+    assert.equal(await client.closed, 1001);
+    assert.ok(Date.now() - started < 3000, `close took ${Date.now() - started} ms`);
+  } finally {
+    await server.close();
+  }
+});

@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import { call } from './helpers.js';
+import { createTokenService } from '../../src/auth/tokens.js';
+import { call, TEST_SECRET } from './helpers.js';
 import { clientId, connect, openConversation, startRelayServer, type RelayServer } from './relay-helpers.js';
 
 let server: RelayServer;
@@ -216,4 +217,21 @@ test('a ?token= never reaches the logs', async () => {
   } finally {
     await logged.close();
   }
+});
+
+test('a socket is closed when its token expires (4001) and when its user is removed (1008)', async () => {
+  const shortLived = createTokenService({ secret: TEST_SECRET, ttlSeconds: 1 });
+  const client = await connect(server, (await shortLived.issue(server.users.byName('bob')!)).token);
+  const started = Date.now();
+  assert.equal(await client.closed, 4001);
+  assert.ok(Date.now() - started <= 2000, `closed after ${Date.now() - started} ms`);
+
+  const token = await server.user('eve', 'customer');
+  const conversationId = await openConversation(server, token);
+  const eve = await connect(server, token);
+  eve.send({ type: 'send', conversationId, clientId: 'e1', text: 'avant' });
+  await eve.waitFor('ack');
+  assert.ok(server.users.remove('eve'));
+  eve.send({ type: 'send', conversationId: 'whatever', clientId: 'e2', text: 'après' });
+  assert.equal(await eve.closed, 1008);
 });

@@ -16,6 +16,9 @@ export interface Peer {
 
 export const CLOSE_SLOW_CONSUMER = 1013;
 export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_POLICY = 1008;
+/** Application range (4000-4999): the token expired; log in again before reconnecting. */
+export const CLOSE_TOKEN_EXPIRED = 4001;
 // A close frame queued behind a backlog the client does not read may never leave.
 const SLOW_CLOSE_GRACE_MS = 1000;
 

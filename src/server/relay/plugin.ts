@@ -1,5 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
 import { Counter } from 'prom-client';
 import type { WebSocket } from 'ws';
 import type { TokenService } from '../../auth/tokens.js';
@@ -15,7 +16,7 @@ import { createChatClassifier } from './chat-classifier.js';
 import { startHeartbeat } from './heartbeat.js';
 import { openKeyring, type MasterKeySource } from './keyring.js';
 import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from './options.js';
-import { CLOSE_GOING_AWAY, createPeer } from './peer.js';
+import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOKEN_EXPIRED, createPeer } from './peer.js';
 import { parseClientFrame } from './protocol.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRelay, type Relay } from './relay.js';
@@ -35,6 +36,13 @@ export interface RelayPluginDeps {
 
 // Sockets still open at shutdown get a 1001 and this long to answer before being cut.
 const CLOSE_GRACE_MS = 1000;
+
+/** When the (already verified) token of this upgrade expires, in ms since the epoch. */
+function tokenExpiry(request: FastifyRequest): number | undefined {
+  const token = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1] ?? queryToken(request);
+  const exp = token === undefined ? undefined : decodeJwt(token).exp;
+  return exp === undefined ? undefined : exp * 1000;
+}
 
 /** Browsers cannot set headers on a WebSocket: they pass the token as `?token=`. */
 function queryToken(request: FastifyRequest): string | undefined {
@@ -132,7 +140,13 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
       const peer = createPeer(socket, user, { maxQueueBytes: options.maxQueueBytes, onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }) });
       deps.metrics.wsConnections.inc();
       heartbeat.track(socket);
+      // A socket outlives its short-lived token otherwise: at expiry it is closed, and the
+      // client reconnects with a fresh token (4001 tells it to log in again first).
+      const expiresAt = tokenExpiry(request);
+      const expiry = expiresAt === undefined ? undefined : setTimeout(() => socket.close(CLOSE_TOKEN_EXPIRED, 'token expired; log in again'), Math.max(0, expiresAt - Date.now()));
+      expiry?.unref();
       socket.on('close', () => {
+        clearTimeout(expiry);
         rooms.remove(peer);
         deps.metrics.wsConnections.dec();
       });
@@ -144,6 +158,13 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         const parsed = parseClientFrame(data.toString());
         if ('error' in parsed) {
           peer.send({ type: 'error', code: 'FMC_ERR_BAD_REQUEST', message: parsed.error });
+          return;
+        }
+        // As for REST, the account is read on every frame: a removed user or a changed role
+        // takes effect at once, not when the socket happens to close.
+        const current = deps.users.byId(user.id);
+        if (!current || current.role !== user.role) {
+          socket.close(CLOSE_POLICY, current ? 'role changed; reconnect' : 'user removed');
           return;
         }
         try {

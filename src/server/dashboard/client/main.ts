@@ -21,6 +21,10 @@ async function start(session: Session): Promise<void> {
       online.textContent = up ? 'live' : 'offline';
       online.className = up ? 'badge live' : 'badge offline';
     },
+    () => {
+      forget();
+      location.reload();
+    },
   );
   const chat = createChatPane(relay, session.user.username);
   const conversations = await createConversationList(session, relay, chat);

@@ -16,7 +16,10 @@ export interface RelayClient {
  * from the last seq it saw and re-sends unacknowledged messages under their clientId (the
  * relay stores each clientId once, so a retry never doubles a message).
  */
-export function connectRelay(token: string, onFrame: (frame: Frame) => void, onStatus: (online: boolean) => void): RelayClient {
+// The server's "log in again" closes: token expired (4001), account removed or changed (1008).
+const LOGGED_OUT = new Set([4001, 1008]);
+
+export function connectRelay(token: string, onFrame: (frame: Frame) => void, onStatus: (online: boolean) => void, onLoggedOut: () => void): RelayClient {
   const lastSeq = new Map<string, number>();
   const pending = new Map<string, { conversationId: string; clientId: string; text: string }>();
   let watching = false;
@@ -51,9 +54,14 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
       if (frame.type === 'ack' || (frame.type === 'error' && frame.clientId && frame.code !== 'FMC_ERR_RATE_LIMITED')) pending.delete(frame.clientId!);
       onFrame(frame);
     });
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (event) => {
       onStatus(false);
       if (closed) return;
+      if (LOGGED_OUT.has(event.code)) {
+        closed = true;
+        onLoggedOut();
+        return;
+      }
       setTimeout(open, retryMs);
       retryMs = Math.min(retryMs * 2, 10_000);
     });

@@ -63,6 +63,8 @@ for (const { id, sockets } of rooms) for (const s of sockets) s.ws.send(JSON.str
 await new Promise((r) => setTimeout(r, 500));
 
 const perConversation = SOCKETS_PER_SIDE * 2 * MESSAGES_PER_SOCKET;
+child.send('rss');
+const [idle] = (await once(child, 'message')) as [{ rss: number }];
 child.send('reset');
 const clientLoop = monitorEventLoopDelay({ resolution: 5 });
 clientLoop.enable();
@@ -101,6 +103,7 @@ const figures = {
   'send->receive max, ms': pct(100),
   'lost deliveries (target 0)': lost,
   'duplicated deliveries (target 0)': duplicates,
+  'server RSS with 500 sockets joined, before sending, MB': Math.round(idle.rss / 1e6),
   'server RSS at end, MB': Math.round(memory.rss / 1e6),
   'server peak RSS, MB': Math.round(memory.maxRss / 1e6),
   'server event-loop delay p99 / max, ms': `${memory.loopDelayP99Ms.toFixed(1)} / ${memory.loopDelayMaxMs.toFixed(1)}`,

@@ -5,7 +5,6 @@ import type { Pipeline } from '../../pipeline/pipeline.js';
 
 export interface ChatClassifier {
   classify(conversationId: string, seq: number, text: string): Promise<LabelResult>;
-  close(): Promise<void>;
 }
 
 /**
@@ -13,6 +12,7 @@ export interface ChatClassifier {
  * the cleaned text and would keep, in the clear, that a given sentence was said (and its
  * labels) after the conversation is gone. The tiers are shared with /api/classify; only the
  * cache lookup and store are skipped. Its own p-limit keeps chat from queueing behind a CSV.
+ * Nothing to close: the tiers belong to the pipeline, which closes them.
  */
 export function createChatClassifier(pipeline: Pipeline, logger: Logger): ChatClassifier {
   const classifier = createClassifier({ tiers: pipeline.tiers, cache: undefined, concurrency: 2, logger });
@@ -21,7 +21,5 @@ export function createChatClassifier(pipeline: Pipeline, logger: Logger): ChatCl
       const [result] = await classifier.classify([pipeline.toItem({ id: `${conversationId}/${seq}`, text })]);
       return result!;
     },
-    // The tiers belong to the pipeline, which closes them.
-    close: async () => undefined,
   };
 }

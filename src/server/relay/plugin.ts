@@ -1,6 +1,5 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { decodeJwt } from 'jose';
 import { Counter } from 'prom-client';
 import type { WebSocket } from 'ws';
 import type { TokenService } from '../../auth/tokens.js';
@@ -13,11 +12,11 @@ import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { conversationRoutes } from '../routes/conversations.js';
 import { createChatClassifier } from './chat-classifier.js';
+import { handleConnection, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
 import { openKeyring, type MasterKeySource } from './keyring.js';
 import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from './options.js';
-import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOKEN_EXPIRED, createPeer } from './peer.js';
-import { parseClientFrame } from './protocol.js';
+import { CLOSE_GOING_AWAY } from './peer.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRelay, type Relay } from './relay.js';
 import { createRooms } from './rooms.js';
@@ -37,18 +36,6 @@ export interface RelayPluginDeps {
 // Sockets still open at shutdown get a 1001 and this long to answer before being cut.
 const CLOSE_GRACE_MS = 1000;
 
-/** When the (already verified) token of this upgrade expires, in ms since the epoch. */
-function tokenExpiry(request: FastifyRequest): number | undefined {
-  const token = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1] ?? queryToken(request);
-  const exp = token === undefined ? undefined : decodeJwt(token).exp;
-  return exp === undefined ? undefined : exp * 1000;
-}
-
-/** Browsers cannot set headers on a WebSocket: they pass the token as `?token=`. */
-function queryToken(request: FastifyRequest): string | undefined {
-  const token = (request.query as Record<string, unknown> | undefined)?.token;
-  return typeof token === 'string' && token.length > 0 ? token : undefined;
-}
 
 function relayMetrics(metrics: ServerMetrics) {
   const registers = [metrics.registry];
@@ -135,47 +122,16 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     handler: async () => {
       throw new FmcError('FMC_ERR_BAD_REQUEST', 'GET /ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)');
     },
-    wsHandler: (socket: WebSocket, request: FastifyRequest) => {
-      const user = request.user!;
-      const peer = createPeer(socket, user, { maxQueueBytes: options.maxQueueBytes, onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }) });
-      deps.metrics.wsConnections.inc();
-      heartbeat.track(socket);
-      // A socket outlives its short-lived token otherwise: at expiry it is closed, and the
-      // client reconnects with a fresh token (4001 tells it to log in again first).
-      const expiresAt = tokenExpiry(request);
-      const expiry = expiresAt === undefined ? undefined : setTimeout(() => socket.close(CLOSE_TOKEN_EXPIRED, 'token expired; log in again'), Math.max(0, expiresAt - Date.now()));
-      expiry?.unref();
-      socket.on('close', () => {
-        clearTimeout(expiry);
-        rooms.remove(peer);
-        deps.metrics.wsConnections.dec();
-      });
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) {
-          peer.send({ type: 'error', code: 'FMC_ERR_BAD_REQUEST', message: 'frames are JSON text, not binary' });
-          return;
-        }
-        const parsed = parseClientFrame(data.toString());
-        if ('error' in parsed) {
-          peer.send({ type: 'error', code: 'FMC_ERR_BAD_REQUEST', message: parsed.error });
-          return;
-        }
-        // As for REST, the account is read on every frame: a removed user or a changed role
-        // takes effect at once, not when the socket happens to close.
-        const current = deps.users.byId(user.id);
-        if (!current || current.role !== user.role) {
-          socket.close(CLOSE_POLICY, current ? 'role changed; reconnect' : 'user removed');
-          return;
-        }
-        try {
-          relay.handle(peer, parsed.frame);
-        } catch (err) {
-          request.log.error({ err, frame: parsed.frame.type }, 'relay frame failed');
-          peer.send({ type: 'error', code: 'FMC_ERR_INTERNAL', message: `internal error; the server log has the details under request id ${request.id}` });
-        }
-      });
-      peer.send({ type: 'hello', user: { id: user.id, username: user.username, role: user.role }, heartbeatMs: options.heartbeatMs });
-    },
+    wsHandler: (socket: WebSocket, request: FastifyRequest) =>
+      handleConnection(socket, request, {
+        relay,
+        rooms,
+        users: deps.users,
+        metrics: deps.metrics,
+        heartbeat,
+        options,
+        onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }),
+      }),
   });
 
   await app.register(conversationRoutes, { relay });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Role } from '../../data/users.js';
 import type { ErrorCode } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
-import type { ChatMessage, ConversationSummary, Sender } from './store.js';
+import type { ChatMessage, ConversationSummary } from './store.js';
 
 // The JSON frames of /ws, both ways (documented in the README, "Chat relay").
 
@@ -21,7 +21,7 @@ export type ClientFrame = z.infer<typeof clientFrame>;
 export type ServerFrame =
   | { type: 'hello'; user: { id: number; username: string; role: Role }; heartbeatMs: number }
   | { type: 'ack'; conversationId: string; clientId: string; seq: number; id: number; duplicate: boolean }
-  | ({ type: 'message' } & Omit<ChatMessage, 'labels'> & { sender: Sender })
+  | ({ type: 'message' } & Omit<ChatMessage, 'labels'>)
   | { type: 'labels'; conversationId: string; seq: number; labels: LabelResult }
   | { type: 'resumed'; conversationId: string; lastSeq: number; more: boolean }
   | { type: 'conversation'; conversation: ConversationSummary }

@@ -27,10 +27,10 @@ export async function keysRotate(options: KeysOptions, io: CommandIO = processIO
     const lock = lockDataDir(dataDir, 'fmc keys rotate');
     try {
       if (env.masterKey !== undefined) {
+        const oldKey = parseMasterKey(env.masterKey, 'FMC_MASTER_KEY');
         if (env.newMasterKey === undefined) {
           throw new FmcError('FMC_ERR_KEYS', 'FMC_MASTER_KEY is set: put the new key in FMC_NEW_MASTER_KEY (e.g. `FMC_NEW_MASTER_KEY=$(openssl rand -base64 32) fmc keys rotate`)');
         }
-        const oldKey = parseMasterKey(env.masterKey, 'FMC_MASTER_KEY');
         const newKey = parseMasterKey(env.newMasterKey, 'FMC_NEW_MASTER_KEY');
         const n = rewrapDataKeys(data.db, oldKey, newKey);
         io.stdout.write(`re-wrapped ${n} data keys: ${keyId(oldKey)} -> ${keyId(newKey)}; now set FMC_MASTER_KEY to the value of FMC_NEW_MASTER_KEY before starting fmc serve\n`);

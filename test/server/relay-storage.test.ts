@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -13,8 +14,10 @@ import { FmcError } from '../../src/errors.js';
 import { createClassifier } from '../../src/pipeline/classify.js';
 import type { Pipeline, TextItem } from '../../src/pipeline/pipeline.js';
 import { lockDataDir } from '../../src/server/relay/data-lock.js';
-import { MASTER_KEY_FILE } from '../../src/server/relay/master-key.js';
+import { rewrapDataKeys } from '../../src/server/relay/keyring.js';
+import { MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, readKeyFile, writeKeyFile } from '../../src/server/relay/master-key.js';
 import { createRulesTier } from '../../src/tiers/rules.js';
+import { fmcBin } from '../helpers.js';
 import { call } from './helpers.js';
 import { connect, openConversation, startRelayServer, type RelayServer } from './relay-helpers.js';
 
@@ -184,4 +187,44 @@ test('a master key file others can read stops start-up; rotation refuses a data 
   } finally {
     await first.close();
   }
+});
+
+test('a rotation cut short is finished (or undone) at the next start, whichever the database committed', async (t) => {
+  const first = await startRelayServer();
+  t.after(() => first.close());
+  const customer = await first.user('claire', 'customer');
+  const conversationId = await chat(first, customer, await first.user('agent1', 'agent'), { customer: 'pas de tonalité', agent: 'je vérifie' });
+  await first.stop();
+  const keyFile = join(first.dataDir, MASTER_KEY_FILE);
+  const next = join(first.dataDir, NEXT_MASTER_KEY_FILE);
+
+  // Crash before the commit: the new key file exists, the data keys are still under the old key.
+  writeKeyFile(next);
+  const undone = await startRelayServer({ dir: first.dir });
+  assert.ok(!existsSync(next), 'the uncommitted key is discarded');
+  assert.deepEqual(await history(undone, customer, conversationId), ['pas de tonalité', 'je vérifie']);
+  await undone.stop();
+
+  // Crash after the commit, before the rename: the database already names the new key.
+  const newKey = writeKeyFile(next);
+  const { openDataDb } = await import('../../src/data/db.js');
+  const data = openDataDb(first.dataDir);
+  rewrapDataKeys(data.db, readKeyFile(keyFile), newKey);
+  data.close();
+  const finished = await startRelayServer({ dir: first.dir });
+  try {
+    assert.ok(!existsSync(next));
+    assert.deepEqual(readKeyFile(keyFile), newKey, 'the committed key took the file');
+    assert.deepEqual(await history(finished, customer, conversationId), ['pas de tonalité', 'je vérifie']);
+  } finally {
+    await finished.stop();
+  }
+
+  // And the command as users run it.
+  const cli = spawnSync(process.execPath, [fmcBin, 'keys', 'rotate', '--data-dir', first.dataDir], { encoding: 'utf8', env: { ...process.env, FMC_MASTER_KEY: '', NO_COLOR: '1' } });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /^re-wrapped 1 data keys: sha256:\S+ -> sha256:\S+/);
+  const bad = spawnSync(process.execPath, [fmcBin, 'keys', 'rotate', '--data-dir', first.dataDir], { encoding: 'utf8', env: { ...process.env, FMC_MASTER_KEY: 'bm90IGEga2V5', NO_COLOR: '1' } });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /FMC_MASTER_KEY must be the base64 of 32 random bytes.*\[FMC_ERR_KEYS\]/);
 });

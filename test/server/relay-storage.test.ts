@@ -9,6 +9,7 @@ import { cacheKey } from '../../src/cache/key.js';
 import { openResultCache } from '../../src/cache/store.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import type { CommandIO } from '../../src/cli/classify.js';
+import { openDataDb } from '../../src/data/db.js';
 import { keysRotate } from '../../src/cli/keys.js';
 import { FmcError } from '../../src/errors.js';
 import { createClassifier } from '../../src/pipeline/classify.js';
@@ -207,7 +208,6 @@ test('a rotation cut short is finished (or undone) at the next start, whichever 
 
   // Crash after the commit, before the rename: the database already names the new key.
   const newKey = writeKeyFile(next);
-  const { openDataDb } = await import('../../src/data/db.js');
   const data = openDataDb(first.dataDir);
   rewrapDataKeys(data.db, readKeyFile(keyFile), newKey);
   data.close();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { DEFAULT_RELAY_OPTIONS } from '../../src/server/relay/options.js';
 import { call } from './helpers.js';
 import { connect, openConversation, startRelayServer, type RelayServer } from './relay-helpers.js';
 
@@ -81,7 +82,7 @@ test('per-user message rate limit: a burst, then errors with retryAfterMs, share
 });
 
 test('a frame over maxPayload closes the socket (1009); a text over the limit is refused and the socket stays', async () => {
-  const server = await startRelayServer({ relay: { maxPayloadBytes: 8 * 1024, limits: { maxTextLength: 1000, replayLimit: 500, closedListLimit: 100 } } });
+  const server = await startRelayServer({ relay: { maxPayloadBytes: 8 * 1024, limits: { ...DEFAULT_RELAY_OPTIONS.limits, maxTextLength: 1000 } } });
   try {
     const token = await server.user('big', 'customer');
     const conversationId = await openConversation(server, token);

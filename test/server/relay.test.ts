@@ -170,6 +170,35 @@ test('resume after a reconnect replays exactly the missed messages', async () =>
   await alice.close();
 });
 
+test('a long history is replayed in pages (by count and by size), each ending in resumed {more}', async () => {
+  const paged = await startRelayServer({ relay: { limits: { maxTextLength: 4000, replayLimit: 3, replayChars: 2500, closedListLimit: 100 } } });
+  try {
+    const token = await paged.user('long', 'customer');
+    const conversationId = await openConversation(paged, token);
+    const writer = await connect(paged, token);
+    const texts = ['a', 'b', 'c', 'd', 'x'.repeat(2000), 'y'.repeat(2000), 'z'.repeat(3000), 'e'];
+    texts.forEach((text, i) => writer.send({ type: 'send', conversationId, clientId: `h${i}`, text }));
+    await writer.waitFor('ack', (a) => a.clientId === 'h7');
+    const reader = await connect(paged, token);
+    const pages: [number, number, boolean][] = [];
+    let afterSeq = 0;
+    for (;;) {
+      reader.send({ type: 'resume', conversationId, afterSeq });
+      const page = await reader.waitFor('resumed', (r) => r.lastSeq > afterSeq || !r.more);
+      pages.push([afterSeq, page.lastSeq, page.more]);
+      if (!page.more) break;
+      afterSeq = page.lastSeq;
+    }
+    // 3 messages a page at most; 2,500 characters at most unless one message is longer.
+    assert.deepEqual(pages, [[0, 3, true], [3, 5, true], [5, 6, true], [6, 7, true], [7, 8, false]]);
+    assert.deepEqual(reader.frames.flatMap((f) => (f.type === 'message' ? [f.seq] : [])), [1, 2, 3, 4, 5, 6, 7, 8]);
+    await writer.close();
+    await reader.close();
+  } finally {
+    await paged.close();
+  }
+});
+
 test('customer messages get a labels frame (agents only); agent messages are not classified', async () => {
   const conversationId = await openConversation(server, tokens.alice);
   const agent = await connect(server, tokens.agent);

@@ -19,5 +19,5 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = Object.freeze({
   maxPayloadBytes: 64 * 1024,
   maxQueueBytes: 1024 * 1024,
   rate: { burst: 20, perSecond: 1 },
-  limits: { maxTextLength: 4000, replayLimit: 500, closedListLimit: 100 },
+  limits: { maxTextLength: 4000, replayLimit: 500, replayChars: 200_000, closedListLimit: 100 },
 });

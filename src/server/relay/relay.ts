@@ -14,6 +14,11 @@ export interface RelayLimits {
   readonly maxTextLength: number;
   /** Messages one `resume` replays before answering `more: true`. */
   readonly replayLimit: number;
+  /**
+   * Text characters one `resume` replays before `more: true`: a replay is sent at once, and
+   * must stay well under the send queue's bound or a healthy client would be cut as slow.
+   */
+  readonly replayChars: number;
   /** Recently closed conversations listed after the open ones. */
   readonly closedListLimit: number;
 }
@@ -113,8 +118,15 @@ export function createRelay(deps: RelayDeps): Relay {
     // Joining and replaying in one synchronous step: no message can fall between the two.
     rooms.join(peer, conversationId);
     const replay = store.after(conversationId, afterSeq, limits.replayLimit + 1);
-    const more = replay.length > limits.replayLimit;
-    const shown = more ? replay.slice(0, limits.replayLimit) : replay;
+    let count = 0;
+    let chars = 0;
+    // At least one message, so a single long one cannot stall the replay.
+    while (count < Math.min(replay.length, limits.replayLimit) && (count === 0 || chars + replay[count]!.text.length <= limits.replayChars)) {
+      chars += replay[count]!.text.length;
+      count++;
+    }
+    const more = count < replay.length;
+    const shown = replay.slice(0, count);
     for (const message of shown) {
       peer.send(messageFrame(message));
       if (message.labels && isStaff(peer.user)) peer.send({ type: 'labels', conversationId, seq: message.seq, labels: message.labels });

@@ -51,6 +51,8 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
         if (frame.seq <= seen) return;
         lastSeq.set(frame.conversationId, frame.seq);
       }
+      // A long history comes in pages: ask for the next one from where this one stopped.
+      if (frame.type === 'resumed' && frame.more && lastSeq.has(frame.conversationId)) raw({ type: 'resume', conversationId: frame.conversationId, afterSeq: frame.lastSeq });
       if (frame.type === 'ack' || (frame.type === 'error' && frame.clientId && frame.code !== 'FMC_ERR_RATE_LIMITED')) pending.delete(frame.clientId!);
       onFrame(frame);
     });

@@ -41,6 +41,7 @@ export const ERRORS = {
   FMC_ERR_USER_NOT_FOUND: { exit: EXIT.usage, status: 404, summary: 'no user with that name' },
   FMC_ERR_BAD_USER: { exit: EXIT.usage, status: 400, summary: 'user name, role or password does not meet the rules' },
   FMC_ERR_LISTEN: { exit: EXIT.runtime, status: 500, summary: 'the server cannot bind its host and port' },
+  FMC_ERR_KEYS: { exit: EXIT.runtime, status: 500, summary: 'master key missing, malformed, readable by others, or not the one the data keys were wrapped with' },
   // HTTP only: the server's answers to a request it will not serve.
   FMC_ERR_BAD_REQUEST: { exit: EXIT.usage, status: 400, summary: 'malformed request: bad JSON or a body that does not match the schema' },
   FMC_ERR_UNAUTHORIZED: { exit: EXIT.usage, status: 401, summary: 'missing, invalid or expired token, or wrong credentials' },
@@ -50,6 +51,7 @@ export const ERRORS = {
   FMC_ERR_MEDIA_TYPE: { exit: EXIT.usage, status: 415, summary: 'content type is neither application/json nor text/csv' },
   FMC_ERR_RATE_LIMITED: { exit: EXIT.usage, status: 429, summary: 'too many requests; wait for Retry-After seconds' },
   FMC_ERR_SIGNUP_CLOSED: { exit: EXIT.usage, status: 403, summary: 'self sign-up is disabled on this server' },
+  FMC_ERR_CONVERSATION_CLOSED: { exit: EXIT.usage, status: 409, summary: 'the conversation is closed; open a new one' },
   FMC_ERR_SHUTTING_DOWN: { exit: EXIT.runtime, status: 503, summary: 'the server is shutting down' },
   FMC_ERR_INTERNAL: { exit: EXIT.runtime, status: 500, summary: 'unexpected server error (logged with the request id)' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -181,5 +181,13 @@ export function buildProgram(run: Run): Command {
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
 
+  const keys = program.command('keys').description("manage the relay's master key (encrypts the conversations' data keys)");
+  keys
+    .command('rotate')
+    .description('re-wrap every data key under a new master key (messages are not re-encrypted); stop fmc serve first')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  FMC_NEW_MASTER_KEY=$(openssl rand -base64 32) fmc keys rotate   # with FMC_MASTER_KEY set')
+    .action(async (options) => run(await (await import('./keys.js')).keysRotate(options)));
+
   return program;
 }

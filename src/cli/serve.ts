@@ -11,6 +11,8 @@ import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { buildApp } from '../server/app.js';
 import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
+import { lockDataDir } from '../server/relay/data-lock.js';
+import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
 import { cachePathFrom, processIO, tierConfigFrom, type ClassifyOptions, type CommandIO } from './classify.js';
 
@@ -56,7 +58,15 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
   if (!requireAuth && !isLoopback(options.host)) logger.warn({ host: options.host }, 'serving /api/classify without auth on a non-loopback address (--no-require-auth)');
 
   const dataDir = options.dataDir ?? config.dataDir;
+  const masterKey = masterKeySource(serverEnv.masterKey, dataDir);
   const data = openDataDb(dataDir);
+  let lock;
+  try {
+    lock = lockDataDir(dataDir, 'fmc serve');
+  } catch (err) {
+    data.close();
+    throw err;
+  }
   const pipeline = await createPipeline({
     provider: options.provider,
     tiers: tierConfigFrom(config, options),
@@ -67,11 +77,13 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     logger,
   }).catch((err: unknown) => {
     data.close();
+    lock.release();
     throw err;
   });
   const closeAll = async (): Promise<void> => {
     await pipeline.close();
     data.close();
+    lock.release();
   };
 
   let app;
@@ -83,6 +95,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
       users: createUserStore(data.db),
       tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
       logger,
+      relay: { masterKey },
       options: {
         requireAuth,
         allowSignup: options.allowSignup ?? false,

@@ -22,6 +22,42 @@ const MIGRATIONS: readonly Migration[] = [
             checked_at INTEGER NOT NULL
           );`,
   },
+  {
+    // The relay. Text, labels and triage are AES-256-GCM ciphertext under the conversation's
+    // data key; the data key is stored wrapped by the master key (see server/relay/keyring.ts).
+    // `master_key_id` says which master key wrapped it, so a wrong key is named, not guessed.
+    id: 'm003_conversations',
+    sql: `CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            wrapped_key BLOB NOT NULL,
+            master_key_id TEXT NOT NULL,
+            triage BLOB
+          );
+          CREATE INDEX conversations_customer ON conversations (customer_id);
+          CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            sender_id INTEGER NOT NULL,
+            sender_name TEXT NOT NULL,
+            sender_role TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            body BLOB NOT NULL,
+            labels BLOB,
+            created_at INTEGER NOT NULL,
+            UNIQUE (conversation_id, seq),
+            UNIQUE (conversation_id, sender_id, client_id)
+          );
+          CREATE TABLE relay_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+          );`,
+  },
 ];
 
 export function migrateData(db: Database): void {

@@ -11,10 +11,14 @@ import { FmcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { installAuth } from './auth.js';
+import { dashboardRoutes } from './dashboard/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { createHealth } from './health.js';
 import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits } from './limits.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import type { MasterKeySource } from './relay/keyring.js';
+import type { RelayOptions } from './relay/options.js';
+import { registerRelay } from './relay/plugin.js';
 import { authRoutes } from './routes/auth.js';
 import { classifyRoutes } from './routes/classify.js';
 import { healthRoutes } from './routes/health.js';
@@ -41,6 +45,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly options: AppOptions;
   readonly metrics?: ServerMetrics;
+  /** The chat relay (/ws, /api/conversations); absent = classification API only. */
+  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions };
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -120,6 +126,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute });
   await app.register(userRoutes, { users: deps.users });
   await app.register(classifyRoutes, { pipeline, limits, metrics });
+  await app.register(dashboardRoutes);
+  if (deps.relay) {
+    await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, ...deps.relay });
+  }
 
   app.setNotFoundHandler(rateLimits.perMinute > 0 ? { preHandler: app.rateLimit() } : {}, handleNotFound);
   return app;

@@ -1,0 +1,96 @@
+import type { ServerFrame } from '../../relay/protocol.js';
+
+export type Frame = ServerFrame;
+
+export interface RelayClient {
+  /** Joins a conversation live, replaying its history from the start (the pane redraws it). */
+  join(conversationId: string): void;
+  leave(conversationId: string): void;
+  send(conversationId: string, text: string): void;
+  watch(): void;
+  close(): void;
+}
+
+/**
+ * The browser side of /ws: reconnects with backoff, then resumes every joined conversation
+ * from the last seq it saw and re-sends unacknowledged messages under their clientId (the
+ * relay stores each clientId once, so a retry never doubles a message).
+ */
+// The server's "log in again" closes: token expired (4001), account removed or changed (1008).
+const LOGGED_OUT = new Set([4001, 1008]);
+
+export function connectRelay(token: string, onFrame: (frame: Frame) => void, onStatus: (online: boolean) => void, onLoggedOut: () => void): RelayClient {
+  const lastSeq = new Map<string, number>();
+  const pending = new Map<string, { conversationId: string; clientId: string; text: string }>();
+  let watching = false;
+  let socket: WebSocket | undefined;
+  let closed = false;
+  let retryMs = 500;
+
+  const raw = (frame: object): void => {
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  };
+
+  function open(): void {
+    const url = new URL('/ws', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('token', token);
+    const ws = new WebSocket(url);
+    socket = ws;
+    ws.addEventListener('open', () => {
+      retryMs = 500;
+      onStatus(true);
+      if (watching) raw({ type: 'watch' });
+      for (const [conversationId, afterSeq] of lastSeq) raw({ type: 'resume', conversationId, afterSeq });
+      for (const p of pending.values()) raw({ type: 'send', ...p });
+    });
+    ws.addEventListener('message', (event) => {
+      const frame = JSON.parse(String(event.data)) as Frame;
+      if (frame.type === 'message') {
+        const seen = lastSeq.get(frame.conversationId) ?? 0;
+        if (frame.seq <= seen) return;
+        lastSeq.set(frame.conversationId, frame.seq);
+      }
+      // A long history comes in pages: ask for the next one from where this one stopped.
+      if (frame.type === 'resumed' && frame.more && lastSeq.has(frame.conversationId)) raw({ type: 'resume', conversationId: frame.conversationId, afterSeq: frame.lastSeq });
+      if (frame.type === 'ack' || (frame.type === 'error' && frame.clientId && frame.code !== 'FMC_ERR_RATE_LIMITED')) pending.delete(frame.clientId!);
+      onFrame(frame);
+    });
+    ws.addEventListener('close', (event) => {
+      onStatus(false);
+      if (closed) return;
+      if (LOGGED_OUT.has(event.code)) {
+        closed = true;
+        onLoggedOut();
+        return;
+      }
+      setTimeout(open, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    });
+  }
+  open();
+
+  return {
+    join(conversationId) {
+      lastSeq.set(conversationId, 0);
+      raw({ type: 'resume', conversationId, afterSeq: 0 });
+    },
+    leave(conversationId) {
+      lastSeq.delete(conversationId);
+      raw({ type: 'leave', conversationId });
+    },
+    send(conversationId, text) {
+      const message = { conversationId, clientId: crypto.randomUUID(), text };
+      pending.set(message.clientId, message);
+      raw({ type: 'send', ...message });
+    },
+    watch() {
+      watching = true;
+      raw({ type: 'watch' });
+    },
+    close() {
+      closed = true;
+      socket?.close();
+    },
+  };
+}

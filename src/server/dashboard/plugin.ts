@@ -1,0 +1,33 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsync } from 'fastify';
+import { FmcError } from '../../errors.js';
+import { PAGE_CSS, PAGE_HTML } from './page.js';
+
+const CLIENT_DIR = fileURLToPath(new URL('./client/', import.meta.url));
+
+/** The compiled browser modules, read once: a handful of small files, served from memory. */
+function loadClientModules(): Map<string, string> {
+  const modules = new Map<string, string>();
+  if (!existsSync(CLIENT_DIR)) return modules;
+  for (const name of readdirSync(CLIENT_DIR)) {
+    if (/^[a-z-]+\.js$/.test(name)) modules.set(name, readFileSync(`${CLIENT_DIR}${name}`, 'utf8'));
+  }
+  return modules;
+}
+
+/** `GET /`: the dashboard page; `/dashboard/*`: its stylesheet and ES modules. */
+export const dashboardRoutes: FastifyPluginAsync = async (app) => {
+  const modules = loadClientModules();
+  app.get('/', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(PAGE_HTML));
+  app.get('/dashboard/style.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS));
+  app.get<{ Params: { name: string } }>('/dashboard/:name', { config: { access: 'public' } }, async (request, reply) => {
+    const source = modules.get(request.params.name);
+    if (source === undefined) {
+      // Run from the TypeScript sources (tsx), there is no compiled client to serve.
+      const hint = modules.size === 0 ? '; the dashboard is served from the build: run `npm run build`' : '';
+      throw new FmcError('FMC_ERR_NOT_FOUND', `no dashboard file ${request.params.name}${hint}`);
+    }
+    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(source);
+  });
+};

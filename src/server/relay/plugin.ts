@@ -1,0 +1,139 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
+import type { WebSocket } from 'ws';
+import type { TokenService } from '../../auth/tokens.js';
+import type { DataDb } from '../../data/db.js';
+import type { UserStore } from '../../data/users.js';
+import { FmcError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { countResults } from '../../pipeline/chunk.js';
+import type { Pipeline } from '../../pipeline/pipeline.js';
+import type { ServerMetrics } from '../metrics.js';
+import { conversationRoutes } from '../routes/conversations.js';
+import { createChatClassifier } from './chat-classifier.js';
+import { handleConnection, queryToken } from './connection.js';
+import { startHeartbeat } from './heartbeat.js';
+import { openKeyring, type MasterKeySource } from './keyring.js';
+import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from './options.js';
+import { CLOSE_GOING_AWAY } from './peer.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createRelay, type Relay } from './relay.js';
+import { createRooms } from './rooms.js';
+import { createConversationStore } from './store.js';
+
+export interface RelayPluginDeps {
+  readonly pipeline: Pipeline;
+  readonly data: DataDb;
+  readonly users: UserStore;
+  readonly tokens: TokenService;
+  readonly masterKey: MasterKeySource;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly options?: RelayOptions;
+}
+
+// Sockets still open at shutdown get a 1001 and this long to answer before being cut.
+const CLOSE_GRACE_MS = 1000;
+
+
+function relayMetrics(metrics: ServerMetrics) {
+  const registers = [metrics.registry];
+  return {
+    messages: new Counter({ name: 'fmc_relay_messages_total', help: 'Chat messages stored, by sender role', labelNames: ['role'], registers }),
+    closed: new Counter({ name: 'fmc_ws_closed_total', help: 'WebSocket connections closed by the server, by reason', labelNames: ['reason'], registers }),
+  };
+}
+
+/**
+ * The chat relay: `/ws`, the conversation routes, and the encrypted store under them. The
+ * master key is checked here, before the server listens: a wrong or exposed key stops start-up.
+ */
+export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps): Promise<Relay> {
+  const options = deps.options ?? DEFAULT_RELAY_OPTIONS;
+  const keyring = openKeyring(deps.data.db, deps.masterKey);
+  const counters = relayMetrics(deps.metrics);
+  const rooms = createRooms();
+  const classifier = createChatClassifier(deps.pipeline, deps.logger);
+  const store = createConversationStore(deps.data.db, keyring);
+  const relay = createRelay({
+    store,
+    rooms,
+    rate: createRateLimiter(options.rate),
+    classifier,
+    limits: options.limits,
+    logger: deps.logger,
+    onStored: (message) => counters.messages.inc({ role: message.sender.role }),
+    onLabels: (labels) => deps.metrics.recordCounts(countResults([labels])),
+  });
+  const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
+
+  await app.register(websocket, {
+    options: { maxPayload: options.maxPayloadBytes },
+    // The plugin's default logs every socket error at error level and cuts the socket. A
+    // protocol error (oversized or malformed frame) is the client's fault: ws has already
+    // sent the close frame saying why (1009, 1002), so it is counted and left to finish.
+    errorHandler(err, socket, request) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code.startsWith('WS_ERR_')) {
+        counters.closed.inc({ reason: code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_large' : 'protocol_error' });
+        request.log.info({ code }, 'websocket closed: protocol error');
+        return;
+      }
+      request.log.warn({ err }, 'websocket error');
+      socket.terminate();
+    },
+    async preClose() {
+      const clients = [...app.websocketServer.clients];
+      for (const socket of clients) socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      await Promise.race([
+        Promise.all(clients.map((s) => (s.readyState === s.CLOSED ? undefined : new Promise((resolve) => s.once('close', resolve))))),
+        new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref()),
+      ]);
+      for (const socket of app.websocketServer.clients) socket.terminate();
+    },
+  });
+  app.addHook('onClose', async () => {
+    heartbeat.stop();
+    // Labels still being computed are written before the data DB is closed.
+    await relay.idle();
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    config: { access: 'user' },
+    // The request line is logged at info: a `?token=` in it would put live credentials in the logs.
+    logSerializers: {
+      req: (request: FastifyRequest) => ({ method: request.method, url: request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'), remoteAddress: request.ip }),
+    },
+    // The header token was resolved by the global auth hook; this adds the browser's way.
+    onRequest: async (request) => {
+      const token = queryToken(request);
+      if (request.user || request.authError || token === undefined) return;
+      try {
+        const user = deps.users.byId(await deps.tokens.verify(token));
+        if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
+        request.user = user;
+      } catch (err) {
+        request.authError = err instanceof FmcError ? err : new FmcError('FMC_ERR_UNAUTHORIZED', 'invalid token');
+      }
+    },
+    handler: async () => {
+      throw new FmcError('FMC_ERR_BAD_REQUEST', 'GET /ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)');
+    },
+    wsHandler: (socket: WebSocket, request: FastifyRequest) =>
+      handleConnection(socket, request, {
+        relay,
+        rooms,
+        users: deps.users,
+        metrics: deps.metrics,
+        heartbeat,
+        options,
+        onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }),
+      }),
+  });
+
+  await app.register(conversationRoutes, { relay });
+  return relay;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { Role } from '../../data/users.js';
+import type { ErrorCode } from '../../errors.js';
+import type { LabelResult } from '../../labels.js';
+import type { ChatMessage, ConversationSummary } from './store.js';
+
+// The JSON frames of /ws, both ways (documented in the README, "Chat relay").
+
+const id = z.string().min(1).max(64);
+
+// Text length is checked by the relay against its limit, so the error can name the limit.
+const clientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('send'), conversationId: id, clientId: id, text: z.string() }),
+  z.object({ type: z.literal('resume'), conversationId: id, afterSeq: z.number().int().min(0) }),
+  z.object({ type: z.literal('leave'), conversationId: id }),
+  z.object({ type: z.literal('watch') }),
+]);
+
+export type ClientFrame = z.infer<typeof clientFrame>;
+
+export type ServerFrame =
+  | { type: 'hello'; user: { id: number; username: string; role: Role }; heartbeatMs: number }
+  | { type: 'ack'; conversationId: string; clientId: string; seq: number; id: number; duplicate: boolean }
+  | ({ type: 'message' } & Omit<ChatMessage, 'labels'>)
+  | { type: 'labels'; conversationId: string; seq: number; labels: LabelResult }
+  | { type: 'resumed'; conversationId: string; lastSeq: number; more: boolean }
+  | { type: 'conversation'; conversation: ConversationSummary }
+  | { type: 'error'; code: ErrorCode; message: string; clientId?: string; conversationId?: string; retryAfterMs?: number };
+
+/** A client frame, or why it is not one (the message never quotes the frame: it may hold text). */
+export function parseClientFrame(raw: string): { frame: ClientFrame } | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { error: 'frame is not JSON' };
+  }
+  const parsed = clientFrame.safeParse(value);
+  if (parsed.success) return { frame: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'frame';
+  return { error: `${where}: ${issue?.message ?? 'invalid'}; expected one of send {conversationId, clientId, text}, resume {conversationId, afterSeq}, leave {conversationId}, watch` };
+}
+
+export const messageFrame = (m: ChatMessage): ServerFrame => ({
+  type: 'message',
+  conversationId: m.conversationId,
+  seq: m.seq,
+  id: m.id,
+  sender: m.sender,
+  text: m.text,
+  createdAt: m.createdAt,
+});

@@ -1,0 +1,187 @@
+import type { User } from '../../data/users.js';
+import { FmcError } from '../../errors.js';
+import type { LabelResult } from '../../labels.js';
+import type { Logger } from '../../log.js';
+import type { ChatClassifier } from './chat-classifier.js';
+import type { Peer } from './peer.js';
+import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { Rooms } from './rooms.js';
+import type { ChatMessage, ConversationStore, ConversationSummary } from './store.js';
+
+export interface RelayLimits {
+  /** Characters per chat message. */
+  readonly maxTextLength: number;
+  /** Messages one `resume` replays before answering `more: true`. */
+  readonly replayLimit: number;
+  /**
+   * Text characters one `resume` replays before `more: true`: a replay is sent at once, and
+   * must stay well under the send queue's bound or a healthy client would be cut as slow.
+   */
+  readonly replayChars: number;
+  /** Recently closed conversations listed after the open ones. */
+  readonly closedListLimit: number;
+}
+
+export interface RelayDeps {
+  readonly store: ConversationStore;
+  readonly rooms: Rooms;
+  readonly rate: RateLimiter;
+  readonly classifier: ChatClassifier;
+  readonly limits: RelayLimits;
+  readonly logger: Logger;
+  /** Called with each new (not duplicate) message, and each customer message's labels (metrics). */
+  readonly onStored?: (message: ChatMessage) => void;
+  readonly onLabels?: (labels: LabelResult) => void;
+}
+
+/** The relay's operations, shared by the REST routes and the /ws frames. */
+export interface Relay {
+  openConversation(user: User): ConversationSummary;
+  listConversations(user: User): ConversationSummary[];
+  messages(user: User, conversationId: string, afterSeq: number, limit: number): ChatMessage[];
+  closeConversation(user: User, conversationId: string): ConversationSummary;
+  handle(peer: Peer, frame: ClientFrame): void;
+  /** Resolves when no classification is in flight (shutdown waits for it before closing the DB). */
+  idle(): Promise<void>;
+}
+
+const isStaff = (user: User): boolean => user.role === 'agent' || user.role === 'admin';
+const staffOnly = (peer: Peer): boolean => isStaff(peer.user);
+
+export function createRelay(deps: RelayDeps): Relay {
+  const { store, rooms, rate, classifier, limits, logger } = deps;
+  const inFlight = new Set<Promise<void>>();
+
+  /** Customers see their own conversations only; someone else's is "not found", not "forbidden". */
+  function visible(user: User, conversationId: string): { customerId: number; status: 'open' | 'closed' } {
+    const head = store.head(conversationId);
+    if (!head || (!isStaff(user) && head.customerId !== user.id)) {
+      throw new FmcError('FMC_ERR_NOT_FOUND', `no conversation ${conversationId} that ${user.username} may see`);
+    }
+    return head;
+  }
+
+  function announce(conversationId: string): void {
+    if (!rooms.hasWatchers()) return;
+    const conversation = store.summary(conversationId);
+    if (conversation) rooms.publishToWatchers({ type: 'conversation', conversation });
+  }
+
+  function classify(message: ChatMessage): void {
+    const job = classifier
+      .classify(message.conversationId, message.seq, message.text)
+      .then((labels) => {
+        store.setLabels(message.conversationId, message.seq, labels);
+        deps.onLabels?.(labels);
+        rooms.publish(message.conversationId, { type: 'labels', conversationId: message.conversationId, seq: message.seq, labels }, staffOnly);
+        announce(message.conversationId);
+      })
+      // Never the text in a log line: only where it was.
+      .catch((err: unknown) => logger.warn({ conversationId: message.conversationId, seq: message.seq, err: (err as Error).message }, 'chat message not classified'))
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+  }
+
+  function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): void {
+    const { conversationId, clientId, text } = frame;
+    const head = visible(peer.user, conversationId);
+    const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role };
+    // A retry of an already-stored clientId is acknowledged again, whatever happened since
+    // (the conversation closed, the budget ran out): the client may only have missed the ack.
+    const earlier = store.existing(conversationId, sender.id, clientId);
+    if (earlier) {
+      peer.send({ type: 'ack', conversationId, clientId, seq: earlier.seq, id: earlier.id, duplicate: true });
+      return;
+    }
+    if (text.trim().length === 0) throw new FmcError('FMC_ERR_BAD_REQUEST', 'text is empty');
+    if (text.length > limits.maxTextLength) throw new FmcError('FMC_ERR_TOO_LARGE', `text is ${text.length} characters; the limit is ${limits.maxTextLength}`);
+    if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+    const wait = rate.take(peer.user.id);
+    if (wait > 0) {
+      peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
+      return;
+    }
+    const stored = store.append({ conversationId, sender, clientId, text });
+    if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+    const { message, duplicate } = stored;
+    peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
+    if (duplicate) return;
+    deps.onStored?.(message);
+    rooms.publish(conversationId, messageFrame(message));
+    announce(conversationId);
+    if (message.sender.role === 'customer') classify(message);
+  }
+
+  function resume(peer: Peer, conversationId: string, afterSeq: number): void {
+    visible(peer.user, conversationId);
+    // Joining and replaying in one synchronous step: no message can fall between the two.
+    rooms.join(peer, conversationId);
+    const replay = store.after(conversationId, afterSeq, limits.replayLimit + 1);
+    let count = 0;
+    let chars = 0;
+    // At least one message, so a single long one cannot stall the replay.
+    while (count < Math.min(replay.length, limits.replayLimit) && (count === 0 || chars + replay[count]!.text.length <= limits.replayChars)) {
+      chars += replay[count]!.text.length;
+      count++;
+    }
+    const more = count < replay.length;
+    const shown = replay.slice(0, count);
+    for (const message of shown) {
+      peer.send(messageFrame(message));
+      if (message.labels && isStaff(peer.user)) peer.send({ type: 'labels', conversationId, seq: message.seq, labels: message.labels });
+    }
+    peer.send({ type: 'resumed', conversationId, lastSeq: shown.at(-1)?.seq ?? afterSeq, more });
+  }
+
+  return {
+    openConversation(user) {
+      if (user.role !== 'customer') throw new FmcError('FMC_ERR_FORBIDDEN', 'only customers open conversations');
+      const conversation = store.create(user);
+      rooms.publishToWatchers({ type: 'conversation', conversation });
+      return conversation;
+    },
+    listConversations(user) {
+      return store.list({ customerId: isStaff(user) ? undefined : user.id, closedLimit: limits.closedListLimit });
+    },
+    messages(user, conversationId, afterSeq, limit) {
+      visible(user, conversationId);
+      const messages = store.after(conversationId, afterSeq, limit);
+      return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
+    },
+    closeConversation(user, conversationId) {
+      visible(user, conversationId);
+      store.close(conversationId);
+      const conversation = store.summary(conversationId)!;
+      const frame: ServerFrame = { type: 'conversation', conversation };
+      rooms.publish(conversationId, frame, (peer) => !peer.watching);
+      rooms.publishToWatchers(frame);
+      return conversation;
+    },
+    handle(peer, frame) {
+      const conversationId = 'conversationId' in frame ? frame.conversationId : undefined;
+      try {
+        switch (frame.type) {
+          case 'send':
+            return send(peer, frame);
+          case 'resume':
+            return resume(peer, frame.conversationId, frame.afterSeq);
+          case 'leave':
+            return rooms.leave(peer, frame.conversationId);
+          case 'watch':
+            if (!isStaff(peer.user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins watch the conversation list');
+            rooms.watch(peer);
+            for (const conversation of store.list({ closedLimit: limits.closedListLimit })) peer.send({ type: 'conversation', conversation });
+            return;
+        }
+      } catch (err) {
+        if (!(err instanceof FmcError)) throw err;
+        const clientId = frame.type === 'send' ? frame.clientId : undefined;
+        peer.send({ type: 'error', code: err.code, message: err.message, ...(clientId && { clientId }), ...(conversationId && { conversationId }) });
+      }
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { errorSchema } from '../errors.js';
+import type { Relay } from '../relay/relay.js';
+
+export interface ConversationRouteOptions {
+  readonly relay: Relay;
+}
+
+const summary = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    customer: { type: 'object', properties: { id: { type: 'integer' }, username: { type: 'string' } } },
+    status: { type: 'string' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    lastSeq: { type: 'integer' },
+    urgency: { type: ['string', 'null'] },
+    claim: { type: 'boolean' },
+  },
+} as const;
+
+const labels = {
+  type: 'object',
+  properties: {
+    is_claim: { type: 'boolean' },
+    sentiment: { type: 'string' },
+    topic: { type: 'string' },
+    incident: { type: 'string' },
+    urgency: { type: 'string' },
+    confidence: { type: 'number' },
+    provider: { type: 'string' },
+  },
+} as const;
+
+const message = {
+  type: 'object',
+  properties: {
+    conversationId: { type: 'string' },
+    seq: { type: 'integer' },
+    id: { type: 'integer' },
+    sender: { type: 'object', properties: { id: { type: 'integer' }, username: { type: 'string' }, role: { type: 'string' } } },
+    text: { type: 'string' },
+    createdAt: { type: 'string' },
+    labels,
+  },
+} as const;
+
+const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
+
+/**
+ * The relay's REST side: customers open and list their conversations; agents list all of
+ * them, most urgent open first; anyone who may see a conversation reads and closes it.
+ */
+export const conversationRoutes: FastifyPluginAsync<ConversationRouteOptions> = async (app, { relay }) => {
+  app.post('/api/conversations', { config: { access: ['customer'] }, schema: { response: { 201: summary, '4xx': errorSchema } } }, async (request, reply) => {
+    return reply.code(201).send(relay.openConversation(request.user!));
+  });
+
+  app.get('/api/conversations', { config: { access: 'user' }, schema: { response: { 200: { type: 'object', properties: { conversations: { type: 'array', items: summary } } }, '4xx': errorSchema } } }, async (request) => ({
+    conversations: relay.listConversations(request.user!),
+  }));
+
+  app.get<{ Params: { id: string }; Querystring: { afterSeq: number; limit: number } }>(
+    '/api/conversations/:id/messages',
+    {
+      config: { access: 'user' },
+      schema: {
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: { afterSeq: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        },
+        response: { 200: { type: 'object', properties: { messages: { type: 'array', items: message } } }, '4xx': errorSchema },
+      },
+    },
+    async (request) => ({ messages: relay.messages(request.user!, request.params.id, request.query.afterSeq, request.query.limit) }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/conversations/:id/close',
+    { config: { access: 'user' }, schema: { params: idParams, response: { 200: summary, '4xx': errorSchema } } },
+    async (request) => relay.closeConversation(request.user!, request.params.id),
+  );
+};

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { tempDir } from '../helpers.js';
+import { startRelayServer, TEST_PASSWORD, type RelayServer } from './relay-helpers.js';
+
+// Debian's chromium (apt-get install chromium), driven by playwright-core: no browser download.
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server: RelayServer;
+let browser: BrowserContext;
+let profile: { dir: string; cleanup: () => void };
+before(async () => {
+  server = await startRelayServer({ requireAuth: true });
+  await server.user('agent1', 'agent');
+  await server.user('claire', 'customer');
+  profile = tempDir('fmc-chromium-');
+  // A persistent context is how a fresh --user-data-dir is given to playwright.
+  browser = await chromium.launchPersistentContext(profile.dir, { executablePath: CHROMIUM, headless: true, args: FLAGS, acceptDownloads: true, timeout: 30_000 });
+});
+after(async () => {
+  await browser?.close();
+  await server.close();
+  profile?.cleanup();
+});
+
+async function logIn(username: string): Promise<Page> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(server.url + '/');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', TEST_PASSWORD);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#online.live');
+  assert.deepEqual(errors, [], `page errors for ${username}`);
+  return page;
+}
+
+test('dashboard: a customer writes, the agent sees the conversation with live urgency and claim badges and answers', async () => {
+  const agent = await logIn('agent1');
+  assert.equal(await agent.textContent('#whoami'), 'agent1 (agent)');
+  const customer = await logIn('claire');
+  assert.equal(await customer.isHidden('#classify'), true, 'customers get no classify pane');
+
+  await customer.click('#new-conversation');
+  await customer.waitForSelector('#chat-form:not([hidden])');
+  await customer.fill('#chat-input', "plus d'internet depuis 5 jours, je télétravaille, c'est urgent");
+  await customer.click('#chat-form button[type=submit]');
+  await customer.waitForSelector('#messages li.mine');
+
+  // Live on the agent's list (no reload): the badges come from the labels frame.
+  const item = agent.locator('[data-testid=conversation]', { hasText: 'claire' });
+  await item.locator('[data-testid=urgency]', { hasText: 'high' }).waitFor();
+  await item.locator('[data-testid=claim]').waitFor();
+  await item.click();
+  await agent.locator('#messages li', { hasText: "plus d'internet" }).locator('[data-testid=labels]', { hasText: 'outage' }).waitFor();
+
+  await agent.fill('#chat-input', 'un technicien passe demain matin');
+  await agent.click('#chat-form button[type=submit]');
+  await customer.locator('#messages li', { hasText: 'un technicien passe demain matin' }).waitFor();
+  assert.equal(await customer.locator('[data-testid=labels]').count(), 0, 'the customer is not shown labels');
+  await customer.close();
+  await agent.close();
+});
+
+test('dashboard: an agent classifies a small CSV: labeled table, a bar chart per label, the CSV to download', async () => {
+  const agent = await logIn('agent1');
+  const csv = 'id,text\n1,"plus de connexion depuis hier, panne totale"\n2,merci pour votre aide\n3,"ma facture est fausse, prélevé deux fois"\n';
+  await agent.setInputFiles('#classify-file', { name: 'sample.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await agent.click('#classify-form button[type=submit]');
+  await agent.locator('#classify-status', { hasText: '3 rows labeled' }).waitFor();
+  assert.equal(await agent.locator('#classify-table tbody tr').count(), 3);
+  const header = await agent.locator('#classify-table th').allTextContents();
+  assert.deepEqual(header.slice(0, 2), ['id', 'text']);
+  for (const field of ['is_claim', 'sentiment', 'topic', 'incident', 'urgency']) {
+    assert.ok(header.includes(field), `${field} column`);
+    const bars = agent.locator(`[data-testid=chart-${field}] .bar-row`);
+    assert.ok((await bars.count()) >= 1, `${field} chart has bars`);
+    const total = (await agent.locator(`[data-testid=chart-${field}] .bar-count`).allTextContents()).reduce((a, n) => a + Number(n), 0);
+    assert.equal(total, 3, `${field} chart counts every row`);
+  }
+  const [download] = await Promise.all([agent.waitForEvent('download'), agent.click('#classify-download')]);
+  assert.equal(download.suggestedFilename(), 'sample.classified.csv');
+  const saved = join(profile.dir, 'download.csv');
+  await download.saveAs(saved);
+  const lines = readFileSync(saved, 'utf8').trim().split(/\r?\n/);
+  assert.equal(lines.length, 4);
+  assert.match(lines[0]!, /^id,text,is_claim,sentiment,topic,incident,urgency,confidence,provider$/);
+  await agent.close();
+});

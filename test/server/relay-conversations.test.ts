@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { ConversationSummary } from '../../src/server/relay/store.js';
+import { call, errorCode } from './helpers.js';
+import { connect, openConversation, startRelayServer, type Client, type RelayServer } from './relay-helpers.js';
+
+let server: RelayServer;
+let tokens: { agent: string; admin: string; ann: string; ben: string; cyd: string };
+before(async () => {
+  server = await startRelayServer();
+  tokens = {
+    agent: await server.user('agent1', 'agent'),
+    admin: await server.user('root', 'admin'),
+    ann: await server.user('ann', 'customer'),
+    ben: await server.user('ben', 'customer'),
+    cyd: await server.user('cyd', 'customer'),
+  };
+});
+after(() => server.close());
+
+const api = (path: string): string => `${server.url}${path}`;
+const list = async (token: string): Promise<ConversationSummary[]> => {
+  const r = await call(api('/api/conversations'), { token });
+  assert.equal(r.status, 200, r.text);
+  return (r.body as { conversations: ConversationSummary[] }).conversations;
+};
+
+/** Sends one customer message and waits until the agent has its labels. */
+async function say(watcher: Client, token: string, conversationId: string, text: string): Promise<void> {
+  watcher.send({ type: 'resume', conversationId, afterSeq: 0 });
+  await watcher.waitFor('resumed', (f) => f.conversationId === conversationId);
+  const c = await connect(server, token);
+  c.send({ type: 'send', conversationId, clientId: `${conversationId}-${text.length}`, text });
+  const { seq } = await c.waitFor('ack');
+  await c.close();
+  await watcher.waitFor('labels', (f) => f.conversationId === conversationId && f.seq === seq);
+}
+
+test('only customers open conversations; anonymous callers are refused', async () => {
+  const r = await call(api('/api/conversations'), { method: 'POST', token: tokens.ann });
+  assert.equal(r.status, 201, r.text);
+  const created = r.body as ConversationSummary;
+  assert.match(created.id, /^[0-9a-f-]{36}$/);
+  assert.deepEqual({ status: created.status, lastSeq: created.lastSeq, urgency: created.urgency, customer: created.customer.username }, { status: 'open', lastSeq: 0, urgency: null, customer: 'ann' });
+  const agent = await call(api('/api/conversations'), { method: 'POST', token: tokens.agent });
+  assert.equal(agent.status, 403);
+  assert.equal(errorCode(agent), 'FMC_ERR_FORBIDDEN');
+  assert.equal((await call(api('/api/conversations'), { method: 'POST' })).status, 401);
+  assert.equal((await call(api('/api/conversations'))).status, 401);
+});
+
+test('agents list every conversation, the most urgent open one first, live through watch; customers list their own', async () => {
+  const watcher = await connect(server, tokens.agent);
+  watcher.send({ type: 'watch' });
+  const low = await openConversation(server, tokens.ben);
+  const high = await openConversation(server, tokens.cyd);
+  const medium = await openConversation(server, tokens.ben);
+  await say(watcher, tokens.ben, low, 'merci beaucoup pour votre aide');
+  await say(watcher, tokens.cyd, high, "plus d'internet depuis 5 jours, je télétravaille, c'est urgent");
+  await say(watcher, tokens.ben, medium, 'ma connexion est très lente le soir');
+  await watcher.waitFor('conversation', (f) => f.conversation.id === medium && f.conversation.urgency === 'medium');
+  // The urgency a conversation shows is its highest so far: a calm follow-up does not lower it.
+  await say(watcher, tokens.cyd, high, 'bonjour');
+
+  const all = await list(tokens.agent);
+  const mine = all.filter((c) => [low, high, medium].includes(c.id));
+  assert.deepEqual(mine.map((c) => [c.id, c.urgency]), [[high, 'high'], [medium, 'medium'], [low, 'low']]);
+  assert.equal(mine[0]!.claim, true);
+  assert.equal(mine[0]!.lastSeq, 2);
+  assert.deepEqual((await list(tokens.admin)).map((c) => c.id), all.map((c) => c.id));
+  assert.deepEqual(new Set((await list(tokens.ben)).map((c) => c.id)), new Set([low, medium]));
+  assert.ok((await list(tokens.ben)).every((c) => c.customer.username === 'ben'));
+
+  // Closing moves it after every open conversation, and watchers hear of it.
+  const closed = await call(api(`/api/conversations/${high}/close`), { method: 'POST', token: tokens.agent });
+  assert.equal(closed.status, 200, closed.text);
+  assert.equal((closed.body as ConversationSummary).status, 'closed');
+  await watcher.waitFor('conversation', (f) => f.conversation.id === high && f.conversation.status === 'closed');
+  const reordered = (await list(tokens.agent)).map((c) => c.id);
+  assert.equal(reordered.at(-1), high);
+  await watcher.close();
+});
+
+test('messages: paged by afterSeq and limit; a closed conversation takes no more messages', async () => {
+  const id = await openConversation(server, tokens.ann);
+  const ann = await connect(server, tokens.ann);
+  ann.send({ type: 'resume', conversationId: id, afterSeq: 0 });
+  await ann.waitFor('resumed');
+  for (let i = 1; i <= 5; i++) ann.send({ type: 'send', conversationId: id, clientId: `p${i}`, text: `texte ${i}` });
+  await ann.waitFor('ack', (a) => a.clientId === 'p5');
+  const page = await call(api(`/api/conversations/${id}/messages?afterSeq=1&limit=2`), { token: tokens.ann });
+  assert.equal(page.status, 200, page.text);
+  assert.deepEqual((page.body as { messages: { seq: number; text: string }[] }).messages.map((m) => [m.seq, m.text]), [[2, 'texte 2'], [3, 'texte 3']]);
+  assert.equal((await call(api(`/api/conversations/${id}/messages?limit=0`), { token: tokens.ann })).status, 400);
+  assert.equal((await call(api(`/api/conversations/${id}/messages?afterSeq=-1`), { token: tokens.ann })).status, 400);
+  assert.equal((await call(api('/api/conversations/nope/messages'), { token: tokens.agent })).status, 404);
+
+  // The customer closes their own conversation; everyone in it is told.
+  assert.equal((await call(api(`/api/conversations/${id}/close`), { method: 'POST', token: tokens.ann })).status, 200);
+  await ann.waitFor('conversation', (f) => f.conversation.status === 'closed');
+  ann.send({ type: 'send', conversationId: id, clientId: 'late', text: 'encore là ?' });
+  assert.equal((await ann.waitFor('error', (e) => e.clientId === 'late')).code, 'FMC_ERR_CONVERSATION_CLOSED');
+  // A retry of a message stored before the close is still acknowledged (the client may have missed the ack).
+  ann.send({ type: 'send', conversationId: id, clientId: 'p5', text: 'texte 5' });
+  assert.equal((await ann.waitFor('ack', (a) => a.clientId === 'p5' && a.duplicate)).seq, 5);
+  await ann.close();
+});
+
+test('watch is for agents and admins', async () => {
+  const ann = await connect(server, tokens.ann);
+  ann.send({ type: 'watch' });
+  assert.equal((await ann.waitFor('error')).code, 'FMC_ERR_FORBIDDEN');
+  await ann.close();
+});

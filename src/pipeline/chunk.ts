@@ -2,7 +2,7 @@ import { LABEL_FIELDS, type LabelResult } from '../labels.js';
 import type { TierItem, TierUsage } from '../tiers/tier.js';
 import type { ClassifierStats } from './classify.js';
 import type { Pipeline } from './pipeline.js';
-import { serializer, type OutputFormat } from './write.js';
+import { tailedSerializer, type OutputFormat } from './write.js';
 
 /** Label and provider counts of one chunk, merged into the run summary. */
 export interface ChunkCounts {
@@ -79,16 +79,14 @@ export interface ChunkClassifierOptions {
 /** clean -> dedupe -> classify for one chunk of texts, on this thread. */
 export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? 50_000);
-  const serialize = options.output ? serializer(options.output.format, options.output.columns) : undefined;
+  const serialize = options.output ? tailedSerializer(options.output.format, options.output.columns) : undefined;
   let duplicates = 0;
   const engine: ChunkClassifier = {
     tierNames: pipeline.tiers.map((t) => t.name),
     async labelRows(rows, textIndex) {
       if (!serialize) throw new Error('labelRows needs the output format and columns');
       const results = await engine.classifyChunk(rows.map((r) => String(r[textIndex])));
-      const out: unknown[][] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) out[i] = [...rows[i]!, ...labelCells(results[i]!)];
-      return { serialized: serialize(out), counts: countResults(results) };
+      return { serialized: serialize(rows, results.map(labelCells)), counts: countResults(results) };
     },
     async classifyChunk(texts) {
       const items: TierItem[] = [];

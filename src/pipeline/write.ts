@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import { FmcError } from '../errors.js';
+import { csvCells, csvLines } from './csv-line.js';
 
 export type OutputFormat = 'csv' | 'jsonl';
 
@@ -45,7 +45,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 export function serializer(format: OutputFormat, columns: readonly string[]): (rows: readonly (readonly unknown[])[]) => string {
-  if (format === 'csv') return (rows) => (rows.length === 0 ? '' : stringify(rows as unknown[][], { cast: { boolean: (v) => String(v) } }));
+  if (format === 'csv') return csvLines;
   return (rows) => {
     let out = '';
     for (const row of rows) {
@@ -55,6 +55,29 @@ export function serializer(format: OutputFormat, columns: readonly string[]): (r
     }
     return out;
   };
+}
+
+/**
+ * Like `serializer`, for rows whose last cells come apart (`tails[i]` after `rows[i]`): the
+ * engine writes input cells then label cells without building a joined array per row.
+ */
+export function tailedSerializer(
+  format: OutputFormat,
+  columns: readonly string[],
+): (rows: readonly (readonly unknown[])[], tails: readonly (readonly unknown[])[]) => string {
+  if (format === 'csv') {
+    return (rows, tails) => {
+      let out = '';
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        const tail = csvCells(tails[i]!);
+        out += row.length === 0 ? `${tail}\n` : `${csvCells(row)},${tail}\n`;
+      }
+      return out;
+    };
+  }
+  const serialize = serializer(format, columns);
+  return (rows, tails) => serialize(rows.map((row, i) => [...row, ...tails[i]!]));
 }
 
 /** The header line (CSV) is written at open, so an empty result is still a valid file. */

@@ -68,12 +68,14 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   // Several chunks in flight: the main thread keeps parsing while the engine classifies.
   const inFlight: Chunk[] = [];
   let rows: InputRow[] = [];
-  for await (const row of source.rows) {
-    rows.push(row);
-    if (rows.length < chunkSize) continue;
-    inFlight.push(start(rows));
-    rows = [];
-    if (inFlight.length >= MAX_IN_FLIGHT) await finish(inFlight.shift()!);
+  for await (const batch of source.batches(chunkSize)) {
+    for (const row of batch) {
+      rows.push(row);
+      if (rows.length < chunkSize) continue;
+      inFlight.push(start(rows));
+      rows = [];
+      if (inFlight.length >= MAX_IN_FLIGHT) await finish(inFlight.shift()!);
+    }
   }
   if (rows.length > 0) inFlight.push(start(rows));
   for (const chunk of inFlight) await finish(chunk);

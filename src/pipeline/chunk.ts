@@ -19,8 +19,9 @@ export interface ChunkClassifier {
   /**
    * Labels whole input rows and returns them serialized with the label cells appended:
    * serializing where the labels are spares the reading thread a copy of every result.
+   * The engine thread returns UTF-8 bytes (see worker.ts), this thread a string.
    */
-  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string; counts: ChunkCounts }>;
+  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
   stats(): Promise<EngineStats>;
   close(): Promise<void>;
 }
@@ -36,10 +37,14 @@ export interface EngineStats {
  * Remembers about `limit` recent results in two generations: when the young one fills, it
  * becomes the old one. O(1) per operation; evicting the oldest key of one big Map instead
  * degrades (deleted slots pile up at its front and every `keys().next()` walks them).
+ * Equal results are stored as one shared object: the window is the engine thread's largest
+ * live data, and a run has few distinct label sets (rules: a few dozen), so it holds texts
+ * rather than 50k copies of the same labels, which also leaves less for the GC to promote.
  */
 class RecentResults {
   private young = new Map<string, LabelResult>();
   private old = new Map<string, LabelResult>();
+  private shared = new Map<string, LabelResult>();
   constructor(private readonly limit: number) {}
   get(key: string): LabelResult | undefined {
     return this.young.get(key) ?? this.old.get(key);
@@ -48,8 +53,17 @@ class RecentResults {
     if (this.young.size >= this.limit / 2) {
       this.old = this.young;
       this.young = new Map();
+      // Tiers with free-form confidences make many distinct results: keep this bounded too.
+      if (this.shared.size >= this.limit / 2) this.shared = new Map();
     }
-    this.young.set(key, value);
+    this.young.set(key, this.intern(value));
+  }
+  private intern(r: LabelResult): LabelResult {
+    const signature = `${r.is_claim}|${r.sentiment}|${r.topic}|${r.incident}|${r.urgency}|${r.confidence}|${r.provider}`;
+    const known = this.shared.get(signature);
+    if (known) return known;
+    this.shared.set(signature, r);
+    return r;
   }
 }
 
@@ -59,13 +73,15 @@ export function labelCells(r: LabelResult): unknown[] {
 
 export function countResults(results: readonly LabelResult[]): ChunkCounts {
   const counts: ChunkCounts = { labels: {}, providers: {} };
+  if (results.length === 0) return counts;
+  // One bucket per field, made up front (in field order, as the first result would).
+  const buckets = LABEL_FIELDS.map((field) => (counts.labels[field] = {}));
+  const bump = (bucket: Record<string, number>, value: string): void => {
+    bucket[value] = (bucket[value] ?? 0) + 1;
+  };
   for (const r of results) {
-    for (const field of LABEL_FIELDS) {
-      const value = String(r[field]);
-      const bucket = (counts.labels[field] ??= {});
-      bucket[value] = (bucket[value] ?? 0) + 1;
-    }
-    counts.providers[r.provider] = (counts.providers[r.provider] ?? 0) + 1;
+    for (let f = 0; f < LABEL_FIELDS.length; f++) bump(buckets[f]!, String(r[LABEL_FIELDS[f]!]));
+    bump(counts.providers, r.provider);
   }
   return counts;
 }

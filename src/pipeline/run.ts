@@ -36,7 +36,7 @@ const MAX_IN_FLIGHT = 3;
 
 interface Chunk {
   readonly rows: InputRow[];
-  readonly labeled: Promise<{ serialized: string; counts: ChunkCounts }>;
+  readonly labeled: Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
 }
 
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */

@@ -1,4 +1,4 @@
-import { LABEL_FIELDS, type LabelResult } from '../labels.js';
+import { INCIDENTS, LABEL_FIELDS, SENTIMENTS, TOPICS, URGENCIES, type LabelResult } from '../labels.js';
 import type { TierItem, TierUsage } from '../tiers/tier.js';
 import type { ClassifierStats } from './classify.js';
 import type { Pipeline } from './pipeline.js';
@@ -19,9 +19,8 @@ export interface ChunkClassifier {
   /**
    * Labels whole input rows and returns them serialized with the label cells appended:
    * serializing where the labels are spares the reading thread a copy of every result.
-   * The engine thread returns UTF-8 bytes (see worker.ts), this thread a string.
    */
-  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
+  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string; counts: ChunkCounts }>;
   stats(): Promise<EngineStats>;
   close(): Promise<void>;
 }
@@ -44,7 +43,7 @@ export interface EngineStats {
 class RecentResults {
   private young = new Map<string, LabelResult>();
   private old = new Map<string, LabelResult>();
-  private shared = new Map<string, LabelResult>();
+  private shared = new SharedResults();
   constructor(private readonly limit: number) {}
   get(key: string): LabelResult | undefined {
     return this.young.get(key) ?? this.old.get(key);
@@ -53,16 +52,37 @@ class RecentResults {
     if (this.young.size >= this.limit / 2) {
       this.old = this.young;
       this.young = new Map();
-      // Tiers with free-form confidences make many distinct results: keep this bounded too.
-      if (this.shared.size >= this.limit / 2) this.shared = new Map();
     }
-    this.young.set(key, this.intern(value));
+    this.young.set(key, this.shared.intern(value));
   }
-  private intern(r: LabelResult): LabelResult {
-    const signature = `${r.is_claim}|${r.sentiment}|${r.topic}|${r.incident}|${r.urgency}|${r.confidence}|${r.provider}`;
-    const known = this.shared.get(signature);
-    if (known) return known;
-    this.shared.set(signature, r);
+}
+
+const SENTIMENT_INDEX = indexOf(SENTIMENTS);
+const TOPIC_INDEX = indexOf(TOPICS);
+const INCIDENT_INDEX = indexOf(INCIDENTS);
+const URGENCY_INDEX = indexOf(URGENCIES);
+
+function indexOf(values: readonly string[]): Record<string, number> {
+  return Object.fromEntries(values.map((v, i) => [v, i]));
+}
+
+/**
+ * One object per distinct result. Results are grouped by their labels as a small number
+ * (a string signature cost more than the rest of the window: number-to-string for the
+ * confidence); a group keeps a few confidence/provider variants, and tiers with free-form
+ * confidences simply stop being shared past that.
+ */
+class SharedResults {
+  private readonly groups = new Map<number, LabelResult[]>();
+  intern(r: LabelResult): LabelResult {
+    const labels =
+      ((((r.is_claim ? 1 : 0) * 3 + SENTIMENT_INDEX[r.sentiment]!) * 6 + TOPIC_INDEX[r.topic]!) * 6 + INCIDENT_INDEX[r.incident]!) * 3 +
+      URGENCY_INDEX[r.urgency]!;
+    if (Number.isNaN(labels)) return r; // a value outside the taxonomy: never shared
+    let group = this.groups.get(labels);
+    if (!group) this.groups.set(labels, (group = []));
+    for (const known of group) if (known.confidence === r.confidence && known.provider === r.provider) return known;
+    if (group.length < 8) group.push(r);
     return r;
   }
 }

@@ -19,8 +19,9 @@ export interface ChunkClassifier {
   /**
    * Labels whole input rows and returns them serialized with the label cells appended:
    * serializing where the labels are spares the reading thread a copy of every result.
+   * The engine thread returns UTF-8 bytes (see worker.ts), this thread a string.
    */
-  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string; counts: ChunkCounts }>;
+  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
   stats(): Promise<EngineStats>;
   close(): Promise<void>;
 }

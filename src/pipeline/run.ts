@@ -37,7 +37,7 @@ const MAX_IN_FLIGHT = 3;
 interface Chunk {
   /** Only the count is kept: the rows themselves now live on the engine thread. */
   readonly size: number;
-  readonly labeled: Promise<{ serialized: string; counts: ChunkCounts }>;
+  readonly labeled: Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
 }
 
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */

@@ -25,7 +25,7 @@ export type EngineReply =
   | { readonly type: 'ready'; readonly tierNames: readonly string[] }
   | { readonly type: 'failed'; readonly error: SerializedError }
   | { readonly type: 'results'; readonly id: number; readonly results: LabelResult[] }
-  | { readonly type: 'labeled'; readonly id: number; readonly serialized: string; readonly counts: ChunkCounts }
+  | { readonly type: 'labeled'; readonly id: number; readonly serialized: Uint8Array; readonly counts: ChunkCounts }
   | { readonly type: 'stats'; readonly id: number; readonly stats: EngineStats }
   | { readonly type: 'closed'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };

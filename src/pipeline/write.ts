@@ -12,8 +12,8 @@ export type OutputFormat = 'csv' | 'jsonl';
 export interface RowSink {
   /** Appends rows; resolves when the destination can take more (back-pressure). */
   writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
-  /** Appends rows already serialized by `serializer(format, columns)` (e.g. on the engine thread). */
-  writeText(text: string): Promise<void>;
+  /** Appends rows already serialized by `serializer(format, columns)` (e.g. on the engine thread), as text or UTF-8. */
+  writeText(text: string | Uint8Array): Promise<void>;
   /** Flushes, fsyncs and renames into place: readers never see a half-written file. */
   commit(): Promise<void>;
   /** Drops the temp file; an existing output file is left untouched. */
@@ -101,9 +101,11 @@ export async function openFileSink(options: {
   }
   const serialize = serializer(format, columns);
   // Writes go straight to the handle: one awaited write per chunk is its own back-pressure.
-  const write = async (text: string): Promise<void> => {
+  const write = async (text: string | Uint8Array): Promise<void> => {
     try {
-      if (text) await handle.write(text);
+      if (text.length === 0) return;
+      if (typeof text === 'string') await handle.write(text);
+      else await handle.write(text);
     } catch (err) {
       throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${(err as Error).message}`);
     }
@@ -134,9 +136,9 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
   };
   stream.on('error', onError);
   let headerDone = format !== 'csv';
-  const write = async (text: string): Promise<void> => {
+  const write = async (text: string | Uint8Array): Promise<void> => {
     if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `output stream closed: ${failure.message}`);
-    if (text && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    if (text.length > 0 && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
   };
   const header = async (): Promise<void> => {
     if (headerDone) return;

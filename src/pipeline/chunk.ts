@@ -49,12 +49,15 @@ class RecentResults {
   get(key: string): LabelResult | undefined {
     return this.young.get(key) ?? this.old.get(key);
   }
-  set(key: string, value: LabelResult): void {
+  /** Stores `value` under `key`; returns the shared object it was stored as. */
+  set(key: string, value: LabelResult): LabelResult {
     if (this.young.size >= this.limit / 2) {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(key, this.shared.intern(value));
+    const stored = this.shared.intern(value);
+    this.young.set(key, stored);
+    return stored;
   }
 }
 
@@ -116,14 +119,14 @@ export interface ChunkClassifierOptions {
 /** clean -> dedupe -> classify for one chunk of texts, on this thread. */
 export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? 50_000);
-  const serialize = options.output ? tailedSerializer(options.output.format, options.output.columns) : undefined;
+  const serialize = options.output ? tailedSerializer(options.output.format, options.output.columns, labelCells) : undefined;
   let duplicates = 0;
   const engine: ChunkClassifier = {
     tierNames: pipeline.tiers.map((t) => t.name),
     async labelRows(rows, textIndex) {
       if (!serialize) throw new Error('labelRows needs the output format and columns');
       const results = await engine.classifyChunk(rows.map((r) => String(r[textIndex])));
-      return { serialized: serialize(rows, results.map(labelCells)), counts: countResults(results) };
+      return { serialized: serialize(rows, results), counts: countResults(results) };
     },
     async classifyChunk(texts) {
       const items: TierItem[] = [];
@@ -142,7 +145,8 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
       }
       duplicates += texts.length - items.length;
       const unique = await pipeline.classifier.classify(items);
-      for (let i = 0; i < items.length; i++) recent.set(items[i]!.tweet.text, unique[i]!);
+      // Shared objects out too: the serializer formats each distinct one once.
+      for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
       return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
     },
     async stats() {

@@ -58,26 +58,39 @@ export function serializer(format: OutputFormat, columns: readonly string[]): (r
 }
 
 /**
- * Like `serializer`, for rows whose last cells come apart (`tails[i]` after `rows[i]`): the
- * engine writes input cells then label cells without building a joined array per row.
+ * Like `serializer`, for rows followed by the cells of a tail object (`cellsOf(tails[i])`
+ * after `rows[i]`): the engine appends the label cells without a joined array per row.
+ * In CSV a tail's text is remembered by object: the engine shares equal results, so a run
+ * formats each distinct label set once instead of once per row.
  */
-export function tailedSerializer(
+export function tailedSerializer<T extends object>(
   format: OutputFormat,
   columns: readonly string[],
-): (rows: readonly (readonly unknown[])[], tails: readonly (readonly unknown[])[]) => string {
+  cellsOf: (tail: T) => readonly unknown[],
+): (rows: readonly (readonly unknown[])[], tails: readonly T[]) => string {
   if (format === 'csv') {
+    let known = new Map<T, string>();
+    const tailText = (tail: T): string => {
+      let text = known.get(tail);
+      if (text === undefined) {
+        if (known.size >= 4096) known = new Map(); // bounded when results are rarely shared
+        text = csvCells(cellsOf(tail));
+        known.set(tail, text);
+      }
+      return text;
+    };
     return (rows, tails) => {
       let out = '';
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        const tail = csvCells(tails[i]!);
+        const tail = tailText(tails[i]!);
         out += row.length === 0 ? `${tail}\n` : `${csvCells(row)},${tail}\n`;
       }
       return out;
     };
   }
   const serialize = serializer(format, columns);
-  return (rows, tails) => serialize(rows.map((row, i) => [...row, ...tails[i]!]));
+  return (rows, tails) => serialize(rows.map((row, i) => [...row, ...cellsOf(tails[i]!)]));
 }
 
 /** The header line (CSV) is written at open, so an empty result is still a valid file. */

@@ -1,5 +1,5 @@
 import { INCIDENTS, LABEL_FIELDS, SENTIMENTS, TOPICS, URGENCIES, type LabelResult } from '../labels.js';
-import type { TierItem, TierUsage } from '../tiers/tier.js';
+import type { CleanTweet, TierItem, TierUsage } from '../tiers/tier.js';
 import type { ClassifierStats } from './classify.js';
 import type { Pipeline } from './pipeline.js';
 import { tailedSerializer, type OutputFormat } from './write.js';
@@ -20,8 +20,14 @@ export interface ChunkClassifier {
    * Labels whole input rows and returns them serialized with the label cells appended:
    * serializing where the labels are spares the reading thread a copy of every result.
    * The engine thread returns UTF-8 bytes (see worker.ts), this thread a string.
+   * `tweets`: the texts already cleaned, one per row (the engine thread's client cleans
+   * them on the reading thread, which has time to spare); cleaned here when absent.
    */
-  labelRows(rows: readonly (readonly unknown[])[], textIndex: number): Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
+  labelRows(
+    rows: readonly (readonly unknown[])[],
+    textIndex: number,
+    tweets?: readonly CleanTweet[],
+  ): Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
   stats(): Promise<EngineStats>;
   close(): Promise<void>;
 }
@@ -121,34 +127,37 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
   const recent = new RecentResults(options.dedupeWindow ?? 50_000);
   const serialize = options.output ? tailedSerializer(options.output.format, options.output.columns, labelCells) : undefined;
   let duplicates = 0;
+
+  /** dedupe -> classify: one result per tweet, in order. */
+  async function classifyTweets(tweets: readonly CleanTweet[]): Promise<LabelResult[]> {
+    const items: TierItem[] = [];
+    const slots: (number | LabelResult)[] = new Array(tweets.length);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < tweets.length; i++) {
+      const tweet = tweets[i]!;
+      const known = recent.get(tweet.text) ?? seen.get(tweet.text);
+      if (known !== undefined) slots[i] = known;
+      else {
+        seen.set(tweet.text, items.length);
+        slots[i] = items.length;
+        items.push({ id: String(items.length), tweet });
+      }
+    }
+    duplicates += tweets.length - items.length;
+    const unique = await pipeline.classifier.classify(items);
+    // Shared objects out too: the serializer formats each distinct one once.
+    for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
+    return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
+  }
+
   const engine: ChunkClassifier = {
     tierNames: pipeline.tiers.map((t) => t.name),
-    async labelRows(rows, textIndex) {
+    async labelRows(rows, textIndex, tweets) {
       if (!serialize) throw new Error('labelRows needs the output format and columns');
-      const results = await engine.classifyChunk(rows.map((r) => String(r[textIndex])));
+      const results = await classifyTweets(tweets ?? rows.map((r) => pipeline.toItem({ id: '', text: String(r[textIndex]) }).tweet));
       return { serialized: serialize(rows, results), counts: countResults(results) };
     },
-    async classifyChunk(texts) {
-      const items: TierItem[] = [];
-      const slots: (number | LabelResult)[] = new Array(texts.length);
-      const seen = new Map<string, number>();
-      for (let i = 0; i < texts.length; i++) {
-        const item = pipeline.toItem({ id: String(items.length), text: texts[i]! });
-        const key = item.tweet.text;
-        const known = recent.get(key) ?? seen.get(key);
-        if (known !== undefined) slots[i] = known;
-        else {
-          seen.set(key, items.length);
-          slots[i] = items.length;
-          items.push(item);
-        }
-      }
-      duplicates += texts.length - items.length;
-      const unique = await pipeline.classifier.classify(items);
-      // Shared objects out too: the serializer formats each distinct one once.
-      for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
-      return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
-    },
+    classifyChunk: (texts) => classifyTweets(texts.map((text) => pipeline.toItem({ id: '', text }).tweet)),
     async stats() {
       return {
         classifier: structuredClone(pipeline.classifier.stats()),

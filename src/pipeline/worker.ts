@@ -5,7 +5,7 @@ import { FmcError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createChunkClassifier, type ChunkClassifier } from './chunk.js';
 import { createPipeline } from './pipeline.js';
-import type { EngineInit, EngineReply, EngineRequest } from './worker-protocol.js';
+import { unpackCleaned, type EngineInit, type EngineReply, type EngineRequest } from './worker-protocol.js';
 
 const port = parentPort!;
 const init = workerData as EngineInit;
@@ -33,7 +33,7 @@ port.on('message', async (message: EngineRequest) => {
       // Encoded here and handed over, not copied: a string reply would be copied into the
       // reading thread's heap (large-object space, kept until a full GC) and encoded there
       // again; transferred bytes are freed once written, which keeps that heap small.
-      const { serialized, counts } = await engine.labelRows(message.rows, message.textIndex);
+      const { serialized, counts } = await engine.labelRows(message.rows, message.textIndex, message.cleaned && unpackCleaned(message.cleaned));
       const bytes = typeof serialized === 'string' ? utf8.encode(serialized) : serialized;
       reply({ type: 'labeled', id: message.id, serialized: bytes, counts }, [bytes.buffer as ArrayBuffer]);
     }

@@ -78,9 +78,9 @@ function indexOf(values: readonly string[]): Record<string, number> {
 
 /**
  * One object per distinct result. Results are grouped by their labels as a small number
- * (a string signature cost more than the rest of the window: number-to-string for the
- * confidence); a group keeps a few confidence/provider variants, and tiers with free-form
- * confidences simply stop being shared past that.
+ * (a string signature was measurably slower: it turns the confidence into a string); a
+ * group keeps a few confidence/provider variants, and tiers with free-form confidences
+ * simply stop being shared past that, which keeps this bounded.
  */
 class SharedResults {
   private readonly groups = new Map<number, LabelResult[]>();

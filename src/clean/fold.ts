@@ -24,6 +24,19 @@ const FOLDED_BYTE: Uint8Array = (() => {
 })();
 
 const SLOW = /[^\x00-\x5f\x61-\x7f]|[A-Z]/g;
+
+// foldOne runs toLowerCase, normalize and a regex per character (~1 µs): remembered per
+// character for the slow path, which €, dashes and œ send ~7% of tweets through.
+const FOLDED = new Map<string, string>();
+function foldOneRemembered(ch: string): string {
+  let folded = FOLDED.get(ch);
+  if (folded === undefined) {
+    folded = foldOne(ch);
+    if (FOLDED.size < 4096) FOLDED.set(ch, folded);
+  }
+  return folded;
+}
+
 // Scratch for the fast path; foldText is synchronous, so it is never shared.
 const scratch = Buffer.allocUnsafe(4096);
 
@@ -40,6 +53,8 @@ export function foldText(text: string): string {
       scratch[i] = byte;
     }
     if (i === text.length) return scratch.toString('latin1', 0, i);
+    // Folding is per character: keep the prefix done so far, fold the rest one by one.
+    return scratch.toString('latin1', 0, i) + text.slice(i).replace(SLOW, foldOneRemembered);
   }
-  return text.replace(SLOW, foldOne);
+  return text.replace(SLOW, foldOneRemembered);
 }

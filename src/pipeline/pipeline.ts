@@ -1,5 +1,5 @@
 import { openResultCache, type ResultCache } from '../cache/store.js';
-import { cleanTweet } from '../clean/clean-tweet.js';
+import { cleanTweet, type CleanOptions } from '../clean/clean-tweet.js';
 import type { TierConfig } from '../config.js';
 import type { LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -39,6 +39,11 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+/** How a pipeline with these options cleans: the reading thread cleans with the same. */
+export function cleanOptionsOf(options: Pick<PipelineOptions, 'keepHashtags'>): CleanOptions {
+  return { keepHashtags: options.keepHashtags ?? true };
+}
+
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
   const logger = options.logger ?? silentLogger;
   const { tiers, probes } = await buildChain(options.provider, options.tiers, logger);
@@ -58,7 +63,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     escalateBelow: options.escalateBelow,
     logger,
   });
-  const cleanOptions = { keepHashtags: options.keepHashtags ?? true };
+  const cleanOptions = cleanOptionsOf(options);
   const toItem = (item: TextItem): TierItem => ({ id: item.id, tweet: cleanTweet(item.text, cleanOptions) });
   return {
     classifier,

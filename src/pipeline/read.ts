@@ -3,6 +3,8 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { atPosition, FmcError } from '../errors.js';
+import { batchReader } from './batch-reader.js';
+import { utf8Checker } from './utf8.js';
 import { findColumn, hasUtf8Bom, looksBinary, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
 
 export interface InputRow {
@@ -39,7 +41,10 @@ export interface TweetSource {
   readonly textColumn: string;
   /** Position of the text column in `InputRow.values`. */
   readonly textIndex: number;
+  /** The rows one by one; read either these or `batches`, not both. */
   readonly rows: AsyncIterable<InputRow>;
+  /** The rows in arrays of up to `max` (what has been parsed already): one await per array. */
+  batches(max: number): AsyncIterable<InputRow[]>;
   /** Malformed rows skipped so far (only with skipInvalid). */
   readonly invalid: InvalidRow[];
   bytesRead(): number;
@@ -73,17 +78,20 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
 
   const encoding = options.encoding ?? sniffEncoding(head);
   let read = 0;
-  async function* decoded(): AsyncGenerator<string> {
+  /** The input as text for the parser: checked UTF-8 bytes as they are, anything else decoded. */
+  async function* decoded(keepUtf8Bytes: boolean): AsyncGenerator<string | Buffer> {
     const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
+    const utf8 = keepUtf8Bytes && encoding === 'utf-8' ? utf8Checker() : undefined;
     let chunk: Buffer | undefined = head;
     try {
       while (chunk !== undefined) {
         read += chunk.length;
-        yield decoder.decode(chunk, { stream: true });
+        yield utf8 ? utf8.check(chunk) : decoder.decode(chunk, { stream: true });
         const next = await bytes.next();
         chunk = next.done ? undefined : next.value;
       }
-      yield decoder.decode();
+      if (utf8) utf8.end();
+      else yield decoder.decode();
     } catch (err) {
       if (err instanceof TypeError && encoding === 'utf-8') {
         throw new FmcError('FMC_ERR_INPUT_ENCODING', `${name}: invalid UTF-8 near byte ${read}; re-save as UTF-8 or pass --encoding windows-1252`);
@@ -96,8 +104,8 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
   const headText = new TextDecoder(encoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
   const base = { name, format, encoding, bytesRead: () => read, totalBytes } as const;
   return format === 'jsonl'
-    ? openJsonl(base, Readable.from(decoded()), options)
-    : openCsv(base, Readable.from(decoded()), sniffDelimiter(headText), options);
+    ? openJsonl(base, Readable.from(decoded(false)), options)
+    : openCsv(base, Readable.from(decoded(true)), sniffDelimiter(headText), options);
 }
 
 function checkInputFile(path: string): number {
@@ -178,7 +186,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
   });
   text.on('error', (err) => parser.destroy(err));
   text.pipe(parser);
-  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; line: number }>;
+  const records = batchReader<{ record: string[]; line: number }>(parser);
 
   const fail = (err: unknown): never => {
     if (err instanceof FmcError) throw err;
@@ -191,36 +199,58 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
 
   let first;
   try {
-    first = await records.next();
+    first = await records.next(1);
   } catch (err) {
     fail(err);
   }
-  if (!first || first.done) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no header line`);
-  const columns = first.value.record;
+  if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no header line`);
+  const columns = first[0]!.record;
   const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
   const width = columns.length;
 
-  async function* rows(): AsyncGenerator<InputRow> {
+  async function* batches(max: number): AsyncGenerator<InputRow[]> {
     try {
-      for (;;) {
-        const next = await records.next();
-        if (next.done) return;
-        const { record, line } = next.value;
-        const problem = checkRecord(record, width, maxRecordSize);
-        if (problem) {
-          if (options.skipInvalid) {
-            invalid.push({ line, column: problem.column, reason: problem.reason });
-            continue;
+      for (let next = await records.next(max); next; next = await records.next(max)) {
+        const batch: InputRow[] = [];
+        for (const { record, line } of next) {
+          const problem = checkRecord(record, width, maxRecordSize);
+          if (problem) {
+            if (options.skipInvalid) {
+              invalid.push({ line, column: problem.column, reason: problem.reason });
+              continue;
+            }
+            throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, line, problem.column)}: ${problem.reason}; fix the row or pass --skip-invalid`);
           }
-          throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, line, problem.column)}: ${problem.reason}; fix the row or pass --skip-invalid`);
+          batch.push({ line, values: record, text: record[textIndex]!, id: idIndex < 0 ? undefined : record[idIndex] });
         }
-        yield { line, values: record, text: record[textIndex]!, id: idIndex < 0 ? undefined : record[idIndex] };
+        if (batch.length > 0) yield batch;
       }
     } catch (err) {
       fail(err);
     }
   }
-  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: rows(), invalid };
+  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid };
+}
+
+// What `rows` reads at a time: small enough that a consumer that stops early (a failing
+// row) leaves little parsed for nothing.
+const ROW_BATCH = 64;
+
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
+}
+
+/** Arrays of up to `max` rows from a row-by-row source (JSONL: parsing a line is the cost). */
+async function* batched<T>(items: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= max) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 function checkRecord(record: readonly string[], width: number, maxSize: number): { column: number; reason: string } | undefined {
@@ -286,5 +316,6 @@ async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions)
     yield toRow(first!);
     for (let next = await nextObject(); next; next = await nextObject()) yield toRow(next);
   }
-  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: rows(), invalid };
+  const all = rows();
+  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: all, batches: (max) => batched(all, max), invalid };
 }

@@ -35,8 +35,9 @@ export function outputColumns(inputColumns: readonly string[]): string[] {
 const MAX_IN_FLIGHT = 3;
 
 interface Chunk {
-  readonly rows: InputRow[];
-  readonly labeled: Promise<{ serialized: string; counts: ChunkCounts }>;
+  /** Only the count is kept: the rows themselves now live on the engine thread. */
+  readonly size: number;
+  readonly labeled: Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
 }
 
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */
@@ -54,13 +55,13 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     );
     // Awaited later, in order; this keeps an early failure from being "unhandled" meanwhile.
     labeled.catch(() => undefined);
-    return { rows, labeled };
+    return { size: rows.length, labeled };
   };
 
   const finish = async (chunk: Chunk): Promise<void> => {
     const { serialized, counts } = await chunk.labeled;
     merge(counters, counts);
-    counters.rows += chunk.rows.length;
+    counters.rows += chunk.size;
     await sink.writeText(serialized);
     options.onProgress?.({ rows: counters.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
   };
@@ -68,12 +69,14 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   // Several chunks in flight: the main thread keeps parsing while the engine classifies.
   const inFlight: Chunk[] = [];
   let rows: InputRow[] = [];
-  for await (const row of source.rows) {
-    rows.push(row);
-    if (rows.length < chunkSize) continue;
-    inFlight.push(start(rows));
-    rows = [];
-    if (inFlight.length >= MAX_IN_FLIGHT) await finish(inFlight.shift()!);
+  for await (const batch of source.batches(chunkSize)) {
+    for (const row of batch) {
+      rows.push(row);
+      if (rows.length < chunkSize) continue;
+      inFlight.push(start(rows));
+      rows = [];
+      if (inFlight.length >= MAX_IN_FLIGHT) await finish(inFlight.shift()!);
+    }
   }
   if (rows.length > 0) inFlight.push(start(rows));
   for (const chunk of inFlight) await finish(chunk);

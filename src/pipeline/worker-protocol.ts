@@ -1,4 +1,5 @@
 import type { LabelResult } from '../labels.js';
+import type { CleanTweet } from '../tiers/tier.js';
 import type { ChunkClassifierOptions, ChunkCounts, EngineStats } from './chunk.js';
 import type { PipelineOptions } from './pipeline.js';
 
@@ -12,9 +13,33 @@ export interface EngineInit {
 
 export type EngineRequest =
   | { readonly type: 'classify'; readonly id: number; readonly texts: readonly string[] }
-  | { readonly type: 'label'; readonly id: number; readonly rows: readonly (readonly unknown[])[]; readonly textIndex: number }
+  | { readonly type: 'label'; readonly id: number; readonly rows: readonly (readonly unknown[])[]; readonly textIndex: number; readonly cleaned?: CleanedTexts }
   | { readonly type: 'stats'; readonly id: number }
   | { readonly type: 'close'; readonly id: number };
+
+/**
+ * The rows' texts as the reading thread cleaned them, column-wise: arrays of strings and one
+ * byte array clone far faster than an object per tweet (each would carry its key names).
+ */
+export interface CleanedTexts {
+  readonly text: readonly string[];
+  readonly folded: readonly string[];
+  /** Bit 0: isRetweet, bit 1: isCanned. */
+  readonly flags: Uint8Array;
+}
+
+export function packCleaned(tweets: readonly CleanTweet[]): CleanedTexts {
+  const flags = new Uint8Array(tweets.length);
+  for (let i = 0; i < tweets.length; i++) flags[i] = (tweets[i]!.isRetweet ? 1 : 0) | (tweets[i]!.isCanned ? 2 : 0);
+  return { text: tweets.map((t) => t.text), folded: tweets.map((t) => t.folded), flags };
+}
+
+export function unpackCleaned(cleaned: CleanedTexts): CleanTweet[] {
+  const { text, folded, flags } = cleaned;
+  const tweets: CleanTweet[] = new Array(text.length);
+  for (let i = 0; i < text.length; i++) tweets[i] = { text: text[i]!, folded: folded[i]!, isRetweet: (flags[i]! & 1) !== 0, isCanned: (flags[i]! & 2) !== 0 };
+  return tweets;
+}
 
 export interface SerializedError {
   readonly code?: string;
@@ -25,7 +50,7 @@ export type EngineReply =
   | { readonly type: 'ready'; readonly tierNames: readonly string[] }
   | { readonly type: 'failed'; readonly error: SerializedError }
   | { readonly type: 'results'; readonly id: number; readonly results: LabelResult[] }
-  | { readonly type: 'labeled'; readonly id: number; readonly serialized: string; readonly counts: ChunkCounts }
+  | { readonly type: 'labeled'; readonly id: number; readonly serialized: Uint8Array; readonly counts: ChunkCounts }
   | { readonly type: 'stats'; readonly id: number; readonly stats: EngineStats }
   | { readonly type: 'closed'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };

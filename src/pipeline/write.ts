@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import { FmcError } from '../errors.js';
+import { csvCells, csvLines } from './csv-line.js';
 
 export type OutputFormat = 'csv' | 'jsonl';
 
@@ -12,8 +12,8 @@ export type OutputFormat = 'csv' | 'jsonl';
 export interface RowSink {
   /** Appends rows; resolves when the destination can take more (back-pressure). */
   writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
-  /** Appends rows already serialized by `serializer(format, columns)` (e.g. on the engine thread). */
-  writeText(text: string): Promise<void>;
+  /** Appends rows already serialized by `serializer(format, columns)` (e.g. on the engine thread), as text or UTF-8. */
+  writeText(text: string | Uint8Array): Promise<void>;
   /** Flushes, fsyncs and renames into place: readers never see a half-written file. */
   commit(): Promise<void>;
   /** Drops the temp file; an existing output file is left untouched. */
@@ -45,7 +45,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 export function serializer(format: OutputFormat, columns: readonly string[]): (rows: readonly (readonly unknown[])[]) => string {
-  if (format === 'csv') return (rows) => (rows.length === 0 ? '' : stringify(rows as unknown[][], { cast: { boolean: (v) => String(v) } }));
+  if (format === 'csv') return csvLines;
   return (rows) => {
     let out = '';
     for (const row of rows) {
@@ -55,6 +55,42 @@ export function serializer(format: OutputFormat, columns: readonly string[]): (r
     }
     return out;
   };
+}
+
+/**
+ * Like `serializer`, for rows followed by the cells of a tail object (`cellsOf(tails[i])`
+ * after `rows[i]`): the engine appends the label cells without a joined array per row.
+ * In CSV a tail's text is remembered by object: the engine shares equal results, so a run
+ * formats each distinct label set once instead of once per row.
+ */
+export function tailedSerializer<T extends object>(
+  format: OutputFormat,
+  columns: readonly string[],
+  cellsOf: (tail: T) => readonly unknown[],
+): (rows: readonly (readonly unknown[])[], tails: readonly T[]) => string {
+  if (format === 'csv') {
+    let known = new Map<T, string>();
+    const tailText = (tail: T): string => {
+      let text = known.get(tail);
+      if (text === undefined) {
+        if (known.size >= 4096) known = new Map(); // bounded when results are rarely shared
+        text = csvCells(cellsOf(tail));
+        known.set(tail, text);
+      }
+      return text;
+    };
+    return (rows, tails) => {
+      let out = '';
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        const tail = tailText(tails[i]!);
+        out += row.length === 0 ? `${tail}\n` : `${csvCells(row)},${tail}\n`;
+      }
+      return out;
+    };
+  }
+  const serialize = serializer(format, columns);
+  return (rows, tails) => serialize(rows.map((row, i) => [...row, ...cellsOf(tails[i]!)]));
 }
 
 /** The header line (CSV) is written at open, so an empty result is still a valid file. */
@@ -78,9 +114,11 @@ export async function openFileSink(options: {
   }
   const serialize = serializer(format, columns);
   // Writes go straight to the handle: one awaited write per chunk is its own back-pressure.
-  const write = async (text: string): Promise<void> => {
+  const write = async (text: string | Uint8Array): Promise<void> => {
     try {
-      if (text) await handle.write(text);
+      if (text.length === 0) return;
+      if (typeof text === 'string') await handle.write(text);
+      else await handle.write(text);
     } catch (err) {
       throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${(err as Error).message}`);
     }
@@ -111,9 +149,9 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
   };
   stream.on('error', onError);
   let headerDone = format !== 'csv';
-  const write = async (text: string): Promise<void> => {
+  const write = async (text: string | Uint8Array): Promise<void> => {
     if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `output stream closed: ${failure.message}`);
-    if (text && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    if (text.length > 0 && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
   };
   const header = async (): Promise<void> => {
     if (headerDone) return;

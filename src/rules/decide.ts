@@ -44,19 +44,23 @@ function networkTopic(n: Count): Topic {
   return 'fibre';
 }
 
+// Topics and their cues in tie-break order (products first). Built once: namedTopic runs on
+// most tweets, and a fresh array of pairs per call was a measurable share of the rules' time.
+const NAMED_TOPICS: readonly (readonly [Topic, number])[] = [
+  ['fibre', CUE.fibre],
+  ['mobile', CUE.mobile],
+  ['tv', CUE.tv],
+  ['billing', CUE.billing],
+  ['customer_service', CUE.customerService],
+  ['other', CUE.other],
+];
+
 /** The topic with the most words, products first on ties; `fallback` when none is named. */
 function namedTopic(n: Count, fallback: Topic): Topic {
-  const candidates: readonly [Topic, number][] = [
-    ['fibre', n(CUE.fibre)],
-    ['mobile', n(CUE.mobile)],
-    ['tv', n(CUE.tv)],
-    ['billing', n(CUE.billing)],
-    ['customer_service', n(CUE.customerService)],
-    ['other', n(CUE.other)],
-  ];
   let best = fallback;
   let bestCount = 0;
-  for (const [topic, count] of candidates) {
+  for (const [topic, cue] of NAMED_TOPICS) {
+    const count = n(cue);
     if (count > bestCount) {
       best = topic;
       bestCount = count;

@@ -46,6 +46,11 @@ function signOf(code: number): number {
   return code === 0x25 ? PERCENT : EURO;
 }
 
+// The symbols one character yields off the common path, read in order: a number that
+// ends, then the character's own symbol, or a sign between two boundaries (up to four).
+// Module scratch like the match arrays below: matchCues is synchronous.
+const queue = new Uint8Array(4);
+
 // Matches of one scan (pattern id, start in symbols), reused across calls: matchCues is
 // synchronous, so they are never shared. A tweet has a few dozen matches at most.
 let matchPattern: Uint32Array = new Uint32Array(64);
@@ -84,9 +89,6 @@ export function matchCues(folded: string): Cues {
   let value = 0;
   let questionMark = false;
   let exclamation = false;
-  // The symbols one character yields off the common path, read in order: a number that
-  // ends, then the character's own symbol, or a sign between two boundaries (up to four).
-  const queue = [0, 0, 0, 0];
   const length = folded.length;
   for (let i = 0; i <= length; i++) {
     const code = i < length ? folded.charCodeAt(i) : 32;

@@ -14,6 +14,8 @@ interface TierFactory {
   readonly choosable: boolean;
   /** Whether it joins chains that start above it; the plain model only runs when chosen. */
   readonly inChain: boolean;
+  /** Loads (or on first use trains) a model in the JS heap of the thread that runs it. */
+  readonly holdsModel?: boolean;
   /** Builds the tier; throws FmcError when its configuration cannot work at all. */
   create(config: TierConfig, logger: Logger): Promise<Tier>;
 }
@@ -49,12 +51,14 @@ const FACTORIES: readonly TierFactory[] = [
     name: 'hybrid',
     choosable: false,
     inChain: true,
+    holdsModel: true,
     create: async (config, logger) => (await import('./local-hybrid.js')).openLocalHybridTier(await localOptions(config, logger)),
   },
   {
     name: 'transformers',
     choosable: true,
     inChain: false,
+    holdsModel: true,
     create: async (config, logger) => (await import('./transformers.js')).createTransformersTier(await localOptions(config, logger)),
   },
   {
@@ -87,17 +91,26 @@ async function probe(factory: TierFactory, config: TierConfig, logger: Logger): 
  * once. An explicit tier must be available (else FMC_ERR_TIER_UNAVAILABLE saying how to fix
  * it) and is followed by the tiers below it, so rows it fails on still get labels.
  */
+/** The factories of the chain `provider` names, best first (what buildChain will try). */
+function chainOf(provider: string): readonly TierFactory[] {
+  const start = provider === 'auto' ? 0 : FACTORIES.findIndex((f) => f.choosable && f.name === provider);
+  if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${provider}": choose one of ${PROVIDERS.join(', ')}`);
+  return FACTORIES.slice(start).filter((f) => f.inChain || f.name === provider);
+}
+
+/** Whether the chain may load a local model: the engine thread then needs room for it. */
+export function chainHoldsModel(provider: string): boolean {
+  return chainOf(provider).some((f) => f.holdsModel === true);
+}
+
 export async function buildChain(
   provider: string,
   config: TierConfig,
   logger: Logger,
 ): Promise<{ tiers: Tier[]; probes: TierProbe[] }> {
-  const start = provider === 'auto' ? 0 : FACTORIES.findIndex((f) => f.choosable && f.name === provider);
-  if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${provider}": choose one of ${PROVIDERS.join(', ')}`);
   const tiers: Tier[] = [];
   const probes: TierProbe[] = [];
-  for (const factory of FACTORIES.slice(start)) {
-    if (!factory.inChain && factory.name !== provider) continue;
+  for (const factory of chainOf(provider)) {
     const { tier, check, error } = await probe(factory, config, logger);
     probes.push({ name: factory.name, check });
     if (tier && check.ok) tiers.push(tier);

@@ -25,6 +25,11 @@ describe('foldText', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it('folds the rest of a text after a character the fast table lacks (€, –, œ)', () => {
+    assert.equal(foldText('ÉTÉ – Cœur à 5€ L’ÉQUIPE'), "ete – coeur a 5€ l'equipe");
+    assert.equal(foldText('ÉTÉ – Cœur à 5€ L’ÉQUIPE'), reference('ÉTÉ – Cœur à 5€ L’ÉQUIPE'));
+  });
+
   it('leaves other scripts and emoji as they are', () => {
     assert.equal(foldText('panne 😡 Ｆ'), reference('panne 😡 Ｆ'));
   });

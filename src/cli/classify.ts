@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../log.js';
-import { createPipeline } from '../pipeline/pipeline.js';
+import { createPipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
 import { classifyRows, outputColumns } from '../pipeline/run.js';
@@ -68,6 +68,20 @@ export function cachePathFrom(config: Config, cache: string | boolean): string |
   return typeof cache === 'string' ? cache : config.cachePath;
 }
 
+type ChainOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'escalateBelow'> & Partial<ClassifyOptions>;
+
+/** The pipeline every command runs (classify, eval, serve), from its flags over the environment. */
+export function pipelineOptionsFrom(config: Config, options: ChainOptions): PipelineOptions {
+  return {
+    provider: options.provider,
+    tiers: tierConfigFrom(config, options),
+    cachePath: cachePathFrom(config, options.cache),
+    concurrency: options.concurrency,
+    batchSize: options.batchSize,
+    escalateBelow: options.escalateBelow,
+  };
+}
+
 /** `fmc classify`: returns the exit code; throws FmcError for anything the user must fix. */
 export async function classify(input: string, options: ClassifyOptions, io: CommandIO = processIO()): Promise<number> {
   const config = loadConfig(io.env);
@@ -95,15 +109,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
           : await openFileSink({ path: outputPath, format, columns, inputPath: input });
     }
 
-    const pipelineOptions = {
-      provider: options.provider,
-      tiers: tierConfigFrom(config, options),
-      cachePath: cachePathFrom(config, options.cache),
-      concurrency: options.concurrency,
-      batchSize: options.batchSize,
-      escalateBelow: options.escalateBelow,
-      keepHashtags: options.hashtags,
-    };
+    const pipelineOptions = { ...pipelineOptionsFrom(config, options), keepHashtags: options.hashtags };
     if (options.dryRun) {
       const pipeline = await createPipeline({ ...pipelineOptions, logger });
       try {

@@ -4,7 +4,7 @@ import { readLabeledFile } from '../eval/read-labeled.js';
 import { labelStrings } from '../labels.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
-import { cachePathFrom, processIO, tierConfigFrom, type ClassifyOptions, type CommandIO } from './classify.js';
+import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
 
 export type EvalOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'textColumn' | 'logLevel' | 'modelDir' | 'allowRemote' | 'hubModel' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> & {
   json?: boolean;
@@ -15,15 +15,7 @@ export async function evalCommand(path: string, options: EvalOptions, io: Comman
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const rows = await readLabeledFile(path, { textColumn: options.textColumn });
-  const pipeline = await createPipeline({
-    provider: options.provider,
-    tiers: tierConfigFrom(config, options),
-    cachePath: cachePathFrom(config, options.cache),
-    concurrency: options.concurrency,
-    batchSize: options.batchSize,
-    escalateBelow: options.escalateBelow,
-    logger,
-  });
+  const pipeline = await createPipeline({ ...pipelineOptionsFrom(config, options), logger });
   try {
     const results = await pipeline.classifyTexts(rows.map((r, i) => ({ id: String(i), text: r.text })));
     const reports = evaluate(

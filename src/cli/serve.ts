@@ -14,7 +14,7 @@ import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
-import { cachePathFrom, processIO, tierConfigFrom, type ClassifyOptions, type CommandIO } from './classify.js';
+import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
 
 export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'logLevel' | 'modelDir' | 'allowRemote' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> {
   port: number;
@@ -67,15 +67,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     data.close();
     throw err;
   }
-  const pipeline = await createPipeline({
-    provider: options.provider,
-    tiers: tierConfigFrom(config, options),
-    cachePath: cachePathFrom(config, options.cache),
-    concurrency: options.concurrency,
-    batchSize: options.batchSize,
-    escalateBelow: options.escalateBelow,
-    logger,
-  }).catch((err: unknown) => {
+  const pipeline = await createPipeline({ ...pipelineOptionsFrom(config, options), logger }).catch((err: unknown) => {
     data.close();
     lock.release();
     throw err;

@@ -7,6 +7,7 @@ import { errorSchema } from '../errors.js';
 import type { ServerLimits } from '../limits.js';
 import type { ServerMetrics } from '../metrics.js';
 import { classifyCsv, CSV_TYPES } from './classify-csv.js';
+import { labelResultSchema } from '../label-schema.js';
 
 interface ClassifyBody {
   texts?: string[];
@@ -31,19 +32,7 @@ const jsonBody = {
   },
 } as const;
 
-const result = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    is_claim: { type: 'boolean' },
-    sentiment: { type: 'string' },
-    topic: { type: 'string' },
-    incident: { type: 'string' },
-    urgency: { type: 'string' },
-    confidence: { type: 'number' },
-    provider: { type: 'string' },
-  },
-} as const;
+const result = { ...labelResultSchema, properties: { id: { type: 'string' }, ...labelResultSchema.properties } } as const;
 
 export interface ClassifyRouteOptions {
   readonly pipeline: Pipeline;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { errorSchema } from '../errors.js';
 import type { Relay } from '../relay/relay.js';
+import { labelResultSchema } from '../label-schema.js';
 
 export interface ConversationRouteOptions {
   readonly relay: Relay;
@@ -20,18 +21,7 @@ const summary = {
   },
 } as const;
 
-const labels = {
-  type: 'object',
-  properties: {
-    is_claim: { type: 'boolean' },
-    sentiment: { type: 'string' },
-    topic: { type: 'string' },
-    incident: { type: 'string' },
-    urgency: { type: 'string' },
-    confidence: { type: 'number' },
-    provider: { type: 'string' },
-  },
-} as const;
+const labels = labelResultSchema;
 
 const message = {
   type: 'object',

@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { FmcError } from '../errors.js';
-import type { User } from '../data/users.js';
+import type { TokenSubject } from '../data/users.js';
 
 export interface IssuedToken {
   readonly token: string;
@@ -8,9 +8,9 @@ export interface IssuedToken {
 }
 
 export interface TokenService {
-  issue(user: User): Promise<IssuedToken>;
-  /** The user id the token was issued to; FMC_ERR_UNAUTHORIZED when invalid or expired. */
-  verify(token: string): Promise<number>;
+  issue(user: TokenSubject): Promise<IssuedToken>;
+  /** The account the token was issued to; FMC_ERR_UNAUTHORIZED when invalid or expired. */
+  verify(token: string): Promise<TokenSubject>;
 }
 
 const ISSUER = 'fmc';
@@ -24,7 +24,8 @@ export interface TokenOptions {
 }
 
 /**
- * Short-lived HS256 access tokens. The token carries only the user id: the role is read
+ * Short-lived HS256 access tokens. The token carries only the user id and the account's
+ * session key (ids are reused after a removal; keys never are): the role is read
  * from the database on every request, so a removed user or a changed role takes effect at
  * once instead of when the token expires.
  */
@@ -35,7 +36,7 @@ export function createTokenService(options: TokenOptions): TokenService {
     async issue(user) {
       const iat = now();
       const exp = iat + options.ttlSeconds;
-      const token = await new SignJWT({})
+      const token = await new SignJWT({ sk: user.sessionKey })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(String(user.id))
         .setIssuer(ISSUER)
@@ -50,8 +51,8 @@ export function createTokenService(options: TokenOptions): TokenService {
         // `algorithms` pinned: a token claiming `none` or another algorithm is refused.
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], currentDate: new Date(now() * 1000) });
         const id = Number(payload.sub);
-        if (!Number.isSafeInteger(id)) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'token has no valid subject; log in again');
-        return id;
+        if (!Number.isSafeInteger(id) || typeof payload.sk !== 'string') throw new FmcError('FMC_ERR_UNAUTHORIZED', 'token has no valid subject; log in again');
+        return { id, sessionKey: payload.sk };
       } catch (err) {
         if (err instanceof FmcError) throw err;
         if (err instanceof errors.JWTExpired) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'token expired; log in again (POST /api/auth/login)');

@@ -58,6 +58,14 @@ const MIGRATIONS: readonly Migration[] = [
             value TEXT NOT NULL
           );`,
   },
+  {
+    // Ids are reused after a removal (INTEGER PRIMARY KEY without AUTOINCREMENT), so a token
+    // naming only the id would pass for the next user given that id. Tokens also carry this
+    // random per-user key, which a new account never shares with a removed one.
+    id: 'm004_user_session_keys',
+    sql: `ALTER TABLE users ADD COLUMN session_key TEXT NOT NULL DEFAULT '';
+          UPDATE users SET session_key = lower(hex(randomblob(16)));`,
+  },
 ];
 
 export function migrateData(db: Database): void {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { FmcError } from '../errors.js';
 
@@ -13,13 +14,23 @@ export interface User {
 
 export interface UserRecord extends User {
   readonly passwordHash: string;
+  /** Random per account, carried by its tokens: ids are reused after a removal, keys are not. */
+  readonly sessionKey: string;
+}
+
+/** What a token names: the account's id and its session key. */
+export interface TokenSubject {
+  readonly id: number;
+  readonly sessionKey: string;
 }
 
 export interface UserStore {
   /** Throws FMC_ERR_USER_EXISTS when the name is taken (names are case-insensitive). */
-  add(user: { username: string; role: Role; passwordHash: string }): User;
+  add(user: { username: string; role: Role; passwordHash: string }): UserRecord;
   byName(username: string): UserRecord | undefined;
   byId(id: number): User | undefined;
+  /** The account a token names, if it still exists: same id and same session key. */
+  byToken(subject: TokenSubject): User | undefined;
   list(): User[];
   /** Whether a user was removed. */
   remove(username: string): boolean;
@@ -46,12 +57,14 @@ interface Row {
   role: Role;
   created_at: number;
   password_hash: string;
+  session_key: string;
 }
 
 const toUser = (r: Row): User => ({ id: r.id, username: r.username, role: r.role, createdAt: new Date(r.created_at).toISOString() });
+const toRecord = (r: Row): UserRecord => ({ ...toUser(r), passwordHash: r.password_hash, sessionKey: r.session_key });
 
 export function createUserStore(db: Database): UserStore {
-  const insert = db.prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO users (username, password_hash, role, created_at, session_key) VALUES (?, ?, ?, ?, ?)');
   const selectByName = db.prepare('SELECT * FROM users WHERE username = ?');
   const selectById = db.prepare('SELECT * FROM users WHERE id = ?');
   const selectAll = db.prepare('SELECT * FROM users ORDER BY username');
@@ -61,8 +74,8 @@ export function createUserStore(db: Database): UserStore {
       const name = normalizeUsername(username);
       if (!isRole(role)) throw new FmcError('FMC_ERR_BAD_USER', `role ${JSON.stringify(role)}: choose one of ${ROLES.join(', ')}`);
       try {
-        const info = insert.run(name, passwordHash, role, Date.now());
-        return toUser(selectById.get(info.lastInsertRowid) as Row);
+        const info = insert.run(name, passwordHash, role, Date.now(), randomBytes(16).toString('hex'));
+        return toRecord(selectById.get(info.lastInsertRowid) as Row);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new FmcError('FMC_ERR_USER_EXISTS', `user ${name} already exists; pick another name or remove it first`);
@@ -72,11 +85,15 @@ export function createUserStore(db: Database): UserStore {
     },
     byName(username) {
       const row = selectByName.get(username.trim().toLowerCase()) as Row | undefined;
-      return row && { ...toUser(row), passwordHash: row.password_hash };
+      return row && toRecord(row);
     },
     byId(id) {
       const row = selectById.get(id) as Row | undefined;
       return row && toUser(row);
+    },
+    byToken({ id, sessionKey }) {
+      const row = selectById.get(id) as Row | undefined;
+      return row && row.session_key === sessionKey ? toUser(row) : undefined;
     },
     list: () => (selectAll.all() as Row[]).map(toUser),
     remove: (username) => deleteByName.run(username.trim().toLowerCase()).changes > 0,

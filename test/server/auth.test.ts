@@ -110,6 +110,18 @@ test('a removed user’s token stops working at once', async () => {
   assert.match(r.text, /no longer exists/);
 });
 
+test('a removed user’s token does not pass for the next account given the same id', async () => {
+  const token = await server.login('leaver', 'admin');
+  const leaver = server.users.byName('leaver')!;
+  assert.ok(server.users.remove('leaver'));
+  await server.login('joiner', 'customer');
+  // SQLite hands the freed top id to the next row: the case the session key is for.
+  assert.equal(server.users.byName('joiner')!.id, leaver.id);
+  const me = await call(api('/api/auth/me'), { token });
+  assert.equal(me.status, 401);
+  assert.match(me.text, /no longer exists/);
+});
+
 test('sign-up is closed unless the server allows it', async () => {
   const closed = await startServer({ allowSignup: false });
   try {

@@ -65,7 +65,9 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
     }
     // As for REST, the account is read on every frame: a removed user or a changed role
     // takes effect at once, not when the socket happens to close.
-    const current = users.byId(user.id);
+    // A removed account's id can be given to a new one: its creation time tells them apart.
+    const found = users.byId(user.id);
+    const current = found && found.createdAt === user.createdAt ? found : undefined;
     if (!current || current.role !== user.role) {
       socket.close(CLOSE_POLICY, current ? 'role changed; reconnect' : 'user removed');
       return;

@@ -112,7 +112,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
       const token = queryToken(request);
       if (request.user || request.authError || token === undefined) return;
       try {
-        const user = deps.users.byId(await deps.tokens.verify(token));
+        const user = deps.users.byToken(await deps.tokens.verify(token));
         if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
         request.user = user;
       } catch (err) {

@@ -66,7 +66,8 @@ export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, opti
       // The role is fixed here, whatever the body says: sign-up never grants agent or admin.
       const user = users.add({ username, role: 'customer', passwordHash: await hashPassword(password) });
       request.log.info({ user: user.username }, 'sign-up');
-      return reply.code(201).send(user);
+      // The account as any other route shows it: never its hash or session key.
+      return reply.code(201).send({ id: user.id, username: user.username, role: user.role, createdAt: user.createdAt });
     },
   );
 };

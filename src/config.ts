@@ -63,8 +63,14 @@ export function positiveNumber(name: string, raw: string | undefined, fallback: 
 // Anyone holding one token can brute-force a short HS256 key offline; 32 base64 characters are ~192 bits.
 const MIN_SECRET_LENGTH = 32;
 
+/** The example values shipped in src/ops/templates/fmc.env: public, so never a real key. */
+export const PLACEHOLDER_SECRETS: readonly string[] = ['replace-me-with-the-output-of-openssl-rand-base64-48'];
+
 function jwtSecret(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
+  if (PLACEHOLDER_SECRETS.includes(raw)) {
+    throw new FmcError('FMC_ERR_CONFIG', 'FMC_JWT_SECRET is the example value from fmc.env; set it to `openssl rand -base64 48` or remove it to use a generated secret');
+  }
   if (raw.length < MIN_SECRET_LENGTH) {
     throw new FmcError('FMC_ERR_CONFIG', `FMC_JWT_SECRET is ${raw.length} characters; use at least ${MIN_SECRET_LENGTH} (e.g. \`openssl rand -base64 48\`) or unset it to use a generated secret`);
   }

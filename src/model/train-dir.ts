@@ -6,6 +6,7 @@ import { readLabeledFile } from '../eval/read-labeled.js';
 import { FmcError } from '../errors.js';
 import { openTweetSource } from '../pipeline/read.js';
 import { trainModels, type TrainHyper, type TrainReport } from './train.js';
+import { assertReplaceable } from './model-folder.js';
 import { writeModelFolders } from './write-model.js';
 
 export interface TrainToDirOptions {
@@ -32,6 +33,8 @@ export async function readTexts(path: string, textColumn?: string): Promise<stri
  */
 export async function trainToDir(csvPaths: readonly string[], outDir: string, options: TrainToDirOptions = {}): Promise<TrainReport> {
   if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'fmc train needs at least one labeled CSV file');
+  // Before half a minute of training, not after.
+  assertReplaceable(outDir);
   const rows = [];
   for (const path of csvPaths) rows.push(...(await readLabeledFile(path, { textColumn: options.textColumn })));
   const unlabeled: string[] = [];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { env, pipeline } from '@huggingface/transformers';
@@ -143,6 +143,16 @@ test('a training file with values outside the taxonomy is listed by line, and no
   assert.equal(r.status, 2);
   assert.match(r.stderr, /2 unknown label values: .*bad-labels\.csv:3: sentiment "furious".*bad-labels\.csv:5: urgency "urgent"/);
   assert.equal(existsSync(out), false);
+});
+
+test('--out never replaces a folder that is not a model set', () => {
+  const precious = join(dir, 'precious');
+  mkdirSync(precious);
+  writeFileSync(join(precious, 'notes.txt'), 'keep me');
+  const r = fmc(['train', fixture('train.csv'), '--out', precious]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr.trim(), /precious: not empty and not a model folder \(no fmc-model\.json\); refusing to replace it/);
+  assert.equal(readFileSync(join(precious, 'notes.txt'), 'utf8'), 'keep me');
 });
 
 test('training is deterministic for a seed', () => {

@@ -58,7 +58,12 @@ export function openResultCache(path: string): ResultCache {
       const raw = select.get(key) as string | undefined;
       if (raw === undefined) return undefined;
       // A row that no longer validates (schema drift, manual edit) is a miss, not a crash.
-      const parsed: unknown = JSON.parse(raw);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        return undefined;
+      }
       const labels = toScoredLabels(parsed);
       if (!labels) return undefined;
       const provider = (parsed as { provider?: unknown }).provider;

@@ -82,12 +82,18 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     bucket[key] = (bucket[key] ?? 0) + n;
   };
 
+  // Whether a remote tier ranked above `tier` can still be asked in this run.
+  const liveRemoteAbove = (tier: Tier): boolean => tiers.slice(0, tiers.indexOf(tier)).some((t) => t.remote && !(t.name in stats.unavailable));
+
   // A tier whose circuit opened (daily quota) still has its cached answers: they cost nothing.
   function lookup(item: TierItem): LabelResult | undefined {
     for (const tier of cacheable) {
+      // A local answer stands in for a better tier only when that tier cannot be asked: a row
+      // the local model labeled offline (or while Gemini was out) goes to Gemini once it is
+      // live. In cascade mode a confident local answer is final, an unsure one is not.
+      if (!tier.remote && options.escalateBelow === undefined && liveRemoteAbove(tier)) continue;
       const hit = cache!.get(cacheKey(tier.name, tier.version, item.tweet.text));
       if (!hit) continue;
-      // In cascade mode an unsure local answer is not final: it is asked of the LLM tiers again.
       if (options.escalateBelow !== undefined && !tier.remote && hit.confidence < options.escalateBelow) continue;
       return { ...hit, provider: hit.provider ?? tier.name };
     }
@@ -141,7 +147,14 @@ export function createClassifier(options: ClassifierOptions): Classifier {
           }
           // Committed per call, not per chunk: after a crash, a rerun finds every answer that
           // was paid for, not only those of finished chunks.
-          cache?.putMany(toCache);
+          // A cache that cannot take the write (locked past its timeout, disk full) costs the
+          // rerun, not this run: the answers are in hand and go out regardless.
+          try {
+            cache?.putMany(toCache);
+          } catch (err) {
+            count(stats.tierErrors, 'cache');
+            logger.warn({ err: (err as Error).message, entries: toCache.length }, 'cache write failed; answers kept for this run only');
+          }
         }),
       ),
     );

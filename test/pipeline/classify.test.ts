@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { test } from 'node:test';
 import { openResultCache } from '../../src/cache/store.js';
 import type { ScoredLabels } from '../../src/labels.js';
@@ -111,6 +112,71 @@ test('results are cached under the tier that produced them, and a rerun makes no
     assert.deepEqual(out.map((r) => r.provider), ['llm', 'rules']);
     assert.equal(llm.seen.length, callsBefore, 'no new call on the rerun');
     assert.equal(second.stats().cacheHits, 2);
+  } finally {
+    cache.close();
+    cleanup();
+  }
+});
+
+test('a cached local answer does not keep a live remote tier from being asked', async () => {
+  const { dir, cleanup } = tempDir();
+  const cache = openResultCache(join(dir, 'cache.sqlite'));
+  try {
+    // An offline run first: only the local tier, its answers cached.
+    const local = scriptedTier('local', answerAll(labels({ confidence: 0.8 })));
+    await createClassifier({ tiers: [local], cache }).classify([item('1', 'a'), item('2', 'b'), item('4', 'd')]);
+    assert.deepEqual(cache.stats().byTier, { local: 3 });
+
+    // Then with a live remote tier above it: the remote answers, the local cache is not used.
+    let remoteUp = true;
+    const remote = scriptedTier('llm', (batch) => (remoteUp ? answerAll(labels({ confidence: 0.95 }))(batch) : new TierUnavailableError('llm', 'daily quota')), { remote: true });
+    const online = await createClassifier({ tiers: [remote, local], cache }).classify([item('1', 'a'), item('2', 'b')]);
+    assert.deepEqual(online.map((r) => r.provider), ['llm', 'llm']);
+    assert.deepEqual(remote.seen, [['1', '2']]);
+
+    // Once the remote tier's circuit opens, the local tier's cached answers serve again.
+    remoteUp = false;
+    const later = createClassifier({ tiers: [remote, local], cache });
+    await later.classify([item('3', 'c')]);
+    assert.ok('llm' in later.stats().unavailable);
+    const localCalls = local.seen.length;
+    const [d] = await later.classify([item('4', 'd')]);
+    assert.equal(d!.provider, 'local');
+    assert.equal(local.seen.length, localCalls, 'answered from the cache, no local call');
+  } finally {
+    cache.close();
+    cleanup();
+  }
+});
+
+test('a cache that refuses writes costs the rerun, not the run', async () => {
+  const { dir, cleanup } = tempDir();
+  const cache = openResultCache(join(dir, 'cache.sqlite'));
+  try {
+    const broken = { ...cache, putMany: () => { throw new Error('SQLITE_BUSY: database is locked'); } };
+    const classifier = createClassifier({ tiers: [scriptedTier('llm', answerAll(labels()))], cache: broken });
+    const out = await classifier.classify([item('1', 'a'), item('2', 'b')]);
+    assert.deepEqual(out.map((r) => r.provider), ['llm', 'llm']);
+    assert.equal(classifier.stats().tierErrors.cache, 1);
+  } finally {
+    cache.close();
+    cleanup();
+  }
+});
+
+test('a damaged cache row is a miss, not a crash', async () => {
+  const { dir, cleanup } = tempDir();
+  const path = join(dir, 'cache.sqlite');
+  const cache = openResultCache(path);
+  try {
+    const tier = scriptedTier('llm', answerAll(labels()));
+    await createClassifier({ tiers: [tier], cache }).classify([item('1', 'a')]);
+    const db = new Database(path);
+    db.prepare('UPDATE results SET labels = ?').run('{not json');
+    db.close();
+    const out = await createClassifier({ tiers: [tier], cache }).classify([item('1', 'a')]);
+    assert.equal(out[0]!.provider, 'llm');
+    assert.equal(tier.seen.length, 2, 'asked again');
   } finally {
     cache.close();
     cleanup();

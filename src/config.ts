@@ -94,6 +94,13 @@ export function corsOrigins(raw: string | undefined): string[] {
   return list;
 }
 
+/** 0 would time every request out at once: refused, like any other value that cannot work. */
+function timeoutMs(raw: string | undefined): number {
+  const ms = positiveNumber('FMC_TIMEOUT_MS', raw, 30_000);
+  if (ms === 0) throw new FmcError('FMC_ERR_CONFIG', 'FMC_TIMEOUT_MS=0 would time every request out at once; use a number of milliseconds above 0');
+  return ms;
+}
+
 /** Resolve config from the environment once, at start-up. */
 export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
@@ -106,7 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
       modelDir: env.FMC_MODEL_DIR || undefined,
       modelsDir: join(defaultCacheDir(env), 'models'),
       allowRemote: false,
-      timeoutMs: positiveNumber('FMC_TIMEOUT_MS', env.FMC_TIMEOUT_MS, 30_000),
+      timeoutMs: timeoutMs(env.FMC_TIMEOUT_MS),
       maxWaitMs: 60_000,
       rpm: 0,
     }),

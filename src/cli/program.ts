@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS } from '../tiers/registry.js';
+import { VERSION } from '../version.js';
 
 // Every command, flag and example lives here; actions lazy-import their module so that
 // `fmc --help` never loads ONNX or Fastify. Each action resolves to an exit code.
@@ -45,7 +46,7 @@ function withChainOptions(cmd: Command): Command {
 export function buildProgram(run: Run): Command {
   const program = new Command('fmc')
     .description('Triage labels (is_claim, sentiment, topic, incident, urgency) for French telecom tweets and chat messages.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { FmcError } from '../errors.js';
 
@@ -200,6 +200,10 @@ export async function restoreBackup(path: string, targets: RestoreTargets): Prom
   const manifest = readManifest(folder);
   for (const e of manifest.entries) {
     const file = join(folder, e.file);
+    // The manifest is data: an entry naming a file outside the backup folder is refused.
+    if (relative(folder, file).startsWith('..') || isAbsolute(relative(folder, file))) {
+      throw new FmcError('FMC_ERR_DATA', `${MANIFEST_FILE} names ${JSON.stringify(e.file)}, outside the backup folder; nothing was restored`);
+    }
     if (!existsSync(file) || sha256(file) !== e.sha256) throw new FmcError('FMC_ERR_DATA', `${file} is missing or does not match its checksum in ${MANIFEST_FILE}; nothing was restored`);
   }
   const restored: string[] = [];

@@ -139,6 +139,15 @@ test('a damaged backup is refused before anything is restored', async () => {
   assert.deepEqual(usernames().sort(), ['alice', 'carol']);
 });
 
+test('a manifest naming a file outside its backup folder is refused', async () => {
+  const { folder } = await backupAll(join(dir, 'escape'), { dataDir, cachePath, version: 'test' });
+  const manifestPath = join(folder, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { entries: { file: string }[] };
+  manifest.entries[0]!.file = '../../../etc/hostname';
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  await assert.rejects(restoreBackup(manifestPath, { dataDir, cachePath }), /names "\.\.\/\.\.\/\.\.\/etc\/hostname", outside the backup folder; nothing was restored/);
+});
+
 test('pruning keeps the newest n backup folders and nothing else is touched', async () => {
   const where = join(dir, 'rotating');
   const made: string[] = [];

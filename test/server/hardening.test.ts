@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { corsOrigins, loadServerEnv, PLACEHOLDER_SECRETS } from '../../src/config.js';
+import { corsOrigins, loadConfig, loadServerEnv, PLACEHOLDER_SECRETS } from '../../src/config.js';
 import { loadOrCreateSecret } from '../../src/data/secret.js';
 import { FmcError } from '../../src/errors.js';
 import { isLoopback } from '../../src/cli/serve.js';
@@ -72,6 +72,7 @@ test('FMC_CORS_ORIGINS and FMC_JWT_SECRET are checked at start-up', () => {
   // Long enough, but published in the shipped fmc.env template: fmc serve must not start on it.
   assert.throws(() => loadServerEnv({ FMC_JWT_SECRET: PLACEHOLDER_SECRETS[0] }), /example value from fmc\.env/);
   assert.equal(loadServerEnv({}).jwtSecret, undefined, 'no default secret');
+  assert.throws(() => loadConfig({ FMC_TIMEOUT_MS: '0' }), /FMC_TIMEOUT_MS=0 would time every request out at once/);
 });
 
 test('a generated secret is 0600, stable across starts, and refused once others can read it', () => {

@@ -281,11 +281,16 @@ async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions)
   const lines = createInterface({ input: text, crlfDelay: Infinity })[Symbol.asyncIterator]();
   const invalid: InvalidRow[] = [];
   let lineNo = 0;
+  // Known once the first object has named the columns: a later line without it is invalid,
+  // not a row with an empty text.
+  let textKey: string | undefined;
   const parseLine = (raw: string): Record<string, unknown> | string => {
     try {
       const value: unknown = JSON.parse(raw);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-      return 'line is not a JSON object';
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'line is not a JSON object';
+      const text = textKey === undefined ? '' : (value as Record<string, unknown>)[textKey];
+      if (typeof text !== 'string' && typeof text !== 'number') return `no "${textKey}" field with a text`;
+      return value as Record<string, unknown>;
     } catch (err) {
       return (err as Error).message;
     }
@@ -307,6 +312,7 @@ async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions)
   if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no JSON objects`);
   const columns = Object.keys(first.obj);
   const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
+  textKey = columns[textIndex];
   const toRow = ({ obj, line }: { obj: Record<string, unknown>; line: number }): InputRow => {
     const values = columns.map((c) => obj[c] ?? '');
     const id = idIndex < 0 ? undefined : String(values[idIndex]);

@@ -84,6 +84,15 @@ test('JSONL input, and a broken JSONL line named by line', async () => {
   assert.equal(skipped.invalid.length, 1);
 });
 
+test('a JSONL line without the text field is invalid, not an empty tweet', async () => {
+  const err = await failure(readAll({ path: fixture('bad', 'jsonl-missing-text.jsonl') }));
+  assert.equal(err.code, 'FMC_ERR_JSONL');
+  assert.match(err.message, /jsonl-missing-text\.jsonl:2: no "text" field with a text/);
+  const skipped = await readAll({ path: fixture('bad', 'jsonl-missing-text.jsonl') }, { skipInvalid: true });
+  assert.deepEqual(skipped.rows.map((r) => r.text), ['panne fibre depuis hier', 'merci']);
+  assert.deepEqual((skipped.invalid as { line: number }[]).map((i) => i.line), [2]);
+});
+
 test('stdin-like streams are read the same way', async () => {
   const { rows } = await readAll({ stream: Readable.from([Buffer.from('text\nun\n'), Buffer.from('deux\n')]), name: 'stdin' });
   assert.deepEqual(rows.map((r) => r.text), ['un', 'deux']);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
-import { fixture, fmcBin, runFmc, tempDir, type FmcResult } from '../helpers.js';
+import { fixture, fmcBin, holdLock, runFmc, tempDir, type FmcResult } from '../helpers.js';
 
 // The CLI as users run it: a child process, real files, exit codes and stderr.
 
@@ -139,11 +139,13 @@ test('stdin closed in the middle of a quoted field is an error, not a silent sho
   assert.equal(existsSync(join(dir, 'early.csv')), false);
 });
 
-test('--lock: a second run while the lock is held exits 75', () => {
+test('--lock: a second run while the lock is held exits 75', async () => {
   const lock = join(dir, 'run.lock');
-  writeFileSync(lock, `${process.pid}\n`); // this test process is alive: the lock is held
+  const first = await holdLock(lock);
   const r = fmc(['classify', fixture('formats', 'tab.tsv'), '-o', join(dir, 'l.csv'), '--provider', 'rules', '--lock', lock]);
-  assertOneLineError(r, 75, /another fmc run \(pid \d+\) holds the lock/);
+  assertOneLineError(r, 75, new RegExp(`another fmc run \\(pid ${first.pid}\\) holds the lock`));
+  assert.equal(await first.release(), 0);
+  assert.equal(existsSync(lock), false);
 });
 
 test('usage errors exit 2; logs are JSON lines on stderr; NO_COLOR turns colour off', () => {

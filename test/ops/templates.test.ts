@@ -32,6 +32,8 @@ test('fmc.service: systemd-analyze verify is clean, and the hardening the issue 
   assert.deepEqual(directive(unit, 'Restart'), ['on-failure']);
   assert.deepEqual(directive(unit, 'NoNewPrivileges'), ['yes']);
   assert.deepEqual(directive(unit, 'ProtectSystem'), ['strict']);
+  // Behind nginx on loopback: the rate limits key on the client nginx names, not on nginx.
+  assert.match(directive(unit, 'ExecStart')[0]!, / --trust-proxy 127\.0\.0\.1( |$)/);
   // Every path fmc writes, per the env template, is inside ReadWritePaths.
   const writable = directive(unit, 'ReadWritePaths')[0]!.split(' ');
   const env = read('fmc.env');

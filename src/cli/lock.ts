@@ -63,7 +63,8 @@ function held(path: string): { pid: number } | 'empty' | false | undefined {
  * lock file empty.
  */
 function create(path: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
+  // Named like a lock file, so a crash right here leaves nothing backups or health count as data.
+  const temp = `${path}.${process.pid}.lock`;
   writeFileSync(temp, `${process.pid}\n`, { mode: 0o644 });
   try {
     linkSync(temp, path);

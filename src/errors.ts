@@ -9,6 +9,9 @@ export const EXIT = {
   degraded: 3,
   /** EX_TEMPFAIL: another run holds the lock (cron retries later). */
   locked: 75,
+  /** 128 + the signal, as a shell reports a run killed by it: SIGINT (Ctrl-C), SIGTERM. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 
 interface ErrorSpec {
@@ -41,6 +44,8 @@ export const ERRORS = {
   FMC_ERR_USER_NOT_FOUND: { exit: EXIT.usage, status: 404, summary: 'no user with that name' },
   FMC_ERR_BAD_USER: { exit: EXIT.usage, status: 400, summary: 'user name, role or password does not meet the rules' },
   FMC_ERR_LISTEN: { exit: EXIT.runtime, status: 500, summary: 'the server cannot bind its host and port' },
+  FMC_ERR_INTERRUPTED: { exit: EXIT.interrupted, status: 503, summary: 'the run was stopped by SIGINT (Ctrl-C); no output file was written' },
+  FMC_ERR_TERMINATED: { exit: EXIT.terminated, status: 503, summary: 'the run was stopped by SIGTERM; no output file was written' },
   FMC_ERR_KEYS: { exit: EXIT.runtime, status: 500, summary: 'master key missing, malformed, readable by others, or not the one the data keys were wrapped with' },
   // HTTP only: the server's answers to a request it will not serve.
   FMC_ERR_BAD_REQUEST: { exit: EXIT.usage, status: 400, summary: 'malformed request: bad JSON or a body that does not match the schema' },

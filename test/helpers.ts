@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,4 +41,24 @@ export function runFmc(args: readonly string[], options: { input?: string | Buff
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * A real fmc run holding the lock at `lockPath` (a classify waiting on stdin) until
+ * `release()`: a lock's holder must be a live fmc, not just a live pid.
+ */
+export async function holdLock(lockPath: string): Promise<{ pid: number; release(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [fmcBin, 'classify', '-', '-o', '-', '--provider', 'rules', '--no-cache', '--quiet', '--lock', lockPath], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  while (!existsSync(lockPath)) {
+    if (child.exitCode !== null) throw new Error(`fmc exited ${child.exitCode} before taking ${lockPath}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    pid: child.pid!,
+    release() {
+      child.stdin.end('text\nbonjour\n');
+      return exited;
+    },
+  };
 }

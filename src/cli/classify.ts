@@ -8,7 +8,8 @@ import { classifyRows, outputColumns } from '../pipeline/run.js';
 import { defaultOutputPath, formatFor, openFileSink, openStreamSink, type OutputFormat, type RowSink } from '../pipeline/write.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { colorsFor } from './colors.js';
-import { acquireLock } from './lock.js';
+import { catchInterrupts, isInterrupt } from './interrupt.js';
+import { acquireLock, type Lock } from './lock.js';
 import { createProgress } from './progress.js';
 import { formatSummary } from './summary-format.js';
 
@@ -86,9 +87,11 @@ export function pipelineOptionsFrom(config: Config, options: ChainOptions): Pipe
 export async function classify(input: string, options: ClassifyOptions, io: CommandIO = processIO()): Promise<number> {
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
-  const lock = options.lock ? acquireLock(options.lock) : undefined;
+  const interrupts = catchInterrupts();
+  let lock: Lock | undefined;
   let sink: RowSink | undefined;
   try {
+    lock = options.lock ? acquireLock(options.lock) : undefined;
     const readOptions: ReadOptions = {
       format: options.inputFormat,
       textColumn: options.textColumn,
@@ -98,7 +101,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       maxRecordSize: options.maxRecordSize,
     };
     // Input problems surface before any model is loaded or any tier probed.
-    const source = await openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, readOptions);
+    const source = await interrupts.race(openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, readOptions));
     const outputPath = options.output ?? defaultOutputPath(input, options.format ?? 'csv');
     const format = formatFor(outputPath, options.format);
     const columns = outputColumns(source.columns);
@@ -113,17 +116,24 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     if (options.dryRun) {
       const pipeline = await createPipeline({ ...pipelineOptions, logger });
       try {
-        await dryRun(source.rows, pipeline, io.stderr);
+        await interrupts.race(dryRun(source.rows, pipeline, io.stderr));
         return 0;
       } finally {
         await pipeline.close();
       }
     }
 
-    const engine = await startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel, output: { format, columns } });
+    const starting = startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel, output: { format, columns } });
+    const engine = await interrupts.race(starting).catch((err: unknown) => {
+      // Stopped while the engine loads: its thread would keep the process alive.
+      void starting.then((late) => late.close(), () => undefined);
+      throw err;
+    });
     try {
       const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
-      const summary = await classifyRows({ source, sink: sink!, engine, onProgress: progress?.update });
+      // On a signal this rejects at once; the run still going fails on its own once the
+      // engine is closed and the sink aborted below.
+      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, onProgress: progress?.update }));
       progress?.done();
       await sink!.commit();
       sink = undefined;
@@ -134,9 +144,14 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     } finally {
       await engine.close();
     }
+  } catch (err) {
+    // Stopped mid-read: stdin would keep the process alive.
+    if (isInterrupt(err) && input === '-') io.stdin.destroy();
+    throw err;
   } finally {
     await sink?.abort();
     lock?.release();
+    interrupts.dispose();
   }
 }
 

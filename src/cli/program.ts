@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
@@ -23,6 +24,20 @@ const seconds = (raw: string): number => {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
   return Math.round(n * 1000);
+};
+
+/** `--trust-proxy`: a comma list of addresses or CIDRs, or proxy-addr's names for ranges. */
+const proxyList = (raw: string): string[] => {
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const valid = (e: string): boolean => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) return true;
+    const [address, prefix, extra] = e.split('/');
+    const family = isIP(address!);
+    return extra === undefined && family !== 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+  };
+  const bad = entries.find((e) => !valid(e));
+  if (entries.length === 0 || bad !== undefined) throw new InvalidArgumentError(`${bad === undefined ? 'empty' : `"${bad}"`}: expected IP addresses or CIDRs, comma-separated, or loopback`);
+  return entries;
 };
 
 /** Options shared by the commands that run the tier chain. */
@@ -155,7 +170,8 @@ export function buildProgram(run: Run): Command {
       .option('--require-auth', 'require an agent or admin token on /api/classify (default: on unless the host is loopback)')
       .option('--no-require-auth', 'let anyone call /api/classify, even on a non-loopback host')
       .option('--allow-signup', 'let anyone create a customer account (POST /api/auth/signup)')
-      .option('--rate-limit <n>', 'requests per minute per IP, or per user with a token (0 = off)', integer('--rate-limit', 0), 600),
+      .option('--rate-limit <n>', 'requests per minute per IP, or per user with a token (0 = off)', integer('--rate-limit', 0), 600)
+      .option('--trust-proxy <addresses>', "reverse proxies whose X-Forwarded-For gives the client's IP (comma list of IPs/CIDRs, or loopback), e.g. 127.0.0.1 behind nginx", proxyList),
   )
     .addHelpText('after', '\nExamples:\n  fmc serve --port 8502\n  FMC_CORS_ORIGINS=https://agents.example.com fmc serve --host 0.0.0.0 --provider rules\n  curl -s localhost:8502/api/classify -H "content-type: application/json" -d \'{"texts":["plus de connexion depuis hier"]}\'')
     .action(async (options) => run(await (await import('./serve.js')).serve(options)));

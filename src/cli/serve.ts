@@ -25,6 +25,8 @@ export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concur
   allowSignup?: boolean;
   /** Requests per minute per IP / per user; 0 = off. */
   rateLimit?: number;
+  /** Proxies whose X-Forwarded-For is believed (--trust-proxy). */
+  trustProxy?: string[];
 }
 
 export const JWT_SECRET_FILE = 'jwt-secret';
@@ -94,6 +96,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
         corsOrigins: serverEnv.corsOrigins,
         rateLimits: { ...DEFAULT_RATE_LIMITS, perMinute: options.rateLimit ?? DEFAULT_RATE_LIMITS.perMinute },
         version: VERSION,
+        trustProxy: options.trustProxy,
       },
     });
     // Registered before listen, so a signal during start-up is not the default "exit now".

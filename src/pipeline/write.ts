@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FmcError } from '../errors.js';
@@ -107,10 +107,20 @@ export async function openFileSink(options: {
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let handle: FileHandle;
   try {
-    handle = await open(temp, 'wx', 0o644);
+    // open()'s default 0o666 under the user's umask, as a plain new file would get.
+    handle = await open(temp, 'wx');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: cannot write in ${dirname(resolve(path))} (${code}); choose another -o path`);
+  }
+  // A file being replaced keeps its mode, so a private output never becomes readable by others.
+  const existing = await stat(path).catch(() => undefined);
+  if (existing) {
+    await handle.chmod(existing.mode & 0o7777).catch(async (err: Error) => {
+      await handle.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: cannot give the new file the old one's mode (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+    });
   }
   const serialize = serializer(format, columns);
   // Writes go straight to the handle: one awaited write per chunk is its own back-pressure.

@@ -34,6 +34,11 @@ export interface AppOptions {
   readonly limits?: ServerLimits;
   readonly rateLimits?: RateLimits;
   readonly version: string;
+  /**
+   * Proxies (addresses, CIDRs, or `loopback`) whose X-Forwarded-For names the client; absent
+   * or empty = none, and the client is the socket's peer (a header anyone can send proves nothing).
+   */
+  readonly trustProxy?: readonly string[];
 }
 
 /** Everything the server works with is passed in: tests build it over temp dirs and fakes. */
@@ -68,6 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     genReqId: requestId,
+    // request.ip (the rate limits' key, the logs) comes from X-Forwarded-For only through these.
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     bodyLimit: limits.jsonBodyBytes,
     // Fastify's own 503 while closing is not our error shape; the preClose flag below answers instead.
     return503OnClosing: false,

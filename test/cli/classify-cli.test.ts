@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
-import { fixture, fmcBin, runFmc, tempDir, type FmcResult } from '../helpers.js';
+import { fixture, fmcBin, holdLock, runFmc, tempDir, type FmcResult } from '../helpers.js';
 
 // The CLI as users run it: a child process, real files, exit codes and stderr.
 
@@ -139,11 +139,40 @@ test('stdin closed in the middle of a quoted field is an error, not a silent sho
   assert.equal(existsSync(join(dir, 'early.csv')), false);
 });
 
-test('--lock: a second run while the lock is held exits 75', () => {
+test('--lock: a second run while the lock is held exits 75', async () => {
   const lock = join(dir, 'run.lock');
-  writeFileSync(lock, `${process.pid}\n`); // this test process is alive: the lock is held
+  const first = await holdLock(lock);
   const r = fmc(['classify', fixture('formats', 'tab.tsv'), '-o', join(dir, 'l.csv'), '--provider', 'rules', '--lock', lock]);
-  assertOneLineError(r, 75, /another fmc run \(pid \d+\) holds the lock/);
+  assertOneLineError(r, 75, new RegExp(`another fmc run \\(pid ${first.pid}\\) holds the lock`));
+  assert.equal(await first.release(), 0);
+  assert.equal(existsSync(lock), false);
+});
+
+test('SIGTERM and SIGINT mid-run: exit 143/130, no temp file, no output, the lock released, the input untouched', async () => {
+  const work = join(dir, 'signals');
+  mkdirSync(work);
+  const input = join(work, 'big.csv');
+  const texts = ["plus de fibre depuis hier soir, c'est urgent", 'merci pour votre aide', 'ma box redémarre sans arrêt', 'facture trop élevée ce mois-ci'];
+  // Distinct rows (no dedupe shortcut), enough that the run is still going when the signal comes.
+  writeFileSync(input, ['id,text', ...Array.from({ length: 500_000 }, (_, i) => `${i},${texts[i % texts.length]} n°${i}`)].join('\n') + '\n');
+  const inputBefore = readFileSync(input);
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    const out = join(work, 'out.csv');
+    const lock = join(work, 'run.lock');
+    const child = spawn(process.execPath, [fmcBin, 'classify', input, '-o', out, '--provider', 'rules', '--no-cache', '--lock', lock], { env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const status = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while (!readdirSync(work).some((f) => f.startsWith('.out.csv.tmp-'))) {
+      assert.equal(child.exitCode, null, `fmc ended before its temp file appeared: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill(signal);
+    assert.equal(await status, code, stderr);
+    assert.match(stderr.trim(), new RegExp(`^fmc: stopped by ${signal} before the end; no output file written`));
+    assert.deepEqual(readdirSync(work), ['big.csv'], 'no temp file, no output, no lock');
+  }
+  assert.ok(readFileSync(input).equals(inputBefore), 'input untouched');
 });
 
 test('usage errors exit 2; logs are JSON lines on stderr; NO_COLOR turns colour off', () => {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { acquireLock } from '../../src/cli/lock.js';
-import { fixture, repoRoot, tempDir } from '../helpers.js';
+import { fixture, holdLock, repoRoot, tempDir } from '../helpers.js';
 import { localizeTemplate, run } from './helpers.js';
 
 // The shipped operations templates: the unit passes systemd's own checker, the cron lines run
@@ -33,6 +32,8 @@ test('fmc.service: systemd-analyze verify is clean, and the hardening the issue 
   assert.deepEqual(directive(unit, 'Restart'), ['on-failure']);
   assert.deepEqual(directive(unit, 'NoNewPrivileges'), ['yes']);
   assert.deepEqual(directive(unit, 'ProtectSystem'), ['strict']);
+  // Behind nginx on loopback: the rate limits key on the client nginx names, not on nginx.
+  assert.match(directive(unit, 'ExecStart')[0]!, / --trust-proxy 127\.0\.0\.1( |$)/);
   // Every path fmc writes, per the env template, is inside ReadWritePaths.
   const writable = directive(unit, 'ReadWritePaths')[0]!.split(' ');
   const env = read('fmc.env');
@@ -82,12 +83,12 @@ test('fmc.cron: both lines run as written: dated labels and summary, a held lock
   assert.ok(Object.keys(summary).length > 0);
   assert.ok(!existsSync(join(root, 'var', 'cache', 'fmc', 'classify.lock')), 'the lock is released');
 
-  const lock = acquireLock(join(root, 'var', 'cache', 'fmc', 'classify.lock'));
+  const lock = await holdLock(join(root, 'var', 'cache', 'fmc', 'classify.lock'));
   try {
     const second = await run('bash', ['-c', commands[0]!], { env: cronEnv });
     assert.equal(second.code, 75);
   } finally {
-    lock.release();
+    await lock.release();
   }
 
   const backup = await run('bash', ['-c', commands[1]!], { env: cronEnv });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
@@ -37,6 +37,29 @@ test('the file appears only at commit; abort leaves the old file untouched', asy
     await ok.commit();
     assert.equal(readFileSync(out, 'utf8'), 'text,is_claim\n"a, ""quoted""",true\n');
   } finally {
+    cleanup();
+  }
+});
+
+test("output mode: a new file gets the user's umask, a replaced file keeps its mode (the temp file too)", { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
+  const { dir, cleanup } = tempDir();
+  const umask = process.umask(0o002);
+  try {
+    const fresh = join(dir, 'fresh.csv');
+    const sink = await openFileSink({ path: fresh, format: 'csv', columns: ['text'] });
+    await sink.commit();
+    assert.equal(statSync(fresh).mode & 0o777, 0o664);
+
+    const private_ = join(dir, 'private.csv');
+    writeFileSync(private_, 'previous run\n');
+    chmodSync(private_, 0o600);
+    const replacing = await openFileSink({ path: private_, format: 'csv', columns: ['text'] });
+    const temp = readdirSync(dir).find((f) => f.startsWith('.private.csv.tmp-'))!;
+    assert.equal(statSync(join(dir, temp)).mode & 0o777, 0o600, 'the temp file is never more open than the file it replaces');
+    await replacing.commit();
+    assert.equal(statSync(private_).mode & 0o777, 0o600);
+  } finally {
+    process.umask(umask);
     cleanup();
   }
 });

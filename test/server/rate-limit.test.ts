@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { runFmc } from '../helpers.js';
 import { call, errorCode, startServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -36,4 +37,37 @@ test('login attempts have their own, tighter limit per IP', async () => {
   const third = await attempt();
   assert.equal(third.status, 429);
   assert.ok(Number(third.headers.get('retry-after')) > 0);
+});
+
+const loginFrom = (url: string, forwardedFor: string) =>
+  call(`${url}/api/auth/login`, { method: 'POST', headers: { 'x-forwarded-for': forwardedFor }, json: { username: 'carol', password: 'guess guess' } });
+
+test('--trust-proxy: behind a trusted proxy each client (X-Forwarded-For) has its own login budget', async () => {
+  // The loopback test client plays nginx, which appends the client it saw to any header sent.
+  const proxied = await startServer({ rateLimits: { perMinute: 0, loginPerMinute: 2 }, trustProxy: ['127.0.0.1'] });
+  try {
+    for (let i = 0; i < 2; i++) assert.equal((await loginFrom(proxied.url, '203.0.113.7')).status, 401);
+    assert.equal((await loginFrom(proxied.url, '203.0.113.7')).status, 429);
+    assert.equal((await loginFrom(proxied.url, '198.51.100.9')).status, 401, 'another client still logs in');
+    // A client's own forged header in front of what nginx appends changes nothing.
+    assert.equal((await loginFrom(proxied.url, '198.51.100.1, 203.0.113.7')).status, 429);
+  } finally {
+    await proxied.close();
+  }
+});
+
+test('without --trust-proxy, X-Forwarded-For is ignored: a forged one does not dodge the limit', async () => {
+  const direct = await startServer({ rateLimits: { perMinute: 0, loginPerMinute: 2 } });
+  try {
+    for (let i = 0; i < 2; i++) assert.equal((await loginFrom(direct.url, `203.0.113.${i}`)).status, 401);
+    assert.equal((await loginFrom(direct.url, '203.0.113.99')).status, 429);
+  } finally {
+    await direct.close();
+  }
+});
+
+test('--trust-proxy takes IPs, CIDRs or loopback; anything else is a usage error', () => {
+  const r = runFmc(['serve', '--trust-proxy', '127.0.0.1,not-an-ip']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /"not-an-ip": expected IP addresses or CIDRs/);
 });

@@ -5,7 +5,7 @@ import { call, errorCode } from './helpers.js';
 import { connect, openConversation, startRelayServer, type Client, type RelayServer } from './relay-helpers.js';
 
 let server: RelayServer;
-let tokens: { agent: string; admin: string; ann: string; ben: string; cyd: string };
+let tokens: { agent: string; admin: string; ann: string; ben: string; cyd: string; dee: string };
 before(async () => {
   server = await startRelayServer();
   tokens = {
@@ -14,6 +14,7 @@ before(async () => {
     ann: await server.user('ann', 'customer'),
     ben: await server.user('ben', 'customer'),
     cyd: await server.user('cyd', 'customer'),
+    dee: await server.user('dee', 'customer'),
   };
 });
 after(() => server.close());
@@ -41,7 +42,8 @@ test('only customers open conversations; anonymous callers are refused', async (
   assert.equal(r.status, 201, r.text);
   const created = r.body as ConversationSummary;
   assert.match(created.id, /^[0-9a-f-]{36}$/);
-  assert.deepEqual({ status: created.status, lastSeq: created.lastSeq, urgency: created.urgency, customer: created.customer.username }, { status: 'open', lastSeq: 0, urgency: null, customer: 'ann' });
+  assert.deepEqual({ status: created.status, lastSeq: created.lastSeq, customer: created.customer.username }, { status: 'open', lastSeq: 0, customer: 'ann' });
+  assert.ok(!('urgency' in created) && !('claim' in created), r.text);
   const agent = await call(api('/api/conversations'), { method: 'POST', token: tokens.agent });
   assert.equal(agent.status, 403);
   assert.equal(errorCode(agent), 'FMC_ERR_FORBIDDEN');
@@ -79,6 +81,47 @@ test('agents list every conversation, the most urgent open one first, live throu
   const reordered = (await list(tokens.agent)).map((c) => c.id);
   assert.equal(reordered.at(-1), high);
   await watcher.close();
+});
+
+test('customers are not shown their triage: not in their list (by recency), the close answer or the close frame', async () => {
+  const watcher = await connect(server, tokens.agent);
+  watcher.send({ type: 'watch' });
+  const urgent = await openConversation(server, tokens.dee);
+  const calm = await openConversation(server, tokens.dee);
+  await say(watcher, tokens.dee, urgent, "plus d'internet depuis 5 jours, je télétravaille, c'est urgent");
+  await say(watcher, tokens.dee, calm, 'merci beaucoup pour votre aide');
+  await watcher.waitFor('conversation', (f) => f.conversation.id === calm && f.conversation.urgency === 'low');
+  const triageFree = (c: object): boolean => !('urgency' in c) && !('claim' in c);
+
+  // The agents' order puts the urgent one first; the customer's is the most recent first.
+  const staffOrder = (await list(tokens.agent)).filter((c) => c.customer.username === 'dee');
+  assert.deepEqual(staffOrder.map((c) => [c.id, c.urgency]), [[urgent, 'high'], [calm, 'low']]);
+  assert.equal(staffOrder[0]!.claim, true);
+  const own = await list(tokens.dee);
+  assert.deepEqual(own.map((c) => c.id), [calm, urgent]);
+  assert.ok(own.every(triageFree), JSON.stringify(own));
+
+  // Both the customer and an agent joined (neither watching): each gets the close as their role may see it.
+  const dee = await connect(server, tokens.dee);
+  const agent = await connect(server, tokens.agent);
+  for (const c of [dee, agent]) {
+    c.send({ type: 'resume', conversationId: urgent, afterSeq: 0 });
+    await c.waitFor('resumed');
+  }
+  const closed = await call(api(`/api/conversations/${urgent}/close`), { method: 'POST', token: tokens.dee });
+  assert.equal(closed.status, 200, closed.text);
+  assert.equal((closed.body as ConversationSummary).status, 'closed');
+  assert.ok(triageFree(closed.body as object), closed.text);
+  const customerFrame = await dee.waitFor('conversation', (f) => f.conversation.id === urgent);
+  assert.equal(customerFrame.conversation.status, 'closed');
+  assert.ok(triageFree(customerFrame.conversation), JSON.stringify(customerFrame));
+  const agentFrame = await agent.waitFor('conversation', (f) => f.conversation.id === urgent);
+  assert.deepEqual([agentFrame.conversation.urgency, agentFrame.conversation.claim], ['high', true]);
+  // An agent closing answers the agent with the triage.
+  const byAgent = await call(api(`/api/conversations/${calm}/close`), { method: 'POST', token: tokens.agent });
+  assert.equal((byAgent.body as ConversationSummary).urgency, 'low');
+  assert.ok(dee.frames.filter((f) => f.type === 'conversation').every((f) => triageFree(f.conversation)));
+  await Promise.all([dee.close(), agent.close(), watcher.close()]);
 });
 
 test('messages: paged by afterSeq and limit; a closed conversation takes no more messages', async () => {

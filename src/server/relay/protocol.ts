@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Role } from '../../data/users.js';
 import type { ErrorCode } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
-import type { ChatMessage, ConversationSummary } from './store.js';
+import type { ChatMessage, ConversationView } from './store.js';
 
 // The JSON frames of /ws, both ways (documented in the README, "Chat relay").
 
@@ -24,7 +24,7 @@ export type ServerFrame =
   | ({ type: 'message' } & Omit<ChatMessage, 'labels'>)
   | { type: 'labels'; conversationId: string; seq: number; labels: LabelResult }
   | { type: 'resumed'; conversationId: string; lastSeq: number; more: boolean }
-  | { type: 'conversation'; conversation: ConversationSummary }
+  | { type: 'conversation'; conversation: ConversationView }
   | { type: 'error'; code: ErrorCode; message: string; clientId?: string; conversationId?: string; retryAfterMs?: number };
 
 /** A client frame, or why it is not one (the message never quotes the frame: it may hold text). */

@@ -7,7 +7,7 @@ import type { Peer } from './peer.js';
 import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Rooms } from './rooms.js';
-import type { ChatMessage, ConversationStore, ConversationSummary } from './store.js';
+import { byOpenRecency, type ChatMessage, type ConversationStore, type ConversationSummary, type ConversationView } from './store.js';
 
 export interface RelayLimits {
   /** Characters per chat message. */
@@ -37,10 +37,11 @@ export interface RelayDeps {
 
 /** The relay's operations, shared by the REST routes and the /ws frames. */
 export interface Relay {
-  openConversation(user: User): ConversationSummary;
-  listConversations(user: User): ConversationSummary[];
+  openConversation(user: User): ConversationView;
+  /** Agents and admins: every conversation, most urgent open first; customers: their own, without triage, most recent first. */
+  listConversations(user: User): ConversationView[];
   messages(user: User, conversationId: string, afterSeq: number, limit: number): ChatMessage[];
-  closeConversation(user: User, conversationId: string): ConversationSummary;
+  closeConversation(user: User, conversationId: string): ConversationView;
   handle(peer: Peer, frame: ClientFrame): void;
   /** Resolves when no classification is in flight (shutdown waits for it before closing the DB). */
   idle(): Promise<void>;
@@ -48,6 +49,13 @@ export interface Relay {
 
 const isStaff = (user: User): boolean => user.role === 'agent' || user.role === 'admin';
 const staffOnly = (peer: Peer): boolean => isStaff(peer.user);
+
+/** Customers are not shown their triage: not in their list, the close answer or any frame. */
+function withoutTriage(conversation: ConversationSummary): ConversationView {
+  const { urgency: _urgency, claim: _claim, ...view } = conversation;
+  return view;
+}
+const viewFor = (user: User, conversation: ConversationSummary): ConversationView => (isStaff(user) ? conversation : withoutTriage(conversation));
 
 export function createRelay(deps: RelayDeps): Relay {
   const { store, rooms, rate, classifier, limits, logger } = deps;
@@ -139,10 +147,11 @@ export function createRelay(deps: RelayDeps): Relay {
       if (user.role !== 'customer') throw new FmcError('FMC_ERR_FORBIDDEN', 'only customers open conversations');
       const conversation = store.create(user);
       rooms.publishToWatchers({ type: 'conversation', conversation });
-      return conversation;
+      return withoutTriage(conversation);
     },
     listConversations(user) {
-      return store.list({ customerId: isStaff(user) ? undefined : user.id, closedLimit: limits.closedListLimit });
+      if (isStaff(user)) return store.list({ closedLimit: limits.closedListLimit });
+      return store.list({ customerId: user.id, closedLimit: limits.closedListLimit }).map(withoutTriage).sort(byOpenRecency);
     },
     messages(user, conversationId, afterSeq, limit) {
       visible(user, conversationId);
@@ -154,9 +163,12 @@ export function createRelay(deps: RelayDeps): Relay {
       store.close(conversationId);
       const conversation = store.summary(conversationId)!;
       const frame: ServerFrame = { type: 'conversation', conversation };
-      rooms.publish(conversationId, frame, (peer) => !peer.watching);
+      const customerFrame: ServerFrame = { type: 'conversation', conversation: withoutTriage(conversation) };
+      // Watchers hear of it through publishToWatchers; the rest of the room, each as their role may see it.
+      rooms.publish(conversationId, frame, (peer) => !peer.watching && isStaff(peer.user));
+      rooms.publish(conversationId, customerFrame, (peer) => !peer.watching && !isStaff(peer.user));
       rooms.publishToWatchers(frame);
-      return conversation;
+      return viewFor(user, conversation);
     },
     handle(peer, frame) {
       const conversationId = 'conversationId' in frame ? frame.conversationId : undefined;

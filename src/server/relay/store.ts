@@ -36,6 +36,12 @@ export interface ConversationSummary {
   readonly claim: boolean;
 }
 
+/**
+ * A summary as a user is sent it: the triage (`urgency`, `claim`) only to agents and admins,
+ * since customers are not shown their triage.
+ */
+export type ConversationView = Omit<ConversationSummary, 'urgency' | 'claim'> & Partial<Pick<ConversationSummary, 'urgency' | 'claim'>>;
+
 interface Triage {
   urgency: Urgency | null;
   claim: boolean;
@@ -209,6 +215,12 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
     },
     setLabels: (conversationId, seq, labels) => setLabels(conversationId, seq, labels),
   };
+}
+
+/** Open before closed; then the most recent activity (the customers' order: it must not hint at their triage). */
+export function byOpenRecency(a: ConversationView, b: ConversationView): number {
+  if (a.status !== b.status) return a.status === 'open' ? -1 : 1;
+  return b.updatedAt.localeCompare(a.updatedAt);
 }
 
 /** Open before closed; then the highest urgency; then the most recent activity. */

@@ -1,4 +1,4 @@
-import type { ConversationSummary } from '../../relay/store.js';
+import type { ConversationView } from '../../relay/store.js';
 import { api, type Session } from './api.js';
 import { claimBadge, urgencyBadge } from './badges.js';
 import type { ChatPane } from './chat-pane.js';
@@ -7,8 +7,9 @@ import type { Frame, RelayClient } from './relay-client.js';
 
 const RANK = { high: 3, medium: 2, low: 1 } as const;
 
-// The server's order (open first, most urgent, most recent), redone here for live updates.
-function byOpenUrgency(a: ConversationSummary, b: ConversationSummary): number {
+// The server's order (open first, most urgent, most recent), redone here for live updates;
+// customers' summaries carry no urgency, so theirs is open first, most recent.
+function byOpenUrgency(a: ConversationView, b: ConversationView): number {
   if (a.status !== b.status) return a.status === 'open' ? -1 : 1;
   const urgency = (b.urgency ? RANK[b.urgency] : 0) - (a.urgency ? RANK[a.urgency] : 0);
   return urgency !== 0 ? urgency : b.updatedAt.localeCompare(a.updatedAt);
@@ -26,7 +27,7 @@ export async function createConversationList(session: Session, relay: RelayClien
   const list = byId<HTMLUListElement>('conversations');
   const create = byId<HTMLButtonElement>('new-conversation');
   const staff = session.user.role !== 'customer';
-  const known = new Map<string, ConversationSummary>();
+  const known = new Map<string, ConversationView>();
   let selected: string | undefined;
 
   const render = (): void => {
@@ -35,8 +36,8 @@ export async function createConversationList(session: Session, relay: RelayClien
         'li',
         { class: `${c.status}${c.id === selected ? ' selected' : ''}`, dataset: { id: c.id }, 'data-testid': 'conversation' },
         h('span', { class: 'who' }, staff ? c.customer.username : `conversation of ${new Date(c.createdAt).toLocaleString()}`),
-        staff && urgencyBadge(c.urgency),
-        staff && claimBadge(c.claim),
+        staff && urgencyBadge(c.urgency ?? null),
+        staff && claimBadge(c.claim ?? false),
         h('span', { class: 'meta' }, `${c.lastSeq} msg${c.status === 'closed' ? ', closed' : ''}`),
       ),
     );
@@ -53,7 +54,7 @@ export async function createConversationList(session: Session, relay: RelayClien
 
   create.hidden = staff;
   create.addEventListener('click', async () => {
-    const conversation = await api<ConversationSummary>('/api/conversations', { method: 'POST', token: session.token });
+    const conversation = await api<ConversationView>('/api/conversations', { method: 'POST', token: session.token });
     known.set(conversation.id, conversation);
     selected = conversation.id;
     render();
@@ -61,7 +62,7 @@ export async function createConversationList(session: Session, relay: RelayClien
   });
 
   if (staff) relay.watch();
-  else for (const c of (await api<{ conversations: ConversationSummary[] }>('/api/conversations', { token: session.token })).conversations) known.set(c.id, c);
+  else for (const c of (await api<{ conversations: ConversationView[] }>('/api/conversations', { token: session.token })).conversations) known.set(c.id, c);
   render();
 
   return {

@@ -62,13 +62,7 @@ export const isRuntimeFile = (name: string): boolean => RUNTIME_FILES.test(name)
 
 /** The online backup API: consistent while a server writes, then checked before it counts. */
 async function backupDatabase(source: string, dest: string): Promise<void> {
-  const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
-  try {
-    await db.backup(dest);
-  } finally {
-    db.close();
-  }
-  chmodSync(dest, 0o600);
+  await copyDatabase(source, dest);
   const copy = new BetterSqlite3(dest, { fileMustExist: true });
   try {
     // The copy inherits WAL mode; a rollback-journal file is one self-contained file to checksum and ship.
@@ -161,8 +155,11 @@ export interface RestoreTargets {
   readonly cachePath: string;
 }
 
-/** Restoring a database also goes through the backup API, so a reader never sees half a file. */
-async function restoreDatabase(source: string, dest: string): Promise<void> {
+/**
+ * A database copied through SQLite's online backup API (0600): consistent while its writer
+ * runs, and a reader of the destination never sees half a file. Backups and restores both.
+ */
+async function copyDatabase(source: string, dest: string): Promise<void> {
   const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
   try {
     await db.backup(dest);
@@ -193,7 +190,7 @@ export async function restoreBackup(path: string, targets: RestoreTargets): Prom
   if (statSync(path).isFile() && basename(path) !== MANIFEST_FILE) {
     if (!isSqliteFile(path)) throw new FmcError('FMC_ERR_DATA', `${path} is not an SQLite database; pass the backup folder to restore secrets too`);
     const dest = destOf(basename(dirname(path)) === 'cache' ? 'cache' : 'data', basename(path));
-    await restoreDatabase(path, dest);
+    await copyDatabase(path, dest);
     return [dest];
   }
   const folder = statSync(path).isDirectory() ? path : dirname(path);
@@ -209,7 +206,7 @@ export async function restoreBackup(path: string, targets: RestoreTargets): Prom
   const restored: string[] = [];
   for (const e of manifest.entries) {
     const dest = destOf(e.target, basename(e.file));
-    if (e.kind === 'sqlite') await restoreDatabase(join(folder, e.file), dest);
+    if (e.kind === 'sqlite') await copyDatabase(join(folder, e.file), dest);
     else restoreFile(join(folder, e.file), dest);
     restored.push(dest);
   }

@@ -82,8 +82,10 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     bucket[key] = (bucket[key] ?? 0) + n;
   };
 
+  // The remote tiers ranked above each tier, found once: lookup runs for every row.
+  const remoteAbove = new Map(tiers.map((tier, i) => [tier, tiers.slice(0, i).filter((t) => t.remote)]));
   // Whether a remote tier ranked above `tier` can still be asked in this run.
-  const liveRemoteAbove = (tier: Tier): boolean => tiers.slice(0, tiers.indexOf(tier)).some((t) => t.remote && !(t.name in stats.unavailable));
+  const liveRemoteAbove = (tier: Tier): boolean => remoteAbove.get(tier)!.some((t) => !(t.name in stats.unavailable));
 
   // A tier whose circuit opened (daily quota) still has its cached answers: they cost nothing.
   function lookup(item: TierItem): LabelResult | undefined {

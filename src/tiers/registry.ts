@@ -77,6 +77,18 @@ export interface TierProbe {
   readonly check: HealthCheck;
 }
 
+/** The factories of the chain `provider` names, best first: what buildChain tries and health checks. */
+function chainOf<F extends Pick<TierFactory, 'name'> & { readonly choosable?: boolean; readonly inChain?: boolean }>(provider: string, all: readonly F[]): readonly F[] {
+  const start = provider === 'auto' ? 0 : all.findIndex((f) => f.choosable !== false && f.name === provider);
+  if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${provider}": choose one of ${PROVIDERS.join(', ')}`);
+  return all.slice(start).filter((f) => f.inChain !== false || f.name === provider);
+}
+
+/** Whether the chain may load a local model: the engine thread then needs room for it. */
+export function chainHoldsModel(provider: string): boolean {
+  return chainOf(provider, FACTORIES).some((f) => f.holdsModel === true);
+}
+
 async function probe(factory: TierFactory, config: TierConfig, logger: Logger): Promise<{ tier?: Tier; check: HealthCheck; error?: unknown }> {
   try {
     const tier = await factory.create(config, logger);
@@ -91,18 +103,6 @@ async function probe(factory: TierFactory, config: TierConfig, logger: Logger): 
  * once. An explicit tier must be available (else FMC_ERR_TIER_UNAVAILABLE saying how to fix
  * it) and is followed by the tiers below it, so rows it fails on still get labels.
  */
-/** The factories of the chain `provider` names, best first (what buildChain will try). */
-function chainOf(provider: string): readonly TierFactory[] {
-  const start = provider === 'auto' ? 0 : FACTORIES.findIndex((f) => f.choosable && f.name === provider);
-  if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${provider}": choose one of ${PROVIDERS.join(', ')}`);
-  return FACTORIES.slice(start).filter((f) => f.inChain || f.name === provider);
-}
-
-/** Whether the chain may load a local model: the engine thread then needs room for it. */
-export function chainHoldsModel(provider: string): boolean {
-  return chainOf(provider).some((f) => f.holdsModel === true);
-}
-
 export async function buildChain(
   provider: string,
   config: TierConfig,
@@ -110,7 +110,7 @@ export async function buildChain(
 ): Promise<{ tiers: Tier[]; probes: TierProbe[] }> {
   const tiers: Tier[] = [];
   const probes: TierProbe[] = [];
-  for (const factory of chainOf(provider)) {
+  for (const factory of chainOf(provider, FACTORIES)) {
     const { tier, check, error } = await probe(factory, config, logger);
     probes.push({ name: factory.name, check });
     if (tier && check.ok) tiers.push(tier);
@@ -157,7 +157,7 @@ export interface TierCheck extends TierProbe {
 }
 
 /** `inChain: false` (a tier that runs only when chosen) is left out of chains that start above it. */
-type CheckableFactory = Pick<TierFactory, 'name' | 'create'> & { readonly inChain?: boolean };
+type CheckableFactory = Pick<TierFactory, 'name' | 'create'> & { readonly choosable?: boolean; readonly inChain?: boolean };
 
 /**
  * The availability of every tier of the chain `provider` names, best first. Without `deep`, a tier with a
@@ -168,11 +168,8 @@ export async function checkTiers(
   logger: Logger,
   options: { provider?: string; deep?: boolean; factories?: readonly CheckableFactory[]; quickChecks?: Readonly<Record<string, QuickCheck>> } = {},
 ): Promise<TierCheck[]> {
-  const all: readonly CheckableFactory[] = options.factories ?? FACTORIES;
   // Like buildChain: a server run with `--provider rules` never uses the tiers above it.
-  const start = !options.provider || options.provider === 'auto' ? 0 : all.findIndex((f) => f.name === options.provider);
-  if (start < 0) throw new FmcError('FMC_ERR_USAGE', `unknown provider "${options.provider}": choose one of ${PROVIDERS.join(', ')}`);
-  const factories = all.slice(start).filter((f, i) => i === 0 || f.inChain !== false);
+  const factories = chainOf(options.provider ?? 'auto', options.factories ?? FACTORIES);
   const quick = options.quickChecks ?? QUICK_CHECKS;
   const checks: TierCheck[] = [];
   for (const [i, factory] of factories.entries()) {

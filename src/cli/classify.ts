@@ -100,10 +100,12 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       encoding: options.encoding,
       maxRecordSize: options.maxRecordSize,
     };
-    // Input problems surface before any model is loaded or any tier probed.
-    const source = await interrupts.race(openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, readOptions));
     const outputPath = options.output ?? defaultOutputPath(input, options.format ?? 'csv');
     const format = formatFor(outputPath, options.format);
+    // Input problems surface before any model is loaded or any tier probed.
+    const source = await interrupts.race(
+      openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, { ...readOptions, keepRawRecords: format === 'csv' && !options.dryRun }),
+    );
     const columns = outputColumns(source.columns);
     if (!options.dryRun) {
       sink =
@@ -123,7 +125,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       }
     }
 
-    const starting = startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel, output: { format, columns } });
+    const starting = startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel });
     const engine = await interrupts.race(starting).catch((err: unknown) => {
       // Stopped while the engine loads: its thread would keep the process alive.
       void starting.then((late) => late.close(), () => undefined);
@@ -133,7 +135,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
       // On a signal this rejects at once; the run still going fails on its own once the
       // engine is closed and the sink aborted below.
-      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, onProgress: progress?.update }));
+      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, output: { format, columns }, onProgress: progress?.update }));
       progress?.done();
       await sink!.commit();
       sink = undefined;

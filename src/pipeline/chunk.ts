@@ -2,12 +2,22 @@ import { INCIDENTS, LABEL_FIELDS, SENTIMENTS, TOPICS, URGENCIES, type LabelResul
 import type { CleanTweet, TierItem, TierUsage } from '../tiers/tier.js';
 import type { ClassifierStats } from './classify.js';
 import type { Pipeline } from './pipeline.js';
-import { tailedSerializer, type OutputFormat } from './write.js';
 
 /** Label and provider counts of one chunk, merged into the run summary. */
 export interface ChunkCounts {
   readonly labels: Record<string, Record<string, number>>;
   readonly providers: Record<string, number>;
+}
+
+/**
+ * The labels of a chunk of rows, compact: a run has few distinct results (the engine shares
+ * equal ones), so each row carries an index and each distinct result crosses threads once.
+ */
+export interface LabeledChunk {
+  /** Per row, the index of its result in `distinct`. */
+  readonly codes: Uint32Array;
+  readonly distinct: readonly LabelResult[];
+  readonly counts: ChunkCounts;
 }
 
 /** What a run needs from the classification engine, in-process or in a worker thread. */
@@ -17,17 +27,11 @@ export interface ChunkClassifier {
   /** One result per text, in order; duplicates (same cleaned text) are classified once. */
   classifyChunk(texts: readonly string[]): Promise<LabelResult[]>;
   /**
-   * Labels whole input rows and returns them serialized with the label cells appended:
-   * serializing where the labels are spares the reading thread a copy of every result.
-   * The engine thread returns UTF-8 bytes (see worker.ts), this thread a string.
-   * `tweets`: the texts already cleaned, one per row (the engine thread's client cleans
-   * them on the reading thread, which has time to spare); cleaned here when absent.
+   * Labels the rows of a chunk from their raw texts. `tweets`: the same texts already
+   * cleaned (the engine thread's client cleans some chunks on the reading thread when it
+   * has time to spare); cleaned here when absent.
    */
-  labelRows(
-    rows: readonly (readonly unknown[])[],
-    textIndex: number,
-    tweets?: readonly CleanTweet[],
-  ): Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
+  labelTexts(texts: readonly string[] | undefined, tweets?: readonly CleanTweet[]): Promise<LabeledChunk>;
   stats(): Promise<EngineStats>;
   close(): Promise<void>;
 }
@@ -101,31 +105,50 @@ export function labelCells(r: LabelResult): unknown[] {
   return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
 }
 
-export function countResults(results: readonly LabelResult[]): ChunkCounts {
-  const counts: ChunkCounts = { labels: {}, providers: {} };
-  if (results.length === 0) return counts;
-  // One bucket per field, made up front (in field order, as the first result would).
-  const buckets = LABEL_FIELDS.map((field) => (counts.labels[field] = {}));
-  const bump = (bucket: Record<string, number>, value: string): void => {
-    bucket[value] = (bucket[value] ?? 0) + 1;
-  };
-  for (const r of results) {
-    for (let f = 0; f < LABEL_FIELDS.length; f++) bump(buckets[f]!, String(r[LABEL_FIELDS[f]!]));
-    bump(counts.providers, r.provider);
+/** Each row's index into the distinct results, and the label and provider counts. */
+export function codeResults(results: readonly LabelResult[]): LabeledChunk {
+  const codes = new Uint32Array(results.length);
+  const distinct: LabelResult[] = [];
+  const index = new Map<LabelResult, number>();
+  const times: number[] = [];
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    let code = index.get(r);
+    if (code === undefined) {
+      code = distinct.length;
+      index.set(r, code);
+      distinct.push(r);
+      times.push(0);
+    }
+    codes[i] = code;
+    times[code]!++;
   }
-  return counts;
+  const counts: ChunkCounts = { labels: {}, providers: {} };
+  if (results.length > 0) {
+    // One bucket per field, made up front (in field order, as the first result would).
+    const buckets = LABEL_FIELDS.map((field) => (counts.labels[field] = {}));
+    const add = (bucket: Record<string, number>, value: string, n: number): void => {
+      bucket[value] = (bucket[value] ?? 0) + n;
+    };
+    distinct.forEach((r, k) => {
+      for (let f = 0; f < LABEL_FIELDS.length; f++) add(buckets[f]!, String(r[LABEL_FIELDS[f]!]), times[k]!);
+      add(counts.providers, r.provider, times[k]!);
+    });
+  }
+  return { codes, distinct, counts };
+}
+
+export function countResults(results: readonly LabelResult[]): ChunkCounts {
+  return codeResults(results).counts;
 }
 
 export interface ChunkClassifierOptions {
   readonly dedupeWindow?: number;
-  /** How `labelRows` serializes (the output file's format and columns). */
-  readonly output?: { readonly format: OutputFormat; readonly columns: readonly string[] };
 }
 
 /** clean -> dedupe -> classify for one chunk of texts, on this thread. */
 export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? 50_000);
-  const serialize = options.output ? tailedSerializer(options.output.format, options.output.columns, labelCells) : undefined;
   let duplicates = 0;
 
   /** dedupe -> classify: one result per tweet, in order. */
@@ -145,17 +168,16 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
     }
     duplicates += tweets.length - items.length;
     const unique = await pipeline.classifier.classify(items);
-    // Shared objects out too: the serializer formats each distinct one once.
+    // Shared objects out too: a chunk sends each distinct one once.
     for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
     return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
   }
 
   const engine: ChunkClassifier = {
     tierNames: pipeline.tiers.map((t) => t.name),
-    async labelRows(rows, textIndex, tweets) {
-      if (!serialize) throw new Error('labelRows needs the output format and columns');
-      const results = await classifyTweets(tweets ?? rows.map((r) => pipeline.toItem({ id: '', text: String(r[textIndex]) }).tweet));
-      return { serialized: serialize(rows, results), counts: countResults(results) };
+    async labelTexts(texts, tweets) {
+      if (!tweets && !texts) throw new Error('labelTexts: no texts');
+      return codeResults(await classifyTweets(tweets ?? texts!.map((text) => pipeline.toItem({ id: '', text }).tweet)));
     },
     classifyChunk: (texts) => classifyTweets(texts.map((text) => pipeline.toItem({ id: '', text }).tweet)),
     async stats() {

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { atPosition, FmcError } from '../errors.js';
 import { batchReader } from './batch-reader.js';
+import { ByteLog } from './byte-log.js';
 import { utf8Checker } from './utf8.js';
 import { findColumn, hasUtf8Bom, looksBinary, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
 
@@ -13,6 +14,9 @@ export interface InputRow {
   readonly values: readonly unknown[];
   readonly text: string;
   readonly id: string | undefined;
+  /** Byte offsets of the record in `TweetSource.raw` (with its line breaks), or -1. */
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface InvalidRow {
@@ -31,6 +35,11 @@ export interface ReadOptions {
   readonly encoding?: 'utf-8' | 'windows-1252' | undefined;
   /** Largest record in characters; bigger ones are an error (or skipped). */
   readonly maxRecordSize?: number | undefined;
+  /**
+   * Keep the bytes of the records read (`TweetSource.raw`) so rows can be written out as
+   * read. The consumer must release them as it goes (classifyRows does).
+   */
+  readonly keepRawRecords?: boolean | undefined;
 }
 
 export interface TweetSource {
@@ -49,6 +58,11 @@ export interface TweetSource {
   readonly invalid: InvalidRow[];
   bytesRead(): number;
   readonly totalBytes: number | undefined;
+  /**
+   * The bytes of the rows not yet released, when a row's record can be written out as read:
+   * a comma-separated UTF-8 CSV. Absent otherwise (the rows are then serialized anew).
+   */
+  readonly raw?: ByteLog | undefined;
 }
 
 export type SourceSpec = { readonly path: string } | { readonly stream: Readable; readonly name: string };
@@ -58,6 +72,7 @@ const DEFAULT_MAX_RECORD = 1024 * 1024;
 // csv-parse's own size limit cannot resume after a skip (it swallows the rest of the file),
 // so records are measured here and the parser's limit is only a memory backstop.
 const PARSER_HARD_LIMIT = 64 * 1024 * 1024;
+const PARSE_AHEAD = 2048;
 
 /** Opens a CSV/JSONL file or stream and reads its header; rows are then streamed. */
 export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {}): Promise<TweetSource> {
@@ -77,6 +92,12 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
   if (looksBinary(head)) throw new FmcError('FMC_ERR_INPUT_BINARY', `${name}: not a text file (NUL bytes in the first ${head.length} bytes); export the sheet as CSV`);
 
   const encoding = options.encoding ?? sniffEncoding(head);
+  const format = options.format ?? (/\.jsonl?$/i.test(name) ? 'jsonl' : 'csv');
+  const headText = new TextDecoder(encoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
+  const delimiter = format === 'csv' ? sniffDelimiter(headText) : ',';
+  // What the parser reads, byte for byte (only UTF-8 reaches it as bytes), when its records
+  // can go out as read: a comma-separated output would not fit any other delimiter.
+  const log = options.keepRawRecords && format === 'csv' && encoding === 'utf-8' && delimiter === ',' ? new ByteLog() : undefined;
   let read = 0;
   /** The input as text for the parser: checked UTF-8 bytes as they are, anything else decoded. */
   async function* decoded(keepUtf8Bytes: boolean): AsyncGenerator<string | Buffer> {
@@ -86,7 +107,13 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
     try {
       while (chunk !== undefined) {
         read += chunk.length;
-        yield utf8 ? utf8.check(chunk) : decoder.decode(chunk, { stream: true });
+        if (utf8) {
+          const checked = utf8.check(chunk);
+          log?.append(checked);
+          yield checked;
+        } else {
+          yield decoder.decode(chunk, { stream: true });
+        }
         const next = await bytes.next();
         chunk = next.done ? undefined : next.value;
       }
@@ -100,12 +127,10 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
       throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed after ${read} bytes: ${(err as Error).message}`);
     }
   }
-  const format = options.format ?? (/\.jsonl?$/i.test(name) ? 'jsonl' : 'csv');
-  const headText = new TextDecoder(encoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
   const base = { name, format, encoding, bytesRead: () => read, totalBytes } as const;
   return format === 'jsonl'
     ? openJsonl(base, Readable.from(decoded(false)), options)
-    : openCsv(base, Readable.from(decoded(true)), sniffDelimiter(headText), options);
+    : openCsv(base, Readable.from(decoded(true)), delimiter, options, log);
 }
 
 function checkInputFile(path: string): number {
@@ -157,36 +182,48 @@ function columnIndexes(name: string, columns: readonly string[], options: ReadOp
   return { text, id };
 }
 
-async function openCsv(base: SourceBase, text: Readable, delimiter: string, options: ReadOptions): Promise<TweetSource> {
+async function openCsv(base: SourceBase, text: Readable, delimiter: string, options: ReadOptions, log: ByteLog | undefined): Promise<TweetSource> {
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
-  const parser = parse({
+  const csvOptions = {
     delimiter,
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
     max_record_size: Math.max(PARSER_HARD_LIMIT, maxRecordSize),
     skip_records_with_error: options.skipInvalid === true,
-  });
+  };
+  // Records parsed ahead (the stream default is 16): the reading thread keeps parsing while
+  // it waits on a write, instead of stalling on back-pressure every few rows. A stream
+  // option, which csv-parse passes on but does not declare.
+  const parser = parse(Object.assign(csvOptions, { readableHighWaterMark: PARSE_AHEAD }));
   // Line numbers must follow parse order: the parser runs ahead of the consumer, and on an
   // error the stream drops what it had buffered. csv-parse's on_record would give them, but
   // it builds an info object per record (half the parse time), so push is wrapped instead
   // and reads the one counter it needs.
+  // Byte spans likewise: a record ends where the parser stands when it pushes it, and starts
+  // where the one before ended, unless the parser skipped a malformed one in between.
   let parsedEnd = 0;
+  let spanEnd = 0;
+  let spanBroken = false;
   const push = parser.push.bind(parser);
   parser.push = (record: unknown): boolean => {
     if (record === null) return push(null);
     const line = parsedEnd + 1;
     parsedEnd = parser.info.lines;
-    return push({ record, line });
+    const start = spanBroken ? -1 : spanEnd;
+    spanEnd = parser.info.bytes;
+    spanBroken = false;
+    return push({ record, line, start, end: spanEnd });
   };
   const invalid: InvalidRow[] = [];
   parser.on('skip', (err: CsvError & { lines?: number; index?: number }) => {
     invalid.push({ line: parsedEnd + 1, column: err.index === undefined ? undefined : err.index + 1, reason: csvReason(err, maxRecordSize) });
     parsedEnd = err.lines ?? parsedEnd;
+    spanBroken = true;
   });
   text.on('error', (err) => parser.destroy(err));
   text.pipe(parser);
-  const records = batchReader<{ record: string[]; line: number }>(parser);
+  const records = batchReader<{ record: string[]; line: number; start: number; end: number }>(parser);
 
   const fail = (err: unknown): never => {
     if (err instanceof FmcError) throw err;
@@ -212,7 +249,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     try {
       for (let next = await records.next(max); next; next = await records.next(max)) {
         const batch: InputRow[] = [];
-        for (const { record, line } of next) {
+        for (const { record, line, start, end } of next) {
           const problem = checkRecord(record, width, maxRecordSize);
           if (problem) {
             if (options.skipInvalid) {
@@ -221,7 +258,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
             }
             throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, line, problem.column)}: ${problem.reason}; fix the row or pass --skip-invalid`);
           }
-          batch.push({ line, values: record, text: record[textIndex]!, id: idIndex < 0 ? undefined : record[idIndex] });
+          batch.push({ line, values: record, text: record[textIndex]!, id: idIndex < 0 ? undefined : record[idIndex], start, end });
         }
         if (batch.length > 0) yield batch;
       }
@@ -229,7 +266,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
       fail(err);
     }
   }
-  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid };
+  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid, raw: log };
 }
 
 // What `rows` reads at a time: small enough that a consumer that stops early (a failing
@@ -316,7 +353,7 @@ async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions)
   const toRow = ({ obj, line }: { obj: Record<string, unknown>; line: number }): InputRow => {
     const values = columns.map((c) => obj[c] ?? '');
     const id = idIndex < 0 ? undefined : String(values[idIndex]);
-    return { line, values, text: String(values[textIndex]), id };
+    return { line, values, text: String(values[textIndex]), id, start: -1, end: -1 };
   };
   async function* rows(): AsyncGenerator<InputRow> {
     yield toRow(first!);

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
-import { LABEL_FIELDS, OUTPUT_COLUMNS, type LabelResult } from '../labels.js';
-import { createChunkClassifier, type ChunkClassifier, type ChunkCounts } from './chunk.js';
+import { OUTPUT_COLUMNS } from '../labels.js';
+import { createChunkClassifier, type ChunkClassifier, type ChunkCounts, type LabeledChunk } from './chunk.js';
+import { rowFormatter } from './format-rows.js';
 import type { Pipeline } from './pipeline.js';
 import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
 import { openStreamSink, type OutputFormat, type RowSink } from './write.js';
@@ -18,6 +19,8 @@ export interface ClassifyRowsOptions {
   readonly source: TweetSource;
   readonly sink: RowSink;
   readonly engine: ChunkClassifier;
+  /** The output's format and columns (`outputColumns` of the source's). */
+  readonly output: { readonly format: OutputFormat; readonly columns: readonly string[] };
   /** Rows per classifier call; two chunks are in flight so reading overlaps slow tiers. */
   readonly chunkSize?: number;
   readonly onProgress?: (progress: Progress) => void;
@@ -35,34 +38,33 @@ export function outputColumns(inputColumns: readonly string[]): string[] {
 const MAX_IN_FLIGHT = 3;
 
 interface Chunk {
-  /** Only the count is kept: the rows themselves now live on the engine thread. */
-  readonly size: number;
-  readonly labeled: Promise<{ serialized: string | Uint8Array; counts: ChunkCounts }>;
+  readonly rows: readonly InputRow[];
+  readonly labeled: Promise<LabeledChunk>;
 }
 
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */
 export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSummary> {
   const { source, sink, engine } = options;
+  const format = rowFormatter(options.output.format, options.output.columns, source.raw);
   const chunkSize = Math.max(1, options.chunkSize ?? 1000);
   const started = Date.now();
   const before = await engine.stats();
   const counters: RunCounters = { rows: 0, labels: {}, providers: {} };
 
   const start = (rows: InputRow[]): Chunk => {
-    const labeled = engine.labelRows(
-      rows.map((r) => r.values),
-      source.textIndex,
-    );
+    const labeled = engine.labelTexts(rows.map((r) => r.text));
     // Awaited later, in order; this keeps an early failure from being "unhandled" meanwhile.
     labeled.catch(() => undefined);
-    return { size: rows.length, labeled };
+    return { rows, labeled };
   };
 
   const finish = async (chunk: Chunk): Promise<void> => {
-    const { serialized, counts } = await chunk.labeled;
-    merge(counters, counts);
-    counters.rows += chunk.size;
-    await sink.writeText(serialized);
+    const labeled = await chunk.labeled;
+    merge(counters, labeled.counts);
+    counters.rows += chunk.rows.length;
+    await sink.writeText(format(chunk.rows, labeled));
+    // Later rows start after this chunk's last record: its bytes are no longer needed.
+    source.raw?.release(chunk.rows[chunk.rows.length - 1]!.end);
     options.onProgress?.({ rows: counters.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
   };
 
@@ -110,11 +112,17 @@ export async function runClassification(options: {
 }): Promise<RunSummary> {
   const source = await openTweetSource(
     { stream: options.input, name: options.sourceName },
-    { format: options.inputFormat, textColumn: options.textColumn, idColumn: options.idColumn, skipInvalid: options.skipInvalid },
+    {
+      format: options.inputFormat,
+      textColumn: options.textColumn,
+      idColumn: options.idColumn,
+      skipInvalid: options.skipInvalid,
+      keepRawRecords: options.format === 'csv',
+    },
   );
   const output = { format: options.format, columns: outputColumns(source.columns) };
   const sink = openStreamSink({ stream: options.output, ...output });
-  const summary = await classifyRows({ source, sink, engine: createChunkClassifier(options.pipeline, { output }) });
+  const summary = await classifyRows({ source, sink, engine: createChunkClassifier(options.pipeline), output });
   await sink.commit();
   return summary;
 }

@@ -65,14 +65,15 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
   return {
     tierNames,
     classifyChunk: async (texts) => (await request<'results'>({ type: 'classify', id: nextId++, texts })).results,
-    async labelRows(rows, textIndex) {
-      // Load balancing: cleaning is about 40% of the engine's work on a rules run. When the
-      // engine already has two chunks queued it is the slower thread, so this (reading)
-      // thread cleans the chunk itself, with the same function and options; otherwise the
-      // engine does. The mix settles where both threads are busy. Output is the same.
-      const cleaned = pending.size >= ENGINE_BEHIND ? packCleaned(rows.map((r) => cleanTweet(String(r[textIndex]), cleanOptions))) : undefined;
-      const { serialized, counts } = await request<'labeled'>({ type: 'label', id: nextId++, rows, textIndex, cleaned });
-      return { serialized, counts };
+    async labelTexts(texts, tweets) {
+      // Load balancing: cleaning is about half of the engine's work on a rules run. When the
+      // engine already has chunks queued it is the slower thread, so this (reading) thread
+      // cleans the chunk itself, with the same function and options; otherwise the engine
+      // does. The mix settles where both threads are busy. Output is the same.
+      const clean = tweets ?? (pending.size >= ENGINE_BEHIND ? texts!.map((t) => cleanTweet(t, cleanOptions)) : undefined);
+      const cleaned = clean && packCleaned(clean);
+      const { codes, distinct, counts } = await request<'labeled'>({ type: 'label', id: nextId++, texts: cleaned ? undefined : texts, cleaned });
+      return { codes, distinct, counts };
     },
     stats: async (): Promise<EngineStats> => (await request<'stats'>({ type: 'stats', id: nextId++ })).stats,
     async close() {

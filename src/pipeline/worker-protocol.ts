@@ -1,6 +1,6 @@
 import type { LabelResult } from '../labels.js';
 import type { CleanTweet } from '../tiers/tier.js';
-import type { ChunkClassifierOptions, ChunkCounts, EngineStats } from './chunk.js';
+import type { ChunkCounts, EngineStats } from './chunk.js';
 import type { PipelineOptions } from './pipeline.js';
 
 /** Messages between the run loop and the engine thread (structured-cloned). */
@@ -8,12 +8,12 @@ export interface EngineInit {
   readonly pipeline: Omit<PipelineOptions, 'logger'>;
   readonly logLevel: string;
   readonly dedupeWindow?: number;
-  readonly output?: ChunkClassifierOptions['output'];
 }
 
 export type EngineRequest =
   | { readonly type: 'classify'; readonly id: number; readonly texts: readonly string[] }
-  | { readonly type: 'label'; readonly id: number; readonly rows: readonly (readonly unknown[])[]; readonly textIndex: number; readonly cleaned?: CleanedTexts }
+  /** The raw texts of a chunk's rows, or the same texts cleaned on the reading thread. */
+  | { readonly type: 'label'; readonly id: number; readonly texts?: readonly string[]; readonly cleaned?: CleanedTexts }
   | { readonly type: 'stats'; readonly id: number }
   | { readonly type: 'close'; readonly id: number };
 
@@ -50,7 +50,7 @@ export type EngineReply =
   | { readonly type: 'ready'; readonly tierNames: readonly string[] }
   | { readonly type: 'failed'; readonly error: SerializedError }
   | { readonly type: 'results'; readonly id: number; readonly results: LabelResult[] }
-  | { readonly type: 'labeled'; readonly id: number; readonly serialized: Uint8Array; readonly counts: ChunkCounts }
+  | { readonly type: 'labeled'; readonly id: number; readonly codes: Uint32Array; readonly distinct: readonly LabelResult[]; readonly counts: ChunkCounts }
   | { readonly type: 'stats'; readonly id: number; readonly stats: EngineStats }
   | { readonly type: 'closed'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };

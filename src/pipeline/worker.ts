@@ -14,12 +14,11 @@ const serialize = (err: unknown): { code?: string; message: string } =>
   err instanceof FmcError ? { code: err.code, message: err.message } : { message: (err as Error).message ?? String(err) };
 
 const reply = (message: EngineReply, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
-const utf8 = new TextEncoder();
 
 let engine: ChunkClassifier;
 try {
   const pipeline = await createPipeline({ ...init.pipeline, logger: createLogger(init.logLevel) });
-  engine = createChunkClassifier(pipeline, { dedupeWindow: init.dedupeWindow, output: init.output });
+  engine = createChunkClassifier(pipeline, { dedupeWindow: init.dedupeWindow });
   reply({ type: 'ready', tierNames: engine.tierNames });
 } catch (err) {
   reply({ type: 'failed', error: serialize(err) });
@@ -30,14 +29,9 @@ port.on('message', async (message: EngineRequest) => {
   try {
     if (message.type === 'classify') reply({ type: 'results', id: message.id, results: await engine.classifyChunk(message.texts) });
     else if (message.type === 'label') {
-      // Encoded here and handed over, not copied: a string reply would be copied into the
-      // reading thread's heap (large-object space, kept until a full GC) and encoded there
-      // again; transferred bytes are freed once written, which keeps that heap small.
-      const { serialized, counts } = await engine.labelRows(message.rows, message.textIndex, message.cleaned && unpackCleaned(message.cleaned));
-      const bytes = typeof serialized === 'string' ? utf8.encode(serialized) : serialized;
-      reply({ type: 'labeled', id: message.id, serialized: bytes, counts }, [bytes.buffer as ArrayBuffer]);
-    }
-    else if (message.type === 'stats') reply({ type: 'stats', id: message.id, stats: await engine.stats() });
+      const { codes, distinct, counts } = await engine.labelTexts(message.texts, message.cleaned && unpackCleaned(message.cleaned));
+      reply({ type: 'labeled', id: message.id, codes, distinct, counts }, [codes.buffer as ArrayBuffer]);
+    } else if (message.type === 'stats') reply({ type: 'stats', id: message.id, stats: await engine.stats() });
     else {
       await engine.close();
       reply({ type: 'closed', id: message.id });

@@ -4,7 +4,7 @@ import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/p
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FmcError } from '../errors.js';
-import { csvCells, csvLines } from './csv-line.js';
+import { csvLines } from './csv-line.js';
 
 export type OutputFormat = 'csv' | 'jsonl';
 
@@ -12,7 +12,7 @@ export type OutputFormat = 'csv' | 'jsonl';
 export interface RowSink {
   /** Appends rows; resolves when the destination can take more (back-pressure). */
   writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
-  /** Appends rows already serialized by `serializer(format, columns)` (e.g. on the engine thread), as text or UTF-8. */
+  /** Appends rows already serialized (see format-rows.ts), as text or UTF-8 bytes. */
   writeText(text: string | Uint8Array): Promise<void>;
   /** Flushes, fsyncs and renames into place: readers never see a half-written file. */
   commit(): Promise<void>;
@@ -57,41 +57,7 @@ export function serializer(format: OutputFormat, columns: readonly string[]): (r
   };
 }
 
-/**
- * Like `serializer`, for rows followed by the cells of a tail object (`cellsOf(tails[i])`
- * after `rows[i]`): the engine appends the label cells without a joined array per row.
- * In CSV a tail's text is remembered by object: the engine shares equal results, so a run
- * formats each distinct label set once instead of once per row.
- */
-export function tailedSerializer<T extends object>(
-  format: OutputFormat,
-  columns: readonly string[],
-  cellsOf: (tail: T) => readonly unknown[],
-): (rows: readonly (readonly unknown[])[], tails: readonly T[]) => string {
-  if (format === 'csv') {
-    let known = new Map<T, string>();
-    const tailText = (tail: T): string => {
-      let text = known.get(tail);
-      if (text === undefined) {
-        if (known.size >= 4096) known = new Map(); // bounded when results are rarely shared
-        text = csvCells(cellsOf(tail));
-        known.set(tail, text);
-      }
-      return text;
-    };
-    return (rows, tails) => {
-      let out = '';
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        const tail = tailText(tails[i]!);
-        out += row.length === 0 ? `${tail}\n` : `${csvCells(row)},${tail}\n`;
-      }
-      return out;
-    };
-  }
-  const serialize = serializer(format, columns);
-  return (rows, tails) => serialize(rows.map((row, i) => [...row, ...cellsOf(tails[i]!)]));
-}
+const WRITES_AHEAD = 4;
 
 /** The header line (CSV) is written at open, so an empty result is still a valid file. */
 export async function openFileSink(options: {
@@ -123,26 +89,43 @@ export async function openFileSink(options: {
     });
   }
   const serialize = serializer(format, columns);
-  // Writes go straight to the handle: one awaited write per chunk is its own back-pressure.
+  // Writes go straight to the handle, one after the other. A caller waits only while
+  // WRITES_AHEAD are queued: waiting on each write left the reading thread idle for a
+  // fifth of a run. The first failure is reported by the next write or by commit.
+  let queued = 0;
+  let last: Promise<void> = Promise.resolve();
+  let failure: FmcError | undefined;
   const write = async (text: string | Uint8Array): Promise<void> => {
-    try {
-      if (text.length === 0) return;
-      if (typeof text === 'string') await handle.write(text);
-      else await handle.write(text);
-    } catch (err) {
-      throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${(err as Error).message}`);
-    }
+    if (failure) throw failure;
+    if (text.length === 0) return;
+    queued++;
+    last = last
+      .then(async () => {
+        if (!failure) await (typeof text === 'string' ? handle.write(text) : handle.write(text));
+      })
+      .catch((err: Error) => {
+        failure ??= new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${err.message}`);
+      })
+      .finally(() => queued--);
+    if (queued >= WRITES_AHEAD) await last;
+    if (failure) throw failure;
+  };
+  const drained = async (): Promise<void> => {
+    await last;
+    if (failure) throw failure;
   };
   if (format === 'csv') await write(serialize([columns]));
   return {
     writeRows: (rows) => write(serialize(rows)),
     writeText: write,
     async commit() {
+      await drained();
       await handle.sync();
       await handle.close();
       await rename(temp, path);
     },
     async abort() {
+      await last;
       await handle.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
     },

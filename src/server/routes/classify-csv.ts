@@ -76,14 +76,14 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
 
   const source = await openTweetSource(
     { stream: input, name: 'body' },
-    { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength },
+    { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength, keepRawRecords: true },
   );
   const columns = outputColumns(source.columns);
   const { body, writer, firstByte } = deferredBody();
   const sink = openStreamSink({ stream: writer, format: 'csv', columns });
   // Not the CLI's worker thread: requests are small and the engine stays warm in-process.
-  const engine = createChunkClassifier(deps.pipeline, { output: { format: 'csv', columns } });
-  const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS }).then(async (summary) => {
+  const engine = createChunkClassifier(deps.pipeline);
+  const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns } }).then(async (summary) => {
     await sink.commit();
     writer.end();
     deps.metrics.recordCounts({ labels: summary.labels, providers: summary.providers });

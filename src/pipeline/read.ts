@@ -182,6 +182,16 @@ function columnIndexes(name: string, columns: readonly string[], options: ReadOp
   return { text, id };
 }
 
+/** A row as the parser hands it over; its text is undefined until the header is read. */
+interface ParsedRow {
+  readonly line: number;
+  readonly values: string[];
+  text: string | undefined;
+  id: string | undefined;
+  readonly start: number;
+  readonly end: number;
+}
+
 async function openCsv(base: SourceBase, text: Readable, delimiter: string, options: ReadOptions, log: ByteLog | undefined): Promise<TweetSource> {
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
   const csvOptions = {
@@ -205,6 +215,10 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
   let parsedEnd = 0;
   let spanEnd = 0;
   let spanBroken = false;
+  // Each record becomes its row object right here. Its text is picked once the header has
+  // named the columns; records parsed ahead of that get it in `batches`.
+  let textAt = -1;
+  let idAt = -1;
   const push = parser.push.bind(parser);
   parser.push = (record: unknown): boolean => {
     if (record === null) return push(null);
@@ -213,7 +227,9 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     const start = spanBroken ? -1 : spanEnd;
     spanEnd = parser.info.bytes;
     spanBroken = false;
-    return push({ record, line, start, end: spanEnd });
+    const values = record as string[];
+    const row: ParsedRow = { line, values, text: textAt < 0 ? undefined : values[textAt], id: idAt < 0 ? undefined : values[idAt], start, end: spanEnd };
+    return push(row);
   };
   const invalid: InvalidRow[] = [];
   parser.on('skip', (err: CsvError & { lines?: number; index?: number }) => {
@@ -223,7 +239,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
   });
   text.on('error', (err) => parser.destroy(err));
   text.pipe(parser);
-  const records = batchReader<{ record: string[]; line: number; start: number; end: number }>(parser);
+  const records = batchReader<ParsedRow>(parser);
 
   const fail = (err: unknown): never => {
     if (err instanceof FmcError) throw err;
@@ -241,24 +257,30 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     fail(err);
   }
   if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no header line`);
-  const columns = first[0]!.record;
+  const columns = first[0]!.values;
   const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
+  textAt = textIndex;
+  idAt = idIndex;
   const width = columns.length;
 
   async function* batches(max: number): AsyncGenerator<InputRow[]> {
     try {
       for (let next = await records.next(max); next; next = await records.next(max)) {
         const batch: InputRow[] = [];
-        for (const { record, line, start, end } of next) {
-          const problem = checkRecord(record, width, maxRecordSize);
+        for (const row of next) {
+          const problem = checkRecord(row.values, width, maxRecordSize);
           if (problem) {
             if (options.skipInvalid) {
-              invalid.push({ line, column: problem.column, reason: problem.reason });
+              invalid.push({ line: row.line, column: problem.column, reason: problem.reason });
               continue;
             }
-            throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, line, problem.column)}: ${problem.reason}; fix the row or pass --skip-invalid`);
+            throw new FmcError('FMC_ERR_CSV', `${atPosition(base.name, row.line, problem.column)}: ${problem.reason}; fix the row or pass --skip-invalid`);
           }
-          batch.push({ line, values: record, text: record[textIndex]!, id: idIndex < 0 ? undefined : record[idIndex], start, end });
+          if (row.text === undefined) {
+            row.text = row.values[textIndex];
+            row.id = idIndex < 0 ? undefined : row.values[idIndex];
+          }
+          batch.push(row as InputRow);
         }
         if (batch.length > 0) yield batch;
       }

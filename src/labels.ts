@@ -82,6 +82,24 @@ export function applyConsistency<T extends Labels>(labels: T): T {
   return labels;
 }
 
+/**
+ * Validate a tier's answer into the result a row gets: the labels, the taxonomy's
+ * consistency rules applied, and who produced it, in one object (every row takes this path).
+ */
+export function toLabelResult(value: unknown, provider: string): LabelResult | undefined {
+  const labels = toScoredLabels(value);
+  if (!labels) return undefined;
+  return {
+    is_claim: labels.is_claim,
+    sentiment: labels.sentiment,
+    topic: labels.topic,
+    incident: labels.incident,
+    urgency: labels.incident === 'none' ? 'low' : labels.urgency,
+    confidence: labels.confidence,
+    provider,
+  };
+}
+
 /** Validate an untrusted object (LLM answer, cache row, API body) into ScoredLabels. */
 export function toScoredLabels(value: unknown): ScoredLabels | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

@@ -154,6 +154,10 @@ export interface ChunkClassifierOptions {
   readonly dedupeWindow?: number;
 }
 
+// Item ids are positions in the chunk: their strings are made once, not per row.
+const IDS: string[] = [];
+const idOf = (i: number): string => IDS[i] ?? (IDS[i] = String(i));
+
 /** clean -> dedupe -> classify for one chunk of texts, on this thread. */
 export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? DEDUPE_WINDOW);
@@ -171,7 +175,7 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
       else {
         seen.set(tweet.text, items.length);
         slots[i] = items.length;
-        items.push({ id: String(items.length), tweet });
+        items.push({ id: idOf(items.length), tweet });
       }
     }
     duplicates += tweets.length - items.length;

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { cacheKey } from '../cache/key.js';
 import type { CacheEntry, ResultCache } from '../cache/store.js';
-import { applyConsistency, toScoredLabels, type LabelResult, type ScoredLabels } from '../labels.js';
+import { toLabelResult, type LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
 import { TierUnavailableError, type Tier, type TierItem } from '../tiers/tier.js';
 import { createInvoker, type TierInvoker } from './retry.js';
@@ -40,22 +40,6 @@ export interface Classifier {
   plan(items: readonly TierItem[]): { cached: number; misses: number; requests: Record<string, number> };
   stats(): ClassifierStats;
   close(): Promise<void>;
-}
-
-/**
- * `{ ...labels, provider }` written out (same keys, same order): one object per answered
- * row instead of a spread's copy, on the path every row takes.
- */
-function withProvider(labels: ScoredLabels, provider: string): LabelResult {
-  return {
-    is_claim: labels.is_claim,
-    sentiment: labels.sentiment,
-    topic: labels.topic,
-    incident: labels.incident,
-    urgency: labels.urgency,
-    confidence: labels.confidence,
-    provider,
-  };
 }
 
 export function createClassifier(options: ClassifierOptions): Classifier {
@@ -102,14 +86,18 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     return undefined;
   }
 
-  /** Runs `items` through `tier` in batches; returns the answers by item index. */
+  /**
+   * Runs `items[indexes]` through `tier` in batches; its answers fill `results` (replacing
+   * an unsure local answer when escalating) and are flagged in the returned array.
+   */
   async function runTier(
     tier: Tier,
     items: readonly TierItem[],
     indexes: readonly number[],
+    results: (LabelResult | undefined)[],
     signal: AbortSignal,
-  ): Promise<Map<number, LabelResult>> {
-    const answered = new Map<number, LabelResult>();
+  ): Promise<Uint8Array> {
+    const answered = new Uint8Array(items.length);
     const size = batchFor(tier);
     const batches: number[][] = [];
     for (let i = 0; i < indexes.length; i += size) batches.push(indexes.slice(i, i + size));
@@ -138,10 +126,10 @@ export function createClassifier(options: ClassifierOptions): Classifier {
           const toCache: CacheEntry[] = [];
           for (const i of batch) {
             const answer = answers.get(items[i]!.id);
-            const labels = answer && toScoredLabels(answer);
-            if (!labels) continue;
-            const result = withProvider(applyConsistency(labels), answer.provider ?? tier.name);
-            answered.set(i, result);
+            const result = answer && toLabelResult(answer, answer.provider ?? tier.name);
+            if (!result) continue;
+            results[i] = result;
+            answered[i] = 1;
             // Stored under the tier that produced it: a fallback's answer never lands under an LLM's key.
             if (cache && tier.cacheable) {
               toCache.push({ key: cacheKey(tier.name, tier.version, items[i]!.tweet.text), tier: tier.name, version: tier.version, labels: result });
@@ -175,9 +163,8 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     for (const tier of chain) {
       if (pending.length === 0) break;
       if (tier.name in stats.unavailable) continue;
-      const answered = await runTier(tier, items, pending, signal);
-      for (const [i, result] of answered) results[i] = result;
-      pending = pending.filter((i) => !answered.has(i));
+      const answered = await runTier(tier, items, pending, results, signal);
+      pending = pending.filter((i) => answered[i] === 0);
     }
     return pending;
   }

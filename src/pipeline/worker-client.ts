@@ -15,7 +15,7 @@ function revive(error: SerializedError): Error {
 // is 3 semi-spaces: 24 MB means 8 MB ones instead of V8's 16 MB, -16 MB of RSS for ~3% more
 // scavenging (measured on the engine alone). A chain with the local model gets room instead:
 // its tokenizer memo and vocabulary live in the JS heap, and a first run trains the model there.
-const RULES_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 24 };
+const RULES_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 48 };
 const MODEL_LIMITS = { maxOldGenerationSizeMb: 1024 };
 
 /** Requests waiting at the engine from which it counts as the slower thread. */

@@ -18,8 +18,10 @@ function revive(error: SerializedError): Error {
 const RULES_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 48 };
 const MODEL_LIMITS = { maxOldGenerationSizeMb: 1024 };
 
-/** Requests waiting at the engine from which it counts as the slower thread. */
-const ENGINE_BEHIND = 2;
+/** How far one engine reply moves the share of chunks this thread cleans. */
+const SHARE_STEP = 0.05;
+/** Engine idle time (ms) before a request from which this thread counts as the slower one. */
+const ENGINE_IDLE_MS = 0.2;
 
 type Pending = { resolve: (reply: EngineReply) => void; reject: (err: Error) => void };
 
@@ -30,6 +32,9 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
   const cleanOptions = cleanOptionsOf(init.pipeline);
   const pending = new Map<number, Pending>();
   let nextId = 0;
+  // The share of chunks cleaned here, and what has accrued of it.
+  let share = 0.5;
+  let credit = 0;
   let dead: Error | undefined;
   const failAll = (err: Error): void => {
     dead = err;
@@ -66,14 +71,19 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
     tierNames,
     classifyChunk: async (texts) => (await request<'results'>({ type: 'classify', id: nextId++, texts })).results,
     async labelTexts(texts, tweets) {
-      // Load balancing: cleaning is about half of the engine's work on a rules run. When the
-      // engine already has chunks queued it is the slower thread, so this (reading) thread
-      // cleans the chunk itself, with the same function and options; otherwise the engine
-      // does. The mix settles where both threads are busy. Output is the same.
-      const clean = tweets ?? (pending.size >= ENGINE_BEHIND ? texts!.map((t) => cleanTweet(t, cleanOptions)) : undefined);
+      // Load balancing: cleaning is about half of the engine's work on a rules run, and this
+      // (reading) thread cleans a share of the chunks itself, with the same function and
+      // options. Each reply says how long the engine sat idle before the request: idle means
+      // this thread is the slower one and cleans less, busy that it cleans more. (Counting
+      // the requests in flight misleads: replies wait unread while this thread is busy.)
+      credit += share;
+      const here = tweets === undefined && credit >= 1;
+      if (here) credit -= 1;
+      const clean = tweets ?? (here ? texts!.map((t) => cleanTweet(t, cleanOptions)) : undefined);
       const cleaned = clean && packCleaned(clean);
-      const { codes, distinct, counts } = await request<'labeled'>({ type: 'label', id: nextId++, texts: cleaned ? undefined : texts, cleaned });
-      return { codes, distinct, counts };
+      const reply = await request<'labeled'>({ type: 'label', id: nextId++, texts: cleaned ? undefined : texts, cleaned });
+      share = Math.min(1, Math.max(0, share + (reply.idleMs > ENGINE_IDLE_MS ? -SHARE_STEP : SHARE_STEP)));
+      return { codes: reply.codes, distinct: reply.distinct, counts: reply.counts };
     },
     stats: async (): Promise<EngineStats> => (await request<'stats'>({ type: 'stats', id: nextId++ })).stats,
     async close() {

@@ -50,7 +50,8 @@ export type EngineReply =
   | { readonly type: 'ready'; readonly tierNames: readonly string[] }
   | { readonly type: 'failed'; readonly error: SerializedError }
   | { readonly type: 'results'; readonly id: number; readonly results: LabelResult[] }
-  | { readonly type: 'labeled'; readonly id: number; readonly codes: Uint32Array; readonly distinct: readonly LabelResult[]; readonly counts: ChunkCounts }
+  /** `idleMs`: how long the engine had nothing to do before this request (load balancing). */
+  | { readonly type: 'labeled'; readonly id: number; readonly codes: Uint32Array; readonly distinct: readonly LabelResult[]; readonly counts: ChunkCounts; readonly idleMs: number }
   | { readonly type: 'stats'; readonly id: number; readonly stats: EngineStats }
   | { readonly type: 'closed'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };

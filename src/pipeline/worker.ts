@@ -25,12 +25,17 @@ try {
   port.close();
 }
 
+// When the engine last finished a request: the gap to the next one is its idle time.
+let doneAt: number | undefined;
+
 port.on('message', async (message: EngineRequest) => {
+  const idleMs = doneAt === undefined ? 0 : performance.now() - doneAt;
   try {
     if (message.type === 'classify') reply({ type: 'results', id: message.id, results: await engine.classifyChunk(message.texts) });
     else if (message.type === 'label') {
       const { codes, distinct, counts } = await engine.labelTexts(message.texts, message.cleaned && unpackCleaned(message.cleaned));
-      reply({ type: 'labeled', id: message.id, codes, distinct, counts }, [codes.buffer as ArrayBuffer]);
+      reply({ type: 'labeled', id: message.id, codes, distinct, counts, idleMs }, [codes.buffer as ArrayBuffer]);
+      doneAt = performance.now();
     } else if (message.type === 'stats') reply({ type: 'stats', id: message.id, stats: await engine.stats() });
     else {
       await engine.close();

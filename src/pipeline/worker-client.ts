@@ -11,9 +11,9 @@ function revive(error: SerializedError): Error {
 }
 
 // Caps keep V8 from growing the engine's heap lazily on a long run (the peak-RSS target).
-// A rules run keeps 15-25 MB live (the dedupe window is ~10 MB of it). The young generation
-// is 3 semi-spaces: 24 MB means 8 MB ones instead of V8's 16 MB, -16 MB of RSS for ~3% more
-// scavenging (measured on the engine alone). A chain with the local model gets room instead:
+// A rules run keeps a few MB live (chunks in flight, an 8k-row dedupe window). The young
+// generation is 3 semi-spaces: 48 MB means V8's own 16 MB ones (24 MB saved 12 MB of RSS on
+// the 1M file but cost ~4% in scavenges). A chain with the local model gets room instead:
 // its tokenizer memo and vocabulary live in the JS heap, and a first run trains the model there.
 const RULES_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 48 };
 const MODEL_LIMITS = { maxOldGenerationSizeMb: 1024 };

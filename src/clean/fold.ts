@@ -39,20 +39,27 @@ function foldOneRemembered(ch: string): string {
 
 // Scratch for the fast path; foldText is synchronous, so it is never shared.
 const scratch = Buffer.allocUnsafe(4096);
+// The text's UTF-16 code units, copied in by native code: indexing a typed array stays fast
+// whatever kind of string V8 hands over (cons, sliced, one- or two-byte), where charCodeAt
+// over the mix cleanTweet produces cost ~1 µs more per tweet (a third of the cleaning).
+const codes = new Uint16Array(scratch.length);
+const units = Buffer.from(codes.buffer);
 
 /** Lower-case, strip accents, fold typographic apostrophes and the œ/æ ligatures. */
 export function foldText(text: string): string {
   // Fast path (~94% of tweets): every character folds to one Latin-1 byte, so the result is
   // written into a buffer and decoded once, ~2x faster than replace() with a callback.
-  if (text.length <= scratch.length) {
+  const length = text.length;
+  if (length <= scratch.length) {
+    units.write(text, 0, 'utf16le');
     let i = 0;
-    for (; i < text.length; i++) {
-      const code = text.charCodeAt(i);
+    for (; i < length; i++) {
+      const code = codes[i] as number;
       const byte = code < TABLE_END ? (FOLDED_BYTE[code] as number) : 0;
       if (byte === 0) break;
       scratch[i] = byte;
     }
-    if (i === text.length) return scratch.toString('latin1', 0, i);
+    if (i === length) return scratch.toString('latin1', 0, i);
     // Folding is per character: keep the prefix done so far, fold the rest one by one.
     return scratch.toString('latin1', 0, i) + text.slice(i).replace(SLOW, foldOneRemembered);
   }

@@ -5,8 +5,9 @@
 import { cleanTweet } from '../clean/clean-tweet.js';
 import type { CleanTweet } from '../tiers/tier.js';
 import { createEncoder, type Encoder } from './encode.js';
+import { denseFeatures, learnEmbeddings, type EmbeddingOptions } from './embeddings.js';
 import { buildFeatureSpace, featurize, inverseDocumentFrequency, occurrences, type FeatureSpace, type SparseRows } from './features.js';
-import { learnWordPiece } from './wordpiece.js';
+import { learnWordPiece, SPECIAL_TOKENS } from './wordpiece.js';
 
 export interface CorpusOptions {
   /** Upper bound; with minFrequency 1 the vocabulary stops once every corpus word is whole. */
@@ -15,6 +16,16 @@ export interface CorpusOptions {
   readonly minN: number;
   readonly maxN: number;
   readonly buckets: number;
+  /** The dense branch (embeddings.ts); absent or dim 0 = sparse features only. */
+  readonly dense?: EmbeddingOptions;
+}
+
+export interface DenseBranch {
+  readonly options: EmbeddingOptions;
+  /** [vocabSize][dim] token vectors (SIF weight folded in). */
+  readonly table: Float32Array;
+  /** [labeled rows][dim] dense features of the training rows. */
+  readonly x: Float64Array;
 }
 
 export interface Corpus {
@@ -25,6 +36,7 @@ export interface Corpus {
   /** One row per labeled text, in order. */
   readonly x: SparseRows;
   readonly tweets: readonly CleanTweet[];
+  readonly dense?: DenseBranch;
 }
 
 /**
@@ -40,9 +52,38 @@ export function buildCorpus(texts: readonly string[], unlabeled: readonly string
   const vocab = learnWordPiece(vocabTexts, { vocabSize: options.vocabSize, minFrequency: options.minFrequency });
   const encoder = createEncoder(vocab);
   const space = buildFeatureSpace(vocab, options);
-  const docs = tweets.map((t) => occurrences(encoder.encode(t.text), space));
+  const ids = tweets.map((t) => encoder.encode(t.text));
+  const docs = ids.map((seq) => occurrences(seq, space));
   const idf = inverseDocumentFrequency(docs, space.featureCount);
-  return { vocab, encoder, space, idf, x: featurize(docs, idf), tweets };
+  let dense: DenseBranch | undefined;
+  if (options.dense && options.dense.dim > 0) {
+    const skip = new Set(SPECIAL_TOKENS.map((t) => vocab.indexOf(t)));
+    const table = learnEmbeddings(vocabTexts.map((t) => encoder.encode(t)), vocab.length, skip, options.dense);
+    // Scaled so the training rows' dense features have mean squared norm `weight`; the
+    // scale lives in the table, so new texts need nothing else.
+    const x = denseFeatures(ids, table, options.dense.dim, sparseNorms(docs, idf));
+    let mean = 0;
+    for (const v of x) mean += v * v;
+    mean /= Math.max(1, ids.length);
+    const scale = mean > 0 ? Math.sqrt(options.dense.weight / mean) : 0;
+    for (let i = 0; i < table.length; i++) table[i]! *= scale;
+    for (let i = 0; i < x.length; i++) x[i]! *= scale;
+    dense = { options: options.dense, table, x };
+  }
+  return { vocab, encoder, space, idf, x: featurize(docs, idf), tweets, dense };
+}
+
+/** Each doc's sparse norm, sqrt(Σ idf² over its feature occurrences) (features.ts). */
+function sparseNorms(docs: readonly (readonly number[])[], idf: Float64Array): Float64Array {
+  return Float64Array.from(docs, (doc) => Math.sqrt(doc.reduce((acc, f) => acc + idf[f]! ** 2, 0)));
+}
+
+/** Dense features [texts][dim] of new texts (empty without a dense branch). */
+export function denseOfTexts(corpus: Corpus, tweets: readonly CleanTweet[]): Float64Array {
+  const d = corpus.dense;
+  if (!d) return new Float64Array(0);
+  const ids = tweets.map((t) => corpus.encoder.encode(t.text));
+  return denseFeatures(ids, d.table, d.options.dim, sparseNorms(ids.map((seq) => occurrences(seq, corpus.space)), corpus.idf));
 }
 
 /** Feature rows for new texts under an existing corpus (held-out evaluation). */

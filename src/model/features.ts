@@ -141,13 +141,16 @@ export function selectRows(x: SparseRows, which: readonly number[]): SparseRows 
 
 /**
  * The tables the graph gathers from: per token and per bucket, `classes` weights (idf
- * folded in) then the idf² that feeds the norm. Row-major [rows][classes + 1].
+ * folded in) then the idf² that feeds the norm. Row-major [rows][classes + 1]. A dense
+ * branch (embeddings.ts) adds table[t]·weights to token t's class weights: its features
+ * share the sparse norm, so they are linear in the same per-token sums.
  */
 export function foldTables(
   space: FeatureSpace,
   idf: Float64Array,
   weights: Float32Array,
   classes: number,
+  dense?: { readonly dim: number; readonly table: Float32Array; readonly weights: Float32Array },
 ): { tokens: Float32Array; buckets: Float32Array } {
   const width = classes + 1;
   const tokens = new Float32Array(space.vocabSize * width);
@@ -157,6 +160,12 @@ export function foldTables(
       const f = space.tokenFeatures[k]!;
       for (let c = 0; c < classes; c++) row[c]! += idf[f]! * weights[f * classes + c]!;
       row[classes]! += idf[f]! * idf[f]!;
+    }
+    if (dense) {
+      for (let d = 0; d < dense.dim; d++) {
+        const v = dense.table[t * dense.dim + d]!;
+        if (v !== 0) for (let c = 0; c < classes; c++) row[c]! += v * dense.weights[d * classes + c]!;
+      }
     }
     tokens.set(row, t * width);
   }

@@ -20,6 +20,8 @@ export interface SoftmaxModel {
   /** Row-major [columns][classes]. */
   readonly weights: Float32Array;
   readonly bias: Float32Array;
+  /** The dense branch's weights [dim][classes], when the corpus has one (embeddings.ts). */
+  readonly dense?: Float32Array;
 }
 
 /** Logits row by row: [rows][classes]. */

@@ -4,7 +4,8 @@
 
 import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
 import { fitCombiner, loadCombiner, combineProbabilities, type CombinerJson } from './combiner.js';
-import { buildCorpus, type Corpus, type CorpusOptions } from './corpus.js';
+import { buildCorpus, denseOfTexts, featurizeTexts, type Corpus, type CorpusOptions } from './corpus.js';
+import type { CleanTweet } from '../tiers/tier.js';
 import { allowedCombinations, decodeJointly, deriveForbiddenPairs, type FieldProbabilities, type ForbiddenPair } from './joint.js';
 import { assignFolds } from './random.js';
 import { RULE_SIGNALS, RULES_VERSION, viewByRules, type RuleView, type ViewRules } from './rule-view.js';
@@ -29,7 +30,38 @@ export interface TrainHyper {
   readonly combinerL2: number;
 }
 
-/** Chosen by 5-fold cross-validation on fixtures/train.csv (see the model README section). */
+/**
+ * Chosen by 5-fold cross-validation on fixtures/train.csv (see the model README section).
+ *
+ * Variants measured and rejected (hybrid CV on train.csv, mean of fold seeds 1-3, fields
+ * is_claim / sentiment / topic / incident / urgency; this setting: .916 .909 .804 .819 .799):
+ * - a second stacking level over the cross-validated combiner outputs of all five fields:
+ *   .914 .906 .798 .812 .793 (the combiner already reads every field's model and rules);
+ * - joint decoding with learned pairwise scores w·PMI(value_a, value_b) from training
+ *   counts: w = 0.25 gives .913 .902 .794 .810 .794, worse as w grows;
+ * - only the taxonomy's consistency rules as forbidden pairs: .916 .910 .804 .818 .797
+ *   (no different: the combiner rarely proposes a learned-forbidden pair);
+ * - self-training on fixtures/tweets.csv (hybrid pseudo-labels with confidence ≥ 0.8, each
+ *   fold's made without that fold, seed 1): .917 .905 .807 .823 .798 against
+ *   .916 .907 .811 .825 .802, and ≥ 0.6 is worse, at 3-4 times the training time;
+ * - combiner inputs crossing the rules' label with the model's argmax per field:
+ *   .915 .909 .802 .823 .800; combiner fitted on out-of-fold probabilities averaged over
+ *   three fold seeds: .915 .909 .807 .819 .800 (both within fold-to-fold noise).
+ *
+ * A better base model, judged by the model-only CV (the `model` column, decoded jointly;
+ * this setting, seeds 1-3: .895 .892 .753 .732 .725):
+ * - dense distributional features (corpus.dense, embeddings.ts: PPMI-SVD of WordPiece
+ *   co-occurrences in the labeled and unlabeled texts, 100 dims, window 4, SIF 1e-3, summed
+ *   per tweet over the sparse norm so they fold into the token table, weight 0.3): model
+ *   .895 .892 .766 .740 .741 (+0.7 pt on average: topic +1.3, urgency +1.6), but hybrid
+ *   .914 .908 .798 .811 .800 (-0.3). Every dense variant tried (seeds 1-2: a branch
+ *   normalized on its own at weight .15/.3/1, singular-value weighting, no SIF, 50 dims with
+ *   window 8, 200 dims, window 2, weight .1) traded model gains of 0 to +0.7 pt for hybrid
+ *   losses of 0 to -0.5: the more the model gains, the more the hybrid loses (the model
+ *   learns what the rules already say). Left off by default, available as an option;
+ * - idf multipliers per feature family (token ids ×2, pairs ×0.5 or ×2, n-grams ×0.6):
+ *   model and hybrid within ±0.3 pt of this setting.
+ */
 export const DEFAULT_HYPER: TrainHyper = {
   corpus: { vocabSize: 40_000, minFrequency: 1, minN: 2, maxN: 5, buckets: 32_749 },
   fields: {
@@ -98,6 +130,23 @@ export function predictField(model: SoftmaxModel, x: SparseRows): Float64Array {
   return softmaxRows(predictLogits(model, x), model.classes);
 }
 
+/** Logits [texts][classes] of one field's model on new texts, sparse and dense parts (JS inference). */
+export function fieldLogits(corpus: Corpus, model: SoftmaxModel, tweets: readonly CleanTweet[]): Float64Array {
+  const out = predictLogits(model, featurizeTexts(corpus, tweets));
+  const dense = corpus.dense;
+  if (dense && model.dense) {
+    const { dim } = dense.options;
+    const x = denseOfTexts(corpus, tweets);
+    for (let r = 0; r < tweets.length; r++) {
+      for (let d = 0; d < dim; d++) {
+        const v = x[r * dim + d]!;
+        for (let c = 0; c < model.classes; c++) out[r * model.classes + c]! += v * model.dense[d * model.classes + c]!;
+      }
+    }
+  }
+  return out;
+}
+
 const rowProbabilities = (byField: Readonly<Record<LabelField, Float64Array>>, i: number): FieldProbabilities =>
   Object.fromEntries(LABEL_FIELDS.map((f) => {
     const c = FIELD_VALUES[f].length;
@@ -120,8 +169,10 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
   // One Gram matrix serves every field and fold (kernel-fit.ts explains why).
   const n = rows.length;
   const all = [...Array(n).keys()];
+  const gram = gramMatrix(corpus.x, columns);
+  if (corpus.dense) addOuterProducts(gram, corpus.dense.x, n, corpus.dense.options.dim);
   const job: FitJob = {
-    gram: gramMatrix(corpus.x, columns),
+    gram,
     n,
     fields: LABEL_FIELDS.map((f) => ({ classes: FIELD_VALUES[f].length, labels: labelsOf(f), ...hyper.fields[f] })),
   };
@@ -137,7 +188,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
   const models = {} as Record<LabelField, SoftmaxModel>;
   LABEL_FIELDS.forEach((field, d) => {
     const fit = full!.models[d]!;
-    models[field] = { classes: fit.classes, columns, weights: primalWeights(corpus.x, all, fit, columns), bias: Float32Array.from(fit.bias) };
+    const dense = corpus.dense ? denseWeights(corpus.dense.x, corpus.dense.options.dim, fit.alpha, fit.classes) : undefined;
+    models[field] = { classes: fit.classes, columns, weights: primalWeights(corpus.x, all, fit, columns), bias: Float32Array.from(fit.bias), ...(dense ? { dense } : {}) };
   });
 
   let combiner: CombinerJson | undefined;
@@ -213,6 +265,31 @@ function crossValidateCombiner(
   }
   const rate = (h: Record<LabelField, number>): FieldScores => Object.fromEntries(LABEL_FIELDS.map((f) => [f, h[f] / gold.length])) as Record<LabelField, number>;
   return { model: rate(hits.model), modelJoint: rate(hits.modelJoint), rules: rate(hits.rules), hybrid: rate(hits.hybrid) };
+}
+
+/** gram += x·xᵀ for dense rows x [n][dim]. */
+function addOuterProducts(gram: Float64Array, x: Float64Array, n: number, dim: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += x[i * dim + d]! * x[j * dim + d]!;
+      gram[i * n + j]! += s;
+      if (j !== i) gram[j * n + i]! += s;
+    }
+  }
+}
+
+/** The dense branch's weights Σ_i alpha_i·x_i: [dim][classes]. */
+function denseWeights(x: Float64Array, dim: number, alpha: Float64Array, classes: number): Float32Array {
+  const w = new Float64Array(dim * classes);
+  const n = alpha.length / classes;
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dim; d++) {
+      const v = x[i * dim + d]!;
+      for (let c = 0; c < classes; c++) w[d * classes + c]! += v * alpha[i * classes + c]!;
+    }
+  }
+  return Float32Array.from(w);
 }
 
 function zero(): Record<LabelField, number> {

@@ -17,7 +17,8 @@ export function modelFiles(trained: TrainedModels): Record<LabelField, FieldFile
   const files = {} as Record<LabelField, FieldFiles>;
   for (const field of LABEL_FIELDS) {
     const model = trained.models[field];
-    const tables = foldTables(corpus.space, corpus.idf, model.weights, model.classes);
+    const dense = corpus.dense && model.dense ? { dim: corpus.dense.options.dim, table: corpus.dense.table, weights: model.dense } : undefined;
+    const tables = foldTables(corpus.space, corpus.idf, model.weights, model.classes, dense);
     const onnx = exportClassifierOnnx({
       classes: model.classes,
       vocabSize: corpus.vocab.length,
@@ -27,7 +28,7 @@ export function modelFiles(trained: TrainedModels): Record<LabelField, FieldFile
       bias: model.bias,
       docString: `fmc ${field} classifier: linear model over WordPiece tokens, their character n-grams and hashed token pairs`,
     });
-    const extra = { model: MODEL_ID, buckets: corpus.space.options.buckets, ngrams: [corpus.space.options.minN, corpus.space.options.maxN] };
+    const extra = { model: MODEL_ID, buckets: corpus.space.options.buckets, ngrams: [corpus.space.options.minN, corpus.space.options.maxN], ...(dense ? { dense: dense.dim } : {}) };
     files[field] = { config: fieldConfig(field, corpus.vocab.length, extra), tokenizer, tokenizerConfig, onnx };
   }
   return files;

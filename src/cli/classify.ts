@@ -135,7 +135,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
       // On a signal this rejects at once; the run still going fails on its own once the
       // engine is closed and the sink aborted below.
-      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, output: { format, columns }, onProgress: progress?.update }));
+      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, output: { format, columns }, batchSize: options.batchSize, onProgress: progress?.update }));
       progress?.done();
       await sink!.commit();
       sink = undefined;

@@ -23,6 +23,8 @@ export interface ClassifyRowsOptions {
   readonly output: { readonly format: OutputFormat; readonly columns: readonly string[] };
   /** Rows per classifier call; two chunks are in flight so reading overlaps slow tiers. */
   readonly chunkSize?: number;
+  /** Items per LLM request: the smaller first chunks stay multiples of it (no part-filled request). */
+  readonly batchSize?: number;
   readonly onProgress?: (progress: Progress) => void;
 }
 
@@ -69,18 +71,21 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   };
 
   // Several chunks in flight: the main thread keeps parsing while the engine classifies.
-  // The first chunks are smaller (chunkSize/8, /4, /2): the engine starts on rows sooner
-  // instead of idling while this thread parses a whole chunk with code not yet optimized.
+  // The first chunks are smaller (chunkSize/8, /4, /2, in whole LLM batches): the engine
+  // starts on rows sooner instead of idling while this thread parses a whole chunk with
+  // code not yet optimized.
+  const batch = Math.max(1, options.batchSize ?? 1);
+  const ramp = (rows: number): number => Math.min(chunkSize, Math.ceil(Math.max(1, rows) / batch) * batch);
   const inFlight: Chunk[] = [];
   let rows: InputRow[] = [];
-  let size = Math.max(1, chunkSize >> 3);
-  for await (const batch of source.batches(chunkSize)) {
-    for (const row of batch) {
+  let size = ramp(chunkSize >> 3);
+  for await (const parsed of source.batches(chunkSize)) {
+    for (const row of parsed) {
       rows.push(row);
       if (rows.length < size) continue;
       inFlight.push(start(rows));
       rows = [];
-      size = Math.min(chunkSize, size * 2);
+      size = ramp(size * 2);
       if (inFlight.length >= MAX_IN_FLIGHT) await finish(inFlight.shift()!);
     }
   }

@@ -87,6 +87,18 @@ test('fmc classify --provider gemini: every row labeled by the fake API, usage i
   assert.deepEqual(readRows(out), rows);
 });
 
+test('every request but the last is a full batch, the smaller first chunks included', async () => {
+  fake.calls.length = 0;
+  fake.script = () => undefined;
+  const input = writeInput('four-hundred.csv', 430);
+  const r = await fmc(['classify', input, '-o', join(dir, 'four-hundred-out.csv'), '--provider', 'gemini', '--batch-size', '20', '--no-cache', '--quiet'], {}).done;
+  assert.equal(r.status, 0, r.stderr);
+  const sizes = fake.calls.map((c) => c.items.length);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 430);
+  assert.equal(fake.calls.length, 22, `batch sizes: ${sizes.join(' ')}`);
+  assert.equal(sizes.filter((n) => n !== 20).length, 1, `batch sizes: ${sizes.join(' ')}`);
+});
+
 test('an explicitly chosen tier that is unavailable exits 2 with one line saying how to fix it', async () => {
   const input = writeInput('small.csv', 3);
   const noKey = await fmc(['classify', input, '-o', join(dir, 'x.csv'), '--provider', 'gemini'], { GEMINI_API_KEY: '' }).done;

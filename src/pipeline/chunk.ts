@@ -49,7 +49,7 @@ export interface EngineStats {
  * degrades (deleted slots pile up at its front and every `keys().next()` walks them).
  * Equal results are stored as one shared object: the window is the engine thread's largest
  * live data, and a run has few distinct label sets (rules: a few dozen), so it holds texts
- * rather than 50k copies of the same labels, which also leaves less for the GC to promote.
+ * rather than thousands of copies of the same labels, which also leaves less for the GC to promote.
  */
 class RecentResults {
   private young = new Map<string, LabelResult>();

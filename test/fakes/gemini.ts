@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { answersFor, batchFrom, type FakeItem } from './labels.js';
-import { listen, readBody, send, type Reply } from './http.js';
+import { listen, readBody, scriptedFake, send, sendAfter, type Reply, type ScriptedFake } from './http.js';
 
 // A fake of the Gemini API (generativelanguage.googleapis.com, v1beta) on loopback, speaking
 // the wire format @google/genai expects:
@@ -26,13 +26,7 @@ export interface GeminiCall {
 /** Decides the reply to one generateContent call; undefined = the normal answer. */
 export type GeminiScript = (call: GeminiCall) => Reply | undefined;
 
-export interface FakeGemini {
-  readonly url: string;
-  readonly calls: GeminiCall[];
-  /** Replaceable between runs. */
-  script: GeminiScript;
-  close(): Promise<void>;
-}
+export type FakeGemini = ScriptedFake<GeminiCall, GeminiScript>;
 
 /** A successful generateContent body whose text is `answerText`. */
 export function generateReply(answerText: string, tokens = { prompt: 100, output: 40 }): Reply {
@@ -84,19 +78,7 @@ export async function startFakeGemini(options: { latencyMs?: number; script?: Ge
     const parsed = JSON.parse(body) as GeminiCall['body'];
     const call: GeminiCall = { n: calls.length + 1, model, headers: req.headers, body: parsed, items: batchFrom(parsed.contents?.[0]?.parts?.[0]?.text) };
     calls.push(call);
-    const reply = fake.script(call) ?? answerReply(call.items);
-    if (reply !== 'hang' && options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-    return send(res, reply);
+    return sendAfter(res, fake.script(call) ?? answerReply(call.items), options.latencyMs);
   });
-  return {
-    url: server.url,
-    calls,
-    get script() {
-      return fake.script;
-    },
-    set script(s) {
-      fake.script = s;
-    },
-    close: server.close,
-  };
+  return scriptedFake(server, calls, fake);
 }

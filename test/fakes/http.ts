@@ -50,6 +50,36 @@ export async function listen(handler: (req: IncomingMessage, res: ServerResponse
   };
 }
 
+/** What a test holds of a fake API: its address, the calls it saw, its script. */
+export interface ScriptedFake<Call, Script> {
+  readonly url: string;
+  readonly calls: Call[];
+  /** Replaceable between runs. */
+  script: Script;
+  close(): Promise<void>;
+}
+
+/** The handle of a fake whose handler reads its script from `state`. */
+export function scriptedFake<Call, Script>(server: LoopbackServer, calls: Call[], state: { script: Script }): ScriptedFake<Call, Script> {
+  return {
+    url: server.url,
+    calls,
+    get script() {
+      return state.script;
+    },
+    set script(s) {
+      state.script = s;
+    },
+    close: server.close,
+  };
+}
+
+/** Sends `reply` after the fake's latency (a hanging reply does not wait for it). */
+export async function sendAfter(res: ServerResponse, reply: Reply, latencyMs: number | undefined): Promise<void> {
+  if (reply !== 'hang' && latencyMs) await new Promise((r) => setTimeout(r, latencyMs));
+  return send(res, reply);
+}
+
 /** A port on which nothing listens: bound, then released. */
 export async function closedPort(): Promise<number> {
   const s = await listen(async () => undefined);

@@ -1,5 +1,5 @@
 import { answersFor, batchFrom, type FakeItem } from './labels.js';
-import { listen, readBody, send, type Reply } from './http.js';
+import { listen, readBody, scriptedFake, send, sendAfter, type Reply, type ScriptedFake } from './http.js';
 
 // A fake Ollama server on loopback with the endpoints the `ollama` client and fmc use:
 //   GET /api/version -> {version};  GET /api/tags -> {models:[{name, model, digest, ...}]}
@@ -14,12 +14,7 @@ export interface OllamaCall {
 
 export type OllamaScript = (call: OllamaCall) => Reply | undefined;
 
-export interface FakeOllama {
-  readonly url: string;
-  readonly calls: OllamaCall[];
-  script: OllamaScript;
-  close(): Promise<void>;
-}
+export type FakeOllama = ScriptedFake<OllamaCall, OllamaScript>;
 
 export function chatReply(model: string, content: string, tokens = { prompt: 120, output: 50 }): Reply {
   return {
@@ -67,21 +62,9 @@ export async function startFakeOllama(options: { models?: readonly string[]; scr
       if (!known) return send(res, { status: 404, json: { error: `model "${parsed.model}" not found, try pulling it first` } });
       const call: OllamaCall = { n: calls.length + 1, body: parsed, items: batchFrom(parsed.messages.at(-1)?.content) };
       calls.push(call);
-      const reply = fake.script(call) ?? chatReply(parsed.model, JSON.stringify({ answers: answersFor(call.items) }));
-      if (reply !== 'hang' && options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-      return send(res, reply);
+      return sendAfter(res, fake.script(call) ?? chatReply(parsed.model, JSON.stringify({ answers: answersFor(call.items) })), options.latencyMs);
     }
     return send(res, { status: 404, raw: '404 page not found', contentType: 'text/plain' });
   });
-  return {
-    url: server.url,
-    calls,
-    get script() {
-      return fake.script;
-    },
-    set script(s) {
-      fake.script = s;
-    },
-    close: server.close,
-  };
+  return scriptedFake(server, calls, fake);
 }

@@ -83,21 +83,22 @@ export function applyConsistency<T extends Labels>(labels: T): T {
 }
 
 /**
- * Validate a tier's answer into the result a row gets: the labels, the taxonomy's
- * consistency rules applied, and who produced it, in one object (every row takes this path).
+ * Validate a tier's answer into the result a row gets: the labels and who produced them,
+ * the consistency rules applied. The result is written out, not spread: every row takes
+ * this path, and applyConsistency copies only an inconsistent answer.
  */
 export function toLabelResult(value: unknown, provider: string): LabelResult | undefined {
   const labels = toScoredLabels(value);
   if (!labels) return undefined;
-  return {
+  return applyConsistency({
     is_claim: labels.is_claim,
     sentiment: labels.sentiment,
     topic: labels.topic,
     incident: labels.incident,
-    urgency: labels.incident === 'none' ? 'low' : labels.urgency,
+    urgency: labels.urgency,
     confidence: labels.confidence,
     provider,
-  };
+  });
 }
 
 /** Validate an untrusted object (LLM answer, cache row, API body) into ScoredLabels. */

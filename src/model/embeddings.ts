@@ -1,4 +1,4 @@
-// Optional dense features learned from unlabeled text (hyper.corpus.dense, off by default):
+// Dense features learned from unlabeled text (hyper.corpus.dense, on by default):
 // a PPMI matrix of WordPiece token co-occurrences (1/distance-weighted window, context
 // distribution smoothed by ^0.75), factored by a seeded randomized SVD. Each token's vector
 // is scaled to unit length times its SIF weight a / (a + p(token)); a tweet's dense feature

@@ -21,7 +21,7 @@ export interface ClassifyRowsOptions {
   readonly engine: ChunkClassifier;
   /** The output's format and columns (`outputColumns` of the source's). */
   readonly output: { readonly format: OutputFormat; readonly columns: readonly string[] };
-  /** Rows per classifier call; two chunks are in flight so reading overlaps slow tiers. */
+  /** Rows per classifier call; several chunks are in flight so reading overlaps slow tiers. */
   readonly chunkSize?: number;
   /** Items per LLM request: the smaller first chunks stay multiples of it (no part-filled request). */
   readonly batchSize?: number;

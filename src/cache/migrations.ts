@@ -14,6 +14,12 @@ const MIGRATIONS: readonly Migration[] = [
           ) WITHOUT ROWID;
           CREATE INDEX results_tier ON results (tier, version);`,
   },
+  {
+    // `fmc cache prune` removes by age (`--older-than`) and oldest first (`--max-size`): an
+    // index on the write time keeps that a range scan on caches of millions of rows.
+    id: 'm002_results_age',
+    sql: `CREATE INDEX results_created_at ON results (created_at);`,
+  },
 ];
 
 export function migrate(db: Database): void {

@@ -124,6 +124,14 @@ export function buildProgram(run: Run): Command {
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--tier <name>', 'only this tier')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
+  cache
+    .command('prune')
+    .description('remove old answers: written before --older-than, then the oldest until the file fits --max-size; compacts the file')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w)')
+    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB')
+    .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
+    .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
   program
     .command('health')

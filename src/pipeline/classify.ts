@@ -25,6 +25,8 @@ export interface ClassifierStats {
   readonly byProvider: Record<string, number>;
   cacheHits: number;
   cacheMisses: number;
+  /** Answers the cache could not take (locked, disk full): the next run pays for them again. */
+  cacheWriteFailures: number;
   readonly tierCalls: Record<string, number>;
   readonly tierErrors: Record<string, number>;
   escalated: number;
@@ -52,6 +54,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     byProvider: {},
     cacheHits: 0,
     cacheMisses: 0,
+    cacheWriteFailures: 0,
     tierCalls: {},
     tierErrors: {},
     escalated: 0,
@@ -143,6 +146,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
             cache?.putMany(toCache);
           } catch (err) {
             count(stats.tierErrors, 'cache');
+            stats.cacheWriteFailures += toCache.length;
             logger.warn({ err: (err as Error).message, entries: toCache.length }, 'cache write failed; answers kept for this run only');
           }
         }),

@@ -67,6 +67,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
     onLabels: (labels) => deps.metrics.recordCounts(countResults([labels])),
+    onWriteFailure: (err) => deps.data.writeFailed(err),
+    onWrite: () => deps.data.wrote(),
   });
   const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
 

@@ -1,5 +1,5 @@
 import { atPosition, FmcError } from '../errors.js';
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import { openTweetSource } from '../pipeline/read.js';
 import type { LabelRow } from './metrics.js';
 
@@ -18,16 +18,16 @@ const MAX_LISTED = 20;
 export async function readLabeledFile(path: string, options: { textColumn?: string } = {}): Promise<LabeledTweet[]> {
   const source = await openTweetSource({ path }, { textColumn: options.textColumn });
   const lower = source.columns.map((c) => c.trim().toLowerCase());
-  const indexes = LABEL_FIELDS.map((f) => lower.indexOf(f));
-  const missing = LABEL_FIELDS.filter((_, i) => indexes[i]! < 0);
+  const indexes = TRAINED_FIELDS.map((f) => lower.indexOf(f));
+  const missing = TRAINED_FIELDS.filter((_, i) => indexes[i]! < 0);
   if (missing.length > 0) {
     throw new FmcError('FMC_ERR_LABELS', `${atPosition(path, 1)}: missing label columns ${missing.join(', ')}; columns found: ${source.columns.join(', ')}`);
   }
   const rows: LabeledTweet[] = [];
   const problems: string[] = [];
   for await (const row of source.rows) {
-    const labels = {} as Record<LabelField, string>;
-    LABEL_FIELDS.forEach((field, i) => {
+    const labels = {} as Record<TrainedField, string>;
+    TRAINED_FIELDS.forEach((field, i) => {
       const value = String(row.values[indexes[i]!] ?? '').trim().toLowerCase();
       if (!FIELD_VALUES[field].includes(value)) problems.push(`${atPosition(path, row.line)}: ${field} "${value}" is not one of ${FIELD_VALUES[field].join(', ')}`);
       labels[field] = value;

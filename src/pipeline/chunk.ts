@@ -1,7 +1,9 @@
-import { INCIDENTS, LABEL_FIELDS, SENTIMENTS, TOPICS, URGENCIES, type LabelResult } from '../labels.js';
+import { LABEL_FIELDS, labelsKey, type LabelResult } from '../labels.js';
 import type { CleanTweet, TierItem, TierUsage } from '../tiers/tier.js';
 import type { ClassifierStats } from './classify.js';
 import type { Pipeline } from './pipeline.js';
+
+export { labelCells } from '../labels.js';
 
 /** Label and provider counts of one chunk, merged into the run summary. */
 export interface ChunkCounts {
@@ -71,15 +73,6 @@ class RecentResults {
   }
 }
 
-const SENTIMENT_INDEX = indexOf(SENTIMENTS);
-const TOPIC_INDEX = indexOf(TOPICS);
-const INCIDENT_INDEX = indexOf(INCIDENTS);
-const URGENCY_INDEX = indexOf(URGENCIES);
-
-function indexOf(values: readonly string[]): Record<string, number> {
-  return Object.fromEntries(values.map((v, i) => [v, i]));
-}
-
 /**
  * One object per distinct result. Results are grouped by their labels as a small number
  * (a string signature was measurably slower: it turns the confidence into a string); a
@@ -89,9 +82,7 @@ function indexOf(values: readonly string[]): Record<string, number> {
 class SharedResults {
   private readonly groups = new Map<number, LabelResult[]>();
   intern(r: LabelResult): LabelResult {
-    const labels =
-      ((((r.is_claim ? 1 : 0) * 3 + SENTIMENT_INDEX[r.sentiment]!) * 6 + TOPIC_INDEX[r.topic]!) * 6 + INCIDENT_INDEX[r.incident]!) * 3 +
-      URGENCY_INDEX[r.urgency]!;
+    const labels = labelsKey(r);
     if (Number.isNaN(labels)) return r; // a value outside the taxonomy: never shared
     let group = this.groups.get(labels);
     if (!group) this.groups.set(labels, (group = []));
@@ -99,10 +90,6 @@ class SharedResults {
     if (group.length < 8) group.push(r);
     return r;
   }
-}
-
-export function labelCells(r: LabelResult): unknown[] {
-  return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
 }
 
 /** Each row's index into the distinct results, and the label and provider counts. */

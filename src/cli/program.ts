@@ -142,18 +142,19 @@ export function buildProgram(run: Run): Command {
 
   program
     .command('backup')
-    .description('copy every database of the data dir, its secrets and the result cache into a new dated folder (SQLite online backup: safe while serving)')
+    .description('copy every database of the data dir, its secrets (not the master key, unless asked) and the result cache into a new dated folder (SQLite online backup: safe while serving)')
     .argument('<dir>', 'where backup folders go')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--no-cache', 'leave the result cache out')
     .option('--keep <n>', 'then delete all but the newest n backup folders in <dir>', integer('--keep', 1))
+    .option('--include-master-key', "also copy <data-dir>/master-key (a leaked backup then opens every conversation); default: left out, save it apart")
     .addHelpText('after', '\nExamples:\n  fmc backup /var/backups/fmc --keep 14')
     .action(async (dir: string, options) => run(await (await import('./backup.js')).backup(dir, options)));
 
   program
     .command('restore')
-    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (stop the service first)')
+    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (refused while fmc serve holds the data dir: stop the service first)')
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
@@ -203,7 +204,7 @@ export function buildProgram(run: Run): Command {
     .command('rotate')
     .description('re-wrap every data key under a new master key (messages are not re-encrypted); stop fmc serve first')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
-    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  FMC_NEW_MASTER_KEY=$(openssl rand -base64 32) fmc keys rotate   # with FMC_MASTER_KEY set')
+    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  (umask 077 && openssl rand -base64 32 > master-key.new)   # with FMC_MASTER_KEY set: keep the new key first\n  FMC_NEW_MASTER_KEY=$(cat master-key.new) fmc keys rotate')
     .action(async (options) => run(await (await import('./keys.js')).keysRotate(options)));
 
   return program;

@@ -198,6 +198,21 @@ export function buildProgram(run: Run): Command {
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
 
+  const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
+  corrections
+    .command('export')
+    .description('write every correction as CSV: text, the five corrected labels, the original ones, provider, who and when (chat texts decrypted)')
+    .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc corrections export -o corrections.csv\n  fmc train fixtures/train.csv corrections.csv --out /tmp/m')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsExport(options)));
+  corrections
+    .command('stats')
+    .description('how often agents override each field, and the dominant predicted -> corrected pairs, per provider')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--json', 'JSON output')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
+
   const keys = program.command('keys').description("manage the relay's master key (encrypts the conversations' data keys)");
   keys
     .command('rotate')

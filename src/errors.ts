@@ -46,6 +46,7 @@ export const ERRORS = {
   FMC_ERR_LISTEN: { exit: EXIT.runtime, status: 500, summary: 'the server cannot bind its host and port' },
   FMC_ERR_INTERRUPTED: { exit: EXIT.interrupted, status: 503, summary: 'the run was stopped by SIGINT (Ctrl-C); no output file was written' },
   FMC_ERR_TERMINATED: { exit: EXIT.terminated, status: 503, summary: 'the run was stopped by SIGTERM; no output file was written' },
+  FMC_ERR_CORRECTION: { exit: EXIT.usage, status: 400, summary: 'a label correction names an unknown field or value, an inconsistent pair, or a message without labels' },
   FMC_ERR_KEYS: { exit: EXIT.runtime, status: 500, summary: 'master key missing, malformed, readable by others, or not the one the data keys were wrapped with' },
   // HTTP only: the server's answers to a request it will not serve.
   FMC_ERR_BAD_REQUEST: { exit: EXIT.usage, status: 400, summary: 'malformed request: bad JSON or a body that does not match the schema' },

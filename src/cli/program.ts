@@ -111,6 +111,18 @@ export function buildProgram(run: Run): Command {
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
     .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));
 
+  program
+    .command('sample')
+    .description('pick the rows of a classified file most worth a human look, one per distinct text, into a review CSV with empty gold_* columns')
+    .argument('<classified>', 'CSV or JSONL written by fmc classify (labels and confidence columns)')
+    .requiredOption('-n, --count <n>', 'rows to pick', integer('-n', 0))
+    .addOption(new Option('--strategy <name>', 'uncertain: lowest confidence; disagreement: the rules tier disagrees most; random').choices(['uncertain', 'disagreement', 'random']).default('uncertain'))
+    .option('-o, --output <path>', 'review CSV to write, - for stdout')
+    .option('--seed <n>', 'seed of the random strategy', integer('--seed', 0), 1)
+    .option('--text-column <name>', 'column holding the tweet')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/labeled.csv\n  fmc sample /tmp/labeled.csv -n 200 --strategy uncertain -o /tmp/review.csv\n  fmc train fixtures/train.csv /tmp/review.csv --out /tmp/m     # after filling gold_* columns')
+    .action(async (input: string, options) => run(await (await import('./sample.js')).sample(input, options)));
+
   const cache = program.command('cache').description('inspect or empty the result cache');
   cache
     .command('stats')
@@ -198,6 +210,21 @@ export function buildProgram(run: Run): Command {
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
+
+  const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
+  corrections
+    .command('export')
+    .description('write every correction as CSV: text, the five corrected labels, the original ones, provider, who and when (chat texts decrypted)')
+    .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc corrections export -o corrections.csv\n  fmc train fixtures/train.csv corrections.csv --out /tmp/m')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsExport(options)));
+  corrections
+    .command('stats')
+    .description('how often agents override each field, and the dominant predicted -> corrected pairs, per provider')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--json', 'JSON output')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
 
   const keys = program.command('keys').description("manage the relay's master key (encrypts the conversations' data keys)");
   keys

@@ -11,7 +11,10 @@ import { countResults } from '../../pipeline/chunk.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
+import { createCorrectionStore } from '../../corrections/store.js';
+import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
+import { correctionRoutes } from '../routes/corrections.js';
 import { createChatClassifier } from './chat-classifier.js';
 import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -58,6 +61,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const rooms = createRooms();
   const classifier = createChatClassifier(deps.pipeline, deps.logger);
   const store = createConversationStore(deps.data.db, keyring);
+  const corrections = createCorrectionStore(deps.data.db, () => keyring);
+  const versionOf = versionLookup(deps.pipeline.tiers);
   const relay = createRelay({
     store,
     rooms,
@@ -67,6 +72,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
     onLabels: (labels) => deps.metrics.recordCounts(countResults([labels])),
+    corrections,
+    versionOf,
   });
   const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
 
@@ -160,5 +167,6 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return relay;
 }

@@ -67,7 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { pipeline, options } = deps;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const rateLimits = options.rateLimits ?? DEFAULT_RATE_LIMITS;
-  const metrics = deps.metrics ?? createServerMetrics(() => pipeline.classifier.stats());
+  const metrics = deps.metrics ?? createServerMetrics(() => pipeline.counts);
   const loggerInstance: FastifyBaseLogger = deps.logger;
 
   const app = Fastify({

@@ -35,6 +35,7 @@ export async function trainCommand(files: string[], options: TrainCommandOptions
     unlabeled: options.unlabeled,
     hybrid: options.hybrid,
     textColumn: options.textColumn,
+    note: (line) => io.stderr.write(`fmc train: ${line}\n`),
   });
   io.stdout.write(options.json ? JSON.stringify({ out: options.out, ...report }, null, 2) + '\n' : formatTrainReport(options.out, report));
   return 0;

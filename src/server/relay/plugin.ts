@@ -7,7 +7,6 @@ import type { DataDb } from '../../data/db.js';
 import type { UserStore } from '../../data/users.js';
 import { FmcError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { countResults } from '../../pipeline/chunk.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
@@ -59,7 +58,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const keyring = openKeyring(deps.data.db, deps.masterKey);
   const counters = relayMetrics(deps.metrics);
   const rooms = createRooms();
-  const classifier = createChatClassifier(deps.pipeline, deps.logger);
+  const classifier = createChatClassifier(deps.pipeline);
   const store = createConversationStore(deps.data.db, keyring);
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
   const versionOf = versionLookup(deps.pipeline.tiers);
@@ -71,7 +70,6 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     limits: options.limits,
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
-    onLabels: (labels) => deps.metrics.recordCounts(countResults([labels])),
     corrections,
     versionOf,
   });

@@ -65,6 +65,7 @@ export const ERRORS = {
   FMC_ERR_SIGNUP_CLOSED: { exit: EXIT.usage, status: 403, summary: 'self sign-up is disabled on this server' },
   FMC_ERR_CONVERSATION_CLOSED: { exit: EXIT.usage, status: 409, summary: 'the conversation is closed; open a new one' },
   FMC_ERR_SHUTTING_DOWN: { exit: EXIT.runtime, status: 503, summary: 'the server is shutting down' },
+  FMC_ERR_STORAGE: { exit: EXIT.runtime, status: 503, summary: 'the data database refused a write (disk full, I/O error, read-only); nothing was stored: retry' },
   FMC_ERR_INTERNAL: { exit: EXIT.runtime, status: 500, summary: 'unexpected server error (logged with the request id)' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
 
@@ -162,6 +162,14 @@ export function buildProgram(run: Run): Command {
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--tier <name>', 'only this tier')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
+  cache
+    .command('prune')
+    .description('remove old answers: written before --older-than, then the oldest until the file fits --max-size; compacts the file')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w)')
+    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB')
+    .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
+    .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
   program
     .command('health')
@@ -232,10 +240,26 @@ export function buildProgram(run: Run): Command {
     .action(async (options) => run(await (await import('./users.js')).usersList(options)));
   users
     .command('remove')
-    .description('delete a user; their tokens stop working at once')
+    .description("delete a user; their tokens stop working at once, and a customer's conversations are deleted (asked first)")
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--yes', "delete a customer's conversations without asking (needed when stdin is not a terminal)")
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
+  users
+    .command('passwd')
+    .description('set a new password (prompted twice, or one line from stdin); the user\'s tokens stop working')
+    .argument('<name>', 'user name')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users passwd alice\n  printf "%s\\n" "$PASSWORD" | fmc users passwd bot')
+    .action(async (name: string, options) => run(await (await import('./users.js')).usersPasswd(name, options)));
+  users
+    .command('role')
+    .description('change a user\'s role; it applies at once')
+    .argument('<name>', 'user name')
+    .addArgument(new Argument('<role>', 'the new role').choices(['admin', 'agent', 'customer']))
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
+    .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
 
   const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
   corrections

@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { pipeline, options } = deps;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const rateLimits = options.rateLimits ?? DEFAULT_RATE_LIMITS;
-  const metrics = deps.metrics ?? createServerMetrics(() => pipeline.classifier.stats());
+  const metrics = deps.metrics ?? createServerMetrics(() => pipeline.counts);
   // Our serializer wins over Fastify's own (which logs req.url as is): no query reaches a log line.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: LOG_SERIALIZERS });
 

@@ -7,11 +7,13 @@ import type { DataDb } from '../../data/db.js';
 import type { UserStore } from '../../data/users.js';
 import { FmcError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { countResults } from '../../pipeline/chunk.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
+import { createCorrectionStore } from '../../corrections/store.js';
+import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
+import { correctionRoutes } from '../routes/corrections.js';
 import { createChatClassifier } from './chat-classifier.js';
 import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -56,8 +58,10 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const keyring = openKeyring(deps.data.db, deps.masterKey);
   const counters = relayMetrics(deps.metrics);
   const rooms = createRooms();
-  const classifier = createChatClassifier(deps.pipeline, deps.logger);
+  const classifier = createChatClassifier(deps.pipeline);
   const store = createConversationStore(deps.data.db, keyring);
+  const corrections = createCorrectionStore(deps.data.db, () => keyring);
+  const versionOf = versionLookup(deps.pipeline.tiers);
   const relay = createRelay({
     store,
     rooms,
@@ -66,7 +70,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     limits: options.limits,
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
-    onLabels: (labels) => deps.metrics.recordCounts(countResults([labels])),
+    corrections,
+    versionOf,
     onWriteFailure: (err) => deps.data.writeFailed(err),
     onWrite: () => deps.data.wrote(),
   });
@@ -162,5 +167,6 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return relay;
 }

@@ -88,11 +88,14 @@ const NOT_CONFIGURED: Readonly<Record<string, (config: TierConfig) => string | u
   ollama: (config) => (config.ollama.configured ? undefined : 'OLLAMA_HOST and OLLAMA_MODEL are unset, and nothing answers at the default host'),
 };
 
-/** A failed check of a tier nobody configured (and `provider` did not choose) reads as "not configured". */
-function unlessConfigured(name: string, provider: string, config: TierConfig, check: HealthCheck): { check: HealthCheck; configured?: boolean } {
+/**
+ * A failed check of a tier nobody configured (and `provider` did not choose) reads as "not
+ * configured". `ok` stays false (the tier cannot be used); health reports it as off, not down.
+ */
+function unlessConfigured(name: string, provider: string, config: TierConfig, check: HealthCheck): { check: HealthCheck; configured?: false } {
   const why = check.ok || name === provider ? undefined : NOT_CONFIGURED[name]?.(config);
   if (why === undefined) return { check };
-  return { check: { ok: true, detail: `${name}: not configured (${why}); to use it: ${check.detail.replace(new RegExp(`^${name}: `), '')}` }, configured: false };
+  return { check: { ok: false, detail: `${name}: not configured (${why}); to use it: ${check.detail.replace(new RegExp(`^${name}: `), '')}` }, configured: false };
 }
 
 /** The factories of the chain `provider` names, best first: what buildChain tries and health checks. */

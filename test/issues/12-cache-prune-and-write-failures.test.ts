@@ -53,7 +53,7 @@ test('fmc cache prune --older-than 30d removes the entries written before, keeps
   const db = new BetterSqlite3(path, { readonly: true });
   try {
     assert.equal(db.prepare('SELECT min(key) FROM results').pluck().get(), 'k00120');
-    assert.ok(db.prepare("SELECT 1 FROM migrations WHERE id = 'm002_results_age'").get());
+    assert.ok(db.prepare("SELECT 1 FROM migrations WHERE id = 'm003_results_age'").get());
   } finally {
     db.close();
   }

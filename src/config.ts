@@ -20,6 +20,8 @@ export interface TierConfig {
   readonly maxWaitMs: number;
   /** Requests per minute per LLM tier (0 = unlimited). */
   readonly rpm: number;
+  /** Labeled CSVs (exported corrections, reviewed samples) added to the LLM prompt's example pool. */
+  readonly exampleFiles?: readonly string[] | undefined;
 }
 
 /** What `fmc serve` reads from the environment (flags override some of it in cli/serve.ts). */

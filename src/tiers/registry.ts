@@ -32,18 +32,21 @@ const localOptions = async (config: TierConfig, logger: Logger) => ({
   hubModel: config.hubModel,
 });
 
+/** The LLM tiers' example pool: the bundled labeled tweets, then the user's files (read once, on first use). */
+const examplesOf = async (config: TierConfig) => (await import('./few-shot.js')).sharedExamplePool(config.exampleFiles ?? []);
+
 const FACTORIES: readonly TierFactory[] = [
   {
     name: 'gemini',
     choosable: true,
     inChain: true,
-    create: async (config) => (await import('./gemini.js')).createGeminiTier({ ...config.gemini, checkTimeoutMs: Math.min(config.timeoutMs, 5000) }),
+    create: async (config) => (await import('./gemini.js')).createGeminiTier({ ...config.gemini, checkTimeoutMs: Math.min(config.timeoutMs, 5000), examples: await examplesOf(config) }),
   },
   {
     name: 'ollama',
     choosable: true,
     inChain: true,
-    create: async (config) => (await import('./ollama.js')).createOllamaTier({ ...config.ollama, checkTimeoutMs: Math.min(config.timeoutMs, 3000) }),
+    create: async (config) => (await import('./ollama.js')).createOllamaTier({ ...config.ollama, checkTimeoutMs: Math.min(config.timeoutMs, 3000), examples: await examplesOf(config) }),
   },
   {
     // The offline best: the local model and the rules, combined field by field. Its answers

@@ -1,6 +1,5 @@
-import type { LabelResult } from '../../../labels.js';
-import { claimBadge, urgencyBadge } from './badges.js';
 import { byId, h } from './dom.js';
+import { labelChips } from './label-editor.js';
 import type { Frame, RelayClient } from './relay-client.js';
 
 export interface ChatPane {
@@ -8,20 +7,11 @@ export interface ChatPane {
   onFrame(frame: Frame): void;
 }
 
-function labelLine(labels: LabelResult): HTMLElement {
-  return h(
-    'div',
-    { class: 'labels', 'data-testid': 'labels' },
-    urgencyBadge(labels.urgency),
-    claimBadge(labels.is_claim),
-    h('span', { class: 'badge' }, labels.sentiment),
-    h('span', { class: 'badge' }, labels.topic),
-    h('span', { class: 'badge' }, labels.incident),
-  );
-}
-
-/** One conversation: its messages (with labels for agents), live, and a box to write. */
-export function createChatPane(relay: RelayClient, me: string): ChatPane {
+/**
+ * One conversation: its messages (with labels for agents), live, and a box to write. With a
+ * token (agents, admins), each label chip can be corrected.
+ */
+export function createChatPane(relay: RelayClient, me: string, token?: string): ChatPane {
   const list = byId<HTMLOListElement>('messages');
   const form = byId<HTMLFormElement>('chat-form');
   const input = byId<HTMLInputElement>('chat-input');
@@ -63,7 +53,11 @@ export function createChatPane(relay: RelayClient, me: string): ChatPane {
         row.scrollIntoView({ block: 'end' });
       } else if (frame.type === 'labels' && frame.conversationId === current) {
         const row = rows.get(frame.seq);
-        if (row && !row.querySelector('.labels')) row.append(labelLine(frame.labels));
+        // A later frame for the same message (a correction) replaces the chips.
+        const chips = labelChips(frame.labels, token ? { token, conversationId: frame.conversationId, seq: frame.seq, onError: (message) => (notice.textContent = message) } : undefined);
+        const existing = row?.querySelector('.labels');
+        if (existing) existing.replaceWith(chips);
+        else row?.append(chips);
       } else if (frame.type === 'conversation' && frame.conversation.id === current && frame.conversation.status === 'closed') {
         notice.textContent = 'This conversation is closed.';
         form.hidden = true;

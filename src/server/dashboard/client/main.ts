@@ -26,7 +26,7 @@ async function start(session: Session): Promise<void> {
       location.reload();
     },
   );
-  const chat = createChatPane(relay, session.user.username);
+  const chat = createChatPane(relay, session.user.username, session.user.role === 'customer' ? undefined : session.token);
   const conversations = await createConversationList(session, relay, chat);
   deliver = (frame) => {
     conversations.onFrame(frame);

@@ -66,8 +66,9 @@ test('Gemini: a batch of TV tweets gets TV examples, a batch about bills gets bi
   const tv = examplesIn(systemOfGemini(0));
   const billing = examplesIn(systemOfGemini(1));
   assert.equal(tv.length, 12);
-  assert.ok(tv.filter((e) => e.topic === 'tv').length >= 8, `TV examples: ${tv.map((e) => e.topic).join(' ')}`);
-  assert.ok(billing.filter((e) => e.topic === 'billing' || e.incident === 'billing').length >= 8, `billing examples: ${billing.map((e) => `${e.topic}/${e.incident}`).join(' ')}`);
+  // Most of them on the batch's subject (the fixed nine had no TV example at all).
+  assert.ok(tv.filter((e) => e.topic === 'tv').length > 6, `TV examples: ${tv.map((e) => e.topic).join(' ')}`);
+  assert.ok(billing.filter((e) => e.topic === 'billing' || e.incident === 'billing').length > 6, `billing examples: ${billing.map((e) => `${e.topic}/${e.incident}`).join(' ')}`);
   assert.notEqual(systemOfGemini(0), SYSTEM_PROMPT, 'not the fixed nine');
   // The taxonomy and the answer format are still all there.
   assert.match(systemOfGemini(0), /is_claim \(true\/false\)/);
@@ -79,7 +80,7 @@ test('Ollama: the same picking, in the system message it receives', async () => 
   ollama.calls.length = 0;
   await chain(tier).classify(items(TV));
   const system = ollama.calls[0]!.body.messages.find((m) => m.role === 'system')!.content;
-  assert.ok(examplesIn(system).filter((e) => e.topic === 'tv').length >= 8);
+  assert.ok(examplesIn(system).filter((e) => e.topic === 'tv').length > 6);
 });
 
 test("the pool's digest is in the tier version (cache key); corrections given as examples are picked with their labels", async () => {

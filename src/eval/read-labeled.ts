@@ -1,5 +1,5 @@
 import { atPosition, FmcError } from '../errors.js';
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import { openTweetSource } from '../pipeline/read.js';
 import type { LabelRow } from './metrics.js';
 
@@ -31,10 +31,10 @@ const GOLD_PREFIX = 'gold_';
 export async function readLabeledFile(path: string, options: ReadLabeledOptions = {}): Promise<LabeledTweet[]> {
   const source = await openTweetSource({ path }, { textColumn: options.textColumn });
   const lower = source.columns.map((c) => c.trim().toLowerCase());
-  const indexes = LABEL_FIELDS.map((f) => lower.indexOf(f));
-  const goldIndexes = LABEL_FIELDS.map((f) => lower.indexOf(GOLD_PREFIX + f));
+  const indexes = TRAINED_FIELDS.map((f) => lower.indexOf(f));
+  const goldIndexes = TRAINED_FIELDS.map((f) => lower.indexOf(GOLD_PREFIX + f));
   const reviewed = goldIndexes.some((i) => i >= 0);
-  const missing = reviewed ? LABEL_FIELDS.filter((_, i) => goldIndexes[i]! < 0).map((f) => GOLD_PREFIX + f) : LABEL_FIELDS.filter((_, i) => indexes[i]! < 0);
+  const missing = reviewed ? TRAINED_FIELDS.filter((_, i) => goldIndexes[i]! < 0).map((f) => GOLD_PREFIX + f) : TRAINED_FIELDS.filter((_, i) => indexes[i]! < 0);
   if (missing.length > 0) {
     throw new FmcError('FMC_ERR_LABELS', `${atPosition(path, 1)}: missing label columns ${missing.join(', ')}; columns found: ${source.columns.join(', ')}`);
   }
@@ -47,8 +47,8 @@ export async function readLabeledFile(path: string, options: ReadLabeledOptions 
       unreviewed++;
       continue;
     }
-    const labels = {} as Record<LabelField, string>;
-    LABEL_FIELDS.forEach((field, i) => {
+    const labels = {} as Record<TrainedField, string>;
+    TRAINED_FIELDS.forEach((field, i) => {
       const value = (reviewed && cell(goldIndexes[i]!)) || cell(indexes[i]!);
       const column = reviewed && cell(goldIndexes[i]!) ? GOLD_PREFIX + field : field;
       if (!FIELD_VALUES[field].includes(value)) problems.push(`${atPosition(path, row.line)}: ${column} "${value}" is not one of ${FIELD_VALUES[field].join(', ')}`);

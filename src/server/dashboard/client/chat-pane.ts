@@ -1,5 +1,6 @@
 import { byId, h } from './dom.js';
 import { labelChips } from './label-editor.js';
+import type { LabelTable } from './label-table.js';
 import type { Frame, RelayClient } from './relay-client.js';
 
 export interface ChatPane {
@@ -11,7 +12,7 @@ export interface ChatPane {
  * One conversation: its messages (with labels for agents), live, and a box to write. With a
  * token (agents, admins), each label chip can be corrected.
  */
-export function createChatPane(relay: RelayClient, me: string, token?: string): ChatPane {
+export function createChatPane(relay: RelayClient, me: string, table: LabelTable, token?: string): ChatPane {
   const list = byId<HTMLOListElement>('messages');
   const form = byId<HTMLFormElement>('chat-form');
   const input = byId<HTMLInputElement>('chat-input');
@@ -54,7 +55,7 @@ export function createChatPane(relay: RelayClient, me: string, token?: string): 
       } else if (frame.type === 'labels' && frame.conversationId === current) {
         const row = rows.get(frame.seq);
         // A later frame for the same message (a correction) replaces the chips.
-        const chips = labelChips(frame.labels, token ? { token, conversationId: frame.conversationId, seq: frame.seq, onError: (message) => (notice.textContent = message) } : undefined);
+        const chips = labelChips(frame.labels, table, token ? { token, conversationId: frame.conversationId, seq: frame.seq, onError: (message) => (notice.textContent = message) } : undefined);
         const existing = row?.querySelector('.labels');
         if (existing) existing.replaceWith(chips);
         else row?.append(chips);

@@ -78,11 +78,11 @@ export function buildProgram(run: Run): Command {
       .option('--id-column <name>', 'column holding a row id (reported with skipped rows)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
       .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
-      .option('--max-record-size <chars>', 'largest accepted CSV record', integer('--max-record-size', 1))
+      .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line', integer('--max-record-size', 1))
       .option('--no-hashtags', 'drop hashtags instead of keeping their words')
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
-      .option('--summary-json <path>', 'also write the run summary as JSON')
+      .option('--summary-json <path>', 'also write the run summary as JSON (- for stdout)')
       .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75'),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat tweets.csv | fmc classify - -o - --provider rules > labeled.csv\n  fmc classify export.csv --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTweets, measureCache, parseOnlyRowsPerSecond, runCli } from './classify.js';
+import { benchLongJsonlLine } from './io.js';
 import { benchLocalModel } from './model.js';
 import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
@@ -94,6 +95,7 @@ try {
     });
   }
 
+  if (wanted('io')) report('io: a 300 MB JSONL line, skipped by --max-record-size (--skip-invalid)', await benchLongJsonlLine(dir));
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
   if (wanted('serve')) {

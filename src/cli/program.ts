@@ -93,9 +93,10 @@ export function buildProgram(run: Run): Command {
       .description('classify a labeled CSV and print accuracy, macro-F1 and confusion matrices')
       .argument('<labeled>', 'CSV with text and is_claim, sentiment, topic, incident, urgency columns')
       .option('--text-column <name>', 'column holding the tweet')
+      .option('--target-accuracy <fraction>', 'all-five accuracy the suggested --escalate-below threshold must reach (default 0.95)', fraction)
       .option('--json', 'machine-readable report on stdout'),
   )
-    .addHelpText('after', '\nExample:\n  fmc eval fixtures/dev.csv --provider rules')
+    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --target-accuracy 0.9 --json')
     .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
 
   program

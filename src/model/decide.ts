@@ -3,7 +3,7 @@
 
 import { FIELD_VALUES, LABEL_FIELDS, applyConsistency, labelStrings, type LabelField, type Labels } from '../labels.js';
 import type { CleanTweet, TierAnswer } from '../tiers/tier.js';
-import { combineProbabilities, confidenceOf, labelsFromIndexes, type LoadedCombiner } from './combiner.js';
+import { combineProbabilities, combinedConfidence, confidenceOf, labelsFromIndexes, type LoadedCombiner } from './combiner.js';
 import { decodeJointly, type FieldProbabilities } from './joint.js';
 import type { RuleView } from './rule-view.js';
 
@@ -54,5 +54,5 @@ export function hybridAnswer(
   const labels = applyConsistency(labelsFromIndexes(indexes));
   const alone = modelAnswer(model, combinations);
   const provider = agreement(labels, view.labels) > agreement(labels, alone) ? 'rules' : 'transformers';
-  return { ...labels, confidence: confidenceOf(probs, indexes), provider };
+  return { ...labels, confidence: combinedConfidence(combiner, probs, indexes), provider };
 }

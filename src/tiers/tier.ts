@@ -49,6 +49,8 @@ export interface Tier {
   classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>>;
   /** Free and fast: never a paid call. */
   check(): Promise<HealthCheck>;
+  /** Keys (model/trained-texts.ts) of the labeled texts this tier's model learned from, if known. */
+  readonly trainedTexts?: ReadonlySet<string> | undefined;
   /** Requests and tokens spent so far (LLM tiers), for the run summary. */
   usage?(): TierUsage;
   close?(): Promise<void>;

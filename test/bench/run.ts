@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTweets, measureCache, parseOnlyRowsPerSecond, runCli } from './classify.js';
+import { benchLearningCurve, benchProviders } from './accuracy.js';
 import { benchLocalModel } from './model.js';
 import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
@@ -93,6 +94,10 @@ try {
     });
   }
 
+  if (wanted('accuracy')) {
+    report('accuracy: fmc eval fixtures/dev.csv per provider, built-in model (train + extra, not dev); is_claim / sentiment / topic / incident / urgency', benchProviders(dir));
+    report('accuracy: learning curve, dev accuracy by labeled rows (nested random subsets of train + extra)', await benchLearningCurve());
+  }
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
   if (wanted('serve')) {

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseOperatorAccounts } from './clean/author.js';
 import { FmcError } from './errors.js';
 
 // Environment variables are read here and nowhere else: modules receive a resolved Config.
@@ -40,6 +41,8 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: string;
   readonly tiers: TierConfig;
+  /** The operator's account handles (FMC_OPERATOR_ACCOUNTS, comma-separated; clean/author.ts). */
+  readonly operatorAccounts: ReadonlySet<string>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -107,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     cachePath: env.FMC_CACHE || join(defaultCacheDir(env), 'cache.sqlite'),
     dataDir: env.FMC_DATA_DIR || defaultDataDir(env),
     logLevel: env.FMC_LOG_LEVEL || 'warn',
+    operatorAccounts: parseOperatorAccounts(env.FMC_OPERATOR_ACCOUNTS || undefined),
     tiers: Object.freeze({
       gemini: { apiKey: env.GEMINI_API_KEY || undefined, model: env.GEMINI_MODEL || 'gemini-2.5-flash', baseUrl: env.GEMINI_BASE_URL || undefined },
       ollama: { host: env.OLLAMA_HOST || 'http://127.0.0.1:11434', model: env.OLLAMA_MODEL || 'mistral' },

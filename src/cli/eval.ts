@@ -11,6 +11,7 @@ import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } 
 
 export type EvalOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'textColumn' | 'logLevel' | 'modelDir' | 'allowRemote' | 'hubModel' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> & {
   json?: boolean;
+  authorColumn?: string;
   /** All-five accuracy the suggested --escalate-below threshold must reach (default 0.95). */
   targetAccuracy?: number;
 };
@@ -43,12 +44,12 @@ export async function evalCommand(path: string, options: EvalOptions, io: Comman
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const target = options.targetAccuracy ?? DEFAULT_TARGET_ACCURACY;
-  const rows = await readLabeledFile(path, { textColumn: options.textColumn });
+  const rows = await readLabeledFile(path, { textColumn: options.textColumn, authorColumn: options.authorColumn });
   const pipeline = await createPipeline({ ...pipelineOptionsFrom(config, options), logger });
   try {
     const overlap = overlapWithTraining(pipeline, rows.map((r) => r.text));
     if (overlap > 0) io.stderr.write(`fmc eval: warning: ${overlap} of ${rows.length} rows of ${path} are among the model's training texts; these figures are optimistic\n`);
-    const results = await pipeline.classifyTexts(rows.map((r, i) => ({ id: String(i), text: r.text })));
+    const results = await pipeline.classifyTexts(rows.map((r, i) => ({ id: String(i), text: r.text, author: r.author })));
     const gold = rows.map((r) => r.labels);
     const reports = evaluate(
       gold,

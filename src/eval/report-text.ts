@@ -27,7 +27,8 @@ export function perClassTable(report: FieldReport): string {
 
 /** Rows = gold, columns = predicted. */
 export function confusionTable(report: FieldReport): string {
-  return table([`${report.field} gold \\ predicted`, ...report.values], report.values.map((g) => [g, ...report.values.map((p) => report.confusion[g]![p]!)]));
+  const rows = report.values.map((g) => [g, ...report.values.map((p) => report.confusion[g]![p]!)]);
+  return `${report.field}: rows = gold, columns = predicted\n` + table(['', ...report.values], rows);
 }
 
 /** Share of rows at or above each threshold and their accuracy, all five fields and per field. */

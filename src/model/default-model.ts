@@ -16,7 +16,7 @@ import { DEFAULT_HYPER } from './train.js';
 import { trainToDir } from './train-dir.js';
 
 /** Bumped when the trainer changes what it writes for the same data and hyper-parameters. */
-const TRAINER_VERSION = 2;
+const TRAINER_VERSION = 3;
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures');
 

@@ -2,6 +2,7 @@
 // files (unknown label values are listed with file:line), optionally read unlabeled tweets
 // for the vocabulary, train, write the model set.
 
+import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
 import { FmcError } from '../errors.js';
 import { openTweetSource } from '../pipeline/read.js';
@@ -17,6 +18,10 @@ export interface TrainToDirOptions {
   readonly hybrid?: boolean;
   readonly hyper?: TrainHyper;
   readonly textColumn?: string;
+  /** Column naming each row's author (default: sniffed, clean/author.ts). */
+  readonly authorColumn?: string;
+  /** Handles of the operator's accounts; default the built-in list. */
+  readonly operatorAccounts?: ReadonlySet<string>;
 }
 
 /** Texts of an unlabeled file, through the same reader as `fmc classify`. */
@@ -36,11 +41,12 @@ export async function trainToDir(csvPaths: readonly string[], outDir: string, op
   // Before half a minute of training, not after.
   assertReplaceable(outDir);
   const rows = [];
-  for (const path of csvPaths) rows.push(...(await readLabeledFile(path, { textColumn: options.textColumn })));
+  for (const path of csvPaths) rows.push(...(await readLabeledFile(path, { textColumn: options.textColumn, authorColumn: options.authorColumn })));
+  const accounts = options.operatorAccounts ?? parseOperatorAccounts(undefined);
   const unlabeled: string[] = [];
   for (const path of options.unlabeled ?? []) unlabeled.push(...(await readTexts(path, options.textColumn)));
   const trained = await trainModels({
-    rows: rows.map((r) => ({ text: r.text, labels: r.labels })),
+    rows: rows.map((r) => ({ text: r.text, labels: r.labels, ...(isOperatorAccount(r.author, accounts) ? { fromOperator: true } : {}) })),
     unlabeled,
     seed: options.seed,
     hyper: options.hyper,

@@ -89,6 +89,8 @@ export const DEFAULT_HYPER: TrainHyper = {
 
 export interface LabeledRow {
   readonly text: string;
+  /** Posted by one of the operator's accounts (from the file's author column). */
+  readonly fromOperator?: boolean;
   /** Label strings as in the CSV ("true", "fibre", ...), already validated. */
   readonly labels: Readonly<Record<LabelField, string>>;
 }
@@ -222,9 +224,11 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
       });
     });
     const viewRules = options.viewRules ?? viewByRules;
-    const views = corpus.tweets.map((t) => viewRules(t));
+    // The author is the rules' and the combiner's signal; the text model never sees it.
+    const tweets = corpus.tweets.map((t, i) => (rows[i]!.fromOperator ? { ...t, fromOperator: true } : t));
+    const views = tweets.map((t) => viewRules(t));
     modelProbs = all.map((i) => rowProbabilities(oof, i));
-    const training = { views, tweets: corpus.tweets, signals: RULE_SIGNALS, rulesVersion: RULES_VERSION, l2: hyper.combinerL2 };
+    const training = { views, tweets, signals: RULE_SIGNALS, rulesVersion: RULES_VERSION, l2: hyper.combinerL2 };
     const { outOfFold, ...scores } = crossValidateCombiner(modelProbs, views, gold, folds, k, forbidden, training);
     // The confidence is calibrated on rows each fold's combiner never saw.
     combiner = { ...fitCombiner({ ...training, model: modelProbs, gold }), calibration: fitIsotonic(outOfFold.score, outOfFold.right) };

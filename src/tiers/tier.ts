@@ -10,6 +10,8 @@ export interface CleanTweet {
   readonly isRetweet: boolean;
   /** One of the operator's canned replies ("la messagerie privée x n'est plus disponible..."). */
   readonly isCanned: boolean;
+  /** Posted by one of the operator's accounts (the input's author column; clean/author.ts). */
+  readonly fromOperator?: boolean;
 }
 
 /**

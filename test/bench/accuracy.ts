@@ -4,6 +4,7 @@
 // provider table runs `fmc eval` as users do, with the built-in model trained on first use.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { isOperatorAccount, parseOperatorAccounts } from '../../src/clean/author.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { readLabeledFile } from '../../src/eval/read-labeled.js';
 import { FIELD_VALUES, LABEL_FIELDS, labelStrings, type LabelField } from '../../src/labels.js';
@@ -34,7 +35,7 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
 /** Trains on `rows` and scores the model alone and the hybrid on `dev`, all in this process. */
 async function scoreOnDev(rows: readonly LabeledRow[], unlabeled: readonly string[], dev: readonly LabeledRow[]): Promise<{ model: Scores; hybrid: Scores; seconds: number }> {
   const trained = await trainModels({ rows, unlabeled });
-  const tweets = dev.map((r) => cleanTweet(r.text));
+  const tweets = dev.map((r) => (r.fromOperator ? { ...cleanTweet(r.text), fromOperator: true } : cleanTweet(r.text)));
   const probs = Object.fromEntries(LABEL_FIELDS.map((f) => [f, softmaxRows(fieldLogits(trained.corpus, trained.models[f], tweets), FIELD_VALUES[f].length)])) as Record<LabelField, Float64Array>;
   const combinations = allowedCombinations(trained.forbidden);
   const combiner = loadCombiner(trained.combiner!, RULE_SIGNALS);
@@ -63,8 +64,11 @@ const fields = (s: Scores): string => LABEL_FIELDS.map((f) => s[f].toFixed(3)).j
  * The last point, every labeled row, is the built-in model: `benchProviders` measures it.
  */
 export async function benchLearningCurve(): Promise<Record<string, string>> {
-  const labeled = [...(await readLabeledFile(fixture('train.csv'))), ...(await readLabeledFile(fixture('extra.csv')))];
-  const dev = await readLabeledFile(fixture('dev.csv'));
+  const accounts = parseOperatorAccounts(undefined);
+  const read = async (name: string): Promise<LabeledRow[]> =>
+    (await readLabeledFile(fixture(name))).map((r) => ({ text: r.text, labels: r.labels, fromOperator: isOperatorAccount(r.author, accounts) }));
+  const labeled = [...(await read('train.csv')), ...(await read('extra.csv'))];
+  const dev = await read('dev.csv');
   const unlabeled = await readTexts(fixture('tweets.csv'));
   // One shuffle, nested subsets: each point adds rows to the one before.
   const pool = shuffled(labeled, 1);

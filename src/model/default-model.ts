@@ -34,14 +34,14 @@ export function defaultModelDir(modelsDir: string): string {
 }
 
 /**
- * The built-in model folder, trained now if it is not there yet (about half a minute on two
+ * The built-in model folder, trained now if it is not there yet (about 5 CPU-minutes: 2-3 min on two
  * cores). Concurrent first runs each train into a folder of their own and rename it into
  * place, so no reader sees a half-written model.
  */
 export async function ensureDefaultModel(modelsDir: string, logger: Logger): Promise<string> {
   const dir = defaultModelDir(modelsDir);
   if (existsSync(join(dir, MANIFEST))) return dir;
-  logger.warn({ dir }, 'building the built-in local model from the bundled labeled tweets (first run only, about 30 s)');
+  logger.warn({ dir }, 'building the built-in local model from the bundled labeled tweets (first run only, 2-3 min on two cores)');
   const building = `${dir}.build-${process.pid}-${Date.now()}`;
   try {
     const report = await trainToDir(DEFAULT_TRAINING.labeled, building, { unlabeled: DEFAULT_TRAINING.unlabeled });

@@ -157,7 +157,7 @@ const localModel: QuickCheck = async (config) => {
   const [{ defaultModelDir }, { MANIFEST }] = await Promise.all([import('../model/default-model.js'), import('../model/model-folder.js')]);
   const dir = defaultModelDir(config.modelsDir);
   if (existsSync(join(dir, MANIFEST))) return undefined;
-  return { ok: true, detail: `local model: not built yet (built on first classify, about 30 s, into ${dir})` };
+  return { ok: true, detail: `local model: not built yet (built on first classify, 2-3 min on two cores, into ${dir})` };
 };
 
 const QUICK_CHECKS: Readonly<Record<string, QuickCheck>> = {

@@ -163,26 +163,47 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
   const recent = new RecentResults(options.dedupeWindow ?? DEDUPE_WINDOW);
   let duplicates = 0;
 
+  // Texts of chunks still being classified (several are in flight): a repeat of one waits
+  // for its answer instead of being classified again. Without this, a run counted fewer
+  // duplicates cold (slow tiers, chunks overlapping) than warm (cache hits, no overlap).
+  const inFlight = new Map<string, Promise<LabelResult>>();
+
   /** dedupe -> classify: one result per tweet, in order. */
   async function classifyTweets(tweets: readonly CleanTweet[]): Promise<LabelResult[]> {
     const items: TierItem[] = [];
-    const slots: (number | LabelResult)[] = new Array(tweets.length);
+    const slots: (number | LabelResult | Promise<LabelResult>)[] = new Array(tweets.length);
     const seen = new Map<string, number>();
+    let waits = false;
     for (let i = 0; i < tweets.length; i++) {
       const tweet = tweets[i]!;
-      const known = recent.get(tweet.text) ?? seen.get(tweet.text);
-      if (known !== undefined) slots[i] = known;
-      else {
+      const known = recent.get(tweet.text) ?? seen.get(tweet.text) ?? inFlight.get(tweet.text);
+      if (known !== undefined) {
+        slots[i] = known;
+        if (typeof known === 'object' && 'then' in known) waits = true;
+      } else {
         seen.set(tweet.text, items.length);
         slots[i] = items.length;
         items.push({ id: idOf(items.length), tweet });
       }
     }
     duplicates += tweets.length - items.length;
-    const unique = await pipeline.classifier.classify(items);
-    // Shared objects out too: a chunk sends each distinct one once.
-    for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
-    return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
+    const classified = pipeline.classifier.classify(items);
+    for (let i = 0; i < items.length; i++) {
+      const text = items[i]!.tweet.text;
+      const answer = classified.then((unique) => unique[i]!);
+      answer.catch(() => undefined); // the chunk's own await reports a failure
+      inFlight.set(text, answer);
+    }
+    let unique: LabelResult[];
+    try {
+      unique = await classified;
+      // Shared objects out too: a chunk sends each distinct one once.
+      for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
+    } finally {
+      for (const item of items) inFlight.delete(item.tweet.text);
+    }
+    if (!waits) return slots.map((s) => (typeof s === 'number' ? unique[s]! : (s as LabelResult)));
+    return Promise.all(slots.map((s) => (typeof s === 'number' ? unique[s]! : s)));
   }
 
   const engine: ChunkClassifier = {

@@ -39,6 +39,12 @@ export function isLoopback(host: string): boolean {
   return host === '::1' || host === '0:0:0:0:0:0:0:1';
 }
 
+/** Where a person opens the dashboard: a wildcard bind is reachable on loopback too. */
+export function dashboardUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : isIP(host) === 6 ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
+}
+
 function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals): void => {
@@ -111,6 +117,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     const shownHost = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
     // The one line tests and people wait for; port 0 asks the OS, so this says which it chose.
     io.stderr.write(`fmc serve: listening on http://${shownHost}:${port} (auth ${requireAuth ? 'required' : 'optional'} for /api/classify, data in ${dataDir})\n`);
+    io.stderr.write(`fmc serve: dashboard at ${dashboardUrl(options.host, port)} (log in with a user made by \`fmc users add\`); Ctrl-C stops\n`);
 
     const received = await signal;
     logger.info({ signal: received }, 'shutting down: no new connections, draining in-flight requests');

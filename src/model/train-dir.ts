@@ -32,7 +32,7 @@ export async function readTexts(path: string, textColumn?: string): Promise<stri
  * set to `outDir`. Throws FMC_ERR_LABELS listing every unknown value with file:line.
  */
 export async function trainToDir(csvPaths: readonly string[], outDir: string, options: TrainToDirOptions = {}): Promise<TrainReport> {
-  if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'fmc train needs at least one labeled CSV file');
+  if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'no labeled CSV file given: training needs at least one');
   // Before half a minute of training, not after.
   assertReplaceable(outDir);
   const rows = [];

@@ -71,6 +71,8 @@ const FACTORIES: readonly TierFactory[] = [
 
 export const TIER_NAMES: readonly string[] = FACTORIES.filter((f) => f.choosable).map((f) => f.name);
 export const PROVIDERS: readonly string[] = ['auto', ...TIER_NAMES];
+/** Every tier, the hybrid included: the names results can be cached under (`fmc cache clear --tier`). */
+export const ALL_TIER_NAMES: readonly string[] = FACTORIES.map((f) => f.name);
 
 export interface TierProbe {
   readonly name: string;

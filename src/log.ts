@@ -13,7 +13,7 @@ export interface LoggerOptions {
 
 /**
  * Logs on stderr (fd 2): stdout carries data (`-o -`) and must stay clean. A person at a
- * terminal reads lines ("12:03:04 WARN: …"); journald, cron and pipes get one JSON object a
+ * terminal reads lines ("[12:03:04] WARN: … {details}"); journald, cron and pipes get one JSON object a
  * line. isatty(2) rather than process.stderr.isTTY: the engine thread logs too, and a worker's
  * process.stderr is a pipe to the main thread even when fd 2 is a terminal.
  */
@@ -21,7 +21,7 @@ export function createLogger(level: string = 'warn', options: LoggerOptions = {}
   const base = { level, base: { name: 'fmc' } };
   if (!(options.pretty ?? isatty(2))) return pino(base, pino.destination({ dest: 2, sync: true }));
   const color = options.color ?? !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
-  return pino(base, pretty({ destination: 2, sync: true, colorize: color, ignore: 'pid,hostname,name', translateTime: 'SYS:HH:MM:ss' }));
+  return pino(base, pretty({ destination: 2, sync: true, colorize: color, ignore: 'pid,hostname,name', translateTime: 'SYS:HH:MM:ss', singleLine: true }));
 }
 
 /** A logger that drops everything, for library callers and tests that don't care. */

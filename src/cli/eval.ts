@@ -4,7 +4,10 @@ import { readLabeledFile } from '../eval/read-labeled.js';
 import { labelStrings } from '../labels.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
+import type { LabelResult } from '../labels.js';
 import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
+import { createStepBar } from './progress.js';
+import { announceStartup, modelToBuild } from './startup.js';
 
 export type EvalOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'textColumn' | 'logLevel' | 'modelDir' | 'allowRemote' | 'hubModel' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> & {
   json?: boolean;
@@ -15,9 +18,11 @@ export async function evalCommand(path: string, options: EvalOptions, io: Comman
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const rows = await readLabeledFile(path, { textColumn: options.textColumn });
-  const pipeline = await createPipeline({ ...pipelineOptionsFrom(config, options), logger });
+  const chain = pipelineOptionsFrom(config, options);
+  const notice = announceStartup(io.stderr, await modelToBuild(options.provider, chain.tiers));
+  const pipeline = await createPipeline({ ...chain, logger }).finally(() => notice.done());
   try {
-    const results = await pipeline.classifyTexts(rows.map((r, i) => ({ id: String(i), text: r.text })));
+    const results = await classifyWithProgress(pipeline, rows, io.stderr);
     const reports = evaluate(
       rows.map((r) => r.labels),
       results.map((r) => labelStrings(r)),
@@ -30,5 +35,25 @@ export async function evalCommand(path: string, options: EvalOptions, io: Comman
     return 0;
   } finally {
     await pipeline.close();
+  }
+}
+
+/** Rows per classify call when a bar is shown: small enough for the bar to move on LLM tiers. */
+const PROGRESS_CHUNK = 100;
+
+/** The pipeline over every row; on a terminal in chunks, with a bar on stderr. */
+async function classifyWithProgress(pipeline: Awaited<ReturnType<typeof createPipeline>>, rows: readonly { text: string }[], stderr: NodeJS.WriteStream): Promise<LabelResult[]> {
+  const items = rows.map((r, i) => ({ id: String(i), text: r.text }));
+  if (!stderr.isTTY) return pipeline.classifyTexts(items);
+  const bar = createStepBar(stderr, 'classifying', items.length, 'rows');
+  try {
+    const results: LabelResult[] = [];
+    for (let i = 0; i < items.length; i += PROGRESS_CHUNK) {
+      results.push(...(await pipeline.classifyTexts(items.slice(i, i + PROGRESS_CHUNK))));
+      bar.update(results.length);
+    }
+    return results;
+  } finally {
+    bar.stop();
   }
 }

@@ -125,3 +125,25 @@ export function createClassifyProgress(stream: NodeJS.WriteStream, totalBytes: n
     stop: () => bar.stop(),
   };
 }
+
+/** `fmc train`: a spinner while features are built, then a bar over the fits, combiner and writing. */
+export function createTrainProgress(stream: NodeJS.WriteStream): { step(step: { stage: string; done: number; total: number }): void; stop(): void } {
+  let spinner: ReturnType<typeof createSpinner> | undefined = createSpinner(stream, 'reading the labeled rows and building features');
+  let bar: ReturnType<typeof createStepBar> | undefined;
+  const NOTES: Record<string, string> = { fitting: 'fitting the field models (one per fold, then all rows)', combiner: 'fitting the model + rules combiner', writing: 'writing the model folders' };
+  return {
+    step(s) {
+      if (s.stage === 'features' || s.stage === 'done') return;
+      if (!bar) {
+        spinner?.stop();
+        spinner = undefined;
+        bar = createStepBar(stream, 'training', s.total, 'steps');
+      }
+      bar.update(s.done, NOTES[s.stage]);
+    },
+    stop() {
+      spinner?.stop();
+      bar?.stop();
+    },
+  };
+}

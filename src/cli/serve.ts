@@ -15,6 +15,7 @@ import { lockDataDir } from '../server/relay/data-lock.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
 import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
+import { announceStartup, modelToBuild } from './startup.js';
 
 export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'logLevel' | 'modelDir' | 'allowRemote' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> {
   port: number;
@@ -75,7 +76,9 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     data.close();
     throw err;
   }
-  const pipeline = await createPipeline({ ...pipelineOptionsFrom(config, options), logger }).catch((err: unknown) => {
+  const chain = pipelineOptionsFrom(config, options);
+  const notice = announceStartup(io.stderr, await modelToBuild(options.provider, chain.tiers));
+  const pipeline = await createPipeline({ ...chain, logger }).finally(() => notice.done()).catch((err: unknown) => {
     data.close();
     lock.release();
     throw err;

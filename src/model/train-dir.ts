@@ -5,7 +5,7 @@
 import { readLabeledFile } from '../eval/read-labeled.js';
 import { FmcError } from '../errors.js';
 import { openTweetSource } from '../pipeline/read.js';
-import { trainModels, type TrainHyper, type TrainReport } from './train.js';
+import { trainModels, type TrainHyper, type TrainReport, type TrainStep } from './train.js';
 import { assertReplaceable } from './model-folder.js';
 import { writeModelFolders } from './write-model.js';
 
@@ -17,6 +17,7 @@ export interface TrainToDirOptions {
   readonly hybrid?: boolean;
   readonly hyper?: TrainHyper;
   readonly textColumn?: string;
+  readonly onProgress?: (step: TrainStep) => void;
 }
 
 /** Texts of an unlabeled file, through the same reader as `fmc classify`. */
@@ -45,7 +46,9 @@ export async function trainToDir(csvPaths: readonly string[], outDir: string, op
     seed: options.seed,
     hyper: options.hyper,
     hybrid: options.hybrid,
+    onProgress: options.onProgress,
   });
   writeModelFolders(outDir, trained);
+  options.onProgress?.({ stage: 'done', done: 1, total: 1 });
   return trained.report;
 }

@@ -1,6 +1,7 @@
 import { openResultCache } from '../cache/store.js';
 import { loadConfig } from '../config.js';
 import { processIO, type CommandIO } from './classify.js';
+import { count, num, plainTable } from './format.js';
 
 export interface CacheOptions {
   cache?: string;
@@ -14,8 +15,8 @@ export async function cacheStats(options: CacheOptions, io: CommandIO = processI
     const stats = cache.stats();
     if (options.json) io.stdout.write(JSON.stringify(stats, null, 2) + '\n');
     else {
-      io.stdout.write(`${stats.path}: ${stats.entries} entries, ${(stats.bytes / 1024).toFixed(0)} KiB\n`);
-      for (const [tier, n] of Object.entries(stats.byTier)) io.stdout.write(`  ${tier}: ${n}\n`);
+      io.stdout.write(`${stats.path}: ${count(stats.entries, 'entry', 'entries')}, ${num(Math.round(stats.bytes / 1024))} KiB\n`);
+      if (Object.keys(stats.byTier).length > 0) io.stdout.write(plainTable(Object.entries(stats.byTier).map(([tier, n]) => [tier, num(n)]), { indent: 2 }) + '\n');
     }
     return 0;
   } finally {
@@ -27,7 +28,7 @@ export async function cacheClear(options: CacheOptions, io: CommandIO = processI
   const cache = openResultCache(options.cache ?? loadConfig(io.env).cachePath);
   try {
     const removed = cache.clear(options.tier);
-    io.stdout.write(`removed ${removed} entries${options.tier ? ` of tier ${options.tier}` : ''} from ${cache.path}\n`);
+    io.stdout.write(`removed ${count(removed, 'entry', 'entries')}${options.tier ? ` of tier ${options.tier}` : ''} from ${cache.path}\n`);
     return 0;
   } finally {
     cache.close();

@@ -12,6 +12,7 @@ import { catchInterrupts, isInterrupt } from './interrupt.js';
 import { acquireLock, type Lock } from './lock.js';
 import { createClassifyProgress, type ClassifyProgress } from './progress.js';
 import { announceStartup, modelToBuild } from './startup.js';
+import { count, num } from './format.js';
 import { formatSummary } from './summary-format.js';
 
 export interface ClassifyOptions {
@@ -194,6 +195,6 @@ async function dryRun(rows: AsyncIterable<{ text: string }>, pipeline: Awaited<R
     if (chunk.length >= 2000) flush();
   }
   flush();
-  out.write(`dry run: ${total} rows, ${cached} cached, ${total - cached} to classify\n`);
-  for (const [tier, n] of Object.entries(requests)) out.write(`  ${tier}: ${n} requests\n`);
+  out.write(`dry run: ${count(total, 'row')}, ${num(cached)} cached, ${num(total - cached)} to classify\n`);
+  for (const [tier, n] of Object.entries(requests)) out.write(`  ${tier}: ${count(n, 'request')}\n`);
 }

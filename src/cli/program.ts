@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { FmcError } from '../errors.js';
 import { ALL_TIER_NAMES, PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
@@ -120,11 +120,11 @@ export function buildProgram(run: Run): Command {
       .option('--id-column <name>', 'column holding a row id (reported with skipped rows) (default: none)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
       .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
-      .option('--max-record-size <chars>', 'largest accepted CSV record (default: 1048576)', integer('--max-record-size', 1))
+      .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line (default: 1048576)', integer('--max-record-size', 1))
       .option('--no-hashtags', 'drop hashtags instead of keeping their words')
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
-      .option('--summary-json <path>', 'also write the run summary as JSON (default: none)')
+      .option('--summary-json <path>', 'also write the run summary as JSON, - for stdout (default: none)')
       .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75 (default: no lock)'),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
@@ -154,6 +154,44 @@ export function buildProgram(run: Run): Command {
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
     .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));
 
+  program
+    .command('sample')
+    .description('pick the rows of a classified file most worth a human look, one per distinct text, into a review CSV with empty gold_* columns')
+    .argument('<classified>', 'CSV or JSONL written by fmc classify (labels and confidence columns)')
+    .requiredOption('-n, --count <n>', 'rows to pick', integer('-n', 0))
+    .addOption(new Option('--strategy <name>', 'uncertain: lowest confidence; disagreement: the rules tier disagrees most; random').choices(['uncertain', 'disagreement', 'random']).default('uncertain'))
+    .option('-o, --output <path>', 'review CSV to write, - for stdout (required)')
+    .option('--seed <n>', 'seed of the random strategy', integer('--seed', 0), 1)
+    .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/labeled.csv\n  fmc sample /tmp/labeled.csv -n 200 --strategy uncertain -o /tmp/review.csv\n  fmc train fixtures/train.csv /tmp/review.csv --out /tmp/m     # after filling gold_* columns')
+    .action(async (input: string, options) => run(await (await import('./sample.js')).sample(input, options)));
+
+  program
+    .command('report')
+    .description('KPIs, charts and spike alerts from files fmc classify wrote: one self-contained HTML page and/or JSON')
+    .argument('<classified...>', 'CSV or JSONL files written by fmc classify (same columns)')
+    .option('-o, --output <path>', 'HTML report to write (default: none; give -o, --json or both)')
+    .option('--json <path>', 'the same figures as JSON (kpis, series, matrices, alerts) (default: none)')
+    .option('--date-column <name>', 'column holding the date (default: date, created_at, timestamp or time)')
+    .addOption(new Option('--by <bucket>', 'time bucket (default: from the span: hour up to 3 days, day up to 120, else week)').choices(['hour', 'day', 'week']))
+    .option('--tz <zone>', 'IANA time zone for buckets and dates without an offset', 'Europe/Paris')
+    .addOption(new Option('--lang <lang>', 'report language').choices(['en', 'fr']).default('en'))
+    .option('--escalate-below <confidence>', 'confidence under which a row counts as to be escalated (KPI)', fraction, 0.6)
+    .option('--min-count <n>', 'smallest bucket count that can raise an alert', integer('--min-count', 1), 5)
+    .option('--threshold <z>', 'robust z-score that raises an alert', (raw: string) => {
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+      return n;
+    }, 4)
+    .option('--window <n>', 'previous buckets the baseline is the median of (default: 24 hours, 14 days or 8 weeks)', integer('--window', 2))
+    .option('--alert-webhook <url>', 'POST each new alert as JSON (Slack-compatible text); never twice for the same bucket (default: none)')
+    .option('--webhook-timeout <seconds>', 'per-request timeout of the webhook (default: 10)', seconds)
+    .option('--cache <path>', `cache database, where sent alerts are remembered ${CACHE_DEFAULT}`)
+    .option('--no-cache', 'no cache (refused with --alert-webhook)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/tweets.classified.csv --provider rules\n  fmc report /tmp/tweets.classified.csv -o /tmp/report.html --json /tmp/report.json\n  fmc report day1.classified.csv day2.classified.csv -o week.html --lang fr --by day\n  fmc report /tmp/tweets.classified.csv -o /tmp/report.html --alert-webhook https://hooks.slack.com/services/T000/B000/XXXX\n\nExit codes: 0 written; 2 bad input (one line naming file:line); 4 written, but an alert was not delivered (retried)')
+    .action(async (files: string[], options) => run(await (await import('./report.js')).report(files, options)));
+
   const cache = program
     .command('cache')
     .description('inspect or empty the result cache')
@@ -172,6 +210,14 @@ export function buildProgram(run: Run): Command {
     .addOption(new Option('--tier <name>', 'only the results of this tier (default: every tier)').choices(ALL_TIER_NAMES))
     .addHelpText('after', '\nExamples:\n  fmc cache clear\n  fmc cache clear --tier gemini')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
+  cache
+    .command('prune')
+    .description('remove old answers: written before --older-than, then the oldest until the file fits --max-size; compacts the file')
+    .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w) (default: none; give this, --max-size or both)')
+    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB (default: no size limit)')
+    .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
+    .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
   program
     .command('health')
@@ -190,18 +236,19 @@ export function buildProgram(run: Run): Command {
 
   program
     .command('backup')
-    .description('copy every database of the data dir, its secrets and the result cache into a new dated folder (SQLite online backup: safe while serving)')
+    .description('copy every database of the data dir, its secrets (not the master key, unless asked) and the result cache into a new dated folder (SQLite online backup: safe while serving)')
     .argument('<dir>', 'where backup folders go')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .option('--no-cache', 'leave the result cache out')
     .option('--keep <n>', 'then delete all but the newest n backup folders in <dir> (default: keep them all)', integer('--keep', 1))
+    .option('--include-master-key', "also copy <data-dir>/master-key (a leaked backup then opens every conversation); default: left out, save it apart")
     .addHelpText('after', '\nExamples:\n  fmc backup /var/backups/fmc --keep 14')
     .action(async (dir: string, options) => run(await (await import('./backup.js')).backup(dir, options)));
 
   program
     .command('restore')
-    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (stop the service first)')
+    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (refused while fmc serve holds the data dir: stop the service first)')
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
@@ -245,11 +292,46 @@ export function buildProgram(run: Run): Command {
     .action(async (options) => run(await (await import('./users.js')).usersList(options)));
   users
     .command('remove')
-    .description('delete a user; their tokens stop working at once')
+    .description("delete a user; their tokens stop working at once, and a customer's conversations are deleted (asked first)")
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
-    .addHelpText('after', '\nExamples:\n  fmc users remove alice')
+    .option('--yes', "delete a customer's conversations without asking (needed when stdin is not a terminal)")
+    .addHelpText('after', '\nExamples:\n  fmc users remove alice\n  fmc users remove claire --yes')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
+  users
+    .command('passwd')
+    .description('set a new password (prompted twice, or one line from stdin); the user\'s tokens stop working')
+    .argument('<name>', 'user name')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc users passwd alice\n  printf "%s\\n" "$PASSWORD" | fmc users passwd bot')
+    .action(async (name: string, options) => run(await (await import('./users.js')).usersPasswd(name, options)));
+  users
+    .command('role')
+    .description('change a user\'s role; it applies at once')
+    .argument('<name>', 'user name')
+    .addArgument(new Argument('<role>', 'the new role').choices(['admin', 'agent', 'customer']))
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
+    .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
+
+  const corrections = program
+    .command('corrections')
+    .description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change")
+    .addHelpText('after', '\nExamples:\n  fmc corrections export -o /tmp/corrections.csv\n  fmc corrections stats');
+  corrections
+    .command('export')
+    .description('write every correction as CSV: text, the five corrected labels, the original ones, provider, who and when (chat texts decrypted)')
+    .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout (required)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc corrections export -o corrections.csv\n  fmc train fixtures/train.csv corrections.csv --out /tmp/m')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsExport(options)));
+  corrections
+    .command('stats')
+    .description('how often agents override each field, and the dominant predicted -> corrected pairs, per provider')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--json', 'JSON output')
+    .addHelpText('after', '\nExamples:\n  fmc corrections stats\n  fmc corrections stats --json')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
 
   const keys = program
     .command('keys')
@@ -259,7 +341,7 @@ export function buildProgram(run: Run): Command {
     .command('rotate')
     .description('re-wrap every data key under a new master key (messages are not re-encrypted); stop fmc serve first')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
-    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  FMC_NEW_MASTER_KEY=$(openssl rand -base64 32) fmc keys rotate   # with FMC_MASTER_KEY set')
+    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  (umask 077 && openssl rand -base64 32 > master-key.new)   # with FMC_MASTER_KEY set: keep the new key first\n  FMC_NEW_MASTER_KEY=$(cat master-key.new) fmc keys rotate')
     .action(async (options) => run(await (await import('./keys.js')).keysRotate(options)));
 
   return program;

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { LABEL_TABLE } from '../labels.js';
 import type { RunSummary } from '../pipeline/summary.js';
 import { count, duration, num, percent, plainTable } from './format.js';
 
@@ -52,9 +53,13 @@ function tierRows(s: RunSummary, c: ChalkInstance): string[][] {
 /** The end-of-run summary people read on stderr: one headline, then an aligned table. */
 export function formatSummary(s: RunSummary, c: ChalkInstance): string {
   const rows: string[][] = [['claim rate', c.bold(percent(s.claimRate))]];
-  for (const field of ['sentiment', 'topic', 'incident', 'urgency']) rows.push([field, distribution(s.labels[field], s.rows)]);
+  // Boolean fields are the claim rate above; each other field of the table, its distribution.
+  for (const { name: field } of LABEL_TABLE.filter((f) => f.kind === 'enum')) rows.push([field, distribution(s.labels[field], s.rows)]);
   rows.push(['providers', distribution(s.providers, s.rows)]);
   rows.push(['cache', cacheLine(s)]);
+  if (s.cache.writeFailures > 0) {
+    rows.push(['cache', c.yellow(`${count(s.cache.writeFailures, 'answer')} could not be written (cache locked or disk full): the next run asks the tiers for those rows again`)]);
+  }
   rows.push(...tierRows(s, c));
   if (s.escalated > 0) rows.push(['escalated', `${count(s.escalated, 'row')} to LLM tiers`]);
   for (const [name, why] of Object.entries(s.unavailable)) rows.push([name, c.yellow(`unavailable: ${why}`)]);

@@ -1,4 +1,4 @@
-import { LABEL_FIELDS } from '../labels.js';
+import { TRAINED_FIELDS } from '../labels.js';
 import { trainToDir } from '../model/train-dir.js';
 import type { TrainReport } from '../model/train.js';
 import { processIO, type CommandIO } from './classify.js';
@@ -24,7 +24,7 @@ export function formatTrainReport(out: string, report: TrainReport): string {
   if (report.cv) {
     const cv = report.cv;
     lines.push(`${cv.folds}-fold cross-validated accuracy on the training rows:`);
-    lines.push(plainTable([['field', 'model', 'rules', 'hybrid'], ...LABEL_FIELDS.map((f) => [f, pct(cv.modelJoint[f]), pct(cv.rules[f]), pct(cv.hybrid[f])])], { indent: 2 }));
+    lines.push(plainTable([['field', 'model', 'rules', 'hybrid'], ...TRAINED_FIELDS.map((f) => [f, pct(cv.modelJoint[f]), pct(cv.rules[f]), pct(cv.hybrid[f])])], { indent: 2 }));
     // The rules' lexicon was written from these same rows, so their figure here is optimistic.
     lines.push('  (rules were written from these rows: measure on held-out data with fmc eval)');
   }
@@ -43,6 +43,8 @@ export async function trainCommand(files: string[], options: TrainCommandOptions
       hybrid: options.hybrid,
       textColumn: options.textColumn,
       onProgress: progress?.step,
+      note: (line) => io.stderr.write(`fmc train: ${line}
+`),
     });
   } finally {
     progress?.stop();

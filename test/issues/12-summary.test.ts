@@ -92,7 +92,7 @@ const base: RunSummary = {
   labels: { sentiment: { negative: 1234 } },
   claimRate: 0.5,
   providers: { gemini: 1000, rules: 234 },
-  cache: { hits: 1, misses: 12345, hitRate: 1 / 12346 },
+  cache: { hits: 1, misses: 12345, hitRate: 1 / 12346, writeFailures: 0 },
   tiers: { gemini: { calls: 1, errors: 0, requests: 1, inputTokens: 1500, outputTokens: 2000 }, hybrid: { calls: 16, errors: 0 }, rules: { calls: 3, errors: 0 } },
   escalated: 1,
   unavailable: {},

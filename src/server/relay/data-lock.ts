@@ -15,7 +15,7 @@ export function lockDataDir(dataDir: string, what: string): Lock {
   } catch (err) {
     if (err instanceof FmcError && err.code === 'FMC_ERR_LOCKED') {
       // Not "<what>: …": main.ts prefixes "fmc: ", and "fmc: fmc serve: …" read as a stutter.
-      throw new FmcError('FMC_ERR_LOCKED', `${dataDir} is in use by another fmc serve or fmc keys (${path}); stop it, then run ${what} again`);
+      throw new FmcError('FMC_ERR_LOCKED', `${dataDir} is in use by another fmc serve, fmc keys or fmc restore (${path}); stop it, then run ${what} again`);
     }
     throw err;
   }

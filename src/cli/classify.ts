@@ -4,7 +4,8 @@ import { createLogger } from '../log.js';
 import { createPipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
-import { classifyRows, outputColumns } from '../pipeline/run.js';
+import { classifyRows, dialectFor, outputColumns } from '../pipeline/run.js';
+import { describeRenames } from '../pipeline/column-names.js';
 import { defaultOutputPath, formatFor, openFileSink, openStreamSink, type OutputFormat, type RowSink } from '../pipeline/write.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { colorsFor } from './colors.js';
@@ -16,7 +17,15 @@ import { formatSummary } from './summary-format.js';
 export interface ClassifyOptions {
   output?: string;
   format?: OutputFormat;
-  inputFormat?: 'csv' | 'jsonl';
+  inputFormat?: 'csv' | 'jsonl' | 'xlsx';
+  /** XLSX input: sheet name or 1-based number. */
+  sheet?: string;
+  /** CSV output dialect; undefined = mirror the input's. */
+  delimiter?: string;
+  bom?: boolean;
+  crlf?: boolean;
+  /** false with --no-escape-formulas. */
+  escapeFormulas?: boolean;
   textColumn?: string;
   idColumn?: string;
   provider: string;
@@ -94,24 +103,29 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     lock = options.lock ? acquireLock(options.lock) : undefined;
     const readOptions: ReadOptions = {
       format: options.inputFormat,
+      sheet: options.sheet,
       textColumn: options.textColumn,
       idColumn: options.idColumn,
       skipInvalid: options.skipInvalid,
       encoding: options.encoding,
       maxRecordSize: options.maxRecordSize,
     };
-    const outputPath = options.output ?? defaultOutputPath(input, options.format ?? 'csv');
+    // A workbook comes back as a workbook unless asked otherwise.
+    const xlsxIn = options.inputFormat === 'xlsx' || (options.inputFormat === undefined && /\.xlsx$/i.test(input));
+    const outputPath = options.output ?? defaultOutputPath(input, options.format ?? (xlsxIn ? 'xlsx' : 'csv'));
     const format = formatFor(outputPath, options.format);
     // Input problems surface before any model is loaded or any tier probed.
     const source = await interrupts.race(
       openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, { ...readOptions, keepRawRecords: format === 'csv' && !options.dryRun }),
     );
+    if (source.renamedColumns.length > 0) io.stderr.write(`fmc: warning: ${source.name}: header names must be unique: ${describeRenames(source.renamedColumns)}\n`);
     const columns = outputColumns(source.columns);
+    const dialect = dialectFor(source, { delimiter: options.delimiter, bom: options.bom, crlf: options.crlf, escapeFormulas: options.escapeFormulas });
     if (!options.dryRun) {
       sink =
         outputPath === '-'
-          ? openStreamSink({ stream: io.stdout, format, columns })
-          : await openFileSink({ path: outputPath, format, columns, inputPath: input });
+          ? openStreamSink({ stream: io.stdout, format, columns, dialect })
+          : await openFileSink({ path: outputPath, format, columns, dialect, inputPath: input });
     }
 
     const pipelineOptions = { ...pipelineOptionsFrom(config, options), keepHashtags: options.hashtags };
@@ -135,7 +149,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
       // On a signal this rejects at once; the run still going fails on its own once the
       // engine is closed and the sink aborted below.
-      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, output: { format, columns }, batchSize: options.batchSize, onProgress: progress?.update }));
+      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, output: { format, columns, dialect }, batchSize: options.batchSize, onProgress: progress?.update }));
       progress?.done();
       await sink!.commit();
       sink = undefined;

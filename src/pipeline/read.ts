@@ -5,8 +5,11 @@ import { parse, type CsvError } from 'csv-parse';
 import { atPosition, FmcError } from '../errors.js';
 import { batchReader } from './batch-reader.js';
 import { ByteLog } from './byte-log.js';
+import { uniqueColumnNames, type RenamedColumn } from './column-names.js';
+import type { InputDialect } from './dialect.js';
 import { utf8Checker } from './utf8.js';
-import { findColumn, hasUtf8Bom, looksBinary, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
+import { findColumn, hasUtf8Bom, looksBinary, sniffCrlf, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
+import { looksLikeZip, openXlsxRows } from './xlsx-read.js';
 
 export interface InputRow {
   /** 1-based line where the record starts (the header is line 1 in a CSV). */
@@ -25,8 +28,12 @@ export interface InvalidRow {
   readonly reason: string;
 }
 
+export type InputFormat = 'csv' | 'jsonl' | 'xlsx';
+
 export interface ReadOptions {
-  readonly format?: 'csv' | 'jsonl' | undefined;
+  readonly format?: InputFormat | undefined;
+  /** XLSX: the sheet to read, by name or 1-based number (default: the first). */
+  readonly sheet?: string | undefined;
   readonly textColumn?: string | undefined;
   readonly idColumn?: string | undefined;
   /** Skip malformed rows (counted and reported) instead of stopping. */
@@ -44,9 +51,14 @@ export interface ReadOptions {
 
 export interface TweetSource {
   readonly name: string;
-  readonly format: 'csv' | 'jsonl';
+  readonly format: InputFormat;
   readonly encoding: string;
+  /** CSV only: what the output mirrors by default. */
+  readonly dialect?: InputDialect | undefined;
+  /** Unique header names (see column-names.ts). */
   readonly columns: readonly string[];
+  /** Header names that were repeated or empty, and what they became. */
+  readonly renamedColumns: readonly RenamedColumn[];
   readonly textColumn: string;
   /** Position of the text column in `InputRow.values`. */
   readonly textIndex: number;
@@ -60,7 +72,8 @@ export interface TweetSource {
   readonly totalBytes: number | undefined;
   /**
    * The bytes of the rows not yet released, when a row's record can be written out as read:
-   * a comma-separated UTF-8 CSV. Absent otherwise (the rows are then serialized anew).
+   * a UTF-8 CSV (into an output with its delimiter). Absent otherwise (the rows are then
+   * serialized anew).
    */
   readonly raw?: ByteLog | undefined;
 }
@@ -89,15 +102,17 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
   const bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const head = await readHead(bytes, name);
   if (head.length === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${name}: file is empty (expected a header line, then one row per tweet)`);
+  const format = options.format ?? formatOf(name, head);
+  if (format === 'xlsx') return openXlsx({ name, format, encoding: 'xlsx', totalBytes }, head, bytes, options);
   if (looksBinary(head)) throw new FmcError('FMC_ERR_INPUT_BINARY', `${name}: not a text file (NUL bytes in the first ${head.length} bytes); export the sheet as CSV`);
 
   const encoding = options.encoding ?? sniffEncoding(head);
-  const format = options.format ?? (/\.jsonl?$/i.test(name) ? 'jsonl' : 'csv');
   const headText = new TextDecoder(encoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
   const delimiter = format === 'csv' ? sniffDelimiter(headText) : ',';
+  const dialect: InputDialect = { delimiter, bom: hasUtf8Bom(head), crlf: sniffCrlf(headText), encoding };
   // What the parser reads, byte for byte (only UTF-8 reaches it as bytes), when its records
-  // can go out as read: a comma-separated output would not fit any other delimiter.
-  const log = options.keepRawRecords && format === 'csv' && encoding === 'utf-8' && delimiter === ',' ? new ByteLog() : undefined;
+  // can go out as read (the output is UTF-8 too).
+  const log = options.keepRawRecords && format === 'csv' && encoding === 'utf-8' ? new ByteLog() : undefined;
   let read = 0;
   /** The input as text for the parser: checked UTF-8 bytes as they are, anything else decoded. */
   async function* decoded(keepUtf8Bytes: boolean): AsyncGenerator<string | Buffer> {
@@ -130,7 +145,31 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
   const base = { name, format, encoding, bytesRead: () => read, totalBytes } as const;
   return format === 'jsonl'
     ? openJsonl(base, Readable.from(decoded(false)), options)
-    : openCsv(base, Readable.from(decoded(true)), delimiter, options, log);
+    : openCsv(base, Readable.from(decoded(true)), dialect, options, log);
+}
+
+/** From the name's extension; a zip without one (stdin, an HTTP body) is a workbook. */
+function formatOf(name: string, head: Buffer): InputFormat {
+  if (/\.xlsx$/i.test(name) || (!/\.(csv|tsv|txt|jsonl?)$/i.test(name) && looksLikeZip(head))) return 'xlsx';
+  return /\.jsonl?$/i.test(name) ? 'jsonl' : 'csv';
+}
+
+async function openXlsx(base: Pick<TweetSource, 'name' | 'format' | 'encoding' | 'totalBytes'>, head: Buffer, bytes: AsyncIterator<Buffer>, options: ReadOptions): Promise<TweetSource> {
+  let read = 0;
+  async function* all(): AsyncGenerator<Buffer> {
+    for (let chunk: Buffer | undefined = head; chunk !== undefined; ) {
+      read += chunk.length;
+      yield chunk;
+      const next = await bytes.next();
+      chunk = next.done ? undefined : next.value;
+    }
+  }
+  const input = Readable.from(all(), { objectMode: false });
+  const sheet = await openXlsxRows(base.name, input, options, options.maxRecordSize ?? DEFAULT_MAX_RECORD);
+  const { columns } = sheet;
+  const { text: textIndex, id: idIndex } = columnIndexes(`${base.name} [${sheet.sheet}]`, columns, options);
+  const rows = sheet.rows((line, values) => ({ line, values, text: String(values[textIndex]), id: idIndex < 0 ? undefined : String(values[idIndex]), start: -1, end: -1 }));
+  return { ...base, bytesRead: () => read, columns, renamedColumns: sheet.renamed, textColumn: columns[textIndex]!, textIndex, rows, batches: (max) => batched(rows, max), invalid: sheet.invalid };
 }
 
 function checkInputFile(path: string): number {
@@ -192,10 +231,10 @@ interface ParsedRow {
   readonly end: number;
 }
 
-async function openCsv(base: SourceBase, text: Readable, delimiter: string, options: ReadOptions, log: ByteLog | undefined): Promise<TweetSource> {
+async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, options: ReadOptions, log: ByteLog | undefined): Promise<TweetSource> {
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
   const csvOptions = {
-    delimiter,
+    delimiter: dialect.delimiter,
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
@@ -257,7 +296,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     fail(err);
   }
   if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no header line`);
-  const columns = first[0]!.values;
+  const { names: columns, renamed: renamedColumns } = uniqueColumnNames(first[0]!.values);
   const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
   textAt = textIndex;
   idAt = idIndex;
@@ -288,7 +327,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
       fail(err);
     }
   }
-  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid, raw: log };
+  return { ...base, dialect, columns, renamedColumns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid, raw: log };
 }
 
 // What `rows` reads at a time: small enough that a consumer that stops early (a failing
@@ -382,5 +421,5 @@ async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions)
     for (let next = await nextObject(); next; next = await nextObject()) yield toRow(next);
   }
   const all = rows();
-  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: all, batches: (max) => batched(all, max), invalid };
+  return { ...base, columns, renamedColumns: [], textColumn: columns[textIndex]!, textIndex, rows: all, batches: (max) => batched(all, max), invalid };
 }

@@ -4,15 +4,17 @@ import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/p
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FmcError } from '../errors.js';
-import { csvLines } from './csv-line.js';
+import { csvWriter } from './csv-line.js';
+import { DEFAULT_DIALECT, type CsvDialect } from './dialect.js';
+import { xlsxEncoder, type RowEncoder } from './xlsx-write.js';
 
-export type OutputFormat = 'csv' | 'jsonl';
+export type OutputFormat = 'csv' | 'jsonl' | 'xlsx';
 
 /** Where rows go: a file (through a temp file renamed on commit) or a stream. */
 export interface RowSink {
   /** Appends rows; resolves when the destination can take more (back-pressure). */
   writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
-  /** Appends rows already serialized (see format-rows.ts), as text or UTF-8 bytes. */
+  /** Appends rows already serialized (see format-rows.ts), as text or UTF-8 bytes (CSV, JSONL). */
   writeText(text: string | Uint8Array): Promise<void>;
   /** Flushes, fsyncs and renames into place: readers never see a half-written file. */
   commit(): Promise<void>;
@@ -22,6 +24,7 @@ export interface RowSink {
 
 export function formatFor(path: string, explicit: OutputFormat | undefined): OutputFormat {
   if (explicit) return explicit;
+  if (/\.xlsx$/i.test(path)) return 'xlsx';
   return /\.jsonl?$/i.test(path) ? 'jsonl' : 'csv';
 }
 
@@ -44,8 +47,9 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return (await real(a)) === (await real(b));
 }
 
-export function serializer(format: OutputFormat, columns: readonly string[]): (rows: readonly (readonly unknown[])[]) => string {
-  if (format === 'csv') return csvLines;
+/** Rows as CSV or JSONL text (XLSX is binary: see xlsx-write.ts). */
+export function serializer(format: OutputFormat, columns: readonly string[], dialect: CsvDialect = DEFAULT_DIALECT): (rows: readonly (readonly unknown[])[]) => string {
+  if (format === 'csv') return csvWriter(dialect).lines;
   return (rows) => {
     let out = '';
     for (const row of rows) {
@@ -59,14 +63,28 @@ export function serializer(format: OutputFormat, columns: readonly string[]): (r
 
 const WRITES_AHEAD = 4;
 
+/** What goes first: the BOM and the header line (CSV), so an empty result is still a valid file. */
+function preamble(format: OutputFormat, columns: readonly string[], dialect: CsvDialect): string {
+  if (format !== 'csv') return '';
+  return (dialect.bom ? '\uFEFF' : '') + serializer('csv', columns, dialect)([columns]);
+}
+
+/** XLSX rows go through an encoder writing the zip's bytes; CSV and JSONL are text already. */
+function encoderFor(format: OutputFormat, columns: readonly string[], write: (bytes: Uint8Array) => Promise<void>): RowEncoder | undefined {
+  return format === 'xlsx' ? xlsxEncoder(columns, write) : undefined;
+}
+
 /** The header line (CSV) is written at open, so an empty result is still a valid file. */
 export async function openFileSink(options: {
   path: string;
   format: OutputFormat;
   columns: readonly string[];
+  /** CSV only; the default is a plain comma-separated file with formulas escaped. */
+  dialect?: CsvDialect | undefined;
   inputPath?: string | undefined;
 }): Promise<RowSink> {
   const { path, format, columns } = options;
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
   if (options.inputPath && options.inputPath !== '-' && (await sameFile(options.inputPath, path))) {
     throw new FmcError('FMC_ERR_OUTPUT_IS_INPUT', `${path}: output would overwrite the input; choose another -o path`);
   }
@@ -88,7 +106,7 @@ export async function openFileSink(options: {
       throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: cannot give the new file the old one's mode (${(err as NodeJS.ErrnoException).code ?? err.message})`);
     });
   }
-  const serialize = serializer(format, columns);
+  const serialize = serializer(format, columns, dialect);
   // Writes go straight to the handle, one after the other. A caller waits only while
   // WRITES_AHEAD are queued: waiting on each write left the reading thread idle for a
   // fifth of a run. The first failure is reported by the next write or by commit.
@@ -114,17 +132,20 @@ export async function openFileSink(options: {
     await last;
     if (failure) throw failure;
   };
-  if (format === 'csv') await write(serialize([columns]));
+  await write(preamble(format, columns, dialect));
+  const encoder = encoderFor(format, columns, write);
   return {
-    writeRows: (rows) => write(serialize(rows)),
+    writeRows: (rows) => (encoder ? encoder.writeRows(rows) : write(serialize(rows))),
     writeText: write,
     async commit() {
+      await encoder?.finish();
       await drained();
       await handle.sync();
       await handle.close();
       await rename(temp, path);
     },
     async abort() {
+      encoder?.abort();
       await last;
       await handle.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
@@ -133,28 +154,31 @@ export async function openFileSink(options: {
 }
 
 /** Rows to a stream (stdout, an HTTP response). A reader that goes away (EPIPE) ends the run. */
-export function openStreamSink(options: { stream: Writable; format: OutputFormat; columns: readonly string[] }): RowSink {
+export function openStreamSink(options: { stream: Writable; format: OutputFormat; columns: readonly string[]; dialect?: CsvDialect | undefined }): RowSink {
   const { stream, format, columns } = options;
-  const serialize = serializer(format, columns);
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
+  const serialize = serializer(format, columns, dialect);
   let failure: Error | undefined;
   const onError = (err: Error): void => {
     failure = err;
   };
   stream.on('error', onError);
-  let headerDone = format !== 'csv';
+  let headerDone = false;
   const write = async (text: string | Uint8Array): Promise<void> => {
     if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `output stream closed: ${failure.message}`);
     if (text.length > 0 && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
   };
+  // Nothing is written before the first row: the server can still answer an error instead.
   const header = async (): Promise<void> => {
     if (headerDone) return;
     headerDone = true;
-    await write(serialize([columns]));
+    await write(preamble(format, columns, dialect));
   };
+  const encoder = encoderFor(format, columns, write);
   return {
     async writeRows(rows) {
       await header();
-      await write(serialize(rows));
+      await (encoder ? encoder.writeRows(rows) : write(serialize(rows)));
     },
     async writeText(text) {
       await header();
@@ -162,9 +186,11 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
     },
     async commit() {
       await header();
+      await encoder?.finish();
       stream.off('error', onError);
     },
     async abort() {
+      encoder?.abort();
       stream.off('error', onError);
     },
   };

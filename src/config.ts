@@ -6,7 +6,8 @@ import { FmcError } from './errors.js';
 
 export interface TierConfig {
   readonly gemini: { readonly apiKey?: string | undefined; readonly model: string; readonly baseUrl?: string | undefined };
-  readonly ollama: { readonly host: string; readonly model: string };
+  /** `configured`: OLLAMA_HOST or OLLAMA_MODEL was set; a default host that does not answer is "not configured", not down. */
+  readonly ollama: { readonly host: string; readonly model: string; readonly configured?: boolean };
   /** Folder of the local model (one sub-folder per field); undefined = the built-in default. */
   readonly modelDir?: string | undefined;
   /** Where the built-in model is trained on first use (under the user cache dir). */
@@ -109,7 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.FMC_LOG_LEVEL || 'warn',
     tiers: Object.freeze({
       gemini: { apiKey: env.GEMINI_API_KEY || undefined, model: env.GEMINI_MODEL || 'gemini-2.5-flash', baseUrl: env.GEMINI_BASE_URL || undefined },
-      ollama: { host: env.OLLAMA_HOST || 'http://127.0.0.1:11434', model: env.OLLAMA_MODEL || 'mistral' },
+      ollama: { host: env.OLLAMA_HOST || 'http://127.0.0.1:11434', model: env.OLLAMA_MODEL || 'mistral', configured: Boolean(env.OLLAMA_HOST || env.OLLAMA_MODEL) },
       modelDir: env.FMC_MODEL_DIR || undefined,
       modelsDir: join(defaultCacheDir(env), 'models'),
       allowRemote: false,

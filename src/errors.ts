@@ -12,6 +12,8 @@ export const EXIT = {
   /** 128 + the signal, as a shell reports a run killed by it: SIGINT (Ctrl-C), SIGTERM. */
   interrupted: 130,
   terminated: 143,
+  /** `fmc report`: the report was written, but an alert could not be delivered to --alert-webhook. */
+  alertUndelivered: 4,
 } as const;
 
 interface ErrorSpec {
@@ -47,7 +49,12 @@ export const ERRORS = {
   FMC_ERR_LISTEN: { exit: EXIT.runtime, status: 500, summary: 'the server cannot bind its host and port' },
   FMC_ERR_INTERRUPTED: { exit: EXIT.interrupted, status: 503, summary: 'the run was stopped by SIGINT (Ctrl-C); no output file was written' },
   FMC_ERR_TERMINATED: { exit: EXIT.terminated, status: 503, summary: 'the run was stopped by SIGTERM; no output file was written' },
+  FMC_ERR_CORRECTION: { exit: EXIT.usage, status: 400, summary: 'a label correction names an unknown field or value, an inconsistent pair, or a message without labels' },
   FMC_ERR_KEYS: { exit: EXIT.runtime, status: 500, summary: 'master key missing, malformed, readable by others, or not the one the data keys were wrapped with' },
+  FMC_ERR_NOT_CLASSIFIED: { exit: EXIT.usage, status: 400, summary: 'fmc report input lacks the label columns fmc classify writes' },
+  FMC_ERR_COLUMNS: { exit: EXIT.usage, status: 400, summary: 'fmc report inputs do not have the same columns' },
+  FMC_ERR_DATES: { exit: EXIT.usage, status: 400, summary: 'no date of the date column could be read' },
+  FMC_ERR_WEBHOOK: { exit: EXIT.alertUndelivered, status: 502, summary: 'the report was written but an alert was not delivered to --alert-webhook (retried)' },
   // HTTP only: the server's answers to a request it will not serve.
   FMC_ERR_BAD_REQUEST: { exit: EXIT.usage, status: 400, summary: 'malformed request: bad JSON or a body that does not match the schema' },
   FMC_ERR_UNAUTHORIZED: { exit: EXIT.usage, status: 401, summary: 'missing, invalid or expired token, or wrong credentials' },

@@ -14,6 +14,14 @@ const MIGRATIONS: readonly Migration[] = [
           ) WITHOUT ROWID;
           CREATE INDEX results_tier ON results (tier, version);`,
   },
+  {
+    // fmc report --alert-webhook: one row per alert delivered, so a bucket is never sent twice.
+    id: 'm002_alerts_sent',
+    sql: `CREATE TABLE alerts_sent (
+            key TEXT PRIMARY KEY,
+            sent_at INTEGER NOT NULL
+          ) WITHOUT ROWID;`,
+  },
 ];
 
 export function migrate(db: Database): void {

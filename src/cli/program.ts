@@ -125,6 +125,44 @@ export function buildProgram(run: Run): Command {
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
     .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));
 
+  program
+    .command('sample')
+    .description('pick the rows of a classified file most worth a human look, one per distinct text, into a review CSV with empty gold_* columns')
+    .argument('<classified>', 'CSV or JSONL written by fmc classify (labels and confidence columns)')
+    .requiredOption('-n, --count <n>', 'rows to pick', integer('-n', 0))
+    .addOption(new Option('--strategy <name>', 'uncertain: lowest confidence; disagreement: the rules tier disagrees most; random').choices(['uncertain', 'disagreement', 'random']).default('uncertain'))
+    .option('-o, --output <path>', 'review CSV to write, - for stdout')
+    .option('--seed <n>', 'seed of the random strategy', integer('--seed', 0), 1)
+    .option('--text-column <name>', 'column holding the tweet')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/labeled.csv\n  fmc sample /tmp/labeled.csv -n 200 --strategy uncertain -o /tmp/review.csv\n  fmc train fixtures/train.csv /tmp/review.csv --out /tmp/m     # after filling gold_* columns')
+    .action(async (input: string, options) => run(await (await import('./sample.js')).sample(input, options)));
+
+  program
+    .command('report')
+    .description('KPIs, charts and spike alerts from files fmc classify wrote: one self-contained HTML page and/or JSON')
+    .argument('<classified...>', 'CSV or JSONL files written by fmc classify (same columns)')
+    .option('-o, --output <path>', 'HTML report to write')
+    .option('--json <path>', 'the same figures as JSON (kpis, series, matrices, alerts)')
+    .option('--date-column <name>', 'column holding the date (default: date, created_at, timestamp or time)')
+    .addOption(new Option('--by <bucket>', 'time bucket (default: from the span: hour up to 3 days, day up to 120, else week)').choices(['hour', 'day', 'week']))
+    .option('--tz <zone>', 'IANA time zone for buckets and dates without an offset', 'Europe/Paris')
+    .addOption(new Option('--lang <lang>', 'report language').choices(['en', 'fr']).default('en'))
+    .option('--escalate-below <confidence>', 'confidence under which a row counts as to be escalated (KPI)', fraction, 0.6)
+    .option('--min-count <n>', 'smallest bucket count that can raise an alert', integer('--min-count', 1), 5)
+    .option('--threshold <z>', 'robust z-score that raises an alert', (raw: string) => {
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+      return n;
+    }, 4)
+    .option('--window <n>', 'previous buckets the baseline is the median of (default: 24 hours, 14 days or 8 weeks)', integer('--window', 2))
+    .option('--alert-webhook <url>', 'POST each new alert as JSON (Slack-compatible text); never twice for the same bucket')
+    .option('--webhook-timeout <seconds>', 'per-request timeout of the webhook', seconds)
+    .option('--cache <path>', 'cache database, where sent alerts are remembered (env FMC_CACHE)')
+    .option('--no-cache', 'no cache (refused with --alert-webhook)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/tweets.classified.csv --provider rules\n  fmc report /tmp/tweets.classified.csv -o /tmp/report.html --json /tmp/report.json\n  fmc report day1.classified.csv day2.classified.csv -o week.html --lang fr --by day\n  fmc report /tmp/tweets.classified.csv -o /tmp/report.html --alert-webhook https://hooks.slack.com/services/T000/B000/XXXX\n\nExit codes: 0 written; 2 bad input (one line naming file:line); 4 written, but an alert was not delivered (retried)')
+    .action(async (files: string[], options) => run(await (await import('./report.js')).report(files, options)));
+
   const cache = program.command('cache').description('inspect or empty the result cache');
   cache
     .command('stats')
@@ -156,18 +194,19 @@ export function buildProgram(run: Run): Command {
 
   program
     .command('backup')
-    .description('copy every database of the data dir, its secrets and the result cache into a new dated folder (SQLite online backup: safe while serving)')
+    .description('copy every database of the data dir, its secrets (not the master key, unless asked) and the result cache into a new dated folder (SQLite online backup: safe while serving)')
     .argument('<dir>', 'where backup folders go')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--no-cache', 'leave the result cache out')
     .option('--keep <n>', 'then delete all but the newest n backup folders in <dir>', integer('--keep', 1))
+    .option('--include-master-key', "also copy <data-dir>/master-key (a leaked backup then opens every conversation); default: left out, save it apart")
     .addHelpText('after', '\nExamples:\n  fmc backup /var/backups/fmc --keep 14')
     .action(async (dir: string, options) => run(await (await import('./backup.js')).backup(dir, options)));
 
   program
     .command('restore')
-    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (stop the service first)')
+    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (refused while fmc serve holds the data dir: stop the service first)')
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
@@ -212,12 +251,27 @@ export function buildProgram(run: Run): Command {
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
 
+  const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
+  corrections
+    .command('export')
+    .description('write every correction as CSV: text, the five corrected labels, the original ones, provider, who and when (chat texts decrypted)')
+    .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc corrections export -o corrections.csv\n  fmc train fixtures/train.csv corrections.csv --out /tmp/m')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsExport(options)));
+  corrections
+    .command('stats')
+    .description('how often agents override each field, and the dominant predicted -> corrected pairs, per provider')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--json', 'JSON output')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
+
   const keys = program.command('keys').description("manage the relay's master key (encrypts the conversations' data keys)");
   keys
     .command('rotate')
     .description('re-wrap every data key under a new master key (messages are not re-encrypted); stop fmc serve first')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
-    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  FMC_NEW_MASTER_KEY=$(openssl rand -base64 32) fmc keys rotate   # with FMC_MASTER_KEY set')
+    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  (umask 077 && openssl rand -base64 32 > master-key.new)   # with FMC_MASTER_KEY set: keep the new key first\n  FMC_NEW_MASTER_KEY=$(cat master-key.new) fmc keys rotate')
     .action(async (options) => run(await (await import('./keys.js')).keysRotate(options)));
 
   return program;

@@ -1,12 +1,10 @@
 import type { TierUsage } from '../tiers/tier.js';
 import type { EngineStats } from './chunk.js';
+import { countsSince, type Counts } from './counts.js';
 import type { InvalidRow } from './read.js';
 
-export interface RunCounters {
-  rows: number;
-  readonly labels: Record<string, Record<string, number>>;
-  readonly providers: Record<string, number>;
-}
+/** A run's own counts, added up chunk by chunk: the one Counts shape. */
+export type RunCounters = Counts;
 
 export interface RunSummary {
   readonly rows: number;
@@ -29,9 +27,6 @@ export interface RunSummary {
 
 const MAX_INVALID_LISTED = 50;
 
-const delta = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
-  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-
 export function summarize(input: {
   counters: RunCounters;
   invalid: readonly InvalidRow[];
@@ -41,18 +36,18 @@ export function summarize(input: {
   durationMs: number;
 }): RunSummary {
   const { counters } = input;
-  const before = input.before.classifier;
-  const after = input.after.classifier;
-  const hits = after.cacheHits - before.cacheHits;
-  const misses = after.cacheMisses - before.cacheMisses;
-  const calls = delta(after.tierCalls, before.tierCalls);
-  const errors = delta(after.tierErrors, before.tierErrors);
+  // The engine's figures over the run (cache, tier calls, circuits); rows and labels are the run's own.
+  const engine = countsSince(input.after.counts, input.before.counts);
+  const hits = engine.cacheHits;
+  const misses = engine.cacheMisses;
+  const calls = engine.tierCalls;
+  const errors = engine.tierErrors;
   const tiers: RunSummary['tiers'] = Object.fromEntries(
     input.tierNames.map((name) => [name, { calls: calls[name] ?? 0, errors: errors[name] ?? 0, ...input.after.usage[name] }]),
   );
   return {
     rows: counters.rows,
-    duplicates: input.after.duplicates - input.before.duplicates,
+    duplicates: counters.duplicates,
     invalidRows: input.invalid.length,
     invalid: input.invalid.slice(0, MAX_INVALID_LISTED),
     labels: counters.labels,
@@ -60,8 +55,8 @@ export function summarize(input: {
     providers: counters.providers,
     cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
     tiers,
-    escalated: after.escalated - before.escalated,
-    unavailable: { ...after.unavailable },
+    escalated: engine.escalated,
+    unavailable: { ...input.after.counts.unavailable },
     durationMs: input.durationMs,
     rowsPerSecond: input.durationMs === 0 ? counters.rows : Math.round((counters.rows / input.durationMs) * 1000),
   };

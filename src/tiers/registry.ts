@@ -75,6 +75,24 @@ export const PROVIDERS: readonly string[] = ['auto', ...TIER_NAMES];
 export interface TierProbe {
   readonly name: string;
   readonly check: HealthCheck;
+  /** false: the tier is optional and nothing asks for it (no key, no host): not down, just off. */
+  readonly configured?: boolean;
+}
+
+/**
+ * Why an optional tier counts as not configured, or undefined when it is. Not configured is
+ * not down: the default offline install has neither key nor server, and is healthy.
+ */
+const NOT_CONFIGURED: Readonly<Record<string, (config: TierConfig) => string | undefined>> = {
+  gemini: (config) => (config.gemini.apiKey ? undefined : 'GEMINI_API_KEY is unset'),
+  ollama: (config) => (config.ollama.configured ? undefined : 'OLLAMA_HOST and OLLAMA_MODEL are unset, and nothing answers at the default host'),
+};
+
+/** A failed check of a tier nobody configured (and `provider` did not choose) reads as "not configured". */
+function unlessConfigured(name: string, provider: string, config: TierConfig, check: HealthCheck): { check: HealthCheck; configured?: boolean } {
+  const why = check.ok || name === provider ? undefined : NOT_CONFIGURED[name]?.(config);
+  if (why === undefined) return { check };
+  return { check: { ok: true, detail: `${name}: not configured (${why}); to use it: ${check.detail.replace(new RegExp(`^${name}: `), '')}` }, configured: false };
 }
 
 /** The factories of the chain `provider` names, best first: what buildChain tries and health checks. */
@@ -112,7 +130,7 @@ export async function buildChain(
   const probes: TierProbe[] = [];
   for (const factory of chainOf(provider, FACTORIES)) {
     const { tier, check, error } = await probe(factory, config, logger);
-    probes.push({ name: factory.name, check });
+    probes.push({ name: factory.name, ...unlessConfigured(factory.name, provider, config, check) });
     if (tier && check.ok) tiers.push(tier);
     // A chosen tier's own configuration error (a bad model folder) already says how to fix it.
     else if (factory.name === provider && error instanceof FmcError) throw error;
@@ -186,7 +204,7 @@ export async function checkTiers(
         await tier?.close?.().catch(() => undefined);
       }
     }
-    checks.push({ name: factory.name, check, required });
+    checks.push({ name: factory.name, required, ...unlessConfigured(factory.name, options.provider ?? 'auto', config, check) });
   }
   return checks;
 }

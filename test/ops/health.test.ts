@@ -148,10 +148,11 @@ test('tiers: without --deep a quick check stands in and the tier is never create
     },
   });
   const factories = [fake('gemini', true), fake('ollama', false), fake('rules', true)];
-  const quick = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: undefined } }, silentLogger, { factories });
+  // Ollama configured (OLLAMA_HOST set) and down; Gemini without a key is "not configured" (issue 12: not down).
+  const quick = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: undefined }, ollama: { ...testTierConfig.ollama, configured: true } }, silentLogger, { factories });
   assert.equal(created, 2, 'gemini answered from its key alone');
-  assert.deepEqual(quick.map((t) => [t.name, t.check.ok, t.required]), [['gemini', false, false], ['ollama', false, false], ['rules', true, true]]);
-  assert.match(quick[0]!.check.detail, /GEMINI_API_KEY is unset/);
+  assert.deepEqual(quick.map((t) => [t.name, t.check.ok, t.required, t.configured]), [['gemini', true, false, false], ['ollama', false, false, undefined], ['rules', true, true, undefined]]);
+  assert.match(quick[0]!.check.detail, /^gemini: not configured \(GEMINI_API_KEY is unset\)/);
 
   created = 0;
   const deep = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: 'k' } }, silentLogger, { factories, deep: true });
@@ -166,6 +167,7 @@ test('tiers: without --deep a quick check stands in and the tier is never create
   assert.deepEqual((await checkTiers(testTierConfig, silentLogger, { factories: withSolo, provider: 'solo' })).map((t) => t.name), ['solo', 'rules']);
 
   // Optional tiers down, the floor up: degraded, exit 3.
+  // Optional tiers down, the floor up: degraded, exit 3 (a configured tier is down).
   const s = summarize(quick.map((t) => ({ name: t.name, ok: t.check.ok, required: t.required, detail: t.check.detail })));
   assert.equal(s.status, 'degraded');
   assert.equal(exitCodeOf(s.status), 3);

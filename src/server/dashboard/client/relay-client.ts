@@ -1,4 +1,5 @@
 import type { ServerFrame } from '../../relay/protocol.js';
+import { api, ApiError } from './api.js';
 
 export type Frame = ServerFrame;
 
@@ -31,10 +32,29 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   };
 
-  function open(): void {
+  const retry = (): void => {
+    setTimeout(open, retryMs);
+    retryMs = Math.min(retryMs * 2, 10_000);
+  };
+
+  // The URL carries a one-time ticket bought with the token, never the token itself: URLs
+  // end up in proxy logs and browser history, and a ticket is worthless once used.
+  async function open(): Promise<void> {
+    let ticket: string;
+    try {
+      ({ ticket } = await api<{ ticket: string }>('/api/ws-ticket', { method: 'POST', token }));
+    } catch (err) {
+      if (closed) return;
+      if (err instanceof ApiError && err.status === 401) {
+        closed = true;
+        onLoggedOut();
+      } else retry();
+      return;
+    }
+    if (closed) return;
     const url = new URL('/ws', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('token', token);
+    url.searchParams.set('ticket', ticket);
     const ws = new WebSocket(url);
     socket = ws;
     ws.addEventListener('open', () => {
@@ -64,11 +84,10 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
         onLoggedOut();
         return;
       }
-      setTimeout(open, retryMs);
-      retryMs = Math.min(retryMs * 2, 10_000);
+      retry();
     });
   }
-  open();
+  void open();
 
   return {
     join(conversationId) {

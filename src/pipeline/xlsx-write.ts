@@ -16,6 +16,24 @@ export interface RowEncoder {
 
 export const XLSX_SHEET_NAME = 'classified';
 
+/**
+ * A value as a plain cell. exceljs reads an object as a formula, a hyperlink or rich text,
+ * so an object from a JSONL input (`{"formula": …}`) is written as its JSON text instead.
+ */
+function toCell(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return String(value);
+    default:
+      return value instanceof Date ? value : JSON.stringify(value);
+  }
+}
+
 export function xlsxEncoder(columns: readonly string[], write: (bytes: Uint8Array) => Promise<void>): RowEncoder {
   let failure: Error | undefined;
   const out = new Writable({
@@ -37,7 +55,7 @@ export function xlsxEncoder(columns: readonly string[], write: (bytes: Uint8Arra
   return {
     async writeRows(rows) {
       if (failure) throw failure;
-      for (const row of rows) sheet.addRow(row as unknown[]).commit();
+      for (const row of rows) sheet.addRow(row.map(toCell)).commit();
     },
     async finish() {
       sheet.commit();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -7,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { outputDialect } from '../../src/pipeline/dialect.js';
 import { sniffCrlf } from '../../src/pipeline/sniff.js';
 import { FIELD_VALUES } from '../../src/labels.js';
-import { runFmc, tempDir } from '../helpers.js';
+import { fmcBin, runFmc, tempDir } from '../helpers.js';
 
 // Issue #12, item 14: a French Excel "CSV" (`;`, Windows-1252, CRLF) came back `,`-separated
 // UTF-8 without a BOM, which Excel opens as one column with broken accents. CSV output now
@@ -156,6 +157,18 @@ test('-o out.xlsx writes a real workbook: exceljs reads back the cells, typed', 
   assert.equal(sheet.getRow(3).getCell(2).type, ExcelJS.ValueType.String);
   assert.deepEqual(row(4).slice(0, 2), ['3', 'ligne 1\nligne 2']);
   assert.equal(sheet.rowCount, 4);
+});
+
+test('XLSX to stdout; a JSONL object value is written as its JSON text, never as an exceljs formula', async () => {
+  const r = spawnSync(process.execPath, [fmcBin, 'classify', '-', '--input-format', 'jsonl', '-o', '-', '--format', 'xlsx', '--provider', 'rules', '--no-cache', '--quiet'], {
+    input: '{"id":1,"text":"panne","x":{"formula":"1+1","result":2}}\n',
+  });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(r.stdout as unknown as ExcelJS.Buffer);
+  const cell = book.worksheets[0]!.getRow(2).getCell(3);
+  assert.equal(cell.type, ExcelJS.ValueType.String);
+  assert.equal(cell.value, '{"formula":"1+1","result":2}');
 });
 
 test('a corrupt .xlsx is a one-line error, exit 2, and leaves no output', () => {

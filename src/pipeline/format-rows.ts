@@ -20,26 +20,18 @@ export interface FormatOptions {
   readonly raw?: ByteLog | undefined;
 }
 
-const LINE_BREAK = /[\r\n]/;
-
 /**
- * Whether a record's bytes can go out as read: not when a cell must be escaped as a formula,
- * nor when one holds a line break, which the input may have left unquoted (a lone CR in an
- * LF file, a lone LF in a CRLF one): copied raw, no reader would see one record there.
- * Chosen once; the check reads each cell's first character and scans it once for CR/LF.
+ * Whether a record's bytes can go out as read: not when a cell must be escaped as a formula
+ * (a record holding a line break, which the input may have left unquoted, never gets here:
+ * the reader gives it no span). Chosen once; it reads each cell's first character only.
  */
 function copyCheck(escapeFormulas: boolean): (values: readonly unknown[]) => boolean {
-  if (escapeFormulas) {
-    return (values) => {
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i] as string;
-        if ((v.length > 0 && isFormulaStart(v.charCodeAt(0))) || LINE_BREAK.test(v)) return false;
-      }
-      return true;
-    };
-  }
+  if (!escapeFormulas) return () => true;
   return (values) => {
-    for (let i = 0; i < values.length; i++) if (LINE_BREAK.test(values[i] as string)) return false;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as string;
+      if (v.length > 0 && isFormulaStart(v.charCodeAt(0))) return false;
+    }
     return true;
   };
 }
@@ -47,8 +39,8 @@ function copyCheck(escapeFormulas: boolean): (values: readonly unknown[]) => boo
 /**
  * CSV: a row whose record bytes `raw` still holds is copied as read (same cells, maybe
  * quoted differently from how csv-stringify would, which any CSV reader reads alike),
- * unless a cell needs escaping or a line break needs quoting; others (another encoding,
- * a record after a skipped one) are written anew.
+ * unless a cell needs escaping; others (another encoding or delimiter, a record after a
+ * skipped one or over several lines) are written anew.
  */
 export function rowFormatter(options: FormatOptions): RowFormatter {
   const { format, columns } = options;

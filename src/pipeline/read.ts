@@ -17,7 +17,10 @@ export interface InputRow {
   readonly values: readonly unknown[];
   readonly text: string;
   readonly id: string | undefined;
-  /** Byte offsets of the record in `TweetSource.raw` (with its line breaks), or -1. */
+  /**
+   * Byte offsets of the record in `TweetSource.raw` (with its line breaks), or -1 when it must
+   * be written anew: after a skipped record, or when it spans lines (see openCsv).
+   */
   readonly start: number;
   readonly end: number;
 }
@@ -263,7 +266,10 @@ async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, 
     if (record === null) return push(null);
     const line = parsedEnd + 1;
     parsedEnd = parser.info.lines;
-    const start = spanBroken ? -1 : spanEnd;
+    // A record over several lines holds a CR or LF, which the input may have left unquoted
+    // (a lone CR in an LF file: csv-parse counts it as a line): copied as read, no reader
+    // would see one record. Blank lines before a record count too, and cost only a rewrite.
+    const start = spanBroken || parsedEnd > line ? -1 : spanEnd;
     spanEnd = parser.info.bytes;
     spanBroken = false;
     const values = record as string[];

@@ -89,6 +89,23 @@ test('rows copied as read hold the same cells as rows serialized anew, across li
   }
 });
 
+test('a record with a line break left unquoted (a lone CR or LF) is never copied bare, across chunk cuts', async () => {
+  const inputs = [
+    'id,text,note\n1,la box\rclignote,x\n2,ok,y\n3,"q\nr",z\n4,fin,w\n',
+    'id,text,note\r\n1,la box\nclignote,x\r\n2,ok,y\r\n3,plus de\rréseau,z\r\n4,fin,w\r\n',
+  ];
+  for (const input of inputs) {
+    const cells = (parse(input, { relax_column_count: true }) as string[][]).slice(1);
+    for (const pieces of [1, 2, 5, 13, 1 << 16]) {
+      const { output } = await classifyBytes(Buffer.from(input), { pieces, keepRaw: true });
+      // Ends a record at any CR, LF or CRLF outside quotes, as spreadsheets do.
+      const strict = parse(output, { record_delimiter: ['\r\n', '\n', '\r'] }) as string[][];
+      assert.deepEqual(strict.slice(1).map((r) => r.slice(0, 3)), cells, `${JSON.stringify(input)}, pieces of ${pieces}`);
+      assert.match(output, /\n2,ok,y,/, 'a plain record is still copied');
+    }
+  }
+});
+
 test('a record kept as read is written byte for byte, its own quoting included', async () => {
   const input = Buffer.from('id,text\n"1","la ""box"" est en panne"\n2,merci\n');
   const { output } = await classifyBytes(input, { pieces: 5, keepRaw: true });

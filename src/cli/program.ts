@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { DELIMITER_CHOICES, parseDelimiter } from '../pipeline/dialect.js';
 import { PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
@@ -91,11 +91,11 @@ export function buildProgram(run: Run): Command {
       .option('--id-column <name>', 'column holding a row id (reported with skipped rows)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
       .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
-      .option('--max-record-size <chars>', 'largest accepted CSV record', integer('--max-record-size', 1))
+      .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line', integer('--max-record-size', 1))
       .option('--no-hashtags', 'drop hashtags instead of keeping their words')
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
-      .option('--summary-json <path>', 'also write the run summary as JSON')
+      .option('--summary-json <path>', 'also write the run summary as JSON (- for stdout)')
       .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75'),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat tweets.csv | fmc classify - -o - --provider rules > labeled.csv\n  fmc classify export.csv --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
@@ -176,6 +176,14 @@ export function buildProgram(run: Run): Command {
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--tier <name>', 'only this tier')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
+  cache
+    .command('prune')
+    .description('remove old answers: written before --older-than, then the oldest until the file fits --max-size; compacts the file')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w)')
+    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB')
+    .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
+    .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
   program
     .command('health')
@@ -246,10 +254,26 @@ export function buildProgram(run: Run): Command {
     .action(async (options) => run(await (await import('./users.js')).usersList(options)));
   users
     .command('remove')
-    .description('delete a user; their tokens stop working at once')
+    .description("delete a user; their tokens stop working at once, and a customer's conversations are deleted (asked first)")
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--yes', "delete a customer's conversations without asking (needed when stdin is not a terminal)")
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
+  users
+    .command('passwd')
+    .description('set a new password (prompted twice, or one line from stdin); the user\'s tokens stop working')
+    .argument('<name>', 'user name')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users passwd alice\n  printf "%s\\n" "$PASSWORD" | fmc users passwd bot')
+    .action(async (name: string, options) => run(await (await import('./users.js')).usersPasswd(name, options)));
+  users
+    .command('role')
+    .description('change a user\'s role; it applies at once')
+    .argument('<name>', 'user name')
+    .addArgument(new Argument('<role>', 'the new role').choices(['admin', 'agent', 'customer']))
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
+    .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
 
   const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
   corrections

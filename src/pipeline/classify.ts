@@ -143,6 +143,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
             if (toCache.length > 0) store?.putMany(toCache);
           } catch (err) {
             count(stats.tierErrors, 'cache');
+            stats.cacheWriteFailures += toCache.length;
             logger.warn({ err: (err as Error).message, entries: toCache.length }, 'cache write failed; answers kept for this run only');
           }
         }),

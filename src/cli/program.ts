@@ -62,6 +62,7 @@ function withChainOptions(cmd: Command): Command {
     .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier', seconds)
     .option('--rpm <n>', 'requests per minute per LLM tier (0 = unlimited)', integer('--rpm', 0))
     .option('--escalate-below <confidence>', 'cascade: run local tiers first, send only answers below this confidence to LLM tiers', fraction)
+    .option('--examples <file...>', 'labeled CSVs (fmc corrections export, reviewed fmc sample files) added to the pool the LLM prompt picks its examples from')
     .option('--log-level <level>', 'pino level for JSON logs on stderr (env FMC_LOG_LEVEL)');
 }
 

@@ -35,6 +35,7 @@ export const ERRORS = {
   FMC_ERR_NO_TEXT_COLUMN: { exit: EXIT.usage, status: 400, summary: 'no text column found' },
   FMC_ERR_CSV: { exit: EXIT.usage, status: 400, summary: 'malformed CSV (quote, column count, field size)' },
   FMC_ERR_JSONL: { exit: EXIT.usage, status: 400, summary: 'malformed JSONL line' },
+  FMC_ERR_XLSX: { exit: EXIT.usage, status: 400, summary: 'unreadable .xlsx workbook, or a malformed row in its sheet' },
   FMC_ERR_INPUT_TRUNCATED: { exit: EXIT.runtime, status: 400, summary: 'input stream ended early' },
   FMC_ERR_OUTPUT_IS_INPUT: { exit: EXIT.usage, status: 400, summary: 'an output path (-o, --summary-json, --lock, --cache) is the input file' },
   FMC_ERR_OUTPUT_NOT_FILE: { exit: EXIT.usage, status: 400, summary: 'output path is a directory, socket or block device' },

@@ -62,3 +62,6 @@ export async function holdLock(lockPath: string): Promise<{ pid: number; release
     },
   };
 }
+
+/** A cell as fmc's CSV output holds it by default: `'` before a formula start (OWASP's escape). */
+export const formulaEscaped = (cell: string): string => (/^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(cell) ? `'${cell}` : cell);

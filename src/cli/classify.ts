@@ -5,7 +5,8 @@ import { createLogger } from '../log.js';
 import { createPipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
-import { classifyRows, outputColumns } from '../pipeline/run.js';
+import { classifyRows, dialectFor, outputColumns } from '../pipeline/run.js';
+import { describeRenames } from '../pipeline/column-names.js';
 import { checkOutputTarget, openOutputFile, writeToStream, type OutputFile } from '../pipeline/output-file.js';
 import { defaultOutputPath, formatFor, openFileSink, openStreamSink, type OutputFormat, type RowSink } from '../pipeline/write.js';
 import { FmcError } from '../errors.js';
@@ -22,7 +23,15 @@ import { formatSummary } from './summary-format.js';
 export interface ClassifyOptions {
   output?: string;
   format?: OutputFormat;
-  inputFormat?: 'csv' | 'jsonl';
+  inputFormat?: 'csv' | 'jsonl' | 'xlsx';
+  /** XLSX input: sheet name or 1-based number. */
+  sheet?: string;
+  /** CSV output dialect; undefined = mirror the input's. */
+  delimiter?: string;
+  bom?: boolean;
+  crlf?: boolean;
+  /** false with --no-escape-formulas. */
+  escapeFormulas?: boolean;
   textColumn?: string;
   idColumn?: string;
   provider: string;
@@ -109,13 +118,16 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
   try {
     const readOptions: ReadOptions = {
       format: options.inputFormat,
+      sheet: options.sheet,
       textColumn: options.textColumn,
       idColumn: options.idColumn,
       skipInvalid: options.skipInvalid,
       encoding: options.encoding,
       maxRecordSize: options.maxRecordSize,
     };
-    const outputPath = options.output ?? defaultOutputPath(input, options.format ?? 'csv');
+    // A workbook comes back as a workbook unless asked otherwise.
+    const xlsxIn = options.inputFormat === 'xlsx' || (options.inputFormat === undefined && /\.xlsx$/i.test(input));
+    const outputPath = options.output ?? defaultOutputPath(input, options.format ?? (xlsxIn ? 'xlsx' : 'csv'));
     const format = formatFor(outputPath, options.format);
     const toStdout = outputPath === '-';
     // Every path is checked before the lock is taken or a byte read: none may be another
@@ -139,11 +151,13 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     const source = await interrupts.race(
       openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, { ...readOptions, keepRawRecords: format === 'csv' && !options.dryRun }),
     );
+    if (source.renamedColumns.length > 0) io.stderr.write(`fmc: warning: ${source.name}: header names must be unique: ${describeRenames(source.renamedColumns)}\n`);
     const columns = outputColumns(source.columns);
+    const dialect = dialectFor(source, { delimiter: options.delimiter, bom: options.bom, crlf: options.crlf, escapeFormulas: options.escapeFormulas });
     if (!options.dryRun) {
       sink = toStdout
-        ? openStreamSink({ stream: io.stdout, format, columns, name: 'stdout' })
-        : await openFileSink({ path: outputPath, format, columns, file: outputFile });
+        ? openStreamSink({ stream: io.stdout, format, columns, dialect, name: 'stdout' })
+        : await openFileSink({ path: outputPath, format, columns, dialect, file: outputFile });
     }
 
     const pipelineOptions = { ...pipelineOptionsFrom(config, options), keepHashtags: options.hashtags };
@@ -180,7 +194,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       // On a signal this rejects at once; the run still going fails on its own once the
       // engine is closed and the sink aborted below.
       const summary = await interrupts.race(
-        classifyRows({ source, sink: sink!, engine, output: { format, columns }, batchSize: options.batchSize, onProgress: progress?.update, startedAt }),
+        classifyRows({ source, sink: sink!, engine, output: { format, columns, dialect }, batchSize: options.batchSize, onProgress: progress?.update, startedAt }),
       );
       clearInterval(polling);
       progress?.stop();

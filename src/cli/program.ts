@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { FmcError } from '../errors.js';
+import { DELIMITER_CHOICES, parseDelimiter } from '../pipeline/dialect.js';
 import { ALL_TIER_NAMES, PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
 
@@ -66,6 +67,12 @@ const seconds = (raw: string): number => {
   return Math.round(n * 1000);
 };
 
+const delimiter = (raw: string): string => {
+  const d = parseDelimiter(raw);
+  if (d === undefined) throw new InvalidArgumentError(`expected one of ${DELIMITER_CHOICES.join(' ')}`);
+  return d;
+};
+
 /** `--trust-proxy`: a comma list of addresses or CIDRs, or proxy-addr's names for ranges. */
 const proxyList = (raw: string): string[] => {
   const entries = raw.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
@@ -114,9 +121,16 @@ export function buildProgram(run: Run): Command {
       .command('classify')
       .description('label every row of a CSV/JSONL file (or - for stdin)')
       .argument('<input>', 'CSV or JSONL file, or - for stdin')
-      .option('-o, --output <path>', 'output file, - for stdout (default: <input>.classified.csv beside the input)')
-      .addOption(new Option('--format <format>', 'output format (default: from the extension)').choices(['csv', 'jsonl']))
-      .addOption(new Option('--input-format <format>', 'input format (default: from the extension)').choices(['csv', 'jsonl']))
+      .option('-o, --output <path>', 'output file, - for stdout (default: <input>.classified.csv beside the input; .xlsx for an .xlsx input)')
+      .addOption(new Option('--format <format>', 'output format (default: from the extension)').choices(['csv', 'jsonl', 'xlsx']))
+      .addOption(new Option('--input-format <format>', 'input format (default: from the extension)').choices(['csv', 'jsonl', 'xlsx']))
+      .option('--sheet <name|number>', 'XLSX input: the sheet to read (default: the first)')
+      .option('--delimiter <char>', `CSV output delimiter: ${DELIMITER_CHOICES.join(' ')} (default: the input's)`, delimiter)
+      .option('--bom', "CSV output starts with a UTF-8 BOM (default: if the input had one or was Windows-1252)")
+      .option('--no-bom', 'CSV output without a BOM')
+      .option('--crlf', 'CSV output lines end in CRLF (default: if the input\'s did)')
+      .option('--no-crlf', 'CSV output lines end in LF')
+      .option('--no-escape-formulas', "CSV output: leave cells starting with = + - @ tab CR as they are (default: prefix ' so spreadsheets do not run them)")
       .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
       .option('--id-column <name>', 'column holding a row id (reported with skipped rows) (default: none)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')

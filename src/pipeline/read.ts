@@ -3,12 +3,15 @@ import { parse, type CsvError } from 'csv-parse';
 import { atPosition, FmcError, ioReason } from '../errors.js';
 import { batchReader } from './batch-reader.js';
 import { ByteLog } from './byte-log.js';
+import { uniqueColumnNames, type RenamedColumn } from './column-names.js';
+import type { InputDialect } from './dialect.js';
 import { openInputFile } from './input-file.js';
 import { boundedLines } from './jsonl-lines.js';
 import { countNewlines, lineInFile } from './line-of.js';
 import { InvalidUtf8, utf8Checker } from './utf8.js';
 import { transcodeUtf16, looksUtf16, utf16Bom } from './utf16.js';
-import { findColumn, hasUtf8Bom, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
+import { findColumn, hasUtf8Bom, sniffCrlf, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
+import { looksLikeZip, openXlsxRows } from './xlsx-read.js';
 
 export interface InputRow {
   /** 1-based line where the record starts (the header is line 1 in a CSV). */
@@ -16,7 +19,10 @@ export interface InputRow {
   readonly values: readonly unknown[];
   readonly text: string;
   readonly id: string | undefined;
-  /** Byte offsets of the record in `TweetSource.raw` (with its line breaks), or -1. */
+  /**
+   * Byte offsets of the record in `TweetSource.raw` (with its line breaks), or -1 when it must
+   * be written anew: after a skipped record, or when it spans lines (see openCsv).
+   */
   readonly start: number;
   readonly end: number;
 }
@@ -27,8 +33,12 @@ export interface InvalidRow {
   readonly reason: string;
 }
 
+export type InputFormat = 'csv' | 'jsonl' | 'xlsx';
+
 export interface ReadOptions {
-  readonly format?: 'csv' | 'jsonl' | undefined;
+  readonly format?: InputFormat | undefined;
+  /** XLSX: the sheet to read, by name or 1-based number (default: the first). */
+  readonly sheet?: string | undefined;
   readonly textColumn?: string | undefined;
   readonly idColumn?: string | undefined;
   /** Skip malformed rows (counted and reported) instead of stopping. */
@@ -53,9 +63,14 @@ const CLI_OPTION_NAMES = { textColumn: '--text-column <name>', idColumn: '--id-c
 
 export interface TweetSource {
   readonly name: string;
-  readonly format: 'csv' | 'jsonl';
+  readonly format: InputFormat;
   readonly encoding: string;
+  /** CSV only: what the output mirrors by default. */
+  readonly dialect?: InputDialect | undefined;
+  /** Unique header names (see column-names.ts). */
   readonly columns: readonly string[];
+  /** Header names that were repeated or empty, and what they became. */
+  readonly renamedColumns: readonly RenamedColumn[];
   readonly textColumn: string;
   /** Position of the text column in `InputRow.values`. */
   readonly textIndex: number;
@@ -69,7 +84,8 @@ export interface TweetSource {
   readonly totalBytes: number | undefined;
   /**
    * The bytes of the rows not yet released, when a row's record can be written out as read:
-   * a comma-separated UTF-8 CSV. Absent otherwise (the rows are then serialized anew).
+   * a UTF-8 CSV (into an output with its delimiter). Absent otherwise (the rows are then
+   * serialized anew).
    */
   readonly raw?: ByteLog | undefined;
 }
@@ -109,6 +125,8 @@ async function readTweetSource(stream: Readable, name: string, totalBytes: numbe
   let bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let head = await readHead(bytes, name);
   if (head.length === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${name}: file is empty (expected a header line, then one row per tweet)`);
+  const format = options.format ?? formatOf(name, head);
+  if (format === 'xlsx') return openXlsx({ name, format, encoding: 'xlsx', totalBytes }, head, bytes, options);
 
   // UTF-16 is read as the UTF-8 it becomes: the checks, the parser and the line count
   // below all see UTF-8 bytes, so a file can no longer be read twice to place an error.
@@ -138,12 +156,13 @@ async function readTweetSource(stream: Readable, name: string, totalBytes: numbe
 
   const encoding = utf16 ?? options.encoding ?? sniffEncoding(head);
   const textEncoding = utf16 ? 'utf-8' : encoding;
-  const format = options.format ?? (/\.jsonl?$/i.test(name) ? 'jsonl' : 'csv');
   const headText = new TextDecoder(textEncoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
   const delimiter = format === 'csv' ? sniffDelimiter(headText) : ',';
+  // A UTF-16 input had a BOM (only those are read): its UTF-8 output gets one.
+  const dialect: InputDialect = { delimiter, bom: utf16 !== undefined || hasUtf8Bom(head), crlf: sniffCrlf(headText), encoding };
   // What the parser reads, byte for byte (only UTF-8 reaches it as bytes), when its records
-  // can go out as read: a comma-separated output would not fit any other delimiter.
-  const log = options.keepRawRecords && format === 'csv' && textEncoding === 'utf-8' && delimiter === ',' ? new ByteLog() : undefined;
+  // can go out as read (the output is UTF-8 too).
+  const log = options.keepRawRecords && format === 'csv' && textEncoding === 'utf-8' ? new ByteLog() : undefined;
   let read = 0;
   // Newlines before the chunk being read, counted only when the input cannot be read again.
   let linesBefore = 0;
@@ -194,7 +213,31 @@ async function readTweetSource(stream: Readable, name: string, totalBytes: numbe
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
   return format === 'jsonl'
     ? openJsonl(base, decoded(true) as AsyncGenerator<string>, maxRecordSize, options)
-    : openCsv(base, Readable.from(decoded(false)), delimiter, options, log);
+    : openCsv(base, Readable.from(decoded(false)), dialect, options, log);
+}
+
+/** From the name's extension; a zip without one (stdin, an HTTP body) is a workbook. */
+function formatOf(name: string, head: Buffer): InputFormat {
+  if (/\.xlsx$/i.test(name) || (!/\.(csv|tsv|txt|jsonl?)$/i.test(name) && looksLikeZip(head))) return 'xlsx';
+  return /\.jsonl?$/i.test(name) ? 'jsonl' : 'csv';
+}
+
+async function openXlsx(base: Pick<TweetSource, 'name' | 'format' | 'encoding' | 'totalBytes'>, head: Buffer, bytes: AsyncIterator<Buffer>, options: ReadOptions): Promise<TweetSource> {
+  let read = 0;
+  async function* all(): AsyncGenerator<Buffer> {
+    for (let chunk: Buffer | undefined = head; chunk !== undefined; ) {
+      read += chunk.length;
+      yield chunk;
+      const next = await bytes.next();
+      chunk = next.done ? undefined : next.value;
+    }
+  }
+  const input = Readable.from(all(), { objectMode: false });
+  const sheet = await openXlsxRows(base.name, input, options, options.maxRecordSize ?? DEFAULT_MAX_RECORD);
+  const { columns } = sheet;
+  const { text: textIndex, id: idIndex } = columnIndexes(`${base.name} [${sheet.sheet}]`, columns, options);
+  const rows = sheet.rows((line, values) => ({ line, values, text: String(values[textIndex]), id: idIndex < 0 ? undefined : String(values[idIndex]), start: -1, end: -1 }));
+  return { ...base, bytesRead: () => read, columns, renamedColumns: sheet.renamed, textColumn: columns[textIndex]!, textIndex, rows, batches: (max) => batched(rows, max), invalid: sheet.invalid };
 }
 
 function utf16Error(name: string, line: number): FmcError {
@@ -247,10 +290,10 @@ interface ParsedRow {
   readonly end: number;
 }
 
-async function openCsv(base: SourceBase, text: Readable, delimiter: string, options: ReadOptions, log: ByteLog | undefined): Promise<TweetSource> {
+async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, options: ReadOptions, log: ByteLog | undefined): Promise<TweetSource> {
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
   const csvOptions = {
-    delimiter,
+    delimiter: dialect.delimiter,
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
@@ -279,7 +322,10 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     if (record === null) return push(null);
     const line = parsedEnd + 1;
     parsedEnd = parser.info.lines;
-    const start = spanBroken ? -1 : spanEnd;
+    // A record over several lines holds a CR or LF, which the input may have left unquoted
+    // (a lone CR in an LF file: csv-parse counts it as a line): copied as read, no reader
+    // would see one record. Blank lines before a record count too, and cost only a rewrite.
+    const start = spanBroken || parsedEnd > line ? -1 : spanEnd;
     spanEnd = parser.info.bytes;
     spanBroken = false;
     const values = record as string[];
@@ -312,7 +358,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
     fail(err);
   }
   if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no header line`);
-  const columns = first[0]!.values;
+  const { names: columns, renamed: renamedColumns } = uniqueColumnNames(first[0]!.values);
   const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
   textAt = textIndex;
   idAt = idIndex;
@@ -343,7 +389,7 @@ async function openCsv(base: SourceBase, text: Readable, delimiter: string, opti
       fail(err);
     }
   }
-  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid, raw: log };
+  return { ...base, dialect, columns, renamedColumns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid, raw: log };
 }
 
 // What `rows` reads at a time: small enough that a consumer that stops early (a failing
@@ -444,5 +490,5 @@ async function openJsonl(base: SourceBase, text: AsyncIterable<string>, maxRecor
     for (let next = await nextObject(); next; next = await nextObject()) yield toRow(next);
   }
   const all = rows();
-  return { ...base, columns, textColumn: columns[textIndex]!, textIndex, rows: all, batches: (max) => batched(all, max), invalid };
+  return { ...base, columns, renamedColumns: [], textColumn: columns[textIndex]!, textIndex, rows: all, batches: (max) => batched(all, max), invalid };
 }

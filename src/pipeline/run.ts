@@ -1,7 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { OUTPUT_COLUMNS } from '../labels.js';
 import { createChunkClassifier, type ChunkClassifier, type LabeledChunk } from './chunk.js';
+import { uniqueColumnNames } from './column-names.js';
 import { addCounts, emptyCounts } from './counts.js';
+import { DEFAULT_DIALECT, outputDialect, type CsvDialect, type DialectOverrides } from './dialect.js';
 import { rowFormatter } from './format-rows.js';
 import type { Pipeline } from './pipeline.js';
 import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
@@ -22,8 +24,8 @@ export interface ClassifyRowsOptions {
   readonly source: TweetSource;
   readonly sink: RowSink;
   readonly engine: ChunkClassifier;
-  /** The output's format and columns (`outputColumns` of the source's). */
-  readonly output: { readonly format: OutputFormat; readonly columns: readonly string[] };
+  /** The output's format, columns (`outputColumns` of the source's) and CSV dialect (default: plain, formulas escaped). */
+  readonly output: { readonly format: OutputFormat; readonly columns: readonly string[]; readonly dialect?: CsvDialect | undefined };
   /** Rows per classifier call; several chunks are in flight so reading overlaps slow tiers. */
   readonly chunkSize?: number;
   /** Items per LLM request: the smaller first chunks stay multiples of it (no part-filled request). */
@@ -39,7 +41,14 @@ export interface ClassifyRowsOptions {
  */
 export function outputColumns(inputColumns: readonly string[]): string[] {
   const taken = new Set<string>(OUTPUT_COLUMNS);
-  return [...inputColumns.map((c) => (taken.has(c.trim().toLowerCase()) ? `input_${c}` : c)), ...OUTPUT_COLUMNS];
+  // Unique already (read.ts renames repeats); `input_<name>` may meet an input column of that name.
+  const renamed = uniqueColumnNames(inputColumns.map((c) => (taken.has(c.trim().toLowerCase()) ? `input_${c}` : c))).names;
+  return [...renamed, ...OUTPUT_COLUMNS];
+}
+
+/** The CSV dialect of a run's output: the input's mirrored, then what the user asked for. */
+export function dialectFor(source: Pick<TweetSource, 'dialect'>, overrides?: DialectOverrides): CsvDialect {
+  return outputDialect(source.dialect, overrides);
 }
 
 const MAX_IN_FLIGHT = 3;
@@ -52,7 +61,10 @@ interface Chunk {
 /** read -> clean -> dedupe -> classify -> write, in input order, one output row per input row. */
 export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSummary> {
   const { source, sink, engine } = options;
-  const format = rowFormatter(options.output.format, options.output.columns, source.raw);
+  const dialect = options.output.dialect ?? DEFAULT_DIALECT;
+  // Record bytes are copied only into an output with the input's delimiter.
+  const raw = source.dialect?.delimiter === dialect.delimiter ? source.raw : undefined;
+  const format = rowFormatter({ ...options.output, dialect, raw });
   const chunkSize = Math.max(1, options.chunkSize ?? 1000);
   const started = Date.now();
   const before = await engine.stats();
@@ -68,7 +80,8 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   const finish = async (chunk: Chunk): Promise<void> => {
     const labeled = await chunk.labeled;
     addCounts(counters, labeled.counts);
-    await sink.writeText(format(chunk.rows, labeled));
+    const out = format(chunk.rows, labeled);
+    await (Array.isArray(out) ? sink.writeRows(out) : sink.writeText(out));
     // Later rows start after this chunk's last record: its bytes are no longer needed.
     source.raw?.release(chunk.rows[chunk.rows.length - 1]!.end);
     options.onProgress?.({ rows: counters.rows, providers: counters.providers, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });

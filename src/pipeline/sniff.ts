@@ -37,6 +37,17 @@ export function sniffDelimiter(text: string): ',' | ';' | '\t' {
   return best;
 }
 
+/** Whether the first record (outside quotes) ends in CRLF: what Excel and Windows tools write. */
+export function sniffCrlf(text: string): boolean {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) return c === '\r' && text[i + 1] === '\n';
+  }
+  return false;
+}
+
 export const TEXT_COLUMN_CANDIDATES = ['text', 'tweet', 'full_text', 'content', 'message', 'texte'] as const;
 
 /** Index of the text column: the one asked for, else the first known name (case-insensitive). */

@@ -4,15 +4,17 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FmcError } from '../errors.js';
 import { checkOutputTarget, openOutputFile, writeFailure, type OutputFile } from './output-file.js';
-import { csvLines } from './csv-line.js';
+import { csvWriter } from './csv-line.js';
+import { DEFAULT_DIALECT, type CsvDialect } from './dialect.js';
+import { xlsxEncoder, type RowEncoder } from './xlsx-write.js';
 
-export type OutputFormat = 'csv' | 'jsonl';
+export type OutputFormat = 'csv' | 'jsonl' | 'xlsx';
 
 /** Where rows go: a file (through a temp file renamed on commit) or a stream. */
 export interface RowSink {
   /** Appends rows; resolves when the destination can take more (back-pressure). */
   writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
-  /** Appends rows already serialized (see format-rows.ts), as text or UTF-8 bytes. */
+  /** Appends rows already serialized (see format-rows.ts), as text or UTF-8 bytes (CSV, JSONL). */
   writeText(text: string | Uint8Array): Promise<void>;
   /** Flushes, fsyncs and renames into place: readers never see a half-written file. */
   commit(): Promise<void>;
@@ -22,6 +24,7 @@ export interface RowSink {
 
 export function formatFor(path: string, explicit: OutputFormat | undefined): OutputFormat {
   if (explicit) return explicit;
+  if (/\.xlsx$/i.test(path)) return 'xlsx';
   return /\.jsonl?$/i.test(path) ? 'jsonl' : 'csv';
 }
 
@@ -44,8 +47,9 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return (await real(a)) === (await real(b));
 }
 
-export function serializer(format: OutputFormat, columns: readonly string[]): (rows: readonly (readonly unknown[])[]) => string {
-  if (format === 'csv') return csvLines;
+/** Rows as CSV or JSONL text (XLSX is binary: see xlsx-write.ts). */
+export function serializer(format: OutputFormat, columns: readonly string[], dialect: CsvDialect = DEFAULT_DIALECT): (rows: readonly (readonly unknown[])[]) => string {
+  if (format === 'csv') return csvWriter(dialect).lines;
   return (rows) => {
     let out = '';
     for (const row of rows) {
@@ -59,22 +63,36 @@ export function serializer(format: OutputFormat, columns: readonly string[]): (r
 
 const WRITES_AHEAD = 4;
 
+/** What goes first: the BOM and the header line (CSV), so an empty result is still a valid file. */
+function preamble(format: OutputFormat, columns: readonly string[], dialect: CsvDialect): string {
+  if (format !== 'csv') return '';
+  return (dialect.bom ? '\uFEFF' : '') + serializer('csv', columns, dialect)([columns]);
+}
+
+/** XLSX rows go through an encoder writing the zip's bytes; CSV and JSONL are text already. */
+function encoderFor(format: OutputFormat, columns: readonly string[], write: (bytes: Uint8Array) => Promise<void>): RowEncoder | undefined {
+  return format === 'xlsx' ? xlsxEncoder(columns, write) : undefined;
+}
+
 /** The header line (CSV) is written at open, so an empty result is still a valid file. */
 export async function openFileSink(options: {
   path: string;
   format: OutputFormat;
   columns: readonly string[];
+  /** CSV only; the default is a plain comma-separated file with formulas escaped. */
+  dialect?: CsvDialect | undefined;
   inputPath?: string | undefined;
   /** Already opened (checked before the input was read); else opened here. */
   file?: OutputFile | undefined;
 }): Promise<RowSink> {
   const { path, format, columns } = options;
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
   if (options.inputPath && options.inputPath !== '-' && (await sameFile(options.inputPath, path))) {
     throw new FmcError('FMC_ERR_OUTPUT_IS_INPUT', `${path}: output would overwrite the input; choose another -o path`);
   }
   const file = options.file ?? (await openOutputFile(await checkOutputTarget(path)));
   const { handle } = file;
-  const serialize = serializer(format, columns);
+  const serialize = serializer(format, columns, dialect);
   // Writes go straight to the handle, one after the other. A caller waits only while
   // WRITES_AHEAD are queued: waiting on each write left the reading thread idle for a
   // fifth of a run. The first failure is reported by the next write or by commit.
@@ -100,15 +118,18 @@ export async function openFileSink(options: {
     await last;
     if (failure) throw failure;
   };
-  if (format === 'csv') await write(serialize([columns]));
+  await write(preamble(format, columns, dialect));
+  const encoder = encoderFor(format, columns, write);
   return {
-    writeRows: (rows) => write(serialize(rows)),
+    writeRows: (rows) => (encoder ? encoder.writeRows(rows) : write(serialize(rows))),
     writeText: write,
     async commit() {
+      await encoder?.finish();
       await drained();
       await file.commit();
     },
     async abort() {
+      encoder?.abort();
       await last;
       await file.abort();
     },
@@ -135,10 +156,11 @@ async function drainOrClose(stream: Writable): Promise<void> {
  * full disk behind stdout) fails the next write or the commit, so the run stops, cleans up
  * and says so instead of ending as if all was written.
  */
-export function openStreamSink(options: { stream: Writable; format: OutputFormat; columns: readonly string[]; name?: string }): RowSink {
+export function openStreamSink(options: { stream: Writable; format: OutputFormat; columns: readonly string[]; dialect?: CsvDialect | undefined; name?: string }): RowSink {
   const { stream, format, columns } = options;
   const name = options.name ?? 'output stream';
-  const serialize = serializer(format, columns);
+  const dialect = options.dialect ?? DEFAULT_DIALECT;
+  const serialize = serializer(format, columns, dialect);
   let failure: Error | undefined;
   const onError = (err: Error): void => {
     failure ??= err;
@@ -150,7 +172,7 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
   // Settles once the last write has reached the system: commit waits for it, so an error
   // on the final bytes still fails the run.
   let flushed: Promise<void> = Promise.resolve();
-  let headerDone = format !== 'csv';
+  let headerDone = false;
   const write = async (text: string | Uint8Array): Promise<void> => {
     check();
     if (text.length === 0) return;
@@ -163,15 +185,17 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
     if (!more) await drainOrClose(stream);
     check();
   };
+  // Nothing is written before the first row: the server can still answer an error instead.
   const header = async (): Promise<void> => {
     if (headerDone) return;
     headerDone = true;
-    await write(serialize([columns]));
+    await write(preamble(format, columns, dialect));
   };
+  const encoder = encoderFor(format, columns, write);
   return {
     async writeRows(rows) {
       await header();
-      await write(serialize(rows));
+      await (encoder ? encoder.writeRows(rows) : write(serialize(rows)));
     },
     async writeText(text) {
       await header();
@@ -179,11 +203,13 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
     },
     async commit() {
       await header();
+      await encoder?.finish();
       if (!stream.destroyed) await flushed;
       stream.off('error', onError);
       check();
     },
     async abort() {
+      encoder?.abort();
       stream.off('error', onError);
     },
   };

@@ -1,24 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stringify } from 'csv-stringify/sync';
-import { csvLines } from '../../src/pipeline/csv-line.js';
+import { csvWriter, stringifyOptions, type LineDialect } from '../../src/pipeline/csv-line.js';
 
-// The engine writes CSV without csv-stringify; its bytes must be the library's.
-const reference = (rows: unknown[][]): string => stringify(rows, { cast: { boolean: (v) => String(v) } });
+// The engine writes CSV without csv-stringify; its bytes must be the library's, in every dialect.
+const DIALECTS: LineDialect[] = [
+  { delimiter: ',', eol: '\n', escapeFormulas: false },
+  { delimiter: ',', eol: '\n', escapeFormulas: true },
+  { delimiter: ';', eol: '\r\n', escapeFormulas: true },
+  { delimiter: '\t', eol: '\n', escapeFormulas: true },
+  { delimiter: '|', eol: '\r\n', escapeFormulas: false },
+];
+const reference = (rows: unknown[][], dialect: LineDialect): string => stringify(rows, stringifyOptions(dialect));
+const name = (d: LineDialect): string => JSON.stringify(d);
 
-test('csvLines writes what csv-stringify writes, for every kind of cell', () => {
+test('csvWriter writes what csv-stringify writes, for every kind of cell and dialect', () => {
   const rows: unknown[][] = [
-    ['plain', '', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', '"', ',', 'é ’ 😀', ' spaced '],
-    [true, false, 0, -1.5, 0.125, NaN, null, undefined, '=1+2', '-3', '@x', '\tt'],
-    [{ a: 1 }, [1, 2], new Date(0), 12n, 'after'],
+    ['plain', '', 'a,b', 'a;b', 'a\tb', 'a|b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\n', '"', ',', 'é ’ 😀', ' spaced '],
+    [true, false, 0, -1.5, 0.125, NaN, null, undefined, '=1+2', '-3', '+3', '@x', '\tt', '\r=1', '＝1', "'quoted"],
+    [{ a: 1 }, [1, 2], new Date(0), 12n, 'after', '=after'],
     [''],
     ['only'],
   ];
-  assert.equal(csvLines(rows), reference(rows));
+  for (const dialect of DIALECTS) assert.equal(csvWriter(dialect).lines(rows), reference(rows, dialect), name(dialect));
 });
 
-test('csvLines matches csv-stringify on random strings of the characters that matter', () => {
-  const alphabet = ['a', 'é', ' ', ',', '"', '\n', '\r', ';', '\t', "'", '😀'];
+test('csvWriter matches csv-stringify on random strings of the characters that matter', () => {
+  const alphabet = ['a', 'é', ' ', ',', '"', '\n', '\r', ';', '\t', '|', "'", '=', '+', '-', '@', '😀', '＠'];
   let seed = 7;
   const random = (n: number): number => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -34,5 +42,10 @@ test('csvLines matches csv-stringify on random strings of the characters that ma
     }
     rows.push(row);
   }
-  assert.equal(csvLines(rows), reference(rows));
+  for (const dialect of DIALECTS) assert.equal(csvWriter(dialect).lines(rows), reference(rows, dialect), name(dialect));
+});
+
+test('a lone LF or CR is quoted with a CRLF line end too (csv-stringify alone would leave it bare)', () => {
+  const line = csvWriter({ delimiter: ';', eol: '\r\n', escapeFormulas: true }).cells(['a\nb', 'c\rd']);
+  assert.equal(line, '"a\nb";"c\rd"');
 });

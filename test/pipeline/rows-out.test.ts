@@ -9,6 +9,7 @@ import { createPipeline } from '../../src/pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../../src/pipeline/read.js';
 import { classifyRows, outputColumns } from '../../src/pipeline/run.js';
 import { openStreamSink, type OutputFormat } from '../../src/pipeline/write.js';
+import { DEFAULT_DIALECT, type CsvDialect } from '../../src/pipeline/dialect.js';
 import { testTierConfig } from '../server/helpers.js';
 
 // Rows of a comma-separated UTF-8 CSV are written out as read (their bytes copied) rather
@@ -24,7 +25,10 @@ function inPieces(bytes: Buffer, size: number): Readable {
   return Readable.from(pieces, { objectMode: false });
 }
 
-async function classifyBytes(input: Buffer, options: { pieces: number; keepRaw: boolean; read?: ReadOptions; format?: OutputFormat; chunkSize?: number }): Promise<{ output: string; rawUsed: boolean }> {
+async function classifyBytes(
+  input: Buffer,
+  options: { pieces: number; keepRaw: boolean; read?: ReadOptions; format?: OutputFormat; chunkSize?: number; dialect?: CsvDialect },
+): Promise<{ output: string; rawUsed: boolean }> {
   const pipeline = await createPipeline({ provider: 'rules', tiers: testTierConfig });
   try {
     const source = await openTweetSource({ stream: inPieces(input, options.pieces), name: 'input.csv' }, { ...options.read, keepRawRecords: options.keepRaw });
@@ -37,8 +41,9 @@ async function classifyBytes(input: Buffer, options: { pieces: number; keepRaw: 
         callback();
       },
     });
-    const sink = openStreamSink({ stream: out, format, columns });
-    await classifyRows({ source, sink, engine: createChunkClassifier(pipeline), output: { format, columns }, chunkSize: options.chunkSize ?? 3 });
+    const dialect = options.dialect ?? DEFAULT_DIALECT;
+    const sink = openStreamSink({ stream: out, format, columns, dialect });
+    await classifyRows({ source, sink, engine: createChunkClassifier(pipeline), output: { format, columns, dialect }, chunkSize: options.chunkSize ?? 3 });
     await sink.commit();
     return { output: Buffer.concat(parts).toString('utf8'), rawUsed: source.raw !== undefined };
   } finally {
@@ -84,6 +89,23 @@ test('rows copied as read hold the same cells as rows serialized anew, across li
   }
 });
 
+test('a record with a line break left unquoted (a lone CR or LF) is never copied bare, across chunk cuts', async () => {
+  const inputs = [
+    'id,text,note\n1,la box\rclignote,x\n2,ok,y\n3,"q\nr",z\n4,fin,w\n',
+    'id,text,note\r\n1,la box\nclignote,x\r\n2,ok,y\r\n3,plus de\rréseau,z\r\n4,fin,w\r\n',
+  ];
+  for (const input of inputs) {
+    const cells = (parse(input, { relax_column_count: true }) as string[][]).slice(1);
+    for (const pieces of [1, 2, 5, 13, 1 << 16]) {
+      const { output } = await classifyBytes(Buffer.from(input), { pieces, keepRaw: true });
+      // Ends a record at any CR, LF or CRLF outside quotes, as spreadsheets do.
+      const strict = parse(output, { record_delimiter: ['\r\n', '\n', '\r'] }) as string[][];
+      assert.deepEqual(strict.slice(1).map((r) => r.slice(0, 3)), cells, `${JSON.stringify(input)}, pieces of ${pieces}`);
+      assert.match(output, /\n2,ok,y,/, 'a plain record is still copied');
+    }
+  }
+});
+
 test('a record kept as read is written byte for byte, its own quoting included', async () => {
   const input = Buffer.from('id,text\n"1","la ""box"" est en panne"\n2,merci\n');
   const { output } = await classifyBytes(input, { pieces: 5, keepRaw: true });
@@ -103,11 +125,16 @@ test('with --skip-invalid, the rows after a skipped malformed record are still w
   }
 });
 
-test('semicolon files and JSONL output are serialized anew, with the same cells', async () => {
-  const semicolon = Buffer.from('id;text\n1;"panne; encore"\n2;merci\n');
-  const copied = await classifyBytes(semicolon, { pieces: 4, keepRaw: true });
-  assert.ok(!copied.rawUsed, 'a semicolon record cannot be copied into a comma-separated output');
-  assert.deepEqual(expectedRows(copied.output).slice(1).map((r) => r.slice(0, 2)), [['1', 'panne; encore'], ['2', 'merci']]);
+test('semicolon records are copied into a semicolon output, serialized anew into a comma one; JSONL output too', async () => {
+  const semicolon = Buffer.from('id;text\n1;"panne; encore"\n2;merci,ok\n');
+  const comma = await classifyBytes(semicolon, { pieces: 4, keepRaw: true });
+  assert.deepEqual(expectedRows(comma.output).slice(1).map((r) => r.slice(0, 2)), [['1', 'panne; encore'], ['2', 'merci,ok']]);
+  assert.match(comma.output.split('\n')[2]!, /^2,"merci,ok",/, 'a semicolon record cannot be copied into a comma-separated output');
+  const same = await classifyBytes(semicolon, { pieces: 4, keepRaw: true, dialect: { ...DEFAULT_DIALECT, delimiter: ';' } });
+  const lines = same.output.split('\n');
+  assert.match(lines[1]!, /^1;"panne; encore";/);
+  assert.match(lines[2]!, /^2;merci,ok;/);
+  assert.deepEqual((parse(same.output, { delimiter: ';' }) as string[][]).slice(1).map((r) => r.slice(0, 2)), [['1', 'panne; encore'], ['2', 'merci,ok']]);
 
   const jsonl = await classifyBytes(Buffer.from(`id,text\n${stringify(TRICKY_ROWS.map((r) => r.slice(0, 2)))}`), { pieces: 9, keepRaw: true, format: 'jsonl' });
   const objects = jsonl.output.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { FIELD_VALUES, LABEL_FIELDS, OUTPUT_COLUMNS } from '../../src/labels.js';
-import { fixture } from '../helpers.js';
+import { fixture, formulaEscaped } from '../helpers.js';
 import { call, errorCode, startServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -74,7 +74,7 @@ test('text/csv: the same columns as fmc classify, every row, input kept, streame
   assert.deepEqual(Object.keys(rows[0]!), ['tweet_id', 'author', 'text', 'date', 'url', ...OUTPUT_COLUMNS]);
   rows.forEach((row, i) => {
     assert.equal(row.tweet_id, input[i]!.tweet_id);
-    assert.equal(row.text, input[i]!.text);
+    assert.equal(row.text, formulaEscaped(input[i]!.text!));
     for (const f of LABEL_FIELDS) assert.ok(FIELD_VALUES[f].includes(row[f]!), `${f}=${row[f]}`);
   });
 });
@@ -83,7 +83,8 @@ test('text/csv: semicolons, a chosen text column, and a label column already pre
   const csv = 'id;body;sentiment\n1;plus de réseau mobile depuis ce matin;x\n2;bravo pour la 5G;y\n';
   const r = await call(`${server.url}/api/classify?text_column=body`, { method: 'POST', headers: { 'content-type': 'text/csv; charset=utf-8' }, body: csv });
   assert.equal(r.status, 200, r.text);
-  const rows = parse(r.text, { columns: true }) as Record<string, string>[];
+  assert.equal(r.headers.get('x-fmc-csv-delimiter'), ';', 'the answer mirrors the input delimiter');
+  const rows = parse(r.text, { columns: true, delimiter: ';' }) as Record<string, string>[];
   assert.deepEqual(Object.keys(rows[0]!), ['id', 'body', 'input_sentiment', ...OUTPUT_COLUMNS]);
   assert.equal(rows[0]!.input_sentiment, 'x');
   assert.equal(rows[0]!.topic, 'mobile');

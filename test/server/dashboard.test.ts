@@ -97,6 +97,26 @@ test('dashboard: an agent classifies a small CSV: labeled table, a bar chart per
   await agent.close();
 });
 
+test('dashboard: a French Excel CSV (; BOM CRLF) shows in columns and downloads in its own dialect, formulas escaped', async () => {
+  const agent = await logIn('agent1');
+  const csv = '\uFEFFid;texte\r\n1;plus de connexion depuis hier, panne totale\r\n2;"=HYPERLINK(""http://x"")"\r\n';
+  await agent.setInputFiles('#classify-file', { name: 'export.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await agent.click('#classify-form button[type=submit]');
+  await agent.locator('#classify-status', { hasText: '2 rows labeled' }).waitFor();
+  const header = await agent.locator('#classify-table th').allTextContents();
+  assert.deepEqual(header.slice(0, 3), ['id', 'texte', 'is_claim']);
+  assert.equal(await agent.locator('#classify-table tbody tr:nth-child(2) td:nth-child(2)').textContent(), '\'=HYPERLINK("http://x")');
+  const [download] = await Promise.all([agent.waitForEvent('download'), agent.click('#classify-download')]);
+  const saved = join(profile.dir, 'export.classified.csv');
+  await download.saveAs(saved);
+  const bytes = readFileSync(saved);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the BOM Excel needs is kept');
+  const lines = bytes.subarray(3).toString('utf8').split('\r\n');
+  assert.equal(lines[0], 'id;texte;is_claim;sentiment;topic;incident;urgency;confidence;provider');
+  assert.match(lines[2]!, /^2;"'=HYPERLINK\(""http/);
+  await agent.close();
+});
+
 test('dashboard: an agent corrects a label chip; the correction is stored and another agent sees the new labels and triage live', async () => {
   const customer = await logIn('denis');
   await customer.click('#new-conversation');

@@ -3,8 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FmcError } from '../../errors.js';
 import { createChunkClassifier } from '../../pipeline/chunk.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
+import { describeRenames } from '../../pipeline/column-names.js';
 import { openTweetSource } from '../../pipeline/read.js';
-import { classifyRows, outputColumns } from '../../pipeline/run.js';
+import { parseDelimiter } from '../../pipeline/dialect.js';
+import { classifyRows, dialectFor, outputColumns } from '../../pipeline/run.js';
 import { openStreamSink } from '../../pipeline/write.js';
 import type { ServerLimits } from '../limits.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -59,11 +61,16 @@ function deferredBody(): { body: PassThrough; writer: Writable; firstByte: Promi
   return { body, writer, firstByte };
 }
 
+/** A header value holds ASCII only: other characters as \\uXXXX, as in JSON. */
+function asciiHeader(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export interface CsvRouteDeps {
   readonly pipeline: Pipeline;
   readonly limits: ServerLimits;
   readonly metrics: ServerMetrics;
-  readonly query: { text_column?: string; id_column?: string; skip_invalid?: boolean };
+  readonly query: { text_column?: string; id_column?: string; skip_invalid?: boolean; escape_formulas?: boolean; delimiter?: string; bom?: boolean; crlf?: boolean };
 }
 
 /** text/csv in, the same rows with `is_claim … provider` appended out, both streamed. */
@@ -82,11 +89,17 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
     { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength, keepRawRecords: true, optionNames: HTTP_OPTION_NAMES },
   );
   const columns = outputColumns(source.columns);
+  const dialect = dialectFor(source, {
+    delimiter: query.delimiter === undefined ? undefined : parseDelimiter(query.delimiter),
+    bom: query.bom,
+    crlf: query.crlf,
+    escapeFormulas: query.escape_formulas,
+  });
   const { body, writer, firstByte } = deferredBody();
-  const sink = openStreamSink({ stream: writer, format: 'csv', columns });
+  const sink = openStreamSink({ stream: writer, format: 'csv', columns, dialect });
   // Not the CLI's worker thread: requests are small and the engine stays warm in-process.
   const engine = createChunkClassifier(deps.pipeline);
-  const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns } }).then(async (summary) => {
+  const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns, dialect } }).then(async (summary) => {
     await sink.commit();
     writer.end();
     return summary;
@@ -98,5 +111,12 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
     request.log.warn({ err: err.message }, 'CSV stream cut short');
     body.destroy(err);
   });
-  return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-store').send(body);
+  // The delimiter is named for clients that parse the answer (the dashboard); renamed header
+  // names (repeated or empty in the input) are listed as the CLI's warning would.
+  if (source.renamedColumns.length > 0) reply.header('x-fmc-renamed-columns', asciiHeader(describeRenames(source.renamedColumns)));
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-fmc-csv-delimiter', dialect.delimiter === '\t' ? 'tab' : dialect.delimiter)
+    .send(body);
 }

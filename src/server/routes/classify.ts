@@ -17,6 +17,10 @@ interface CsvQuery {
   text_column?: string;
   id_column?: string;
   skip_invalid?: boolean;
+  escape_formulas?: boolean;
+  delimiter?: string;
+  bom?: boolean;
+  crlf?: boolean;
 }
 
 const jsonBody = {
@@ -82,7 +86,16 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRouteOptions> = async (a
         body: { content: { 'application/json': { schema: jsonBody } } },
         querystring: {
           type: 'object',
-          properties: { text_column: { type: 'string' }, id_column: { type: 'string' }, skip_invalid: { type: 'boolean' } },
+          properties: {
+            text_column: { type: 'string' },
+            id_column: { type: 'string' },
+            skip_invalid: { type: 'boolean' },
+            // CSV answers: the input's dialect is mirrored unless these say otherwise.
+            escape_formulas: { type: 'boolean', default: true },
+            delimiter: { type: 'string', enum: [',', ';', 'tab', '|'] },
+            bom: { type: 'boolean' },
+            crlf: { type: 'boolean' },
+          },
         },
         response: {
           200: { type: 'object', properties: { results: { type: 'array', items: result } } },

@@ -37,9 +37,13 @@ export function createClassifyPane(session: Session, table: LabelTable): void {
     download.hidden = true;
     try {
       const res = await fetch('/api/classify', { method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${session.token}` }, body: chosen });
-      const text = await res.text();
+      // The bytes as sent go to the download (a BOM included, which Excel needs to read UTF-8);
+      // the table parses them in the delimiter the server mirrored from the file.
+      const bytes = await res.arrayBuffer();
+      const text = new TextDecoder().decode(bytes);
       if (!res.ok) throw new ApiError(res.status, (JSON.parse(text) as { error: { message: string } }).error.message);
-      const [header, ...rows] = parseCsv(text).filter((r) => r.length > 1 || r[0] !== '');
+      const delimiter = res.headers.get('x-fmc-csv-delimiter') ?? ',';
+      const [header, ...rows] = parseCsv(text, delimiter === 'tab' ? '\t' : delimiter).filter((r) => r.length > 1 || r[0] !== '');
       if (!header) throw new Error('empty answer');
       rowsTable.append(h('thead', {}, h('tr', {}, ...header.map((c) => h('th', {}, c)))), h('tbody', {}, ...rows.slice(0, SHOWN_ROWS).map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))));
       for (const { name: field } of table.fields) {
@@ -47,7 +51,7 @@ export function createClassifyPane(session: Session, table: LabelTable): void {
         if (at >= 0) charts.append(barChart(field, rows.map((r) => r[at] ?? '')));
       }
       URL.revokeObjectURL(download.href);
-      download.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+      download.href = URL.createObjectURL(new Blob([bytes], { type: 'text/csv' }));
       download.download = chosen.name.replace(/\.csv$/i, '') + '.classified.csv';
       download.hidden = false;
       status.textContent = `${rows.length} rows labeled${rows.length > SHOWN_ROWS ? ` (first ${SHOWN_ROWS} shown)` : ''}`;

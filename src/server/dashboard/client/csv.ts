@@ -1,8 +1,9 @@
 /**
  * RFC 4180 records from the CSV /api/classify sends back. Hand-written because the page loads
- * no libraries (no bundler); the server's output is regular: `,`, `"` quoting, CRLF or LF.
+ * no libraries (no bundler); the server's output is regular: its delimiter (`,` unless the
+ * x-fmc-csv-delimiter header names another), `"` quoting, CRLF or LF.
  */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(text: string, delimiter = ','): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
@@ -16,7 +17,7 @@ export function parseCsv(text: string): string[][] {
       } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') {
+    else if (c === delimiter) {
       row.push(field);
       field = '';
     } else if (c === '\n' || c === '\r') {

@@ -91,6 +91,7 @@ export function pipelineOptionsFrom(config: Config, options: ChainOptions): Pipe
     concurrency: options.concurrency,
     batchSize: options.batchSize,
     escalateBelow: options.escalateBelow,
+    operatorAccounts: config.operatorAccounts,
   };
 }
 

@@ -73,6 +73,10 @@ test('-n 0 and a file without label columns: one line on stderr, exit 2', () => 
   const bare = fmc(['sample', fixture('tweets.csv'), '-n', '5', '-o', join(dir, 'y.csv')]);
   assert.equal(bare.status, 2);
   assert.equal(bare.stderr.trim().split('\n').length, 1, bare.stderr);
+  // The review file never replaces the classified file.
+  const same = fmc(['sample', labeled, '-n', '5', '-o', labeled]);
+  assert.equal(same.status, 2);
+  assert.match(same.stderr, /output would overwrite the input.*\[FMC_ERR_OUTPUT_IS_INPUT\]/);
   assert.match(bare.stderr, /tweets\.csv:1: no is_claim, sentiment, topic, incident, urgency, confidence columns; .*fmc classify.* \[FMC_ERR_LABELS\]/);
 });
 

@@ -2,11 +2,12 @@
 // files (unknown label values are listed with file:line), optionally read unlabeled tweets
 // for the vocabulary, train, write the model set.
 
+import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { cleanTweet } from '../clean/clean-tweet.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
 import { FmcError } from '../errors.js';
 import { openTweetSource } from '../pipeline/read.js';
-import { trainModels, type TrainHyper, type TrainReport } from './train.js';
+import { trainModels, type TrainHyper, type TrainReport, type TrainStep } from './train.js';
 import { assertReplaceable } from './model-folder.js';
 import { writeModelFolders } from './write-model.js';
 
@@ -18,6 +19,11 @@ export interface TrainToDirOptions {
   readonly hybrid?: boolean;
   readonly hyper?: TrainHyper;
   readonly textColumn?: string;
+  /** Column naming each row's author (default: sniffed, clean/author.ts). */
+  readonly authorColumn?: string;
+  /** Handles of the operator's accounts; default the built-in list. */
+  readonly operatorAccounts?: ReadonlySet<string>;
+  readonly onProgress?: (step: TrainStep) => void;
   /** One-line notes for the user (rows replaced by later files, unreviewed rows left out). */
   readonly note?: (line: string) => void;
 }
@@ -51,25 +57,28 @@ export async function readTexts(path: string, textColumn?: string): Promise<stri
  * set to `outDir`. Throws FMC_ERR_LABELS listing every unknown value with file:line.
  */
 export async function trainToDir(csvPaths: readonly string[], outDir: string, options: TrainToDirOptions = {}): Promise<TrainReport> {
-  if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'fmc train needs at least one labeled CSV file');
+  if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'no labeled CSV file given: training needs at least one');
   // Before half a minute of training, not after.
   assertReplaceable(outDir);
   const read = [];
   for (const path of csvPaths) {
     const onUnreviewed = (n: number): void => options.note?.(`${path}: ${n} rows without any gold_* value left out (not reviewed)`);
-    read.push(...(await readLabeledFile(path, { textColumn: options.textColumn, onUnreviewed })));
+    read.push(...(await readLabeledFile(path, { textColumn: options.textColumn, authorColumn: options.authorColumn, onUnreviewed })));
   }
   const { rows, replaced } = lastRowPerText(read);
   if (replaced > 0) options.note?.(`${replaced} rows repeat a text given earlier: the later label wins`);
+  const accounts = options.operatorAccounts ?? parseOperatorAccounts(undefined);
   const unlabeled: string[] = [];
   for (const path of options.unlabeled ?? []) unlabeled.push(...(await readTexts(path, options.textColumn)));
   const trained = await trainModels({
-    rows: rows.map((r) => ({ text: r.text, labels: r.labels })),
+    rows: rows.map((r) => ({ text: r.text, labels: r.labels, ...(isOperatorAccount(r.author, accounts) ? { fromOperator: true } : {}) })),
     unlabeled,
     seed: options.seed,
     hyper: options.hyper,
     hybrid: options.hybrid,
+    onProgress: options.onProgress,
   });
   writeModelFolders(outDir, trained);
+  options.onProgress?.({ stage: 'done', done: 1, total: 1 });
   return trained.report;
 }

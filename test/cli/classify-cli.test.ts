@@ -104,7 +104,7 @@ test('--skip-invalid keeps going and reports what it skipped', () => {
   const s = JSON.parse(readFileSync(summary, 'utf8'));
   assert.equal(s.invalidRows, 1);
   assert.equal(s.invalid[0].line, 3);
-  assert.match(r.stderr, /1 invalid rows skipped/);
+  assert.match(r.stderr, /1 invalid row skipped/);
   assert.match(r.stderr, /skipped line 3/);
 });
 
@@ -196,7 +196,7 @@ test('fmc eval prints accuracy per field; fmc cache stats and clear', () => {
   assert.deepEqual(report.fields.map((f: { field: string }) => f.field), [...LABEL_FIELDS]);
   for (const f of report.fields) assert.ok(f.accuracy > 0 && f.accuracy <= 1);
   const text = fmc(['eval', fixture('dev.csv'), '--provider', 'rules']);
-  assert.match(text.stdout, /is_claim\s+0\.\d{3}/);
+  assert.match(text.stdout, /│ is_claim\s+│ 0\.\d{3}/);
   assert.match(text.stdout, /rows = gold, columns = predicted/);
 
   const stats = fmc(['cache', 'stats', '--json']);

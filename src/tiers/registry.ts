@@ -44,13 +44,14 @@ export interface TierProbe {
 
 /**
  * A failed check of a tier nobody configured (and `provider` did not choose) reads as "not
- * configured": not down, since the default offline install has neither key nor server.
+ * configured": not down, since the default offline install has neither key nor server. It
+ * is `ok` with `configured: false`: buildChain still leaves it out (it failed its probe).
  */
 function unlessConfigured(module: ModuleLike, provider: string, config: TierConfig, check: HealthCheck): { check: HealthCheck; configured?: boolean } {
   const { name } = module;
   const why = check.ok || name === provider ? undefined : module.notConfigured?.(settingsOf(module, config));
   if (why === undefined) return { check };
-  return { check: { ok: false, detail: `${name}: not configured (${why}); to use it: ${check.detail.replace(new RegExp(`^${name}: `), '')}` }, configured: false };
+  return { check: { ok: true, detail: `${name}: not configured (${why}); to use it: ${check.detail.replace(new RegExp(`^${name}: `), '')}` }, configured: false };
 }
 
 /** The factories of the chain `provider` names, best first: what buildChain tries and health checks. */

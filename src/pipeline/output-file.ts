@@ -37,21 +37,21 @@ function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-const TEMP_SUFFIX = /^([1-9][0-9]*)-[0-9a-f]{8}$/;
+/** `.<name>.tmp-<pid>-<8 hex>`: the names tempPathFor gives, and nothing else. */
+const TEMP_NAME = /^\..+\.tmp-([1-9][0-9]{0,9})-[0-9a-f]{8}$/;
 
 /**
- * Removes the temp files of `target` that runs killed with -9 (or a second Ctrl-C) left
- * behind: only names of our own pattern, only regular files, only when their pid is no
- * running fmc (a live run's temp file is its output in the making). Returns what it removed.
+ * Removes the temp files that runs killed with -9 (or a second Ctrl-C) left in the folder
+ * of `target`, whatever output they were for (a nightly run writes a new name each day):
+ * only names of our own pattern, only regular files, only when their pid is no running fmc
+ * (a live run's temp file is its output in the making). Returns what it removed.
  */
 export async function sweepStaleTemps(target: string): Promise<string[]> {
   const dir = dirname(target);
-  const prefix = `.${basename(target)}.tmp-`;
   const names = await readdir(dir).catch(() => [] as string[]);
   const swept: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const match = TEMP_SUFFIX.exec(name.slice(prefix.length));
+    const match = TEMP_NAME.exec(name);
     if (!match) continue;
     const path = join(dir, name);
     const pid = Number(match[1]);

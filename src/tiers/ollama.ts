@@ -1,15 +1,19 @@
 import { Ollama } from 'ollama';
 import { ANSWER_JSON_SCHEMA, parseAnswers } from './llm-answers.js';
-import { PROMPT_HASH, renderBatch, SYSTEM_PROMPT } from './llm-prompt.js';
-import { isNetworkFailure, networkReason, unreachableCode } from './net-errors.js';
+import type { ExamplePool } from './few-shot.js';
+import { createLlmPrompt, renderBatch } from './llm-prompt.js';
+import { connectionError, httpFailureError, type FailureWords } from './http-failure.js';
+import { networkReason } from './net-errors.js';
 import { createUsageCounter } from './usage.js';
-import { TierRetryableError, TierUnavailableError, type HealthCheck, type Tier, type TierAnswer, type TierItem } from './tier.js';
+import { type HealthCheck, type Tier, type TierAnswer, type TierItem } from './tier.js';
 
 export interface OllamaTierOptions {
   readonly host: string;
   readonly model: string;
   /** Bound on the availability probe (/api/version, /api/tags). */
   readonly checkTimeoutMs?: number;
+  /** Labeled tweets the prompt's examples are picked from, per batch; absent = nine fixed examples. */
+  readonly examples?: ExamplePool | undefined;
 }
 
 /**
@@ -37,32 +41,35 @@ export function hasModel(names: readonly string[], model: string): boolean {
 export function createOllamaTier(options: OllamaTierOptions): Tier {
   const { host, model } = options;
   const usage = createUsageCounter();
+  const prompt = createLlmPrompt(options.examples);
   const serverDown = (code: string): string => `ollama: server down at ${host} (${code}); start it: ollama serve (or set OLLAMA_HOST)`;
   const notPulled = `ollama: model ${model} not pulled at ${host}; run: ollama pull ${model}`;
+
+  const words: FailureWords = {
+    tier: 'ollama',
+    quotaSpent: (quota) => `ollama: ${quota}`,
+    keyRefused: (message) => `ollama: ${host} refused the request (${message}); check OLLAMA_HOST (a proxy that needs credentials?)`,
+    modelMissing: () => notPulled,
+    unreachable: serverDown,
+  };
 
   function toTierError(err: unknown): Error {
     const status = (err as { status_code?: unknown }).status_code;
     const message = (err as Error).message ?? String(err);
-    if (typeof status === 'number') {
-      if (status === 404 && /model/i.test(message)) return new TierUnavailableError('ollama', notPulled);
-      if (status === 429 || status >= 500) return new TierRetryableError('ollama', `ollama: HTTP ${status} ${message}`);
-      return new Error(`ollama: HTTP ${status} ${message}`);
-    }
-    const code = unreachableCode(err);
-    if (code) return new TierUnavailableError('ollama', serverDown(code));
-    if (isNetworkFailure(err)) return new TierRetryableError('ollama', `ollama: ${message}`);
-    return err instanceof Error ? err : new Error(message);
+    if (typeof status === 'number') return httpFailureError({ status, message, notTheModel: !/model/i.test(message) }, words);
+    return connectionError(err, words) ?? (err instanceof Error ? err : new Error(message));
   }
 
   async function classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>> {
     // A client per call is a small object; it is how a per-call signal reaches its fetch.
+    const system = await prompt.system(batch);
     const client = new Ollama({ host, fetch: fetchWith(signal) });
     usage.request();
     try {
       const response = await client.chat({
         model,
         messages: [
-          { role: 'system', content: SYSTEM_PROMPT },
+          { role: 'system', content: system },
           { role: 'user', content: renderBatch(batch) },
         ],
         format: ANSWER_JSON_SCHEMA,
@@ -93,12 +100,17 @@ export function createOllamaTier(options: OllamaTierOptions): Tier {
     } catch (err) {
       return { ok: false, detail: `ollama: cannot list models at ${host}: ${(err as Error).message}` };
     }
+    try {
+      await prompt.ready();
+    } catch (err) {
+      return { ok: false, detail: `ollama: example pool: ${(err as Error).message}` };
+    }
     return { ok: true, detail: `ollama: ${model} on ${host} (server ${version})` };
   }
 
   return {
     name: 'ollama',
-    version: `${model}+${PROMPT_HASH}`,
+    version: `${model}+${prompt.hash}`,
     cacheable: true,
     remote: true,
     maxBatch: 50,

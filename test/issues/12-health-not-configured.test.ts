@@ -17,7 +17,7 @@ let env: NodeJS.ProcessEnv;
 before(() => {
   ({ dir, cleanup } = tempDir('fmc-12-health-'));
   // No GEMINI_API_KEY, no OLLAMA_HOST: the default offline install.
-  env = { ...isolatedEnv(dir), OLLAMA_HOST: '', OLLAMA_MODEL: '' };
+  env = { ...isolatedEnv(dir), OLLAMA_HOST: '', OLLAMA_MODEL: '', OPENAI_BASE_URL: '', OPENAI_API_KEY: '' };
 });
 after(() => cleanup());
 
@@ -26,10 +26,11 @@ test('the default offline install: fmc health exits 0 and says "not configured" 
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^off +tier gemini +gemini: not configured \(GEMINI_API_KEY is unset\)/m);
   assert.match(r.stdout, /^off +tier ollama +ollama: not configured \(OLLAMA_HOST and OLLAMA_MODEL are unset/m);
+  assert.match(r.stdout, /^off +tier openai +openai: not configured \(OPENAI_BASE_URL and OPENAI_API_KEY are unset\)/m);
   assert.match(r.stdout, /^healthy$/m);
   const json = JSON.parse((await fmc(['health', '--json'], env)).stdout) as HealthSummary;
   assert.equal(json.status, 'ok');
-  assert.deepEqual(json.checks.filter((c) => c.configured === false).map((c) => c.name), ['tier gemini', 'tier ollama']);
+  assert.deepEqual(json.checks.filter((c) => c.configured === false).map((c) => c.name), ['tier gemini', 'tier openai', 'tier ollama']);
 });
 
 test('a configured tier that is down still exits 3 (degraded)', async () => {

@@ -8,7 +8,7 @@ import { runFmc, tempDir } from '../helpers.js';
 // Issue 12, item 12: `--max-record-size` was ignored for JSONL, and a 300 MB line was read
 // whole (2 GB RSS). The limit now holds for JSONL lines while they stream: an error naming
 // the line, or the line skipped with --skip-invalid, as for an oversized CSV field.
-// (Peak memory on a 300 MB line is measured by `npm run bench io`.)
+// Peak memory on a 300 MB line is measured by `npm run bench io` (test/bench/io.ts).
 
 let dir: string;
 let cleanup: () => void;

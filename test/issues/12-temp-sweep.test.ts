@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { fmcBin, holdLock, runFmc, tempDir } from '../helpers.js';
 
 // Issue 12, item 7 (temp files): a run killed with -9 (or a second Ctrl-C) left
-// `.out.csv.tmp-<pid>-…` behind and nothing ever removed it. The next run writing that
-// output sweeps the temp files of dead pids, and only those: never a live run's, never a
-// file that merely looks similar.
+// `.out.csv.tmp-<pid>-…` behind and nothing ever removed it. The next run writing into that
+// folder sweeps the temp files of dead pids (a nightly run writes a new name each day), and
+// only those: never a live run's, never a file that merely looks similar.
 
 let dir: string;
 let cleanup: () => void;
@@ -51,10 +51,11 @@ test("only fmc's own temp names of dead pids are swept: a live run's temp file a
     const files = {
       stale: `.out.csv.tmp-${dead}-0123abcd`,
       staleSummary: `.run.json.tmp-${dead}-89abcdef`,
+      otherOutput: `.tweets-2026-12-01.classified.csv.tmp-${dead}-0123abcd`,
       live: `.out.csv.tmp-${live.pid}-00ff00ff`,
-      otherOutput: `.other.csv.tmp-${dead}-0123abcd`,
       notOurs: `.out.csv.tmp-${dead}-notours`,
       keep: 'out.csv.tmp-1-0123abcd',
+      noPid: '.out.csv.tmp--0123abcd',
     };
     for (const name of Object.values(files)) writeFileSync(join(work, name), 'x');
     // A directory with a temp-like name is not a file fmc wrote.
@@ -63,7 +64,8 @@ test("only fmc's own temp names of dead pids are swept: a live run's temp file a
     assert.equal(r.status, 0, r.stderr);
     assert.equal(existsSync(join(work, files.stale)), false, 'stale output temp swept');
     assert.equal(existsSync(join(work, files.staleSummary)), false, 'stale summary temp swept');
-    for (const kept of [files.live, files.otherOutput, files.notOurs, files.keep, `.out.csv.tmp-${dead}-deadbeef`]) {
+    assert.equal(existsSync(join(work, files.otherOutput)), false, "a previous night's output temp swept");
+    for (const kept of [files.live, files.notOurs, files.keep, files.noPid, `.out.csv.tmp-${dead}-deadbeef`]) {
       assert.ok(existsSync(join(work, kept)), `${kept} is left alone`);
     }
   } finally {

@@ -2,6 +2,7 @@ import { openResultCache } from '../cache/store.js';
 import { loadConfig } from '../config.js';
 import { FmcError } from '../errors.js';
 import { processIO, type CommandIO } from './classify.js';
+import { count, num, plainTable } from './format.js';
 import { parseDuration, parseSize } from './units.js';
 
 export interface CacheOptions {
@@ -20,8 +21,8 @@ export async function cacheStats(options: CacheOptions, io: CommandIO = processI
     const stats = cache.stats();
     if (options.json) io.stdout.write(JSON.stringify(stats, null, 2) + '\n');
     else {
-      io.stdout.write(`${stats.path}: ${stats.entries} entries, ${(stats.bytes / 1024).toFixed(0)} KiB\n`);
-      for (const [tier, n] of Object.entries(stats.byTier)) io.stdout.write(`  ${tier}: ${n}\n`);
+      io.stdout.write(`${stats.path}: ${count(stats.entries, 'entry', 'entries')}, ${num(Math.round(stats.bytes / 1024))} KiB\n`);
+      if (Object.keys(stats.byTier).length > 0) io.stdout.write(plainTable(Object.entries(stats.byTier).map(([tier, n]) => [tier, num(n)]), { indent: 2 }) + '\n');
     }
     return 0;
   } finally {
@@ -33,7 +34,7 @@ export async function cacheClear(options: CacheOptions, io: CommandIO = processI
   const cache = openResultCache(options.cache ?? loadConfig(io.env).cachePath);
   try {
     const removed = cache.clear(options.tier);
-    io.stdout.write(`removed ${removed} entries${options.tier ? ` of tier ${options.tier}` : ''} from ${cache.path}\n`);
+    io.stdout.write(`removed ${count(removed, 'entry', 'entries')}${options.tier ? ` of tier ${options.tier}` : ''} from ${cache.path}\n`);
     return 0;
   } finally {
     cache.close();
@@ -43,7 +44,7 @@ export async function cacheClear(options: CacheOptions, io: CommandIO = processI
 /** `fmc cache prune --older-than 30d | --max-size 500MB`: old answers go first; the file is compacted. */
 export async function cachePrune(options: CacheOptions, io: CommandIO = processIO(), now: number = Date.now()): Promise<number> {
   if (options.olderThan === undefined && options.maxSize === undefined) {
-    throw new FmcError('FMC_ERR_USAGE', 'fmc cache prune needs --older-than <age> (e.g. 30d) or --max-size <size> (e.g. 500MB), or both');
+    throw new FmcError('FMC_ERR_USAGE', 'cache prune needs --older-than <age> (e.g. 30d) or --max-size <size> (e.g. 500MB), or both');
   }
   // Parsed before the cache is opened: a typo changes nothing.
   const olderThan = options.olderThan === undefined ? undefined : now - parseDuration('--older-than', options.olderThan);
@@ -52,7 +53,7 @@ export async function cachePrune(options: CacheOptions, io: CommandIO = processI
   try {
     const before = cache.stats();
     const after = cache.prune({ olderThan, maxBytes });
-    io.stdout.write(`removed ${after.removed} of ${before.entries} entries from ${cache.path}: ${after.entries} left, ${(before.bytes / 1024).toFixed(0)} KiB -> ${(after.bytes / 1024).toFixed(0)} KiB\n`);
+    io.stdout.write(`removed ${num(after.removed)} of ${count(before.entries, 'entry', 'entries')} from ${cache.path}: ${num(after.entries)} left, ${num(Math.round(before.bytes / 1024))} KiB -> ${num(Math.round(after.bytes / 1024))} KiB\n`);
     return 0;
   } finally {
     cache.close();

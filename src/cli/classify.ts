@@ -13,8 +13,10 @@ import { writeFileAtomic } from './atomic-write.js';
 import { colorsFor } from './colors.js';
 import { catchInterrupts, isInterrupt } from './interrupt.js';
 import { acquireLock, type Lock } from './lock.js';
+import { count, num } from './format.js';
 import { checkDistinctPaths, type RunPath } from './path-guard.js';
-import { createProgress } from './progress.js';
+import { createClassifyProgress, type ClassifyProgress } from './progress.js';
+import { announceStartup, modelToBuild } from './startup.js';
 import { formatSummary } from './summary-format.js';
 
 export interface ClassifyOptions {
@@ -97,6 +99,7 @@ export function pipelineOptionsFrom(config: Config, options: ChainOptions): Pipe
 
 /** `fmc classify`: returns the exit code; throws FmcError for anything the user must fix. */
 export async function classify(input: string, options: ClassifyOptions, io: CommandIO = processIO()): Promise<number> {
+  const startedAt = Date.now();
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const interrupts = catchInterrupts();
@@ -144,8 +147,9 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     }
 
     const pipelineOptions = { ...pipelineOptionsFrom(config, options), keepHashtags: options.hashtags };
+    const notice = announceStartup(io.stderr, await modelToBuild(options.provider, pipelineOptions.tiers), { quiet: options.quiet });
     if (options.dryRun) {
-      const pipeline = await createPipeline({ ...pipelineOptions, logger });
+      const pipeline = await createPipeline({ ...pipelineOptions, logger }).finally(() => notice.done());
       try {
         await interrupts.race(dryRun(source.rows, pipeline, io.stderr));
         return 0;
@@ -155,17 +159,32 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     }
 
     const starting = startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel });
-    const engine = await interrupts.race(starting).catch((err: unknown) => {
-      // Stopped while the engine loads: its thread would keep the process alive.
-      void starting.then((late) => late.close(), () => undefined);
-      throw err;
-    });
+    const engine = await interrupts
+      .race(starting)
+      .catch((err: unknown) => {
+        // Stopped while the engine loads: its thread would keep the process alive.
+        void starting.then((late) => late.close(), () => undefined);
+        throw err;
+      })
+      .finally(() => notice.done());
+    let progress: ClassifyProgress | undefined;
+    let polling: NodeJS.Timeout | undefined;
     try {
-      const progress = !options.quiet && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
+      if (!options.quiet && io.stderr.isTTY) {
+        const shown = (progress = createClassifyProgress(io.stderr, source.totalBytes));
+        // The cache counters live on the engine thread: asked for once a second, not per chunk.
+        polling = setInterval(() => {
+          engine.stats().then((s) => shown.cache({ hits: s.counts.cacheHits, misses: s.counts.cacheMisses }), () => undefined);
+        }, 1000);
+      }
       // On a signal this rejects at once; the run still going fails on its own once the
       // engine is closed and the sink aborted below.
-      const summary = await interrupts.race(classifyRows({ source, sink: sink!, engine, output: { format, columns }, batchSize: options.batchSize, onProgress: progress?.update }));
-      progress?.done();
+      const summary = await interrupts.race(
+        classifyRows({ source, sink: sink!, engine, output: { format, columns }, batchSize: options.batchSize, onProgress: progress?.update, startedAt }),
+      );
+      clearInterval(polling);
+      progress?.stop();
+      progress = undefined;
       await sink!.commit();
       sink = undefined;
       outputFile = undefined;
@@ -174,6 +193,9 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       logger.info({ summary }, 'classify done');
       return 0;
     } finally {
+      clearInterval(polling);
+      // Restores the cursor and clears the line before the error message is printed.
+      progress?.stop();
       await engine.close();
     }
   } catch (err) {
@@ -224,6 +246,6 @@ async function dryRun(rows: AsyncIterable<{ text: string }>, pipeline: Awaited<R
     if (chunk.length >= 2000) flush();
   }
   flush();
-  out.write(`dry run: ${total} rows, ${cached} cached, ${total - cached} to classify\n`);
-  for (const [tier, n] of Object.entries(requests)) out.write(`  ${tier}: ${n} requests\n`);
+  out.write(`dry run: ${count(total, 'row')}, ${num(cached)} cached, ${num(total - cached)} to classify\n`);
+  for (const [tier, n] of Object.entries(requests)) out.write(`  ${tier}: ${count(n, 'request')}\n`);
 }

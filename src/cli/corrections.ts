@@ -70,7 +70,7 @@ export function correctionRows(corrections: readonly Correction[]): string[][] {
  * customers' decrypted messages: it is created 0600, through a temp file and a rename.
  */
 export async function correctionsExport(options: CorrectionsOptions, io: CommandIO = processIO()): Promise<number> {
-  if (!options.output) throw new FmcError('FMC_ERR_USAGE', 'fmc corrections export needs -o <file.csv> (or -o - for stdout)');
+  if (!options.output) throw new FmcError('FMC_ERR_USAGE', 'corrections export needs -o <file.csv> (or -o - for stdout)');
   const corrections = readCorrections(options, io);
   const csv = stringify([[...EXPORT_COLUMNS], ...correctionRows(corrections)]);
   if (options.output === '-') {

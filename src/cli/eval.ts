@@ -8,6 +8,8 @@ import { createLogger } from '../log.js';
 import { trainedTextKey } from '../model/trained-texts.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
+import { createStepBar } from './progress.js';
+import { announceStartup, modelToBuild } from './startup.js';
 
 export type EvalOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'textColumn' | 'logLevel' | 'modelDir' | 'allowRemote' | 'hubModel' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> & {
   json?: boolean;
@@ -45,11 +47,13 @@ export async function evalCommand(path: string, options: EvalOptions, io: Comman
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const target = options.targetAccuracy ?? DEFAULT_TARGET_ACCURACY;
   const rows = await readLabeledFile(path, { textColumn: options.textColumn, authorColumn: options.authorColumn });
-  const pipeline = await createPipeline({ ...pipelineOptionsFrom(config, options), logger });
+  const chainOptions = pipelineOptionsFrom(config, options);
+  const notice = announceStartup(io.stderr, await modelToBuild(options.provider, chainOptions.tiers));
+  const pipeline = await createPipeline({ ...chainOptions, logger }).finally(() => notice.done());
   try {
     const overlap = overlapWithTraining(pipeline, rows.map((r) => r.text));
     if (overlap > 0) io.stderr.write(`fmc eval: warning: ${overlap} of ${rows.length} rows of ${path} are among the model's training texts; these figures are optimistic\n`);
-    const results = await pipeline.classifyTexts(rows.map((r, i) => ({ id: String(i), text: r.text, author: r.author })));
+    const results = await classifyWithProgress(pipeline, rows, io.stderr);
     const gold = rows.map((r) => r.labels);
     const reports = evaluate(
       gold,
@@ -83,5 +87,25 @@ export async function evalCommand(path: string, options: EvalOptions, io: Comman
     return 0;
   } finally {
     await pipeline.close();
+  }
+}
+
+/** Rows per classify call when a bar is shown: small enough for the bar to move on LLM tiers. */
+const PROGRESS_CHUNK = 100;
+
+/** The pipeline over every row; on a terminal in chunks, with a bar on stderr. */
+async function classifyWithProgress(pipeline: Pipeline, rows: readonly { text: string; author?: string | undefined }[], stderr: NodeJS.WriteStream): Promise<LabelResult[]> {
+  const items = rows.map((r, i) => ({ id: String(i), text: r.text, author: r.author }));
+  if (!stderr.isTTY) return pipeline.classifyTexts(items);
+  const bar = createStepBar(stderr, 'classifying', items.length, 'rows');
+  try {
+    const results: LabelResult[] = [];
+    for (let i = 0; i < items.length; i += PROGRESS_CHUNK) {
+      results.push(...(await pipeline.classifyTexts(items.slice(i, i + PROGRESS_CHUNK))));
+      bar.update(results.length);
+    }
+    return results;
+  } finally {
+    bar.stop();
   }
 }

@@ -5,6 +5,7 @@ import { checkCacheDb, checkConfig, checkDataDb, checkDisk, checkSecrets, checkS
 import { checkTiers } from '../tiers/registry.js';
 import { processIO, type CommandIO } from './classify.js';
 import { colorsFor } from './colors.js';
+import { plainTable } from './format.js';
 
 export interface HealthOptions {
   json?: boolean;
@@ -71,11 +72,8 @@ export async function health(options: HealthOptions, io: CommandIO = processIO()
     io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   } else {
     const c = colorsFor(io.stdout as NodeJS.WriteStream, io.env);
-    const width = Math.max(...summary.checks.map((k) => k.name.length));
-    for (const k of summary.checks) {
-      const mark = k.configured === false ? c.dim('off ') : k.ok ? c.green('ok  ') : k.required ? c.red('FAIL') : c.yellow('warn');
-      io.stdout.write(`${mark}  ${k.name.padEnd(width)}  ${k.detail}\n`);
-    }
+    const mark = (k: (typeof summary.checks)[number]): string => (k.configured === false ? c.dim('off') : k.ok ? c.green('ok') : k.required ? c.red('FAIL') : c.yellow('warn'));
+    io.stdout.write(plainTable(summary.checks.map((k) => [mark(k), k.name, k.detail])) + '\n');
     const verdict = { ok: c.green('healthy'), degraded: c.yellow('degraded: only optional checks failed'), fail: c.red('unhealthy: a required check failed') }[summary.status];
     io.stdout.write(`${verdict}\n`);
   }

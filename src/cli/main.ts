@@ -14,8 +14,9 @@ function fail(err: unknown): number {
     return err.exitCode;
   }
   if (err instanceof CommanderError) {
-    // Commander already printed its message (or the help).
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    // Help or the version, asked for and printed; its own errors are FmcErrors (FmcCommand).
+    // 'commander.help' is help shown because a command was missing (`fmc cache`): a usage error.
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
   }
   const e = err as Error;
   process.stderr.write(c.red(`fmc: internal error: ${e.message ?? String(err)}`) + ' (this is a bug; rerun with FMC_LOG_LEVEL=debug and report it)\n');

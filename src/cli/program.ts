@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { PROVIDERS } from '../tiers/registry.js';
+import { FmcError } from '../errors.js';
+import { ALL_TIER_NAMES, PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
 
 // Every command, flag and example lives here; actions lazy-import their module so that
@@ -8,11 +9,50 @@ import { VERSION } from '../version.js';
 
 export type Run = (code: number) => void;
 
+/**
+ * commander's own errors (unknown option, missing argument, bad value) in fmc's one-line
+ * form: thrown as FmcError(FMC_ERR_USAGE, exit 2) for main.ts to print like any other,
+ * naming the command whose --help explains it. Subcommands are made by createCommand, so
+ * every level gets this.
+ */
+export class FmcCommand extends Command {
+  override createCommand(name?: string): FmcCommand {
+    return new FmcCommand(name);
+  }
+
+  override error(message: string, errorOptions?: { code?: string; exitCode?: number }): never {
+    const text = message
+      .replace(/^error: /, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0)
+      .join(' ');
+    throw new FmcError('FMC_ERR_USAGE', `${text}; see \`${commandPath(this)} --help\``, { cause: errorOptions?.code });
+  }
+}
+
+/** "fmc cache clear" for the clear subcommand. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 const integer = (name: string, min: number) => (raw: string): number => {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
   return n;
 };
+
+const port = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('--port must be an integer from 0 to 65535 (0 = any free port)');
+  return n;
+};
+
+// Defaults that come from the environment, said the same way in every command's help.
+const CACHE_DEFAULT = '(default: $FMC_CACHE or ~/.cache/fmc/cache.sqlite)';
+const DATA_DIR_DEFAULT = '(default: $FMC_DATA_DIR or ~/.local/share/fmc)';
 
 const fraction = (raw: string): number => {
   const n = Number(raw);
@@ -46,25 +86,28 @@ function withChainOptions(cmd: Command): Command {
     .addOption(new Option('--provider <name>', 'tier to use; auto = the best available chain').choices(PROVIDERS).default('auto'))
     .option('--concurrency <n>', 'tier calls in flight at once', integer('--concurrency', 1), 4)
     .option('--batch-size <n>', 'tweets per tier call (LLM request)', integer('--batch-size', 1), 20)
-    .option('--cache <path>', 'SQLite result cache (env FMC_CACHE)')
+    .option('--cache <path>', `SQLite result cache ${CACHE_DEFAULT}`)
     .option('--no-cache', 'do not read or write the result cache')
-    .option('--model-dir <dir>', 'local model folders (env FMC_MODEL_DIR); default: the built-in model')
+    .option('--model-dir <dir>', 'local model folders (default: $FMC_MODEL_DIR, else the built-in model)')
     .option('--allow-remote', 'let the local model tier load --hub-model from the Hugging Face hub (needs network)')
-    .option('--hub-model <id>', 'a hub sentiment model replacing the local sentiment head, e.g. Xenova/distilbert-base-multilingual-cased-sentiments-student (needs --allow-remote)')
-    .option('--timeout <seconds>', 'per-request timeout for tier calls', seconds)
-    .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier', seconds)
-    .option('--rpm <n>', 'requests per minute per LLM tier (0 = unlimited)', integer('--rpm', 0))
-    .option('--escalate-below <confidence>', 'cascade: run local tiers first, send only answers below this confidence to LLM tiers', fraction)
-    .option('--examples <file...>', 'labeled CSVs (fmc corrections export, reviewed fmc sample files) added to the pool the LLM prompt picks its examples from')
-    .option('--log-level <level>', 'pino level for JSON logs on stderr (env FMC_LOG_LEVEL)');
+    .option('--hub-model <id>', 'a hub sentiment model replacing the local sentiment head, e.g. Xenova/distilbert-base-multilingual-cased-sentiments-student (needs --allow-remote) (default: none)')
+    .option('--timeout <seconds>', 'per-request timeout for tier calls (default: $FMC_TIMEOUT_MS / 1000, else 30)', seconds)
+    .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier (default: 60)', seconds)
+    .option('--rpm <n>', 'requests per minute per LLM tier (default: 0 = unlimited)', integer('--rpm', 0))
+    .option('--escalate-below <confidence>', 'cascade: run local tiers first, send only answers below this confidence to LLM tiers (default: off)', fraction)
+    .option('--examples <file...>', 'labeled CSVs (fmc corrections export, reviewed fmc sample files) added to the pool the LLM prompt picks its examples from (default: none)')
+    .option('--log-level <level>', 'log level on stderr: human lines on a terminal, JSON otherwise (default: $FMC_LOG_LEVEL or warn)');
 }
 
 export function buildProgram(run: Run): Command {
-  const program = new Command('fmc')
+  const program = new FmcCommand('fmc')
     .description('Triage labels (is_claim, sentiment, topic, incident, urgency) for French telecom tweets and chat messages.')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx fmc classify fixtures/tweets.csv -o /tmp/out.csv     # from a clone (or `npm link` once, then fmc …)\n  fmc classify --help\n  fmc eval fixtures/dev.csv --provider rules\n  fmc serve --port 8502\n\nExit codes: 0 ok, 1 runtime error, 2 usage or input error, 3 health degraded, 75 locked, 130/143 interrupted.',
+    );
 
   withChainOptions(
     program
@@ -75,17 +118,17 @@ export function buildProgram(run: Run): Command {
       .addOption(new Option('--format <format>', 'output format (default: from the extension)').choices(['csv', 'jsonl']))
       .addOption(new Option('--input-format <format>', 'input format (default: from the extension)').choices(['csv', 'jsonl']))
       .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
-      .option('--id-column <name>', 'column holding a row id (reported with skipped rows)')
+      .option('--id-column <name>', 'column holding a row id (reported with skipped rows) (default: none)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
       .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
-      .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line', integer('--max-record-size', 1))
+      .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line (default: 1048576)', integer('--max-record-size', 1))
       .option('--no-hashtags', 'drop hashtags instead of keeping their words')
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
-      .option('--summary-json <path>', 'also write the run summary as JSON (- for stdout)')
-      .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75'),
+      .option('--summary-json <path>', 'also write the run summary as JSON, - for stdout (default: none)')
+      .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75 (default: no lock)'),
   )
-    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat tweets.csv | fmc classify - -o - --provider rules > labeled.csv\n  fmc classify export.csv --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
     .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
 
   withChainOptions(
@@ -93,23 +136,23 @@ export function buildProgram(run: Run): Command {
       .command('eval')
       .description('classify a labeled CSV and print accuracy, macro-F1 and confusion matrices')
       .argument('<labeled>', 'CSV with text and is_claim, sentiment, topic, incident, urgency columns')
-      .option('--text-column <name>', 'column holding the tweet')
+      .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
       .option('--author-column <name>', 'column naming the author; the operator\'s accounts (FMC_OPERATOR_ACCOUNTS) post no claims (default: author, user, username, screen_name or user_name)')
-      .option('--target-accuracy <fraction>', 'all-five accuracy the suggested --escalate-below threshold must reach (default 0.95)', fraction)
+      .option('--target-accuracy <fraction>', 'all-five accuracy the suggested --escalate-below threshold must reach (default: 0.95)', fraction)
       .option('--json', 'machine-readable report on stdout'),
   )
-    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --target-accuracy 0.9 --json')
+    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --provider rules --json > /tmp/rules-dev.json\n  fmc eval fixtures/dev.csv --target-accuracy 0.9')
     .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
 
   program
     .command('train')
     .description('train the local model from labeled CSV files and write Transformers.js model folders')
     .argument('<labeled...>', 'CSV files with text and is_claim, sentiment, topic, incident, urgency columns')
-    .requiredOption('--out <dir>', 'model folder to write (replaced atomically)')
+    .requiredOption('--out <dir>', 'model folder to write (replaced atomically) (required)')
     .option('--seed <n>', 'seed for the cross-validation folds', integer('--seed', 0), 1)
-    .option('--unlabeled <file...>', 'unlabeled CSV/JSONL tweets that widen the vocabulary')
+    .option('--unlabeled <file...>', 'unlabeled CSV/JSONL tweets that widen the vocabulary (default: none)')
     .option('--no-hybrid', 'skip fitting the model + rules combiner (faster; the auto chain then needs another model)')
-    .option('--text-column <name>', 'column holding the tweet')
+    .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
     .option('--author-column <name>', 'column naming the author (default: author, user, username, screen_name or user_name)')
     .option('--json', 'print the training report as JSON')
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
@@ -121,9 +164,9 @@ export function buildProgram(run: Run): Command {
     .argument('<classified>', 'CSV or JSONL written by fmc classify (labels and confidence columns)')
     .requiredOption('-n, --count <n>', 'rows to pick', integer('-n', 0))
     .addOption(new Option('--strategy <name>', 'uncertain: lowest confidence; disagreement: the rules tier disagrees most; random').choices(['uncertain', 'disagreement', 'random']).default('uncertain'))
-    .option('-o, --output <path>', 'review CSV to write, - for stdout')
+    .option('-o, --output <path>', 'review CSV to write, - for stdout (required)')
     .option('--seed <n>', 'seed of the random strategy', integer('--seed', 0), 1)
-    .option('--text-column <name>', 'column holding the tweet')
+    .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/labeled.csv\n  fmc sample /tmp/labeled.csv -n 200 --strategy uncertain -o /tmp/review.csv\n  fmc train fixtures/train.csv /tmp/review.csv --out /tmp/m     # after filling gold_* columns')
     .action(async (input: string, options) => run(await (await import('./sample.js')).sample(input, options)));
 
@@ -131,8 +174,8 @@ export function buildProgram(run: Run): Command {
     .command('report')
     .description('KPIs, charts and spike alerts from files fmc classify wrote: one self-contained HTML page and/or JSON')
     .argument('<classified...>', 'CSV or JSONL files written by fmc classify (same columns)')
-    .option('-o, --output <path>', 'HTML report to write')
-    .option('--json <path>', 'the same figures as JSON (kpis, series, matrices, alerts)')
+    .option('-o, --output <path>', 'HTML report to write (default: none; give -o, --json or both)')
+    .option('--json <path>', 'the same figures as JSON (kpis, series, matrices, alerts) (default: none)')
     .option('--date-column <name>', 'column holding the date (default: date, created_at, timestamp or time)')
     .addOption(new Option('--by <bucket>', 'time bucket (default: from the span: hour up to 3 days, day up to 120, else week)').choices(['hour', 'day', 'week']))
     .option('--tz <zone>', 'IANA time zone for buckets and dates without an offset', 'Europe/Paris')
@@ -145,33 +188,38 @@ export function buildProgram(run: Run): Command {
       return n;
     }, 4)
     .option('--window <n>', 'previous buckets the baseline is the median of (default: 24 hours, 14 days or 8 weeks)', integer('--window', 2))
-    .option('--alert-webhook <url>', 'POST each new alert as JSON (Slack-compatible text); never twice for the same bucket')
-    .option('--webhook-timeout <seconds>', 'per-request timeout of the webhook', seconds)
-    .option('--cache <path>', 'cache database, where sent alerts are remembered (env FMC_CACHE)')
+    .option('--alert-webhook <url>', 'POST each new alert as JSON (Slack-compatible text); never twice for the same bucket (default: none)')
+    .option('--webhook-timeout <seconds>', 'per-request timeout of the webhook (default: 10)', seconds)
+    .option('--cache <path>', `cache database, where sent alerts are remembered ${CACHE_DEFAULT}`)
     .option('--no-cache', 'no cache (refused with --alert-webhook)')
     .option('-q, --quiet', 'no summary on stderr')
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/tweets.classified.csv --provider rules\n  fmc report /tmp/tweets.classified.csv -o /tmp/report.html --json /tmp/report.json\n  fmc report day1.classified.csv day2.classified.csv -o week.html --lang fr --by day\n  fmc report /tmp/tweets.classified.csv -o /tmp/report.html --alert-webhook https://hooks.slack.com/services/T000/B000/XXXX\n\nExit codes: 0 written; 2 bad input (one line naming file:line); 4 written, but an alert was not delivered (retried)')
     .action(async (files: string[], options) => run(await (await import('./report.js')).report(files, options)));
 
-  const cache = program.command('cache').description('inspect or empty the result cache');
+  const cache = program
+    .command('cache')
+    .description('inspect or empty the result cache')
+    .addHelpText('after', '\nExamples:\n  fmc cache stats\n  fmc cache clear --tier gemini');
   cache
     .command('stats')
     .description('entries per tier and file size')
-    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .option('--json', 'JSON output')
+    .addHelpText('after', '\nExamples:\n  fmc cache stats\n  fmc cache stats --json')
     .action(async (options) => run(await (await import('./cache.js')).cacheStats(options)));
   cache
     .command('clear')
     .description('remove cached results (all, or one tier)')
-    .option('--cache <path>', 'cache file (env FMC_CACHE)')
-    .option('--tier <name>', 'only this tier')
+    .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .addOption(new Option('--tier <name>', 'only the results of this tier (default: every tier)').choices(ALL_TIER_NAMES))
+    .addHelpText('after', '\nExamples:\n  fmc cache clear\n  fmc cache clear --tier gemini')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
   cache
     .command('prune')
     .description('remove old answers: written before --older-than, then the oldest until the file fits --max-size; compacts the file')
-    .option('--cache <path>', 'cache file (env FMC_CACHE)')
-    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w)')
-    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB')
+    .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w) (default: none; give this, --max-size or both)')
+    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB (default: no size limit)')
     .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
     .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
@@ -179,14 +227,14 @@ export function buildProgram(run: Run): Command {
     .command('health')
     .description('check configuration, databases, tiers, disk space and (with --url) a running server; exit 0 ok, 1 failed, 3 only optional tiers down')
     .option('--json', 'JSON output')
-    .option('--url <base>', 'also check a running server, e.g. http://127.0.0.1:8502')
+    .option('--url <base>', 'also check a running server, e.g. http://127.0.0.1:8502 (default: none)')
     .option('--deep', 'let tiers make their free remote checks (Gemini model lookup); never a paid call')
     .addOption(new Option('--provider <name>', 'check only the tiers of this chain, as given to fmc serve').choices(PROVIDERS).default('auto'))
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
-    .option('--cache <path>', 'cache file (env FMC_CACHE)')
-    .option('--model-dir <dir>', 'local model folders (env FMC_MODEL_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--model-dir <dir>', 'local model folders (default: $FMC_MODEL_DIR, else the built-in model)')
     .option('--min-free <MiB>', 'least free space in the data dir', integer('--min-free', 0), 512)
-    .option('--timeout <seconds>', 'wait this long for --url', seconds)
+    .option('--timeout <seconds>', 'wait this long for --url (default: 5)', seconds)
     .addHelpText('after', '\nExamples:\n  fmc health\n  fmc health --json --url http://127.0.0.1:8502')
     .action(async (options) => run(await (await import('./health.js')).health(options)));
 
@@ -194,10 +242,10 @@ export function buildProgram(run: Run): Command {
     .command('backup')
     .description('copy every database of the data dir, its secrets (not the master key, unless asked) and the result cache into a new dated folder (SQLite online backup: safe while serving)')
     .argument('<dir>', 'where backup folders go')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
-    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .option('--no-cache', 'leave the result cache out')
-    .option('--keep <n>', 'then delete all but the newest n backup folders in <dir>', integer('--keep', 1))
+    .option('--keep <n>', 'then delete all but the newest n backup folders in <dir> (default: keep them all)', integer('--keep', 1))
     .option('--include-master-key', "also copy <data-dir>/master-key (a leaked backup then opens every conversation); default: left out, save it apart")
     .addHelpText('after', '\nExamples:\n  fmc backup /var/backups/fmc --keep 14')
     .action(async (dir: string, options) => run(await (await import('./backup.js')).backup(dir, options)));
@@ -206,8 +254,8 @@ export function buildProgram(run: Run): Command {
     .command('restore')
     .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (refused while fmc serve holds the data dir: stop the service first)')
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
-    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc restore /var/backups/fmc/fmc-backup-20261129T191300Z')
     .action(async (file: string, options) => run(await (await import('./backup.js')).restore(file, options)));
 
@@ -215,45 +263,50 @@ export function buildProgram(run: Run): Command {
     program
       .command('serve')
       .description('serve the classification pipeline over HTTP (JSON and CSV), with auth, health and metrics')
-      .option('--port <n>', 'TCP port (0 = any free port, printed on stderr)', integer('--port', 0), 8502)
+      .option('--port <n>', 'TCP port (0 = any free port, printed on stderr)', port, 8502)
       .option('--host <address>', 'address to bind', '127.0.0.1')
-      .option('--data-dir <dir>', 'users database and generated secrets (env FMC_DATA_DIR)')
+      .option('--data-dir <dir>', `users database and generated secrets ${DATA_DIR_DEFAULT}`)
       .option('--require-auth', 'require an agent or admin token on /api/classify (default: on unless the host is loopback)')
       .option('--no-require-auth', 'let anyone call /api/classify, even on a non-loopback host')
       .option('--allow-signup', 'let anyone create a customer account (POST /api/auth/signup)')
       .option('--rate-limit <n>', 'requests per minute per IP, or per user with a token (0 = off)', integer('--rate-limit', 0), 600)
-      .option('--trust-proxy <addresses>', "reverse proxies whose X-Forwarded-For gives the client's IP (comma list of IPs/CIDRs, or loopback), e.g. 127.0.0.1 behind nginx", proxyList),
+      .option('--trust-proxy <addresses>', "reverse proxies whose X-Forwarded-For gives the client's IP (comma list of IPs/CIDRs, or loopback), e.g. 127.0.0.1 behind nginx (default: none, the socket's peer is the client)", proxyList),
   )
     .addHelpText('after', '\nExamples:\n  fmc serve --port 8502\n  FMC_CORS_ORIGINS=https://agents.example.com fmc serve --host 0.0.0.0 --provider rules\n  curl -s localhost:8502/api/classify -H "content-type: application/json" -d \'{"texts":["plus de connexion depuis hier"]}\'')
     .action(async (options) => run(await (await import('./serve.js')).serve(options)));
 
-  const users = program.command('users').description('manage the accounts of `fmc serve` (admin, agent, customer)');
+  const users = program
+    .command('users')
+    .description('manage the accounts of `fmc serve` (admin, agent, customer)')
+    .addHelpText('after', '\nExamples:\n  fmc users add alice --role admin\n  fmc users list');
   users
     .command('add')
     .description('create a user; the password is prompted for, or read as one line from stdin')
     .argument('<name>', 'user name (2-32 characters: letters, digits, . _ -)')
     .addOption(new Option('--role <role>', 'what the user may do').choices(['admin', 'agent', 'customer']).default('agent'))
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc users add alice --role admin\n  printf "%s\\n" "$PASSWORD" | fmc users add bot --role agent')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersAdd(name, options)));
   users
     .command('list')
     .description('list users and their roles')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--json', 'JSON output')
+    .addHelpText('after', '\nExamples:\n  fmc users list\n  fmc users list --json')
     .action(async (options) => run(await (await import('./users.js')).usersList(options)));
   users
     .command('remove')
     .description("delete a user; their tokens stop working at once, and a customer's conversations are deleted (asked first)")
     .argument('<name>', 'user name')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--yes', "delete a customer's conversations without asking (needed when stdin is not a terminal)")
+    .addHelpText('after', '\nExamples:\n  fmc users remove alice\n  fmc users remove claire --yes')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
   users
     .command('passwd')
     .description('set a new password (prompted twice, or one line from stdin); the user\'s tokens stop working')
     .argument('<name>', 'user name')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc users passwd alice\n  printf "%s\\n" "$PASSWORD" | fmc users passwd bot')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersPasswd(name, options)));
   users
@@ -261,30 +314,37 @@ export function buildProgram(run: Run): Command {
     .description('change a user\'s role; it applies at once')
     .argument('<name>', 'user name')
     .addArgument(new Argument('<role>', 'the new role').choices(['admin', 'agent', 'customer']))
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
     .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
 
-  const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
+  const corrections = program
+    .command('corrections')
+    .description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change")
+    .addHelpText('after', '\nExamples:\n  fmc corrections export -o /tmp/corrections.csv\n  fmc corrections stats');
   corrections
     .command('export')
     .description('write every correction as CSV: text, the five corrected labels, the original ones, provider, who and when (chat texts decrypted)')
-    .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout (required)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc corrections export -o corrections.csv\n  fmc train fixtures/train.csv corrections.csv --out /tmp/m')
     .action(async (options) => run(await (await import('./corrections.js')).correctionsExport(options)));
   corrections
     .command('stats')
     .description('how often agents override each field, and the dominant predicted -> corrected pairs, per provider')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--json', 'JSON output')
+    .addHelpText('after', '\nExamples:\n  fmc corrections stats\n  fmc corrections stats --json')
     .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
 
-  const keys = program.command('keys').description("manage the relay's master key (encrypts the conversations' data keys)");
+  const keys = program
+    .command('keys')
+    .description("manage the relay's master key (encrypts the conversations' data keys)")
+    .addHelpText('after', '\nExamples:\n  fmc keys rotate --data-dir /srv/fmc');
   keys
     .command('rotate')
     .description('re-wrap every data key under a new master key (messages are not re-encrypted); stop fmc serve first')
-    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  (umask 077 && openssl rand -base64 32 > master-key.new)   # with FMC_MASTER_KEY set: keep the new key first\n  FMC_NEW_MASTER_KEY=$(cat master-key.new) fmc keys rotate')
     .action(async (options) => run(await (await import('./keys.js')).keysRotate(options)));
 

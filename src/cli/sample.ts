@@ -77,7 +77,7 @@ export async function sample(input: string, options: SampleOptions, io: CommandI
   const strategy = (options.strategy ?? 'uncertain') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new FmcError('FMC_ERR_USAGE', `--strategy ${strategy}: choose one of ${STRATEGIES.join(', ')}`);
   if (!Number.isInteger(options.count) || options.count < 1) throw new FmcError('FMC_ERR_USAGE', `-n ${options.count}: ask for at least 1 row to review`);
-  if (!options.output) throw new FmcError('FMC_ERR_USAGE', 'fmc sample needs -o <review.csv> (or -o - for stdout)');
+  if (!options.output) throw new FmcError('FMC_ERR_USAGE', 'sample needs -o <review.csv> (or -o - for stdout)');
   const read = await readClassified(input, options.textColumn);
   const rows = strategy === 'disagreement' ? await withRulesOpinion(read.rows) : read.rows;
   const picked = selectSample(rows.map((r) => r.candidate), { n: options.count, strategy, seed: options.seed });

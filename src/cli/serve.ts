@@ -15,6 +15,7 @@ import { lockDataDir } from '../server/relay/data-lock.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
 import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
+import { announceStartup, modelToBuild } from './startup.js';
 
 export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'logLevel' | 'modelDir' | 'allowRemote' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> {
   port: number;
@@ -37,6 +38,12 @@ export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1' || host === '0:0:0:0:0:0:0:1';
+}
+
+/** Where a person opens the dashboard: a wildcard bind is reachable on loopback too. */
+export function dashboardUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : isIP(host) === 6 ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -69,7 +76,9 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     data.close();
     throw err;
   }
-  const pipeline = await createPipeline({ ...pipelineOptionsFrom(config, options), logger }).catch((err: unknown) => {
+  const chain = pipelineOptionsFrom(config, options);
+  const notice = announceStartup(io.stderr, await modelToBuild(options.provider, chain.tiers));
+  const pipeline = await createPipeline({ ...chain, logger }).finally(() => notice.done()).catch((err: unknown) => {
     data.close();
     lock.release();
     throw err;
@@ -111,6 +120,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     const shownHost = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
     // The one line tests and people wait for; port 0 asks the OS, so this says which it chose.
     io.stderr.write(`fmc serve: listening on http://${shownHost}:${port} (auth ${requireAuth ? 'required' : 'optional'} for /api/classify, data in ${dataDir})\n`);
+    io.stderr.write(`fmc serve: dashboard at ${dashboardUrl(options.host, port)} (log in with a user made by \`fmc users add\`); Ctrl-C stops\n`);
 
     const received = await signal;
     logger.info({ signal: received }, 'shutting down: no new connections, draining in-flight requests');

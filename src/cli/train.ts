@@ -3,6 +3,8 @@ import { TRAINED_FIELDS } from '../labels.js';
 import { trainToDir } from '../model/train-dir.js';
 import type { TrainReport } from '../model/train.js';
 import { processIO, type CommandIO } from './classify.js';
+import { count, duration, num, plainTable } from './format.js';
+import { createTrainProgress } from './progress.js';
 
 export interface TrainCommandOptions {
   out: string;
@@ -17,13 +19,14 @@ export interface TrainCommandOptions {
 
 const pct = (x: number): string => x.toFixed(3);
 
-function formatTrainReport(out: string, report: TrainReport): string {
+export function formatTrainReport(out: string, report: TrainReport): string {
   const lines = [
-    `wrote ${out}: ${report.rows} labeled rows, vocabulary ${report.vocabSize}, ${report.features} features, seed ${report.seed}, ${report.seconds.toFixed(1)} s`,
+    `wrote ${out}: ${count(report.rows, 'labeled row')}, vocabulary ${num(report.vocabSize)}, ${count(report.features, 'feature')}, seed ${report.seed}, ${duration(report.seconds * 1000)}`,
   ];
   if (report.cv) {
-    lines.push(`${report.cv.folds}-fold cross-validated accuracy on the training rows:`, `  ${'field'.padEnd(10)} ${'model'.padStart(7)} ${'rules'.padStart(7)} ${'hybrid'.padStart(7)}`);
-    for (const f of TRAINED_FIELDS) lines.push(`  ${f.padEnd(10)} ${pct(report.cv.modelJoint[f]).padStart(7)} ${pct(report.cv.rules[f]).padStart(7)} ${pct(report.cv.hybrid[f]).padStart(7)}`);
+    const cv = report.cv;
+    lines.push(`${cv.folds}-fold cross-validated accuracy on the training rows:`);
+    lines.push(plainTable([['field', 'model', 'rules', 'hybrid'], ...TRAINED_FIELDS.map((f) => [f, pct(cv.modelJoint[f]), pct(cv.rules[f]), pct(cv.hybrid[f])])], { indent: 2 }));
     // The rules' lexicon was written from these same rows, so their figure here is optimistic.
     lines.push('  (rules were written from these rows: measure on held-out data with fmc eval)');
   }
@@ -32,15 +35,23 @@ function formatTrainReport(out: string, report: TrainReport): string {
 
 /** `fmc train`: labeled CSV(s) -> a model set of Transformers.js folders in `options.out`. */
 export async function trainCommand(files: string[], options: TrainCommandOptions, io: CommandIO = processIO()): Promise<number> {
-  const report = await trainToDir(files, options.out, {
-    seed: options.seed,
-    unlabeled: options.unlabeled,
-    hybrid: options.hybrid,
-    textColumn: options.textColumn,
-    authorColumn: options.authorColumn,
-    operatorAccounts: loadConfig(io.env).operatorAccounts,
-    note: (line) => io.stderr.write(`fmc train: ${line}\n`),
-  });
+  // On a terminal only: stdout may be the --json report, and logs must not fill with frames.
+  const progress = io.stderr.isTTY ? createTrainProgress(io.stderr) : undefined;
+  let report: TrainReport;
+  try {
+    report = await trainToDir(files, options.out, {
+      seed: options.seed,
+      unlabeled: options.unlabeled,
+      hybrid: options.hybrid,
+      textColumn: options.textColumn,
+      authorColumn: options.authorColumn,
+      operatorAccounts: loadConfig(io.env).operatorAccounts,
+      onProgress: progress?.step,
+      note: (line) => io.stderr.write(`fmc train: ${line}\n`),
+    });
+  } finally {
+    progress?.stop();
+  }
   io.stdout.write(options.json ? JSON.stringify({ out: options.out, ...report }, null, 2) + '\n' : formatTrainReport(options.out, report));
   return 0;
 }

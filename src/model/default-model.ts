@@ -41,7 +41,8 @@ export function defaultModelDir(modelsDir: string): string {
 export async function ensureDefaultModel(modelsDir: string, logger: Logger): Promise<string> {
   const dir = defaultModelDir(modelsDir);
   if (existsSync(join(dir, MANIFEST))) return dir;
-  logger.warn({ dir }, 'building the built-in local model from the bundled labeled tweets (first run only, 2-3 min on two cores)');
+  // info, not warn: the commands say so in a human line (cli/startup.ts).
+  logger.info({ dir }, 'building the built-in local model from the bundled labeled tweets (first run only, 2-3 min on two cores)');
   const building = `${dir}.build-${process.pid}-${Date.now()}`;
   try {
     const report = await trainToDir(DEFAULT_TRAINING.labeled, building, { unlabeled: DEFAULT_TRAINING.unlabeled });

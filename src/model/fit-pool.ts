@@ -31,12 +31,13 @@ function startWorker(): Worker {
 const cost = (task: FitTask): number => task.train.length * task.train.length;
 
 /** Results in task order. `threads` ≤ 1 runs everything here. */
-export async function runFitTasks(job: FitJob, tasks: readonly FitTask[], threads = Math.min(2, availableParallelism())): Promise<FitTaskResult[]> {
+export async function runFitTasks(job: FitJob, tasks: readonly FitTask[], threads = Math.min(2, availableParallelism()), onTaskDone?: () => void): Promise<FitTaskResult[]> {
   const results: (FitTaskResult | undefined)[] = new Array(tasks.length);
   const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   const runHere = async (indexes: readonly number[]): Promise<void> => {
     for (const i of indexes) {
       results[i] = runFitTask(job, tasks[i]!);
+      onTaskDone?.();
       await yieldNow(); // let worker replies and signals through between tasks
     }
   };
@@ -72,7 +73,10 @@ export async function runFitTasks(job: FitJob, tasks: readonly FitTask[], thread
       resolve();
     };
     worker.on('message', (reply: WorkerReply) => {
-      if (reply.result) results[reply.index] = reply.result;
+      if (reply.result) {
+        results[reply.index] = reply.result;
+        onTaskDone?.();
+      }
       if (reply.error || --pending === 0) fallback();
     });
     worker.on('error', fallback);

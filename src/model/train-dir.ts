@@ -7,7 +7,7 @@ import { cleanTweet } from '../clean/clean-tweet.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
 import { FmcError } from '../errors.js';
 import { openTweetSource } from '../pipeline/read.js';
-import { trainModels, type TrainHyper, type TrainReport } from './train.js';
+import { trainModels, type TrainHyper, type TrainReport, type TrainStep } from './train.js';
 import { assertReplaceable } from './model-folder.js';
 import { writeModelFolders } from './write-model.js';
 
@@ -23,6 +23,7 @@ export interface TrainToDirOptions {
   readonly authorColumn?: string;
   /** Handles of the operator's accounts; default the built-in list. */
   readonly operatorAccounts?: ReadonlySet<string>;
+  readonly onProgress?: (step: TrainStep) => void;
   /** One-line notes for the user (rows replaced by later files, unreviewed rows left out). */
   readonly note?: (line: string) => void;
 }
@@ -56,7 +57,7 @@ export async function readTexts(path: string, textColumn?: string): Promise<stri
  * set to `outDir`. Throws FMC_ERR_LABELS listing every unknown value with file:line.
  */
 export async function trainToDir(csvPaths: readonly string[], outDir: string, options: TrainToDirOptions = {}): Promise<TrainReport> {
-  if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'fmc train needs at least one labeled CSV file');
+  if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'no labeled CSV file given: training needs at least one');
   // Before half a minute of training, not after.
   assertReplaceable(outDir);
   const read = [];
@@ -75,7 +76,9 @@ export async function trainToDir(csvPaths: readonly string[], outDir: string, op
     seed: options.seed,
     hyper: options.hyper,
     hybrid: options.hybrid,
+    onProgress: options.onProgress,
   });
   writeModelFolders(outDir, trained);
+  options.onProgress?.({ stage: 'done', done: 1, total: 1 });
   return trained.report;
 }

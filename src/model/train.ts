@@ -106,6 +106,15 @@ export interface TrainOptions {
   readonly viewRules?: ViewRules;
   /** Threads for fitting (main + workers); default min(2, cores). 1 = no worker. */
   readonly threads?: number;
+  /** Called as training moves on (for a progress bar): `done` of `total` steps. */
+  readonly onProgress?: (step: TrainStep) => void;
+}
+
+/** Training's steps: the features, one fit per fold plus the full fit, the combiner, writing. */
+export interface TrainStep {
+  readonly stage: 'features' | 'fitting' | 'combiner' | 'writing' | 'done';
+  readonly done: number;
+  readonly total: number;
 }
 
 export type FieldScores = Readonly<Record<TrainedField, number>>;
@@ -178,6 +187,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
   const seed = options.seed ?? 1;
   const rows = options.rows;
   if (rows.length === 0) throw new Error('trainModels: no labeled rows');
+  options.onProgress?.({ stage: 'features', done: 0, total: 1 });
   const corpus = buildCorpus(rows.map((r) => r.text), options.unlabeled ?? [], hyper.corpus);
   const columns = corpus.space.featureCount;
   const gold = rows.map((r) => r.labels);
@@ -202,7 +212,12 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
   if (hybrid) {
     for (let fold = 0; fold < k; fold++) tasks.push({ train: all.filter((i) => folds[i] !== fold), test: all.filter((i) => folds[i] === fold) });
   }
-  const [full, ...foldResults] = await runFitTasks(job, tasks, options.threads);
+  // Steps: features (done), each fit, the combiner, and writing (trainToDir's).
+  const total = tasks.length + 3;
+  let done = 1;
+  options.onProgress?.({ stage: 'fitting', done, total });
+  const [full, ...foldResults] = await runFitTasks(job, tasks, options.threads, () => options.onProgress?.({ stage: 'fitting', done: ++done, total }));
+  if (hybrid) options.onProgress?.({ stage: 'combiner', done, total });
   const models = {} as Record<TrainedField, SoftmaxModel>;
   TRAINED_FIELDS.forEach((field, d) => {
     const fit = full!.models[d]!;
@@ -235,6 +250,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
     cv = { folds: k, ...scores };
   }
 
+  options.onProgress?.({ stage: 'writing', done: total - 1, total });
   return {
     corpus,
     models,

@@ -145,28 +145,48 @@ const idOf = (i: number): string => IDS[i] ?? (IDS[i] = String(i));
 export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? DEDUPE_WINDOW);
 
+  // Texts of chunks still being classified (several are in flight): a repeat of one waits
+  // for its answer instead of being classified again. Without this, a run counted fewer
+  // duplicates cold (slow tiers, chunks overlapping) than warm (cache hits, no overlap).
+  const inFlight = new Map<string, Promise<LabelResult>>();
+
   /** dedupe -> classify: one result per tweet, in order, and how many were repeats. */
   async function classifyTweets(tweets: readonly CleanTweet[]): Promise<LabeledChunk> {
     const items: TierItem[] = [];
-    const slots: (number | LabelResult)[] = new Array(tweets.length);
+    const slots: (number | LabelResult | Promise<LabelResult>)[] = new Array(tweets.length);
     const seen = new Map<string, number>();
+    let waits = false;
     for (let i = 0; i < tweets.length; i++) {
       const tweet = tweets[i]!;
-      const known = recent.get(tweet.text) ?? seen.get(tweet.text);
-      if (known !== undefined) slots[i] = known;
-      else {
+      const known = recent.get(tweet.text) ?? seen.get(tweet.text) ?? inFlight.get(tweet.text);
+      if (known !== undefined) {
+        slots[i] = known;
+        if (typeof known === 'object' && 'then' in known) waits = true;
+      } else {
         seen.set(tweet.text, items.length);
         slots[i] = items.length;
         items.push({ id: idOf(items.length), tweet });
       }
     }
-    const unique = await pipeline.classifier.classify(items);
-    // Shared objects out too: a chunk sends each distinct one once.
-    for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
-    const labeled = codeResults(
-      slots.map((s) => (typeof s === 'number' ? unique[s]! : s)),
-      tweets.length - items.length,
-    );
+    const classified = pipeline.classifier.classify(items);
+    for (let i = 0; i < items.length; i++) {
+      const text = items[i]!.tweet.text;
+      const answer = classified.then((unique) => unique[i]!);
+      answer.catch(() => undefined); // the chunk's own await reports a failure
+      inFlight.set(text, answer);
+    }
+    let unique: LabelResult[];
+    try {
+      unique = await classified;
+      // Shared objects out too: a chunk sends each distinct one once.
+      for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
+    } finally {
+      for (const item of items) inFlight.delete(item.tweet.text);
+    }
+    const results = waits
+      ? await Promise.all(slots.map((s) => (typeof s === 'number' ? unique[s]! : s)))
+      : slots.map((s) => (typeof s === 'number' ? unique[s]! : (s as LabelResult)));
+    const labeled = codeResults(results, tweets.length - items.length);
     addCounts(pipeline.counts, labeled.counts);
     return labeled;
   }

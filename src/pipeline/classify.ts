@@ -180,7 +180,8 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     async classify(items, signal = new AbortController().signal, lane = 'batch') {
       const results: (LabelResult | undefined)[] = new Array(items.length);
       let missing: number[] = [];
-      if (cache && lane === 'batch') {
+      // No cached tier in the chain (the rules alone): no lookup, and no misses counted.
+      if (cacheable.length > 0 && lane === 'batch') {
         for (let i = 0; i < items.length; i++) {
           const hit = lookup(items[i]!);
           if (hit) results[i] = hit;

@@ -42,7 +42,14 @@ export interface ReadOptions {
    * read. The consumer must release them as it goes (classifyRows does).
    */
   readonly keepRawRecords?: boolean | undefined;
+  /**
+   * How the caller spells the column options in its error messages: the CLI's flags by
+   * default (`--text-column <name>`, `--id-column`); over HTTP, query parameters.
+   */
+  readonly optionNames?: { readonly textColumn: string; readonly idColumn: string } | undefined;
 }
+
+const CLI_OPTION_NAMES = { textColumn: '--text-column <name>', idColumn: '--id-column' } as const;
 
 export interface TweetSource {
   readonly name: string;
@@ -218,13 +225,14 @@ type SourceBase = Pick<TweetSource, 'name' | 'format' | 'encoding' | 'bytesRead'
 
 function columnIndexes(name: string, columns: readonly string[], options: ReadOptions): { text: number; id: number } {
   const text = findColumn(columns, options.textColumn, TEXT_COLUMN_CANDIDATES);
+  const names = options.optionNames ?? CLI_OPTION_NAMES;
   if (text < 0) {
     const asked = options.textColumn ? `column "${options.textColumn}" not found` : `no text column (looked for ${TEXT_COLUMN_CANDIDATES.join(', ')})`;
-    throw new FmcError('FMC_ERR_NO_TEXT_COLUMN', `${atPosition(name, 1)}: ${asked}; columns found: ${columns.map((c) => JSON.stringify(c)).join(', ')}; pass --text-column <name>`);
+    throw new FmcError('FMC_ERR_NO_TEXT_COLUMN', `${atPosition(name, 1)}: ${asked}; columns found: ${columns.map((c) => JSON.stringify(c)).join(', ')}; pass ${names.textColumn}`);
   }
   const id = options.idColumn === undefined ? -1 : findColumn(columns, options.idColumn, []);
   if (options.idColumn !== undefined && id < 0) {
-    throw new FmcError('FMC_ERR_USAGE', `${atPosition(name, 1)}: --id-column "${options.idColumn}" not found; columns found: ${columns.join(', ')}`);
+    throw new FmcError('FMC_ERR_USAGE', `${atPosition(name, 1)}: ${names.idColumn} "${options.idColumn}" not found; columns found: ${columns.join(', ')}`);
   }
   return { text, id };
 }

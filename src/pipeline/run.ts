@@ -11,6 +11,8 @@ import { summarize, type RunCounters, type RunSummary } from './summary.js';
 
 export interface Progress {
   readonly rows: number;
+  /** Rows so far by the tier that answered them (the run's live counts). */
+  readonly providers: Readonly<Record<string, number>>;
   readonly bytesRead: number;
   readonly totalBytes: number | undefined;
   readonly elapsedMs: number;
@@ -27,6 +29,8 @@ export interface ClassifyRowsOptions {
   /** Items per LLM request: the smaller first chunks stay multiples of it (no part-filled request). */
   readonly batchSize?: number;
   readonly onProgress?: (progress: Progress) => void;
+  /** When the command started (Date.now()): the summary's duration counts from there. */
+  readonly startedAt?: number;
 }
 
 /**
@@ -67,7 +71,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     await sink.writeText(format(chunk.rows, labeled));
     // Later rows start after this chunk's last record: its bytes are no longer needed.
     source.raw?.release(chunk.rows[chunk.rows.length - 1]!.end);
-    options.onProgress?.({ rows: counters.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
+    options.onProgress?.({ rows: counters.rows, providers: counters.providers, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
   };
 
   // Several chunks in flight: the main thread keeps parsing while the engine classifies.
@@ -96,7 +100,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     const skipped = source.invalid.length > 0 ? ` (${source.invalid.length} malformed rows skipped)` : '';
     throw new FmcError('FMC_ERR_INPUT_EMPTY', `${source.name}: header only, no data rows${skipped}`);
   }
-  return summarize({ counters, invalid: source.invalid, before, after: await engine.stats(), tierNames: engine.tierNames, durationMs: Date.now() - started });
+  return summarize({ counters, invalid: source.invalid, before, after: await engine.stats(), tierNames: engine.tierNames, durationMs: Date.now() - started, startupMs: started - (options.startedAt ?? started) });
 }
 
 /** Streams CSV/JSONL from `input` to `output` (the server's text/csv endpoint). */

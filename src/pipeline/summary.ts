@@ -22,7 +22,11 @@ export interface RunSummary {
   readonly tiers: Readonly<Record<string, { calls: number; errors: number } & Partial<TierUsage>>>;
   readonly escalated: number;
   readonly unavailable: Readonly<Record<string, string>>;
+  /** The whole run, from the command's start: start-up (model build, tier probes) included. */
   readonly durationMs: number;
+  /** Of which before the first row could be classified (loading or building the model, probing tiers). */
+  readonly startupMs: number;
+  /** Rows per second once classifying, start-up excluded (the bench compares this). */
   readonly rowsPerSecond: number;
 }
 
@@ -34,7 +38,10 @@ export function summarize(input: {
   before: EngineStats;
   after: EngineStats;
   tierNames: readonly string[];
+  /** Time spent classifying rows. */
   durationMs: number;
+  /** Time the command spent before that (default 0). */
+  startupMs?: number;
 }): RunSummary {
   const { counters } = input;
   // The engine's figures over the run (cache, tier calls, circuits); rows and labels are the run's own.
@@ -58,7 +65,8 @@ export function summarize(input: {
     tiers,
     escalated: engine.escalated,
     unavailable: { ...input.after.counts.unavailable },
-    durationMs: input.durationMs,
+    durationMs: (input.startupMs ?? 0) + input.durationMs,
+    startupMs: input.startupMs ?? 0,
     rowsPerSecond: input.durationMs === 0 ? counters.rows : Math.round((counters.rows / input.durationMs) * 1000),
   };
 }

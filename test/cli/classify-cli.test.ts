@@ -104,7 +104,7 @@ test('--skip-invalid keeps going and reports what it skipped', () => {
   const s = JSON.parse(readFileSync(summary, 'utf8'));
   assert.equal(s.invalidRows, 1);
   assert.equal(s.invalid[0].line, 3);
-  assert.match(r.stderr, /1 invalid rows skipped/);
+  assert.match(r.stderr, /1 invalid row skipped/);
   assert.match(r.stderr, /skipped line 3/);
 });
 

@@ -76,7 +76,7 @@ test('fmc classify --provider gemini: every row labeled by the fake API, usage i
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
   assert.equal(summary.tiers.gemini.requests, 3);
   assert.equal(summary.tiers.gemini.inputTokens, 3 * 100 + 10 * 50);
-  assert.match(first.stderr, /gemini: 3 calls, 3 requests, 800 input \+ 1,?500 output tokens/);
+  assert.match(first.stderr, /gemini +3 requests \(3 batches\), 800 input \+ 1,500 output tokens/);
 
   const second = await fmc(args, {}, 'e2e.sqlite').done;
   assert.equal(second.status, 0, second.stderr);
@@ -121,7 +121,7 @@ test('auto: a daily quota mid-run sends the rows to the offline tiers and the su
   assert.equal(rows.length, 30);
   assert.ok(rows.every((row) => row.provider === 'transformers' || row.provider === 'rules'));
   assert.equal(fake.calls.length, 1);
-  assert.match(r.stderr, /gemini unavailable: gemini: daily quota exhausted/);
+  assert.match(r.stderr, /gemini +unavailable: gemini: daily quota exhausted/);
 });
 
 test('--max-wait and --rpm reach the tier: a long retryDelay opens the circuit, requests are spaced', async () => {
@@ -130,7 +130,7 @@ test('--max-wait and --rpm reach the tier: a long retryDelay opens the circuit, 
   const input = writeInput('wait.csv', 5);
   const waited = await fmc(['classify', input, '-o', join(dir, 'wait-out.csv'), '--provider', 'gemini', '--max-wait', '1'], {}, 'wait.sqlite').done;
   assert.equal(waited.status, 0, waited.stderr);
-  assert.match(waited.stderr, /gemini unavailable: gemini: server asks to wait 30s, more than --max-wait 1.0s/);
+  assert.match(waited.stderr, /gemini +unavailable: gemini: server asks to wait 30s, more than --max-wait 1.0s/);
   assert.equal(fake.calls.length, 1);
 
   fake.calls.length = 0;

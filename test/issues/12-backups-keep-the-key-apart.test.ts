@@ -66,7 +66,7 @@ test('fmc restore refuses a data dir held by a running fmc serve: exit 75, nothi
   try {
     const r = await fmc(['restore', folder], env);
     assert.equal(r.code, 75, r.stderr);
-    assert.match(r.stderr, /fmc restore: another fmc serve, fmc keys or fmc restore uses .*stop it first \[FMC_ERR_LOCKED\]/);
+    assert.match(r.stderr, /^fmc: \/.* is in use by another fmc serve, fmc keys or fmc restore .*stop it, then run fmc restore again \[FMC_ERR_LOCKED\]/m);
     assert.equal(r.stdout, '');
   } finally {
     await server.stop();

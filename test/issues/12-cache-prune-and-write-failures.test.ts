@@ -105,7 +105,7 @@ test('a classify run whose cache writes fail says so in its summary (and in --su
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, stderr);
-    assert.match(stderr, /cache: 2 answers could not be written \(cache locked or disk full\): the next run asks the tiers for those rows again/);
+    assert.match(stderr, /cache +2 answers could not be written \(cache locked or disk full\): the next run asks the tiers for those rows again/);
     assert.equal((JSON.parse(readFileSync(summaryPath, 'utf8')) as { cache: { writeFailures: number } }).cache.writeFailures, 2);
   } finally {
     holder.exec('ROLLBACK');

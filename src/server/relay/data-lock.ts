@@ -14,7 +14,8 @@ export function lockDataDir(dataDir: string, what: string): Lock {
     return acquireLock(path);
   } catch (err) {
     if (err instanceof FmcError && err.code === 'FMC_ERR_LOCKED') {
-      throw new FmcError('FMC_ERR_LOCKED', `${what}: another fmc serve, fmc keys or fmc restore uses ${dataDir} (${path}); stop it first`);
+      // Not "<what>: …": main.ts prefixes "fmc: ", and "fmc: fmc serve: …" read as a stutter.
+      throw new FmcError('FMC_ERR_LOCKED', `${dataDir} is in use by another fmc serve, fmc keys or fmc restore (${path}); stop it, then run ${what} again`);
     }
     throw err;
   }

@@ -67,6 +67,9 @@ export interface CsvRouteDeps {
 }
 
 /** text/csv in, the same rows with `is_claim … provider` appended out, both streamed. */
+// Errors name what an HTTP caller can change: the query parameters, not the CLI's flags.
+const HTTP_OPTION_NAMES = { textColumn: 'the query parameter ?text_column=<name>', idColumn: 'query parameter id_column' } as const;
+
 export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, deps: CsvRouteDeps): Promise<FastifyReply> {
   const { limits, query } = deps;
   const declared = Number(request.headers['content-length']);
@@ -76,7 +79,7 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
 
   const source = await openTweetSource(
     { stream: input, name: 'body' },
-    { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength, keepRawRecords: true },
+    { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength, keepRawRecords: true, optionNames: HTTP_OPTION_NAMES },
   );
   const columns = outputColumns(source.columns);
   const { body, writer, firstByte } = deferredBody();

@@ -95,6 +95,7 @@ function withChainOptions(cmd: Command): Command {
     .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier (default: 60)', seconds)
     .option('--rpm <n>', 'requests per minute per LLM tier (default: 0 = unlimited)', integer('--rpm', 0))
     .option('--escalate-below <confidence>', 'cascade: run local tiers first, send only answers below this confidence to LLM tiers (default: off)', fraction)
+    .option('--examples <file...>', 'labeled CSVs (fmc corrections export, reviewed fmc sample files) added to the pool the LLM prompt picks its examples from (default: none)')
     .option('--log-level <level>', 'log level on stderr: human lines on a terminal, JSON otherwise (default: $FMC_LOG_LEVEL or warn)');
 }
 
@@ -136,9 +137,11 @@ export function buildProgram(run: Run): Command {
       .description('classify a labeled CSV and print accuracy, macro-F1 and confusion matrices')
       .argument('<labeled>', 'CSV with text and is_claim, sentiment, topic, incident, urgency columns')
       .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
+      .option('--author-column <name>', 'column naming the author; the operator\'s accounts (FMC_OPERATOR_ACCOUNTS) post no claims (default: author, user, username, screen_name or user_name)')
+      .option('--target-accuracy <fraction>', 'all-five accuracy the suggested --escalate-below threshold must reach (default: 0.95)', fraction)
       .option('--json', 'machine-readable report on stdout'),
   )
-    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --provider rules --json > /tmp/rules-dev.json')
+    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --provider rules --json > /tmp/rules-dev.json\n  fmc eval fixtures/dev.csv --target-accuracy 0.9 --json')
     .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
 
   program
@@ -150,6 +153,7 @@ export function buildProgram(run: Run): Command {
     .option('--unlabeled <file...>', 'unlabeled CSV/JSONL tweets that widen the vocabulary (default: none)')
     .option('--no-hybrid', 'skip fitting the model + rules combiner (faster; the auto chain then needs another model)')
     .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
+    .option('--author-column <name>', 'column naming the author (default: author, user, username, screen_name or user_name)')
     .option('--json', 'print the training report as JSON')
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
     .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));

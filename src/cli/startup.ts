@@ -32,7 +32,7 @@ export interface StartupNotice {
  */
 export function announceStartup(stderr: NodeJS.WriteStream, building: string | undefined, options: { quiet?: boolean } = {}): StartupNotice {
   if (options.quiet) return { done: () => undefined };
-  if (building) stderr.write(`fmc: first run: building the built-in local model from the bundled labeled tweets (about 30 s, once; kept in ${building})\n`);
+  if (building) stderr.write(`fmc: first run: building the built-in local model from the bundled labeled tweets (2-3 min on two cores, once; kept in ${building})\n`);
   if (!stderr.isTTY) return { done: () => undefined };
   let spinner: ReturnType<typeof createSpinner> | undefined;
   const text = building ? 'building the built-in local model' : 'loading the tier chain';

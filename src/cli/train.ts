@@ -1,3 +1,4 @@
+import { loadConfig } from '../config.js';
 import { TRAINED_FIELDS } from '../labels.js';
 import { trainToDir } from '../model/train-dir.js';
 import type { TrainReport } from '../model/train.js';
@@ -12,6 +13,7 @@ export interface TrainCommandOptions {
   /** false with --no-hybrid. */
   hybrid: boolean;
   textColumn?: string;
+  authorColumn?: string;
   json?: boolean;
 }
 
@@ -42,9 +44,10 @@ export async function trainCommand(files: string[], options: TrainCommandOptions
       unlabeled: options.unlabeled,
       hybrid: options.hybrid,
       textColumn: options.textColumn,
+      authorColumn: options.authorColumn,
+      operatorAccounts: loadConfig(io.env).operatorAccounts,
       onProgress: progress?.step,
-      note: (line) => io.stderr.write(`fmc train: ${line}
-`),
+      note: (line) => io.stderr.write(`fmc train: ${line}\n`),
     });
   } finally {
     progress?.stop();

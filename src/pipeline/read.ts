@@ -1,9 +1,9 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { atPosition, FmcError, ioReason } from '../errors.js';
 import { batchReader } from './batch-reader.js';
 import { ByteLog } from './byte-log.js';
+import { openInputFile } from './input-file.js';
 import { boundedLines } from './jsonl-lines.js';
 import { countNewlines, lineInFile } from './line-of.js';
 import { InvalidUtf8, utf8Checker } from './utf8.js';
@@ -95,30 +95,6 @@ export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {
     stream.destroy();
     throw err;
   }
-}
-
-/** The input, checked and opened before a byte is read: a regular file, a FIFO (`<(cat x)`) or a device. */
-async function openInputFile(path: string): Promise<{ handle: FileHandle; size: number | undefined }> {
-  const cannot = (err: NodeJS.ErrnoException): FmcError => {
-    if (err.code === 'ENOENT') return new FmcError('FMC_ERR_INPUT_MISSING', `${path}: no such file`);
-    if (err.code === 'EACCES' || err.code === 'EPERM') {
-      return new FmcError('FMC_ERR_INPUT_UNREADABLE', `${path}: cannot be read: ${ioReason(err)}; check its permissions (ls -l) or run fmc as a user who may read it`);
-    }
-    return new FmcError('FMC_ERR_INPUT_NOT_FILE', `${path}: cannot read (${ioReason(err)})`);
-  };
-  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw cannot(err);
-  });
-  if (!info.isFile() && !info.isFIFO() && !info.isCharacterDevice()) {
-    const what = info.isDirectory() ? 'a directory' : info.isSocket() ? 'a socket' : 'a block device';
-    throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${path}: is ${what}, not a CSV or JSONL file`);
-  }
-  if (info.isFile() && info.size === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${path}: file is empty (expected a header line, then one row per tweet)`);
-  // A FIFO opens once its writer has: in the thread pool, so a signal still stops the wait.
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw cannot(err);
-  });
-  return { handle, size: info.isFile() ? info.size : undefined };
 }
 
 /** A NUL byte anywhere: the same error for the first block as for the last, with its line. */

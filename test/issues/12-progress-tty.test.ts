@@ -103,7 +103,7 @@ test('the first run is announced: which folder gets the built-in model, in a hum
   let written = '';
   notTty.on('data', (c: Buffer) => (written += c));
   announceStartup(notTty, building).done();
-  assert.equal(written, `fmc: first run: building the built-in local model from the bundled labeled tweets (about 30 s, once; kept in ${building})\n`);
+  assert.equal(written, `fmc: first run: building the built-in local model from the bundled labeled tweets (2-3 min on two cores, once; kept in ${building})\n`);
 
   const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 120 }) as unknown as NodeJS.WriteStream;
   let drawn = '';

@@ -155,7 +155,7 @@ export function buildProgram(run: Run): Command {
       .option('--target-accuracy <fraction>', 'all-five accuracy the suggested --escalate-below threshold must reach (default: 0.95)', fraction)
       .option('--json', 'machine-readable report on stdout'),
   )
-    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --provider rules --json > /tmp/rules-dev.json\n  fmc eval fixtures/dev.csv --target-accuracy 0.9')
+    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --provider rules --json > /tmp/rules-dev.json\n  fmc eval fixtures/dev.csv --target-accuracy 0.9 --json')
     .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
 
   program

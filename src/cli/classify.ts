@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { loadConfig, type Config } from '../config.js';
+import { FmcError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createPipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
@@ -40,6 +41,8 @@ export interface ClassifyOptions {
   rpm?: number;
   escalateBelow?: number;
   dryRun?: boolean;
+  /** Also write the HTML report of the output file (fmc report's defaults) at the end of the run. */
+  report?: string;
 }
 
 export interface CommandIO {
@@ -101,6 +104,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       maxRecordSize: options.maxRecordSize,
     };
     const outputPath = options.output ?? defaultOutputPath(input, options.format ?? 'csv');
+    if (options.report && (outputPath === '-' || options.dryRun)) throw new FmcError('FMC_ERR_USAGE', '--report reads the output file: pass -o <file> (not stdout, not --dry-run)');
     const format = formatFor(outputPath, options.format);
     // Input problems surface before any model is loaded or any tier probed.
     const source = await interrupts.race(
@@ -140,6 +144,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       await sink!.commit();
       sink = undefined;
       if (options.summaryJson) await writeFileAtomic(options.summaryJson, JSON.stringify(summary, null, 2) + '\n');
+      if (options.report) await (await import('../report/build.js')).writeReportHtml([outputPath], options.report, { escalateBelow: options.escalateBelow });
       if (!options.quiet) io.stderr.write(formatSummary(summary, colorsFor(io.stderr, io.env)) + '\n');
       logger.info({ summary }, 'classify done');
       return 0;

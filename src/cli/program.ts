@@ -82,9 +82,10 @@ export function buildProgram(run: Run): Command {
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
       .option('--summary-json <path>', 'also write the run summary as JSON')
-      .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75'),
+      .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75')
+      .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML)'),
   )
-    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat tweets.csv | fmc classify - -o - --provider rules > labeled.csv\n  fmc classify export.csv --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat tweets.csv | fmc classify - -o - --provider rules > labeled.csv\n  fmc classify export.csv --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
     .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
 
   withChainOptions(

@@ -21,6 +21,7 @@ import { createRateLimiter } from './rate-limit.js';
 import { createRelay, type Relay } from './relay.js';
 import { createRooms } from './rooms.js';
 import { createConversationStore } from './store.js';
+import type { LiveTrends } from '../../report/live.js';
 
 export interface RelayPluginDeps {
   readonly pipeline: Pipeline;
@@ -31,6 +32,8 @@ export interface RelayPluginDeps {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly options?: RelayOptions;
+  /** The Trends view: fed each labeled customer message; its alerts go to watching agents. */
+  readonly trends?: LiveTrends;
 }
 
 // Sockets still open at shutdown get a 1001 and this long to answer before being cut.
@@ -64,8 +67,13 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     limits: options.limits,
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
-    onLabels: (labels) => deps.metrics.recordCounts(countResults([labels])),
+    onLabels: (labels, message) => {
+      deps.metrics.recordCounts(countResults([labels]));
+      deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt));
+    },
   });
+  // Agents watching the conversation list hear of spikes and of fresh figures.
+  deps.trends?.subscribe((event) => rooms.publishToWatchers(event));
   const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
 
   await app.register(websocket, {

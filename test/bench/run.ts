@@ -7,6 +7,7 @@ import { generateTweets, measureCache, parseOnlyRowsPerSecond, runCli } from './
 import { benchLocalModel } from './model.js';
 import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
+import { benchReport } from './report.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -94,6 +95,7 @@ try {
   }
 
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
+  if (wanted('report')) report('report: fmc report vs fmc classify --provider rules on the same rows (fresh processes)', await benchReport(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
   if (wanted('serve')) {
     const serve = await benchServe(dir);

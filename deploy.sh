@@ -178,7 +178,11 @@ backup_release() {
 # Puts the release saved in $1 back in place of the checkout, and its databases if $2 = data.
 restore_release() {
   local backup=$1 with=${2:-code} folder
-  systemctl_ stop "$SERVICE" || true
+  # A service still running would keep writing to the databases being put back (acknowledged
+  # messages lost, their seqs handed out again): nothing is touched unless it stopped.
+  if ! systemctl_ stop "$SERVICE"; then
+    die "could not stop $SERVICE (\`${SYSTEMCTL_CMD[*]} stop $SERVICE\` failed); nothing was rolled back: stop it, then run deploy.sh rollback"
+  fi
   rm -rf -- "$APP_DIR.failed"
   mv -- "$APP_DIR" "$APP_DIR.failed"
   copy_release "$backup/app" "$APP_DIR"

@@ -1,26 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FmcError } from './errors.js';
+import { tierSettingsFrom } from './tiers/registry.js';
+import type { TierConfig } from './tiers/tier-module.js';
 
 // Environment variables are read here and nowhere else: modules receive a resolved Config.
 
-export interface TierConfig {
-  readonly gemini: { readonly apiKey?: string | undefined; readonly model: string; readonly baseUrl?: string | undefined };
-  readonly ollama: { readonly host: string; readonly model: string };
-  /** Folder of the local model (one sub-folder per field); undefined = the built-in default. */
-  readonly modelDir?: string | undefined;
-  /** Where the built-in model is trained on first use (under the user cache dir). */
-  readonly modelsDir: string;
-  readonly allowRemote: boolean;
-  /** A hub sentiment model that replaces the local sentiment head (needs allowRemote). */
-  readonly hubModel?: string | undefined;
-  /** Per-call timeout for tier requests. */
-  readonly timeoutMs: number;
-  /** A server-requested wait longer than this opens the tier's circuit instead. */
-  readonly maxWaitMs: number;
-  /** Requests per minute per LLM tier (0 = unlimited). */
-  readonly rpm: number;
-}
+export type { SharedTierConfig, TierConfig } from './tiers/tier-module.js';
 
 /** What `fmc serve` reads from the environment (flags override some of it in cli/serve.ts). */
 export interface ServerEnv {
@@ -108,8 +94,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.FMC_DATA_DIR || defaultDataDir(env),
     logLevel: env.FMC_LOG_LEVEL || 'warn',
     tiers: Object.freeze({
-      gemini: { apiKey: env.GEMINI_API_KEY || undefined, model: env.GEMINI_MODEL || 'gemini-2.5-flash', baseUrl: env.GEMINI_BASE_URL || undefined },
-      ollama: { host: env.OLLAMA_HOST || 'http://127.0.0.1:11434', model: env.OLLAMA_MODEL || 'mistral' },
+      // Each tier module reads its own variables (src/tiers/modules/).
+      ...tierSettingsFrom(env),
       modelDir: env.FMC_MODEL_DIR || undefined,
       modelsDir: join(defaultCacheDir(env), 'models'),
       allowRemote: false,

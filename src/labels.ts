@@ -1,51 +1,87 @@
 // The one label schema (../shared/taxonomy.md). Every tier, the cache, the CLI output, the
-// server and the relay use these types; nothing else defines label values.
+// server, the relay and the dashboard use what is derived here from LABEL_TABLE; nothing
+// else lists label fields or values. Adding a field or a value is a change to the table
+// (and to the rules and the prompt that produce it): columns, cells, the interning key, the
+// JSON Schemas sent to the LLMs and to Fastify, the validator and the summary follow.
 
-export const SENTIMENTS = ['negative', 'neutral', 'positive'] as const;
-export const TOPICS = ['fibre', 'mobile', 'tv', 'billing', 'customer_service', 'other'] as const;
-export const INCIDENTS = ['outage', 'slowness', 'billing', 'support', 'equipment', 'none'] as const;
-export const URGENCIES = ['low', 'medium', 'high'] as const;
+import { z } from 'zod';
 
-export type Sentiment = (typeof SENTIMENTS)[number];
-export type Topic = (typeof TOPICS)[number];
-export type Incident = (typeof INCIDENTS)[number];
-export type Urgency = (typeof URGENCIES)[number];
+/**
+ * One label field.
+ * - `values`: the allowed values as they appear in CSV files (a boolean is `true`/`false`).
+ * - `trained`: human-labeled files (fixtures/train.csv, `fmc eval` input) carry it and the
+ *   local model has a classifier for it.
+ * - `carried`: every tier's answer must carry it; an answer without a field that is not
+ *   carried gets the field's `fallback`.
+ */
+interface FieldSpec {
+  readonly name: string;
+  readonly kind: 'boolean' | 'enum';
+  readonly values: readonly string[];
+  readonly trained: boolean;
+  readonly carried: boolean;
+  readonly fallback?: string;
+}
 
-export const LABEL_FIELDS = ['is_claim', 'sentiment', 'topic', 'incident', 'urgency'] as const;
-export type LabelField = (typeof LABEL_FIELDS)[number];
+export const LABEL_TABLE = [
+  { name: 'is_claim', kind: 'boolean', values: ['true', 'false'], trained: true, carried: true },
+  { name: 'sentiment', kind: 'enum', values: ['negative', 'neutral', 'positive'], trained: true, carried: true },
+  { name: 'topic', kind: 'enum', values: ['fibre', 'mobile', 'tv', 'billing', 'customer_service', 'other'], trained: true, carried: true },
+  { name: 'incident', kind: 'enum', values: ['outage', 'slowness', 'billing', 'support', 'equipment', 'none'], trained: true, carried: true },
+  { name: 'urgency', kind: 'enum', values: ['low', 'medium', 'high'], trained: true, carried: true },
+] as const satisfies readonly FieldSpec[];
+
+type Spec = (typeof LABEL_TABLE)[number];
+export type LabelField = Spec['name'];
+type SpecOf<F extends LabelField> = Extract<Spec, { name: F }>;
+/** A field's value in memory: a boolean for boolean fields, else one of its strings. */
+export type FieldValue<F extends LabelField> = SpecOf<F>['kind'] extends 'boolean' ? boolean : SpecOf<F>['values'][number];
+export type TrainedField = Extract<Spec, { trained: true }>['name'];
+type CarriedField = Extract<Spec, { carried: true }>['name'];
+
+const valuesOf = <F extends LabelField>(name: F): SpecOf<F>['values'] => LABEL_TABLE.find((f) => f.name === name)!.values as SpecOf<F>['values'];
+
+export const SENTIMENTS = valuesOf('sentiment');
+export const TOPICS = valuesOf('topic');
+export const INCIDENTS = valuesOf('incident');
+export const URGENCIES = valuesOf('urgency');
+
+export type Sentiment = FieldValue<'sentiment'>;
+export type Topic = FieldValue<'topic'>;
+export type Incident = FieldValue<'incident'>;
+export type Urgency = FieldValue<'urgency'>;
+
+export const LABEL_FIELDS: readonly LabelField[] = LABEL_TABLE.map((f) => f.name);
+/** The fields human-labeled data carries and the local model learns, in table order. */
+export const TRAINED_FIELDS: readonly TrainedField[] = LABEL_TABLE.filter((f) => f.trained).map((f) => f.name as TrainedField);
 
 /** The allowed values of each field, as the strings that appear in CSV files. */
-export const FIELD_VALUES: Readonly<Record<LabelField, readonly string[]>> = {
-  is_claim: ['true', 'false'],
-  sentiment: SENTIMENTS,
-  topic: TOPICS,
-  incident: INCIDENTS,
-  urgency: URGENCIES,
-};
+export const FIELD_VALUES: Readonly<Record<LabelField, readonly string[]>> = Object.fromEntries(LABEL_TABLE.map((f) => [f.name, f.values])) as unknown as Record<LabelField, readonly string[]>;
 
-export interface Labels {
-  is_claim: boolean;
-  sentiment: Sentiment;
-  topic: Topic;
-  incident: Incident;
-  urgency: Urgency;
-}
+export type Labels = { [F in LabelField]: FieldValue<F> };
+
+/** The labels the local model gives. */
+export type TrainedLabels = { [F in TrainedField]: FieldValue<F> };
+
+/** Labels as a tier answers them: fields not every answer carries may be left out. */
+export type AnswerLabels = { [F in CarriedField]: FieldValue<F> } & { [F in Exclude<LabelField, CarriedField>]?: FieldValue<F> };
 
 /** What a tier returns for one tweet: the labels and how sure it is (0..1). */
-export interface ScoredLabels extends Labels {
-  confidence: number;
-}
+export type ScoredLabels = Labels & { confidence: number };
 
-/** A finished result: the labels plus the tier that produced them. */
-export interface LabelResult extends ScoredLabels {
-  provider: string;
-}
+/** A finished result: the labels plus what produced them (a tier name: `provider` column). */
+export type LabelResult = ScoredLabels & { provider: string };
 
 /** Output columns appended after the input columns, in this order. */
-export const OUTPUT_COLUMNS = [...LABEL_FIELDS, 'confidence', 'provider'] as const;
+export const OUTPUT_COLUMNS: readonly string[] = [...LABEL_FIELDS, 'confidence', 'provider'];
 
 /** Bump when the taxonomy or its decision rules change: it is part of every cache key. */
 export const TAXONOMY_VERSION = 'taxonomy-2026-11';
+
+/** The table as plain data, for the dashboard (served to the page, never copied into it). */
+export function labelTableJson(): { fields: { name: string; values: readonly string[] }[]; columns: readonly string[] } {
+  return { fields: LABEL_TABLE.map((f) => ({ name: f.name, values: f.values })), columns: OUTPUT_COLUMNS };
+}
 
 export function isFieldValue(field: LabelField, value: string): boolean {
   return FIELD_VALUES[field].includes(value);
@@ -58,18 +94,43 @@ export function isFieldValue(field: LabelField, value: string): boolean {
 export function parseFieldValue(field: LabelField, raw: string): string | boolean | undefined {
   const value = raw.trim().toLowerCase();
   if (!isFieldValue(field, value)) return undefined;
-  return field === 'is_claim' ? value === 'true' : value;
+  return SPEC[field].kind === 'boolean' ? value === 'true' : value;
 }
+
+const SPEC = Object.fromEntries(LABEL_TABLE.map((f) => [f.name, f])) as unknown as Readonly<Record<LabelField, FieldSpec>>;
+
+/** A field's value as its CSV string. */
+export const fieldString = (value: unknown): string => (value === true ? 'true' : value === false ? 'false' : String(value));
 
 /** The label values as strings, keyed by field: the form CSV/JSONL output and eval use. */
 export function labelStrings(labels: Labels): Record<LabelField, string> {
-  return {
-    is_claim: labels.is_claim ? 'true' : 'false',
-    sentiment: labels.sentiment,
-    topic: labels.topic,
-    incident: labels.incident,
-    urgency: labels.urgency,
-  };
+  const out = {} as Record<LabelField, string>;
+  for (const f of LABEL_FIELDS) out[f] = fieldString(labels[f]);
+  return out;
+}
+
+/** The output cells of a result, in OUTPUT_COLUMNS order (confidence to 3 decimals). */
+export function labelCells(r: LabelResult): unknown[] {
+  const cells: unknown[] = LABEL_FIELDS.map((f) => r[f]);
+  cells.push(Math.round(r.confidence * 1000) / 1000, r.provider);
+  return cells;
+}
+
+/**
+ * Each value's position in its field, and the number of combinations before it: a result's
+ * labels as one integer (mixed radix, bases = value counts), for sharing equal results.
+ */
+const VALUE_INDEX: readonly (readonly [LabelField, ReadonlyMap<unknown, number>, number])[] = LABEL_TABLE.map((f) => [
+  f.name,
+  new Map<unknown, number>(f.values.map((v, i) => [f.kind === 'boolean' ? v === 'true' : v, i])),
+  f.values.length,
+]);
+
+/** The labels as one integer below the product of the value counts; NaN for a value outside the taxonomy. */
+export function labelsKey(labels: Labels): number {
+  let key = 0;
+  for (const [field, index, base] of VALUE_INDEX) key = key * base + (index.get(labels[field]) ?? NaN);
+  return key;
 }
 
 /**
@@ -77,48 +138,63 @@ export function labelStrings(labels: Labels): Record<LabelField, string> {
  * `incident=none` implies `urgency=low`. (`is_claim=false` with an incident is allowed: a
  * third party's outage report is `false / outage`.)
  */
-export function applyConsistency<T extends Labels>(labels: T): T {
+export function applyConsistency<T extends Pick<Labels, 'incident' | 'urgency'>>(labels: T): T {
   if (labels.incident === 'none' && labels.urgency !== 'low') return { ...labels, urgency: 'low' };
   return labels;
 }
 
-/**
- * Validate a tier's answer into the result a row gets: the labels and who produced them,
- * the consistency rules applied. The result is written out, not spread: every row takes
- * this path, and applyConsistency copies only an inconsistent answer.
- */
-export function toLabelResult(value: unknown, provider: string): LabelResult | undefined {
-  const labels = toScoredLabels(value);
-  if (!labels) return undefined;
-  return applyConsistency({
-    is_claim: labels.is_claim,
-    sentiment: labels.sentiment,
-    topic: labels.topic,
-    incident: labels.incident,
-    urgency: labels.urgency,
-    confidence: labels.confidence,
-    provider,
-  });
+// The validator, derived from the table: one check per field, decided once. (A zod parse
+// costs ~0.9 µs an answer, half of what the rules take for a tweet: too much for every row.)
+type Check = (v: unknown) => unknown;
+const INVALID = Symbol('invalid');
+const CHECKS: readonly (readonly [LabelField, Check])[] = LABEL_TABLE.map((f: FieldSpec) => {
+  const fallback = f.carried ? INVALID : f.kind === 'boolean' ? f.fallback === 'true' : (f.fallback ?? f.values[0]);
+  if (f.kind === 'boolean') return [f.name as LabelField, (v) => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : v === undefined ? fallback : INVALID)];
+  const allowed = new Set(f.values);
+  return [f.name as LabelField, (v) => (typeof v === 'string' && allowed.has(v) ? v : v === undefined ? fallback : INVALID)];
+});
+
+/** The validated labels of an untrusted object into `out`; false when one is invalid or missing. */
+function readLabels(v: Record<string, unknown>, out: Record<string, unknown>): boolean {
+  for (const [field, check] of CHECKS) {
+    const value = check(v[field]);
+    if (value === INVALID) return false;
+    out[field] = value;
+  }
+  return true;
 }
 
 /** Validate an untrusted object (LLM answer, cache row, API body) into ScoredLabels. */
 export function toScoredLabels(value: unknown): ScoredLabels | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  const isClaim =
-    typeof v.is_claim === 'boolean' ? v.is_claim : v.is_claim === 'true' ? true : v.is_claim === 'false' ? false : undefined;
-  if (isClaim === undefined) return undefined;
-  for (const field of ['sentiment', 'topic', 'incident', 'urgency'] as const) {
-    if (typeof v[field] !== 'string' || !isFieldValue(field, v[field] as string)) return undefined;
-  }
-  const confidence = typeof v.confidence === 'number' && v.confidence >= 0 && v.confidence <= 1 ? v.confidence : undefined;
-  if (confidence === undefined) return undefined;
-  return {
-    is_claim: isClaim,
-    sentiment: v.sentiment as Sentiment,
-    topic: v.topic as Topic,
-    incident: v.incident as Incident,
-    urgency: v.urgency as Urgency,
-    confidence,
-  };
+  const confidence = v.confidence;
+  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) return undefined;
+  const out: Record<string, unknown> = {};
+  if (!readLabels(v, out)) return undefined;
+  out.confidence = confidence;
+  return out as ScoredLabels;
 }
+
+/**
+ * Validate a tier's answer into the result a row gets: the labels and who produced them,
+ * the consistency rules applied. One object is made: every row takes this path.
+ */
+export function toLabelResult(value: unknown, provider: string): LabelResult | undefined {
+  const labels = toScoredLabels(value) as LabelResult | undefined;
+  if (!labels) return undefined;
+  labels.provider = provider;
+  return applyConsistency(labels);
+}
+
+/**
+ * The zod schema of one answer (labels and confidence), from the table: the JSON Schemas
+ * sent to the LLMs (llm-answers.ts) and served by Fastify (server/label-schema.ts) come
+ * from it through z.toJSONSchema, so none can disagree with the validator above.
+ */
+export const SCORED_LABELS_SCHEMA = z.object({
+  ...Object.fromEntries(
+    LABEL_TABLE.map((f: FieldSpec) => [f.name, f.kind === 'boolean' ? z.boolean() : z.enum(f.values as [string, ...string[]])]),
+  ),
+  confidence: z.number().min(0).max(1),
+});

@@ -57,13 +57,13 @@ export async function runHealth(options: HealthOptions, env: CommandIO['env']): 
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const tierConfig = { ...config.tiers, modelDir: options.modelDir ?? config.tiers.modelDir };
   for (const t of await checkTiers(tierConfig, logger, { deep: options.deep ?? false, provider: options.provider ?? 'auto' })) {
-    checks.push({ name: `tier ${t.name}`, ok: t.check.ok, required: t.required, detail: t.check.detail });
+    checks.push({ name: `tier ${t.name}`, ok: t.check.ok, required: t.required, detail: t.check.detail, ...(t.configured === false ? { configured: false } : {}) });
   }
   if (options.url) checks.push(await checkServer(options.url, options.timeout ?? 5000));
   return summarize(checks);
 }
 
-/** `fmc health`: a table (or JSON) on stdout; exit 0 healthy, 1 a required check failed, 3 only optional ones. */
+/** `fmc health`: a table (or JSON) on stdout; exit 0 healthy (tiers not configured are off, not down), 1 a required check failed, 3 only a configured optional tier. */
 export async function health(options: HealthOptions, io: CommandIO = processIO()): Promise<number> {
   const summary = await runHealth(options, io.env);
   if (options.json) {
@@ -72,7 +72,7 @@ export async function health(options: HealthOptions, io: CommandIO = processIO()
     const c = colorsFor(io.stdout as NodeJS.WriteStream, io.env);
     const width = Math.max(...summary.checks.map((k) => k.name.length));
     for (const k of summary.checks) {
-      const mark = k.ok ? c.green('ok  ') : k.required ? c.red('FAIL') : c.yellow('warn');
+      const mark = k.configured === false ? c.dim('off ') : k.ok ? c.green('ok  ') : k.required ? c.red('FAIL') : c.yellow('warn');
       io.stdout.write(`${mark}  ${k.name.padEnd(width)}  ${k.detail}\n`);
     }
     const verdict = { ok: c.green('healthy'), degraded: c.yellow('degraded: only optional checks failed'), fail: c.red('unhealthy: a required check failed') }[summary.status];

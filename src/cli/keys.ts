@@ -26,14 +26,26 @@ export async function keysRotate(options: KeysOptions, io: CommandIO = processIO
   try {
     const lock = lockDataDir(dataDir, 'fmc keys rotate');
     try {
+      // An empty `FMC_MASTER_KEY=$OLD` reads as unset: without this the key file would be
+      // rotated instead, while the operator believes the environment's key was.
+      if (env.newMasterKey !== undefined && env.masterKey === undefined) {
+        throw new FmcError(
+          'FMC_ERR_KEYS',
+          'FMC_NEW_MASTER_KEY is set but FMC_MASTER_KEY is empty or unset; nothing was changed. Set FMC_MASTER_KEY to the current key (the one fmc serve runs with), or unset FMC_NEW_MASTER_KEY to rotate the key file in the data dir',
+        );
+      }
       if (env.masterKey !== undefined) {
         const oldKey = parseMasterKey(env.masterKey, 'FMC_MASTER_KEY');
         if (env.newMasterKey === undefined) {
-          throw new FmcError('FMC_ERR_KEYS', 'FMC_MASTER_KEY is set: put the new key in FMC_NEW_MASTER_KEY (e.g. `FMC_NEW_MASTER_KEY=$(openssl rand -base64 32) fmc keys rotate`)');
+          throw new FmcError('FMC_ERR_KEYS', 'FMC_MASTER_KEY is set: put the new key in FMC_NEW_MASTER_KEY, from a file you keep (see the README: `fmc keys rotate`)');
         }
         const newKey = parseMasterKey(env.newMasterKey, 'FMC_NEW_MASTER_KEY');
+        if (newKey.equals(oldKey)) throw new FmcError('FMC_ERR_KEYS', 'FMC_NEW_MASTER_KEY is the same key as FMC_MASTER_KEY; nothing was changed');
         const n = rewrapDataKeys(data.db, oldKey, newKey);
-        io.stdout.write(`re-wrapped ${n} data keys: ${keyId(oldKey)} -> ${keyId(newKey)}; now set FMC_MASTER_KEY to the value of FMC_NEW_MASTER_KEY before starting fmc serve\n`);
+        io.stdout.write(
+          `re-wrapped ${n} data keys: ${keyId(oldKey)} -> ${keyId(newKey)}. The new key is the value of FMC_NEW_MASTER_KEY (${keyId(newKey)}), and only there: ` +
+            `set FMC_MASTER_KEY to it (e.g. in /etc/fmc/fmc.env) before starting fmc serve, keep a copy apart from the backups, then discard the old key\n`,
+        );
         return 0;
       }
       finishInterruptedRotation(data.db, dataDir);
@@ -50,7 +62,9 @@ export async function keysRotate(options: KeysOptions, io: CommandIO = processIO
         throw err;
       }
       renameSync(next, current);
-      io.stdout.write(`re-wrapped ${n} data keys: ${keyId(oldKey)} -> ${keyId(newKey)} (${current})\n`);
+      io.stdout.write(
+        `re-wrapped ${n} data keys: ${keyId(oldKey)} -> ${keyId(newKey)}. The new key is in ${current} (mode 0600); backups leave it out: copy it somewhere apart from them now, the old copy no longer opens anything\n`,
+      );
       return 0;
     } finally {
       lock.release();

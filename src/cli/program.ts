@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
 
@@ -77,11 +77,11 @@ export function buildProgram(run: Run): Command {
       .option('--id-column <name>', 'column holding a row id (reported with skipped rows)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
       .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
-      .option('--max-record-size <chars>', 'largest accepted CSV record', integer('--max-record-size', 1))
+      .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line', integer('--max-record-size', 1))
       .option('--no-hashtags', 'drop hashtags instead of keeping their words')
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
-      .option('--summary-json <path>', 'also write the run summary as JSON')
+      .option('--summary-json <path>', 'also write the run summary as JSON (- for stdout)')
       .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75')
       .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML)'),
   )
@@ -111,6 +111,18 @@ export function buildProgram(run: Run): Command {
     .option('--json', 'print the training report as JSON')
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
     .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));
+
+  program
+    .command('sample')
+    .description('pick the rows of a classified file most worth a human look, one per distinct text, into a review CSV with empty gold_* columns')
+    .argument('<classified>', 'CSV or JSONL written by fmc classify (labels and confidence columns)')
+    .requiredOption('-n, --count <n>', 'rows to pick', integer('-n', 0))
+    .addOption(new Option('--strategy <name>', 'uncertain: lowest confidence; disagreement: the rules tier disagrees most; random').choices(['uncertain', 'disagreement', 'random']).default('uncertain'))
+    .option('-o, --output <path>', 'review CSV to write, - for stdout')
+    .option('--seed <n>', 'seed of the random strategy', integer('--seed', 0), 1)
+    .option('--text-column <name>', 'column holding the tweet')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/labeled.csv\n  fmc sample /tmp/labeled.csv -n 200 --strategy uncertain -o /tmp/review.csv\n  fmc train fixtures/train.csv /tmp/review.csv --out /tmp/m     # after filling gold_* columns')
+    .action(async (input: string, options) => run(await (await import('./sample.js')).sample(input, options)));
 
   program
     .command('report')
@@ -151,6 +163,14 @@ export function buildProgram(run: Run): Command {
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--tier <name>', 'only this tier')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
+  cache
+    .command('prune')
+    .description('remove old answers: written before --older-than, then the oldest until the file fits --max-size; compacts the file')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w)')
+    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB')
+    .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
+    .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
   program
     .command('health')
@@ -169,18 +189,19 @@ export function buildProgram(run: Run): Command {
 
   program
     .command('backup')
-    .description('copy every database of the data dir, its secrets and the result cache into a new dated folder (SQLite online backup: safe while serving)')
+    .description('copy every database of the data dir, its secrets (not the master key, unless asked) and the result cache into a new dated folder (SQLite online backup: safe while serving)')
     .argument('<dir>', 'where backup folders go')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--no-cache', 'leave the result cache out')
     .option('--keep <n>', 'then delete all but the newest n backup folders in <dir>', integer('--keep', 1))
+    .option('--include-master-key', "also copy <data-dir>/master-key (a leaked backup then opens every conversation); default: left out, save it apart")
     .addHelpText('after', '\nExamples:\n  fmc backup /var/backups/fmc --keep 14')
     .action(async (dir: string, options) => run(await (await import('./backup.js')).backup(dir, options)));
 
   program
     .command('restore')
-    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (stop the service first)')
+    .description('put a backup back: a backup folder or its manifest.json restores everything, one .sqlite file only that database (refused while fmc serve holds the data dir: stop the service first)')
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
@@ -220,17 +241,48 @@ export function buildProgram(run: Run): Command {
     .action(async (options) => run(await (await import('./users.js')).usersList(options)));
   users
     .command('remove')
-    .description('delete a user; their tokens stop working at once')
+    .description("delete a user; their tokens stop working at once, and a customer's conversations are deleted (asked first)")
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--yes', "delete a customer's conversations without asking (needed when stdin is not a terminal)")
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
+  users
+    .command('passwd')
+    .description('set a new password (prompted twice, or one line from stdin); the user\'s tokens stop working')
+    .argument('<name>', 'user name')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users passwd alice\n  printf "%s\\n" "$PASSWORD" | fmc users passwd bot')
+    .action(async (name: string, options) => run(await (await import('./users.js')).usersPasswd(name, options)));
+  users
+    .command('role')
+    .description('change a user\'s role; it applies at once')
+    .argument('<name>', 'user name')
+    .addArgument(new Argument('<role>', 'the new role').choices(['admin', 'agent', 'customer']))
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
+    .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
+
+  const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
+  corrections
+    .command('export')
+    .description('write every correction as CSV: text, the five corrected labels, the original ones, provider, who and when (chat texts decrypted)')
+    .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc corrections export -o corrections.csv\n  fmc train fixtures/train.csv corrections.csv --out /tmp/m')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsExport(options)));
+  corrections
+    .command('stats')
+    .description('how often agents override each field, and the dominant predicted -> corrected pairs, per provider')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--json', 'JSON output')
+    .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
 
   const keys = program.command('keys').description("manage the relay's master key (encrypts the conversations' data keys)");
   keys
     .command('rotate')
     .description('re-wrap every data key under a new master key (messages are not re-encrypted); stop fmc serve first')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
-    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  FMC_NEW_MASTER_KEY=$(openssl rand -base64 32) fmc keys rotate   # with FMC_MASTER_KEY set')
+    .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  (umask 077 && openssl rand -base64 32 > master-key.new)   # with FMC_MASTER_KEY set: keep the new key first\n  FMC_NEW_MASTER_KEY=$(cat master-key.new) fmc keys rotate')
     .action(async (options) => run(await (await import('./keys.js')).keysRotate(options)));
 
   return program;

@@ -1,4 +1,4 @@
-import { LABEL_FIELDS } from '../labels.js';
+import { TRAINED_FIELDS } from '../labels.js';
 import { trainToDir } from '../model/train-dir.js';
 import type { TrainReport } from '../model/train.js';
 import { processIO, type CommandIO } from './classify.js';
@@ -21,7 +21,7 @@ function formatTrainReport(out: string, report: TrainReport): string {
   ];
   if (report.cv) {
     lines.push(`${report.cv.folds}-fold cross-validated accuracy on the training rows:`, `  ${'field'.padEnd(10)} ${'model'.padStart(7)} ${'rules'.padStart(7)} ${'hybrid'.padStart(7)}`);
-    for (const f of LABEL_FIELDS) lines.push(`  ${f.padEnd(10)} ${pct(report.cv.modelJoint[f]).padStart(7)} ${pct(report.cv.rules[f]).padStart(7)} ${pct(report.cv.hybrid[f]).padStart(7)}`);
+    for (const f of TRAINED_FIELDS) lines.push(`  ${f.padEnd(10)} ${pct(report.cv.modelJoint[f]).padStart(7)} ${pct(report.cv.rules[f]).padStart(7)} ${pct(report.cv.hybrid[f]).padStart(7)}`);
     // The rules' lexicon was written from these same rows, so their figure here is optimistic.
     lines.push('  (rules were written from these rows: measure on held-out data with fmc eval)');
   }
@@ -35,6 +35,7 @@ export async function trainCommand(files: string[], options: TrainCommandOptions
     unlabeled: options.unlabeled,
     hybrid: options.hybrid,
     textColumn: options.textColumn,
+    note: (line) => io.stderr.write(`fmc train: ${line}\n`),
   });
   io.stdout.write(options.json ? JSON.stringify({ out: options.out, ...report }, null, 2) + '\n' : formatTrainReport(options.out, report));
   return 0;

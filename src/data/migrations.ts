@@ -66,6 +66,29 @@ const MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE users ADD COLUMN session_key TEXT NOT NULL DEFAULT '';
           UPDATE users SET session_key = lower(hex(randomblob(16)));`,
   },
+  {
+    // Agents' label corrections (corrections/store.ts). A chat correction points at its
+    // message (whose text stays encrypted there) and seals its labels under the conversation's
+    // data key; it goes when the conversation goes. A batch row (POST /api/corrections with a
+    // text) keeps the caller's text and labels as given. `user_id` is not a foreign key: who
+    // corrected is history, kept when the account is removed.
+    id: 'm005_corrections',
+    sql: `CREATE TABLE corrections (
+            id INTEGER PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            username TEXT NOT NULL,
+            conversation_id TEXT REFERENCES conversations (id) ON DELETE CASCADE,
+            seq INTEGER,
+            text TEXT,
+            labels BLOB NOT NULL,
+            provider TEXT,
+            version TEXT,
+            CHECK ((conversation_id IS NULL) = (seq IS NULL)),
+            CHECK ((conversation_id IS NULL) <> (text IS NULL))
+          );
+          CREATE INDEX corrections_message ON corrections (conversation_id, seq);`,
+  },
 ];
 
 export function migrateData(db: Database): void {

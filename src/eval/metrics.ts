@@ -1,7 +1,7 @@
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 
 export interface FieldReport {
-  readonly field: LabelField;
+  readonly field: TrainedField;
   readonly n: number;
   readonly accuracy: number;
   /** Mean F1 over the field's values that occur in gold or predictions. */
@@ -11,12 +11,12 @@ export interface FieldReport {
   readonly values: readonly string[];
 }
 
-export type LabelRow = Readonly<Record<LabelField, string>>;
+export type LabelRow = Readonly<Record<TrainedField, string>>;
 
 /** Pure: gold and predicted label strings, row-aligned -> per-field accuracy, macro-F1, confusion. */
 export function evaluate(gold: readonly LabelRow[], predicted: readonly LabelRow[]): FieldReport[] {
   if (gold.length !== predicted.length) throw new Error(`evaluate: ${gold.length} gold rows vs ${predicted.length} predictions`);
-  return LABEL_FIELDS.map((field) => {
+  return TRAINED_FIELDS.map((field) => {
     const values = FIELD_VALUES[field];
     const confusion: Record<string, Record<string, number>> = Object.fromEntries(values.map((g) => [g, Object.fromEntries(values.map((p) => [p, 0]))]));
     let correct = 0;

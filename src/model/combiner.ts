@@ -4,7 +4,7 @@
 // when the rules see what the model cannot (durations for urgency, canned replies, bot
 // reports) and when the model knows better. Pure: weights in, labels out.
 
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField, type Labels } from '../labels.js';
+import { FIELD_VALUES, parseFieldValue, TRAINED_FIELDS, type TrainedField, type TrainedLabels } from '../labels.js';
 import type { CleanTweet } from '../tiers/tier.js';
 import type { SparseRows } from './features.js';
 import { decodeJointly, type FieldProbabilities } from './joint.js';
@@ -18,10 +18,10 @@ export interface CombinerJson {
   /** Rule decision paths seen in training, in input order. */
   readonly rulePaths: readonly string[];
   /** Per field: weights [inputs][classes] row-major, then the bias. */
-  readonly fields: Readonly<Record<LabelField, { readonly weights: readonly number[]; readonly bias: readonly number[] }>>;
+  readonly fields: Readonly<Record<TrainedField, { readonly weights: readonly number[]; readonly bias: readonly number[] }>>;
 }
 
-const FIXED = LABEL_FIELDS.reduce((n, f) => n + 2 * FIELD_VALUES[f].length, 0) + 3;
+const FIXED = TRAINED_FIELDS.reduce((n, f) => n + 2 * FIELD_VALUES[f].length, 0) + 3;
 const inputCount = (c: Pick<CombinerJson, 'signals' | 'rulePaths'>): number => FIXED + c.rulePaths.length + c.signals.length;
 
 /** Where the current RuleView's signals go in a combiner's inputs (-1: unknown to it). */
@@ -45,12 +45,12 @@ export function inputLayout(combiner: Pick<CombinerJson, 'signals' | 'rulePaths'
 export function combinerInput(layout: InputLayout, model: FieldProbabilities, view: RuleView, tweet: CleanTweet): Float64Array {
   const row = new Float64Array(layout.size);
   let at = 0;
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     const p = model[field];
     for (let c = 0; c < FIELD_VALUES[field].length; c++) row[at++] = Math.log(Math.max(p[c] ?? 0, 1e-4));
   }
-  const ruleStrings: Record<LabelField, string> = { ...view.labels, is_claim: view.labels.is_claim ? 'true' : 'false' };
-  for (const field of LABEL_FIELDS) {
+  const ruleStrings: Record<TrainedField, string> = { ...view.labels, is_claim: view.labels.is_claim ? 'true' : 'false' };
+  for (const field of TRAINED_FIELDS) {
     const values = FIELD_VALUES[field];
     const v = values.indexOf(ruleStrings[field]);
     if (v >= 0) row[at + v] = 1;
@@ -90,7 +90,7 @@ export interface CombinerTraining {
   readonly model: readonly FieldProbabilities[];
   readonly views: readonly RuleView[];
   readonly tweets: readonly CleanTweet[];
-  readonly gold: readonly Readonly<Record<LabelField, string>>[];
+  readonly gold: readonly Readonly<Record<TrainedField, string>>[];
   readonly signals: readonly string[];
   readonly rulesVersion: string;
   readonly l2: number;
@@ -102,8 +102,8 @@ export function fitCombiner(t: CombinerTraining): CombinerJson {
   const shape = { signals: t.signals, rulePaths };
   const layout = inputLayout(shape, t.signals);
   const x = sparseRows(t.model.map((m, i) => combinerInput(layout, m, t.views[i]!, t.tweets[i]!)));
-  const fields = {} as Record<LabelField, { weights: number[]; bias: number[] }>;
-  for (const field of LABEL_FIELDS) {
+  const fields = {} as Record<TrainedField, { weights: number[]; bias: number[] }>;
+  for (const field of TRAINED_FIELDS) {
     const values = FIELD_VALUES[field];
     const y = Int32Array.from(t.gold, (g) => values.indexOf(g[field]));
     const fit = fitSoftmax(x, y, values.length, layout.size, { l2: t.l2, maxIterations: 150 });
@@ -118,13 +118,13 @@ export function fitCombiner(t: CombinerTraining): CombinerJson {
 export interface LoadedCombiner {
   readonly json: CombinerJson;
   readonly layout: InputLayout;
-  readonly weights: Readonly<Record<LabelField, { readonly weights: Float32Array; readonly bias: Float32Array }>>;
+  readonly weights: Readonly<Record<TrainedField, { readonly weights: Float32Array; readonly bias: Float32Array }>>;
 }
 
 export function loadCombiner(json: CombinerJson, currentSignals: readonly string[]): LoadedCombiner {
   const layout = inputLayout(json, currentSignals);
-  const weights = {} as Record<LabelField, { weights: Float32Array; bias: Float32Array }>;
-  for (const field of LABEL_FIELDS) {
+  const weights = {} as Record<TrainedField, { weights: Float32Array; bias: Float32Array }>;
+  for (const field of TRAINED_FIELDS) {
     const f = json.fields[field];
     if (!f || f.weights.length !== layout.size * FIELD_VALUES[field].length || f.bias.length !== FIELD_VALUES[field].length) {
       throw new Error(`combiner weights for ${field} do not match its inputs`);
@@ -135,10 +135,10 @@ export function loadCombiner(json: CombinerJson, currentSignals: readonly string
 }
 
 /** The combiner's probabilities per field for one tweet. */
-export function combineProbabilities(c: LoadedCombiner, model: FieldProbabilities, view: RuleView, tweet: CleanTweet): Record<LabelField, Float64Array> {
+export function combineProbabilities(c: LoadedCombiner, model: FieldProbabilities, view: RuleView, tweet: CleanTweet): Record<TrainedField, Float64Array> {
   const x = sparseRows([combinerInput(c.layout, model, view, tweet)]);
-  const out = {} as Record<LabelField, Float64Array>;
-  for (const field of LABEL_FIELDS) {
+  const out = {} as Record<TrainedField, Float64Array>;
+  for (const field of TRAINED_FIELDS) {
     const classes = FIELD_VALUES[field].length;
     const w = c.weights[field];
     out[field] = softmaxRows(predictLogits({ classes, columns: c.layout.size, weights: w.weights, bias: w.bias }, x), classes);
@@ -146,27 +146,22 @@ export function combineProbabilities(c: LoadedCombiner, model: FieldProbabilitie
   return out;
 }
 
-/** Labels from value indexes (LABEL_FIELDS order). */
-export function labelsFromIndexes(indexes: ArrayLike<number>): Labels {
-  const at = (d: number): string => FIELD_VALUES[LABEL_FIELDS[d]!][indexes[d]!]!;
-  return {
-    is_claim: at(0) === 'true',
-    sentiment: at(1) as Labels['sentiment'],
-    topic: at(2) as Labels['topic'],
-    incident: at(3) as Labels['incident'],
-    urgency: at(4) as Labels['urgency'],
-  };
+/** Labels from value indexes (TRAINED_FIELDS order). */
+export function labelsFromIndexes(indexes: ArrayLike<number>): TrainedLabels {
+  const labels: Record<string, unknown> = {};
+  TRAINED_FIELDS.forEach((f, d) => (labels[f] = parseFieldValue(f, FIELD_VALUES[f][indexes[d]!]!)));
+  return labels as TrainedLabels;
 }
 
 /** The least sure field's probability for the chosen values: how far to trust the set. */
 export function confidenceOf(probs: FieldProbabilities, indexes: ArrayLike<number>): number {
   let min = 1;
-  LABEL_FIELDS.forEach((f, d) => (min = Math.min(min, probs[f][indexes[d]!] ?? 0)));
+  TRAINED_FIELDS.forEach((f, d) => (min = Math.min(min, probs[f][indexes[d]!] ?? 0)));
   return Math.max(0, Math.min(1, min));
 }
 
 /** Joint decode of the combined probabilities; see joint.ts. */
-export function decideCombined(probs: FieldProbabilities, combinations: readonly Int8Array[]): { labels: Labels; confidence: number; indexes: Int8Array } {
+export function decideCombined(probs: FieldProbabilities, combinations: readonly Int8Array[]): { labels: TrainedLabels; confidence: number; indexes: Int8Array } {
   const indexes = decodeJointly(probs, combinations);
   return { labels: labelsFromIndexes(indexes), confidence: confidenceOf(probs, indexes), indexes };
 }

@@ -1,16 +1,16 @@
 // From probabilities to a tier answer, for the plain model and for the model + rules hybrid.
 // Pure: the tiers only batch, run the model and call these.
 
-import { FIELD_VALUES, LABEL_FIELDS, applyConsistency, labelStrings, type LabelField, type Labels } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, applyConsistency, type TrainedField, type TrainedLabels } from '../labels.js';
 import type { CleanTweet, TierAnswer } from '../tiers/tier.js';
 import { combineProbabilities, confidenceOf, labelsFromIndexes, type LoadedCombiner } from './combiner.js';
 import { decodeJointly, type FieldProbabilities } from './joint.js';
 import type { RuleView } from './rule-view.js';
 
 /** Row `i` of a batch's per-field probability arrays. */
-export function rowOf(batch: Readonly<Record<LabelField, Float64Array>>, i: number): FieldProbabilities {
-  const row = {} as Record<LabelField, Float64Array>;
-  for (const f of LABEL_FIELDS) {
+export function rowOf(batch: Readonly<Record<TrainedField, Float64Array>>, i: number): FieldProbabilities {
+  const row = {} as Record<TrainedField, Float64Array>;
+  for (const f of TRAINED_FIELDS) {
     const c = FIELD_VALUES[f].length;
     row[f] = batch[f].subarray(i * c, (i + 1) * c);
   }
@@ -24,17 +24,15 @@ export function rowOf(batch: Readonly<Record<LabelField, Float64Array>>, i: numb
 export function modelAnswer(probs: FieldProbabilities, combinations: readonly Int8Array[] | undefined): TierAnswer {
   const indexes = combinations
     ? decodeJointly(probs, combinations)
-    : Int8Array.from(LABEL_FIELDS, (f) => {
+    : Int8Array.from(TRAINED_FIELDS, (f) => {
         const p = Array.from(probs[f]);
         return p.indexOf(Math.max(...p));
       });
   return { ...applyConsistency(labelsFromIndexes(indexes)), confidence: confidenceOf(probs, indexes) };
 }
 
-function agreement(a: Labels, b: Labels): number {
-  const sa = labelStrings(a);
-  const sb = labelStrings(b);
-  return LABEL_FIELDS.filter((f) => sa[f] === sb[f]).length;
+function agreement(a: TrainedLabels, b: TrainedLabels): number {
+  return TRAINED_FIELDS.filter((f) => a[f] === b[f]).length;
 }
 
 /**
@@ -54,5 +52,6 @@ export function hybridAnswer(
   const labels = applyConsistency(labelsFromIndexes(indexes));
   const alone = modelAnswer(model, combinations);
   const provider = agreement(labels, view.labels) > agreement(labels, alone) ? 'rules' : 'transformers';
-  return { ...labels, confidence: confidenceOf(probs, indexes), provider };
+  // Fields the model does not learn are the rules' alone.
+  return { ...view.labels, ...labels, confidence: confidenceOf(probs, indexes), provider };
 }

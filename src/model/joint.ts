@@ -4,24 +4,24 @@
 // alone would give several are forbidden, and the answer is the allowed combination with
 // the highest product of per-field probabilities, not five separate argmaxes.
 
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 
 /** [fieldA, valueA, fieldB, valueB]: these two values never go together. */
-export type ForbiddenPair = readonly [LabelField, string, LabelField, string];
+export type ForbiddenPair = readonly [TrainedField, string, TrainedField, string];
 
 /** Per field, the probability of each value in FIELD_VALUES order. */
-export type FieldProbabilities = Readonly<Record<LabelField, ArrayLike<number>>>;
+export type FieldProbabilities = Readonly<Record<TrainedField, ArrayLike<number>>>;
 
 /**
  * Pairs with zero co-occurrences where independence predicts at least `minExpected`.
  * The taxonomy's own rule (incident=none implies urgency=low) is always included.
  */
-export function deriveForbiddenPairs(rows: readonly Readonly<Record<LabelField, string>>[], minExpected = 5): ForbiddenPair[] {
+export function deriveForbiddenPairs(rows: readonly Readonly<Record<TrainedField, string>>[], minExpected = 5): ForbiddenPair[] {
   const n = rows.length;
   const out: ForbiddenPair[] = [['incident', 'none', 'urgency', 'medium'], ['incident', 'none', 'urgency', 'high']];
   const has = (p: ForbiddenPair): boolean => out.some((q) => q.join('\0') === p.join('\0'));
-  LABEL_FIELDS.forEach((fa, i) => {
-    for (const fb of LABEL_FIELDS.slice(i + 1)) {
+  TRAINED_FIELDS.forEach((fa, i) => {
+    for (const fb of TRAINED_FIELDS.slice(i + 1)) {
       for (const va of FIELD_VALUES[fa]) {
         for (const vb of FIELD_VALUES[fb]) {
           let na = 0;
@@ -43,20 +43,20 @@ export function deriveForbiddenPairs(rows: readonly Readonly<Record<LabelField, 
   return out;
 }
 
-/** Every combination of value indexes (one per field, LABEL_FIELDS order) no pair forbids. */
+/** Every combination of value indexes (one per field, TRAINED_FIELDS order) no pair forbids. */
 export function allowedCombinations(forbidden: readonly ForbiddenPair[]): Int8Array[] {
   const banned = new Set(forbidden.map(([fa, va, fb, vb]) => `${fa}=${va}|${fb}=${vb}`));
   const out: Int8Array[] = [];
-  const current = new Int8Array(LABEL_FIELDS.length);
+  const current = new Int8Array(TRAINED_FIELDS.length);
   const walk = (depth: number): void => {
-    if (depth === LABEL_FIELDS.length) {
+    if (depth === TRAINED_FIELDS.length) {
       out.push(current.slice());
       return;
     }
-    const field = LABEL_FIELDS[depth]!;
+    const field = TRAINED_FIELDS[depth]!;
     FIELD_VALUES[field].forEach((value, v) => {
       for (let d = 0; d < depth; d++) {
-        const other = LABEL_FIELDS[d]!;
+        const other = TRAINED_FIELDS[d]!;
         if (banned.has(`${other}=${FIELD_VALUES[other][current[d]!]}|${field}=${value}`)) return;
       }
       current[depth] = v;
@@ -72,7 +72,7 @@ export function allowedCombinations(forbidden: readonly ForbiddenPair[]): Int8Ar
  * combination allowed (an impossible constraint set) each field takes its own argmax.
  */
 export function decodeJointly(probs: FieldProbabilities, combinations: readonly Int8Array[]): Int8Array {
-  const logs = LABEL_FIELDS.map((f) => Array.from(probs[f], (p) => Math.log(Math.max(p, 1e-12))));
+  const logs = TRAINED_FIELDS.map((f) => Array.from(probs[f], (p) => Math.log(Math.max(p, 1e-12))));
   let best: Int8Array | undefined;
   let bestScore = -Infinity;
   for (const combo of combinations) {

@@ -4,7 +4,7 @@
 
 import { AutoModelForSequenceClassification, AutoTokenizer, env, pipeline, Tensor, type PreTrainedModel } from '@huggingface/transformers';
 import { FmcError } from '../errors.js';
-import { FIELD_VALUES, LABEL_FIELDS, SENTIMENTS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, SENTIMENTS, type TrainedField } from '../labels.js';
 import { combinerOf, forbiddenOf } from './manifest.js';
 import { createEncoder } from './encode.js';
 import { sentimentFromHubScores, unmappedHubLabels } from './hub-labels.js';
@@ -23,7 +23,7 @@ export interface LocalModelOptions {
 }
 
 /** Per field, [texts][classes] probabilities in FIELD_VALUES order. */
-export type BatchProbabilities = Readonly<Record<LabelField, Float64Array>>;
+export type BatchProbabilities = Readonly<Record<TrainedField, Float64Array>>;
 
 export interface LocalModel {
   readonly dir: string;
@@ -116,7 +116,7 @@ export async function loadLocalModel(options: LocalModelOptions): Promise<LocalM
     throw new FmcError('FMC_ERR_MODEL', `hub model ${options.hubModel} needs --allow-remote (network access to the Hugging Face hub)`);
   }
   const set = readModelSet(options.modelDir);
-  const folders = LABEL_FIELDS.map((f) => set.fields[f]);
+  const folders = TRAINED_FIELDS.map((f) => set.fields[f]);
   // Fields with the same tokenizer share one tokenization per batch.
   const tokenizers = new Map<string, { tokenize: Tokenize; fast: boolean }>();
   const tokenizerOf: Tokenize[] = [];
@@ -130,7 +130,7 @@ export async function loadLocalModel(options: LocalModelOptions): Promise<LocalM
   const hub = options.hubModel ? await loadHubSentiment(options.hubModel) : undefined;
 
   async function predict(texts: readonly string[]): Promise<BatchProbabilities> {
-    const out = {} as Record<LabelField, Float64Array>;
+    const out = {} as Record<TrainedField, Float64Array>;
     const encoded = new Map<Tokenize, { ids: BigInt64Array; mask: BigInt64Array; length: number }>();
     for (let d = 0; d < folders.length; d++) {
       const folder = folders[d]!;

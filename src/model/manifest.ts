@@ -2,7 +2,7 @@
 // constraints and the hybrid combiner live here; folders without it still load (the plain
 // tier then decodes fields one by one and the hybrid is unavailable).
 
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import type { CombinerJson } from './combiner.js';
 import type { ForbiddenPair } from './joint.js';
 import type { TrainHyper, TrainReport } from './train.js';
@@ -25,8 +25,8 @@ export function combinerOf(manifest: Readonly<Record<string, unknown>>): Combine
   const c = manifest.combiner as Partial<CombinerJson> | undefined;
   if (typeof c !== 'object' || c === null) return undefined;
   if (typeof c.rulesVersion !== 'string' || !Array.isArray(c.signals) || !Array.isArray(c.rulePaths)) return undefined;
-  const fields = c.fields as Partial<Record<LabelField, { weights?: unknown; bias?: unknown }>> | undefined;
-  if (!fields || !LABEL_FIELDS.every((f) => isNumbers(fields[f]?.weights) && isNumbers(fields[f]?.bias))) return undefined;
+  const fields = c.fields as Partial<Record<TrainedField, { weights?: unknown; bias?: unknown }>> | undefined;
+  if (!fields || !TRAINED_FIELDS.every((f) => isNumbers(fields[f]?.weights) && isNumbers(fields[f]?.bias))) return undefined;
   return c as CombinerJson;
 }
 
@@ -34,7 +34,7 @@ export function combinerOf(manifest: Readonly<Record<string, unknown>>): Combine
 export function forbiddenOf(manifest: Readonly<Record<string, unknown>>): ForbiddenPair[] | undefined {
   if (!Array.isArray(manifest.forbidden)) return undefined;
   const known = (f: unknown, v: unknown): boolean =>
-    typeof f === 'string' && (LABEL_FIELDS as readonly string[]).includes(f) && typeof v === 'string' && FIELD_VALUES[f as LabelField].includes(v);
+    typeof f === 'string' && (TRAINED_FIELDS as readonly string[]).includes(f) && typeof v === 'string' && FIELD_VALUES[f as TrainedField].includes(v);
   return (manifest.forbidden as unknown[]).filter(
     (p): p is ForbiddenPair => Array.isArray(p) && p.length === 4 && known(p[0], p[1]) && known(p[2], p[3]),
   );

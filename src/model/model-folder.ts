@@ -14,14 +14,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FmcError } from '../errors.js';
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 
 export const MANIFEST = 'fmc-model.json';
 export const MODEL_FORMAT = 'fmc-model/1';
 const REBUILD = 'build one with: fmc train fixtures/train.csv --out <dir>';
 
 export interface FieldFolder {
-  readonly field: LabelField;
+  readonly field: TrainedField;
   readonly dir: string;
   /** config.json as parsed: handed to Transformers.js as is. */
   readonly config: Readonly<Record<string, unknown>>;
@@ -37,7 +37,7 @@ export interface ModelSet {
   /** "<id>@sha256:<digest prefix>": changes whenever any model file changes. */
   readonly version: string;
   readonly manifest: Readonly<Record<string, unknown>>;
-  readonly fields: Readonly<Record<LabelField, FieldFolder>>;
+  readonly fields: Readonly<Record<TrainedField, FieldFolder>>;
 }
 
 export interface FieldFiles {
@@ -53,7 +53,7 @@ export function modelError(folder: string, problem: string): FmcError {
 }
 
 /** config.json for one field: a BERT sequence classifier as far as Transformers.js cares. */
-export function fieldConfig(field: LabelField, vocabSize: number, extra: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function fieldConfig(field: TrainedField, vocabSize: number, extra: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const values = FIELD_VALUES[field];
   return {
     model_type: 'bert',
@@ -90,13 +90,13 @@ export function assertReplaceable(dir: string): void {
   }
 }
 
-export function writeModelSet(dir: string, manifest: Readonly<Record<string, unknown>>, fields: Readonly<Record<LabelField, FieldFiles>>): void {
+export function writeModelSet(dir: string, manifest: Readonly<Record<string, unknown>>, fields: Readonly<Record<TrainedField, FieldFiles>>): void {
   assertReplaceable(dir);
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
   const old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {
-    for (const field of LABEL_FIELDS) {
+    for (const field of TRAINED_FIELDS) {
       const files = fields[field];
       const fieldDir = join(tmp, field);
       mkdirSync(join(fieldDir, 'onnx'), { recursive: true });
@@ -136,7 +136,7 @@ function readJson(folder: string, path: string, name: string): Record<string, un
 }
 
 /** id2label must name exactly the field's taxonomy values, each once, at ids 0..n-1. */
-export function labelsFromConfig(folder: string, field: LabelField, config: Readonly<Record<string, unknown>>): string[] {
+export function labelsFromConfig(folder: string, field: TrainedField, config: Readonly<Record<string, unknown>>): string[] {
   const id2label = config.id2label;
   const expected = FIELD_VALUES[field];
   if (typeof id2label !== 'object' || id2label === null) throw modelError(folder, 'config.json has no id2label');
@@ -156,7 +156,7 @@ export function labelsFromConfig(folder: string, field: LabelField, config: Read
   return labels;
 }
 
-function readField(dir: string, field: LabelField): FieldFolder {
+function readField(dir: string, field: TrainedField): FieldFolder {
   const folder = join(dir, field);
   try {
     if (!statSync(folder).isDirectory()) throw new Error();
@@ -184,9 +184,9 @@ function readField(dir: string, field: LabelField): FieldFolder {
 }
 
 /** Content hash of every file the predictions depend on, in a fixed order. */
-function contentDigest(dir: string, fields: Readonly<Record<LabelField, FieldFolder>>): string {
+function contentDigest(dir: string, fields: Readonly<Record<TrainedField, FieldFolder>>): string {
   const h = createHash('sha256');
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     const f = fields[field];
     for (const path of [join(f.dir, 'config.json'), join(f.dir, 'tokenizer.json'), join(f.dir, 'tokenizer_config.json'), f.onnxPath]) {
       h.update(path.slice(dir.length)).update('\0').update(readFileSync(path)).update('\0');
@@ -214,7 +214,7 @@ export function readModelSet(dir: string): ModelSet {
   } catch (err) {
     if (err instanceof FmcError) throw err;
   }
-  const fields = Object.fromEntries(LABEL_FIELDS.map((field) => [field, readField(dir, field)])) as Record<LabelField, FieldFolder>;
+  const fields = Object.fromEntries(TRAINED_FIELDS.map((field) => [field, readField(dir, field)])) as Record<TrainedField, FieldFolder>;
   const id = typeof manifest.id === 'string' ? manifest.id : basename(dir);
   return { dir, manifest, fields, version: `${id}@sha256:${contentDigest(dir, fields).slice(0, 16)}` };
 }

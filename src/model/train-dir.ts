@@ -2,6 +2,7 @@
 // files (unknown label values are listed with file:line), optionally read unlabeled tweets
 // for the vocabulary, train, write the model set.
 
+import { cleanTweet } from '../clean/clean-tweet.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
 import { FmcError } from '../errors.js';
 import { openTweetSource } from '../pipeline/read.js';
@@ -17,6 +18,24 @@ export interface TrainToDirOptions {
   readonly hybrid?: boolean;
   readonly hyper?: TrainHyper;
   readonly textColumn?: string;
+  /** One-line notes for the user (rows replaced by later files, unreviewed rows left out). */
+  readonly note?: (line: string) => void;
+}
+
+/**
+ * One row per text, the last one given: a correction or a reviewed row listed after the
+ * original file replaces its label instead of training on both. Texts are compared as the
+ * model sees them (cleaned), so a re-exported text with other spacing still matches.
+ */
+export function lastRowPerText<T extends { readonly text: string }>(rows: readonly T[]): { rows: T[]; replaced: number } {
+  const byText = new Map<string, T>();
+  for (const row of rows) {
+    const key = cleanTweet(row.text).text;
+    // Deleted first so the row takes the later position: the order is that of the last mention.
+    byText.delete(key);
+    byText.set(key, row);
+  }
+  return { rows: [...byText.values()], replaced: rows.length - byText.size };
 }
 
 /** Texts of an unlabeled file, through the same reader as `fmc classify`. */
@@ -35,8 +54,13 @@ export async function trainToDir(csvPaths: readonly string[], outDir: string, op
   if (csvPaths.length === 0) throw new FmcError('FMC_ERR_USAGE', 'fmc train needs at least one labeled CSV file');
   // Before half a minute of training, not after.
   assertReplaceable(outDir);
-  const rows = [];
-  for (const path of csvPaths) rows.push(...(await readLabeledFile(path, { textColumn: options.textColumn })));
+  const read = [];
+  for (const path of csvPaths) {
+    const onUnreviewed = (n: number): void => options.note?.(`${path}: ${n} rows without any gold_* value left out (not reviewed)`);
+    read.push(...(await readLabeledFile(path, { textColumn: options.textColumn, onUnreviewed })));
+  }
+  const { rows, replaced } = lastRowPerText(read);
+  if (replaced > 0) options.note?.(`${replaced} rows repeat a text given earlier: the later label wins`);
   const unlabeled: string[] = [];
   for (const path of options.unlabeled ?? []) unlabeled.push(...(await readTexts(path, options.textColumn)));
   const trained = await trainModels({

@@ -2,7 +2,7 @@
 // hybrid combiner fitted on out-of-fold predictions. Deterministic for a given seed: the seed
 // only deals rows into folds, and the optimizer is full-batch.
 
-import { FIELD_VALUES, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import { fitCombiner, loadCombiner, combineProbabilities, type CombinerJson } from './combiner.js';
 import { buildCorpus, denseOfTexts, featurizeTexts, type Corpus, type CorpusOptions } from './corpus.js';
 import type { CleanTweet } from '../tiers/tier.js';
@@ -24,7 +24,7 @@ export interface FieldHyper {
 
 export interface TrainHyper {
   readonly corpus: CorpusOptions;
-  readonly fields: Readonly<Record<LabelField, FieldHyper>>;
+  readonly fields: Readonly<Record<TrainedField, FieldHyper>>;
   /** Folds for the out-of-fold predictions the combiner learns from. */
   readonly folds: number;
   readonly combinerL2: number;
@@ -89,7 +89,7 @@ export const DEFAULT_HYPER: TrainHyper = {
 export interface LabeledRow {
   readonly text: string;
   /** Label strings as in the CSV ("true", "fibre", ...), already validated. */
-  readonly labels: Readonly<Record<LabelField, string>>;
+  readonly labels: Readonly<Record<TrainedField, string>>;
 }
 
 export interface TrainOptions {
@@ -105,7 +105,7 @@ export interface TrainOptions {
   readonly threads?: number;
 }
 
-export type FieldScores = Readonly<Record<LabelField, number>>;
+export type FieldScores = Readonly<Record<TrainedField, number>>;
 
 export interface TrainReport {
   readonly rows: number;
@@ -129,7 +129,7 @@ export interface TrainReport {
 
 export interface TrainedModels {
   readonly corpus: Corpus;
-  readonly models: Readonly<Record<LabelField, SoftmaxModel>>;
+  readonly models: Readonly<Record<TrainedField, SoftmaxModel>>;
   readonly forbidden: readonly ForbiddenPair[];
   readonly combiner?: CombinerJson;
   readonly hyper: TrainHyper;
@@ -158,11 +158,11 @@ export function fieldLogits(corpus: Corpus, model: SoftmaxModel, tweets: readonl
   return out;
 }
 
-const rowProbabilities = (byField: Readonly<Record<LabelField, Float64Array>>, i: number): FieldProbabilities =>
-  Object.fromEntries(LABEL_FIELDS.map((f) => {
+const rowProbabilities = (byField: Readonly<Record<TrainedField, Float64Array>>, i: number): FieldProbabilities =>
+  Object.fromEntries(TRAINED_FIELDS.map((f) => {
     const c = FIELD_VALUES[f].length;
     return [f, byField[f].subarray(i * c, (i + 1) * c)];
-  })) as Record<LabelField, Float64Array>;
+  })) as Record<TrainedField, Float64Array>;
 
 /** Trains the five field models (and the combiner unless `hybrid: false`). */
 export async function trainModels(options: TrainOptions): Promise<TrainedModels> {
@@ -174,7 +174,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
   const corpus = buildCorpus(rows.map((r) => r.text), options.unlabeled ?? [], hyper.corpus);
   const columns = corpus.space.featureCount;
   const gold = rows.map((r) => r.labels);
-  const labelsOf = (field: LabelField): Int32Array => Int32Array.from(gold, (g) => FIELD_VALUES[field].indexOf(g[field]));
+  const labelsOf = (field: TrainedField): Int32Array => Int32Array.from(gold, (g) => FIELD_VALUES[field].indexOf(g[field]));
   const forbidden = deriveForbiddenPairs(gold);
 
   // One Gram matrix serves every field and fold (kernel-fit.ts explains why).
@@ -185,7 +185,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
   const job: FitJob = {
     gram,
     n,
-    fields: LABEL_FIELDS.map((f) => ({ classes: FIELD_VALUES[f].length, labels: labelsOf(f), ...hyper.fields[f] })),
+    fields: TRAINED_FIELDS.map((f) => ({ classes: FIELD_VALUES[f].length, labels: labelsOf(f), ...hyper.fields[f] })),
   };
   const k = Math.min(hyper.folds, n);
   const hybrid = options.hybrid !== false && k >= 2;
@@ -196,8 +196,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
     for (let fold = 0; fold < k; fold++) tasks.push({ train: all.filter((i) => folds[i] !== fold), test: all.filter((i) => folds[i] === fold) });
   }
   const [full, ...foldResults] = await runFitTasks(job, tasks, options.threads);
-  const models = {} as Record<LabelField, SoftmaxModel>;
-  LABEL_FIELDS.forEach((field, d) => {
+  const models = {} as Record<TrainedField, SoftmaxModel>;
+  TRAINED_FIELDS.forEach((field, d) => {
     const fit = full!.models[d]!;
     const dense = corpus.dense ? denseWeights(corpus.dense.x, corpus.dense.options.dim, fit.alpha, fit.classes) : undefined;
     models[field] = { classes: fit.classes, columns, weights: primalWeights(corpus.x, all, fit, columns), bias: Float32Array.from(fit.bias), ...(dense ? { dense } : {}) };
@@ -206,10 +206,10 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
   let combiner: CombinerJson | undefined;
   let cv: TrainReport['cv'];
   if (hybrid) {
-    const oof = Object.fromEntries(LABEL_FIELDS.map((f) => [f, new Float64Array(n * FIELD_VALUES[f].length)])) as Record<LabelField, Float64Array>;
+    const oof = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, new Float64Array(n * FIELD_VALUES[f].length)])) as Record<TrainedField, Float64Array>;
     foldResults.forEach((result, t) => {
       const testIdx = tasks[t + 1]!.test;
-      LABEL_FIELDS.forEach((field, d) => {
+      TRAINED_FIELDS.forEach((field, d) => {
         const c = FIELD_VALUES[field].length;
         const p = result.test[d]!;
         testIdx.forEach((row, j) => oof[field].set(p.subarray(j * c, (j + 1) * c), row * c));
@@ -244,7 +244,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
 function crossValidateCombiner(
   model: readonly FieldProbabilities[],
   views: readonly RuleView[],
-  gold: readonly Readonly<Record<LabelField, string>>[],
+  gold: readonly Readonly<Record<TrainedField, string>>[],
   folds: Int32Array,
   k: number,
   forbidden: readonly ForbiddenPair[],
@@ -261,8 +261,8 @@ function crossValidateCombiner(
       if (inTrain(i)) return;
       const joint = decodeJointly(model[i]!, combinations);
       const hybrid = decodeJointly(combineProbabilities(loaded, model[i]!, views[i]!, training.tweets[i]!), combinations);
-      const rules: Record<LabelField, string> = { ...views[i]!.labels, is_claim: String(views[i]!.labels.is_claim) };
-      LABEL_FIELDS.forEach((f, d) => {
+      const rules: Record<TrainedField, string> = { ...views[i]!.labels, is_claim: String(views[i]!.labels.is_claim) };
+      TRAINED_FIELDS.forEach((f, d) => {
         const values = FIELD_VALUES[f];
         const p = model[i]![f];
         let best = 0;
@@ -274,7 +274,7 @@ function crossValidateCombiner(
       });
     });
   }
-  const rate = (h: Record<LabelField, number>): FieldScores => Object.fromEntries(LABEL_FIELDS.map((f) => [f, h[f] / gold.length])) as Record<LabelField, number>;
+  const rate = (h: Record<TrainedField, number>): FieldScores => Object.fromEntries(TRAINED_FIELDS.map((f) => [f, h[f] / gold.length])) as Record<TrainedField, number>;
   return { model: rate(hits.model), modelJoint: rate(hits.modelJoint), rules: rate(hits.rules), hybrid: rate(hits.hybrid) };
 }
 
@@ -303,6 +303,6 @@ function denseWeights(x: Float64Array, dim: number, alpha: Float64Array, classes
   return Float32Array.from(w);
 }
 
-function zero(): Record<LabelField, number> {
+function zero(): Record<TrainedField, number> {
   return { is_claim: 0, sentiment: 0, topic: 0, incident: 0, urgency: 0 };
 }

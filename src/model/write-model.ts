@@ -1,7 +1,7 @@
 // Turns trained models into a model set on disk: folded tables -> ONNX per field, the shared
 // tokenizer files, config.json per field, and fmc-model.json.
 
-import { LABEL_FIELDS, type LabelField } from '../labels.js';
+import { TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import { exportClassifierOnnx } from './export-onnx.js';
 import { foldTables } from './features.js';
 import { MODEL_ID, type Manifest } from './manifest.js';
@@ -10,12 +10,12 @@ import { tokenizerConfigJson, tokenizerJson } from './tokenizer-files.js';
 import type { TrainedModels } from './train.js';
 
 /** The files of each field folder, in memory (tests compare them; writeModelFolders saves them). */
-export function modelFiles(trained: TrainedModels): Record<LabelField, FieldFiles> {
+export function modelFiles(trained: TrainedModels): Record<TrainedField, FieldFiles> {
   const { corpus } = trained;
   const tokenizer = tokenizerJson(corpus.vocab);
   const tokenizerConfig = tokenizerConfigJson();
-  const files = {} as Record<LabelField, FieldFiles>;
-  for (const field of LABEL_FIELDS) {
+  const files = {} as Record<TrainedField, FieldFiles>;
+  for (const field of TRAINED_FIELDS) {
     const model = trained.models[field];
     const dense = corpus.dense && model.dense ? { dim: corpus.dense.options.dim, table: corpus.dense.table, weights: model.dense } : undefined;
     const tables = foldTables(corpus.space, corpus.idf, model.weights, model.classes, dense);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -10,8 +10,16 @@ import { FmcError } from '../errors.js';
 // history cannot be read), and the result cache, whose entries cost LLM calls to rebuild.
 
 export const BACKUP_PREFIX = 'fmc-backup-';
+/** A backup being written: renamed to its `fmc-backup-` name once its manifest is in. */
+export const PARTIAL_PREFIX = '.partial-fmc-backup-';
 export const MANIFEST_FILE = 'manifest.json';
 const MANIFEST_FORMAT = 1;
+/**
+ * The relay's master key file (and a rotation's next key): left out unless asked for, so a
+ * backup that leaks is ciphertext without its key. Named here, not imported from the relay,
+ * so ops stays free of server code.
+ */
+export const MASTER_KEY_FILES: readonly string[] = ['master-key', 'master-key.next'];
 
 export interface BackupEntry {
   /** Path inside the backup folder, e.g. `data/fmc.sqlite` or `cache/cache.sqlite`. */
@@ -28,6 +36,8 @@ export interface BackupManifest {
   readonly version: string;
   readonly dataDir: string;
   readonly cachePath?: string | undefined;
+  /** Whether the data dir's master-key file was copied (absent in backups made before the choice existed: they included it). */
+  readonly masterKey?: 'included' | 'left out' | 'none';
   readonly entries: readonly BackupEntry[];
 }
 
@@ -37,6 +47,8 @@ export interface BackupSources {
   readonly cachePath?: string | undefined;
   readonly version: string;
   readonly now?: Date;
+  /** Copy `<data-dir>/master-key` too (`--include-master-key`); default: leave it out. */
+  readonly includeMasterKey?: boolean;
 }
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -78,30 +90,67 @@ function stamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-/** A new folder under `dir` (0700: it holds password hashes and secrets); never reuses one. */
-function newBackupFolder(dir: string, now: Date): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const base = join(dir, `${BACKUP_PREFIX}${stamp(now)}`);
-  for (let n = 0; ; n++) {
-    const path = n === 0 ? base : `${base}-${n}`;
-    try {
-      mkdirSync(path, { mode: 0o700 });
-      return path;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-/** Backs up into a new dated folder under `dir` and returns its path and manifest. */
-export async function backupAll(dir: string, sources: BackupSources): Promise<{ folder: string; manifest: BackupManifest }> {
+/**
+ * Removes partial folders left by a backup that died (kill -9, full disk, power loss): their
+ * name carries the writer's pid, so one still being written by a live process is left alone.
+ */
+export function sweepPartialBackups(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const swept: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || !e.name.startsWith(PARTIAL_PREFIX)) continue;
+    const pid = Number.parseInt(e.name.slice(PARTIAL_PREFIX.length), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    rmSync(join(dir, e.name), { recursive: true, force: true });
+    swept.push(join(dir, e.name));
+  }
+  return swept;
+}
+
+/** The final name of a new backup under `dir`; never one that exists. */
+function finalName(dir: string, now: Date): string {
+  const base = join(dir, `${BACKUP_PREFIX}${stamp(now)}`);
+  for (let n = 0; ; n++) {
+    const path = n === 0 ? base : `${base}-${n}`;
+    if (!existsSync(path)) return path;
+  }
+}
+
+export interface BackupResult {
+  readonly folder: string;
+  readonly manifest: BackupManifest;
+  /** The key file that was left out, which must be saved apart; undefined when none or included. */
+  readonly masterKeyLeftOut?: string | undefined;
+  /** Partial folders of dead backups removed before this one. */
+  readonly swept: readonly string[];
+}
+
+/**
+ * Backs up into a new dated folder under `dir` and returns its path and manifest. The folder
+ * is written under a partial name (0700: it holds password hashes and secrets) and renamed
+ * once its manifest is in: a backup killed half-way is never listed, counted or restored.
+ */
+export async function backupAll(dir: string, sources: BackupSources): Promise<BackupResult> {
   const { dataDir } = sources;
   if (!existsSync(dataDir)) throw new FmcError('FMC_ERR_DATA', `data dir ${dataDir} does not exist; set --data-dir or FMC_DATA_DIR`);
-  const folder = newBackupFolder(dir, sources.now ?? new Date());
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const swept = sweepPartialBackups(dir);
+  const now = sources.now ?? new Date();
+  const partial = join(dir, `${PARTIAL_PREFIX}${process.pid}-${stamp(now)}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(partial, { mode: 0o700 });
   try {
     const entries: BackupEntry[] = [];
     const add = async (source: string, file: string, target: BackupEntry['target']): Promise<void> => {
-      const dest = join(folder, file);
+      const dest = join(partial, file);
       mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
       const kind = isSqliteFile(source) ? 'sqlite' : 'file';
       if (kind === 'sqlite') await backupDatabase(source, dest);
@@ -111,24 +160,35 @@ export async function backupAll(dir: string, sources: BackupSources): Promise<{ 
       }
       entries.push({ file, target, kind, bytes: statSync(dest).size, sha256: sha256(dest) });
     };
+    let keyFile: string | undefined;
     for (const e of readdirSync(dataDir, { withFileTypes: true })) {
-      if (e.isFile() && !isRuntimeFile(e.name)) await add(join(dataDir, e.name), `data/${e.name}`, 'data');
+      if (!e.isFile() || isRuntimeFile(e.name)) continue;
+      if (MASTER_KEY_FILES.includes(e.name)) {
+        if (e.name === MASTER_KEY_FILES[0]) keyFile = join(dataDir, e.name);
+        if (!sources.includeMasterKey) continue;
+      }
+      await add(join(dataDir, e.name), `data/${e.name}`, 'data');
     }
     if (sources.cachePath && existsSync(sources.cachePath)) await add(sources.cachePath, `cache/${basename(sources.cachePath)}`, 'cache');
-    const manifest: BackupManifest = { format: MANIFEST_FORMAT, createdAt: (sources.now ?? new Date()).toISOString(), version: sources.version, dataDir, cachePath: sources.cachePath, entries };
-    writeFileSync(join(folder, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
-    return { folder, manifest };
+    const masterKey = keyFile === undefined ? 'none' : sources.includeMasterKey ? 'included' : 'left out';
+    const manifest: BackupManifest = { format: MANIFEST_FORMAT, createdAt: now.toISOString(), version: sources.version, dataDir, cachePath: sources.cachePath, masterKey, entries };
+    writeFileSync(join(partial, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
+    const folder = finalName(dir, now);
+    renameSync(partial, folder);
+    return { folder, manifest, masterKeyLeftOut: masterKey === 'left out' ? keyFile : undefined, swept };
   } catch (err) {
-    // A folder without its manifest would look like a backup to rotation and be trusted.
-    rmSync(folder, { recursive: true, force: true });
+    rmSync(partial, { recursive: true, force: true });
     throw err;
   }
 }
 
-/** Deletes all but the newest `keep` backup folders in `dir`; returns the deleted paths. */
+/**
+ * Deletes all but the newest `keep` backup folders in `dir`; returns the deleted paths. Only
+ * complete backups (with their manifest) count: a folder without one is not a backup to keep.
+ */
 export function pruneBackups(dir: string, keep: number): string[] {
   const folders = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name.startsWith(BACKUP_PREFIX))
+    .filter((e) => e.isDirectory() && e.name.startsWith(BACKUP_PREFIX) && existsSync(join(dir, e.name, MANIFEST_FILE)))
     .map((e) => e.name)
     .sort();
   const doomed = folders.slice(0, Math.max(0, folders.length - keep)).map((name) => join(dir, name));

@@ -15,6 +15,8 @@ export interface OpsCheck {
   /** A failed required check exits 1; failed optional ones alone exit 3. */
   readonly required: boolean;
   readonly detail: string;
+  /** false: an optional part nobody configured; shown as "off", never a failure. */
+  readonly configured?: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,13 +1,12 @@
-import { INCIDENTS, LABEL_FIELDS, SENTIMENTS, TOPICS, URGENCIES, type LabelResult } from '../labels.js';
+import { LABEL_FIELDS, labelsKey, type LabelResult } from '../labels.js';
 import type { CleanTweet, TierItem, TierUsage } from '../tiers/tier.js';
-import type { ClassifierStats } from './classify.js';
+import { addCounts, emptyCounts, type Counts } from './counts.js';
 import type { Pipeline } from './pipeline.js';
 
-/** Label and provider counts of one chunk, merged into the run summary. */
-export interface ChunkCounts {
-  readonly labels: Record<string, Record<string, number>>;
-  readonly providers: Record<string, number>;
-}
+export { labelCells } from '../labels.js';
+
+/** A chunk's counts (rows, repeats, labels, providers): the one Counts shape. */
+export type ChunkCounts = Counts;
 
 /**
  * The labels of a chunk of rows, compact: a run has few distinct results (the engine shares
@@ -24,8 +23,6 @@ export interface LabeledChunk {
 export interface ChunkClassifier {
   /** Names of the live tiers, best first. */
   readonly tierNames: readonly string[];
-  /** One result per text, in order; duplicates (same cleaned text) are classified once. */
-  classifyChunk(texts: readonly string[]): Promise<LabelResult[]>;
   /**
    * Labels the rows of a chunk from their raw texts. `tweets`: the same texts already
    * cleaned (the engine thread's client cleans some chunks on the reading thread when it
@@ -37,10 +34,9 @@ export interface ChunkClassifier {
 }
 
 export interface EngineStats {
-  readonly classifier: ClassifierStats;
+  /** The engine's counters since it started. */
+  readonly counts: Counts;
   readonly usage: Readonly<Record<string, TierUsage | undefined>>;
-  /** Rows that reused the labels of an identical cleaned text seen earlier in the run. */
-  readonly duplicates: number;
 }
 
 /**
@@ -71,15 +67,6 @@ class RecentResults {
   }
 }
 
-const SENTIMENT_INDEX = indexOf(SENTIMENTS);
-const TOPIC_INDEX = indexOf(TOPICS);
-const INCIDENT_INDEX = indexOf(INCIDENTS);
-const URGENCY_INDEX = indexOf(URGENCIES);
-
-function indexOf(values: readonly string[]): Record<string, number> {
-  return Object.fromEntries(values.map((v, i) => [v, i]));
-}
-
 /**
  * One object per distinct result. Results are grouped by their labels as a small number
  * (a string signature was measurably slower: it turns the confidence into a string); a
@@ -89,9 +76,7 @@ function indexOf(values: readonly string[]): Record<string, number> {
 class SharedResults {
   private readonly groups = new Map<number, LabelResult[]>();
   intern(r: LabelResult): LabelResult {
-    const labels =
-      ((((r.is_claim ? 1 : 0) * 3 + SENTIMENT_INDEX[r.sentiment]!) * 6 + TOPIC_INDEX[r.topic]!) * 6 + INCIDENT_INDEX[r.incident]!) * 3 +
-      URGENCY_INDEX[r.urgency]!;
+    const labels = labelsKey(r);
     if (Number.isNaN(labels)) return r; // a value outside the taxonomy: never shared
     let group = this.groups.get(labels);
     if (!group) this.groups.set(labels, (group = []));
@@ -101,12 +86,8 @@ class SharedResults {
   }
 }
 
-export function labelCells(r: LabelResult): unknown[] {
-  return [r.is_claim, r.sentiment, r.topic, r.incident, r.urgency, Math.round(r.confidence * 1000) / 1000, r.provider];
-}
-
-/** Each row's index into the distinct results, and the label and provider counts. */
-export function codeResults(results: readonly LabelResult[]): LabeledChunk {
+/** Each row's index into the distinct results, and the counts of the rows. */
+export function codeResults(results: readonly LabelResult[], duplicates = 0): LabeledChunk {
   const codes = new Uint32Array(results.length);
   const distinct: LabelResult[] = [];
   const index = new Map<LabelResult, number>();
@@ -123,7 +104,9 @@ export function codeResults(results: readonly LabelResult[]): LabeledChunk {
     codes[i] = code;
     times[code]!++;
   }
-  const counts: ChunkCounts = { labels: {}, providers: {} };
+  const counts = emptyCounts();
+  counts.rows = results.length;
+  counts.duplicates = duplicates;
   if (results.length > 0) {
     // One bucket per field, made up front (in field order, as the first result would).
     const buckets = LABEL_FIELDS.map((field) => (counts.labels[field] = {}));
@@ -138,8 +121,8 @@ export function codeResults(results: readonly LabelResult[]): LabeledChunk {
   return { codes, distinct, counts };
 }
 
-export function countResults(results: readonly LabelResult[]): ChunkCounts {
-  return codeResults(results).counts;
+export function countResults(results: readonly LabelResult[], duplicates = 0): Counts {
+  return codeResults(results, duplicates).counts;
 }
 
 /**
@@ -161,10 +144,9 @@ const idOf = (i: number): string => IDS[i] ?? (IDS[i] = String(i));
 /** clean -> dedupe -> classify for one chunk of texts, on this thread. */
 export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? DEDUPE_WINDOW);
-  let duplicates = 0;
 
-  /** dedupe -> classify: one result per tweet, in order. */
-  async function classifyTweets(tweets: readonly CleanTweet[]): Promise<LabelResult[]> {
+  /** dedupe -> classify: one result per tweet, in order, and how many were repeats. */
+  async function classifyTweets(tweets: readonly CleanTweet[]): Promise<LabeledChunk> {
     const items: TierItem[] = [];
     const slots: (number | LabelResult)[] = new Array(tweets.length);
     const seen = new Map<string, number>();
@@ -178,25 +160,27 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
         items.push({ id: idOf(items.length), tweet });
       }
     }
-    duplicates += tweets.length - items.length;
     const unique = await pipeline.classifier.classify(items);
     // Shared objects out too: a chunk sends each distinct one once.
     for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
-    return slots.map((s) => (typeof s === 'number' ? unique[s]! : s));
+    const labeled = codeResults(
+      slots.map((s) => (typeof s === 'number' ? unique[s]! : s)),
+      tweets.length - items.length,
+    );
+    addCounts(pipeline.counts, labeled.counts);
+    return labeled;
   }
 
   const engine: ChunkClassifier = {
     tierNames: pipeline.tiers.map((t) => t.name),
     async labelTexts(texts, tweets) {
       if (!tweets && !texts) throw new Error('labelTexts: no texts');
-      return codeResults(await classifyTweets(tweets ?? texts!.map((text) => pipeline.toItem({ id: '', text }).tweet)));
+      return classifyTweets(tweets ?? texts!.map((text) => pipeline.toItem({ id: '', text }).tweet));
     },
-    classifyChunk: (texts) => classifyTweets(texts.map((text) => pipeline.toItem({ id: '', text }).tweet)),
     async stats() {
       return {
-        classifier: structuredClone(pipeline.classifier.stats()),
+        counts: structuredClone(pipeline.counts),
         usage: Object.fromEntries(pipeline.tiers.map((t) => [t.name, t.usage?.()])),
-        duplicates,
       };
     },
     close: () => pipeline.close(),

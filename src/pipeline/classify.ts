@@ -4,7 +4,20 @@ import type { CacheEntry, ResultCache } from '../cache/store.js';
 import { toLabelResult, type LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
 import { TierUnavailableError, type Tier, type TierItem } from '../tiers/tier.js';
-import { createInvoker, type TierInvoker } from './retry.js';
+import { bump as count, emptyCounts, type Counts } from './counts.js';
+import { createInvoker, type InvokePolicy, type TierInvoker } from './retry.js';
+
+/**
+ * Callers that differ. `batch` (files, the JSON API, eval): cached, the full retry policy.
+ * `chat` (the relay): never cached (a cache entry would keep, in the clear, that a sentence
+ * was said after its conversation is gone), its own small pool so it never queues behind a
+ * file, and never retried for long: a message waits seconds at most, then the next tier answers.
+ * Both share the engine's pacing (`--rpm`), circuits and counters.
+ */
+export type Lane = 'batch' | 'chat';
+
+const CHAT_POLICY: InvokePolicy = { maxAttempts: 2, patienceMs: 2_000 };
+const CHAT_CONCURRENCY = 2;
 
 export interface ClassifierOptions {
   /** The chain, best first; the last tier should answer everything (rules). */
@@ -19,23 +32,18 @@ export interface ClassifierOptions {
   readonly escalateBelow?: number | undefined;
   readonly invoke?: TierInvoker;
   readonly logger?: Logger;
+  /** The engine's counters, which this classifier adds its cache and tier figures to. */
+  readonly counts?: Counts;
 }
 
-export interface ClassifierStats {
-  readonly byProvider: Record<string, number>;
-  cacheHits: number;
-  cacheMisses: number;
-  readonly tierCalls: Record<string, number>;
-  readonly tierErrors: Record<string, number>;
-  escalated: number;
-  /** Tiers whose circuit opened during the run, with the reason. */
-  readonly unavailable: Record<string, string>;
-}
+/** The engine's counters (the one shape: see counts.ts). */
+export type ClassifierStats = Counts;
 
 export interface Classifier {
   readonly tiers: readonly Tier[];
+  readonly cache: ResultCache | undefined;
   /** One result per item, in the items' order. Never rejects for a tier failure. */
-  classify(items: readonly TierItem[], signal?: AbortSignal): Promise<LabelResult[]>;
+  classify(items: readonly TierItem[], signal?: AbortSignal, lane?: Lane): Promise<LabelResult[]>;
   /** How many items would reach each tier's first call after the cache (for --dry-run). */
   plan(items: readonly TierItem[]): { cached: number; misses: number; requests: Record<string, number> };
   stats(): ClassifierStats;
@@ -45,26 +53,15 @@ export interface Classifier {
 export function createClassifier(options: ClassifierOptions): Classifier {
   const { tiers, cache } = options;
   const batchSize = Math.max(1, options.batchSize ?? 20);
-  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
+  const limits: Record<Lane, ReturnType<typeof pLimit>> = { batch: pLimit(Math.max(1, options.concurrency ?? 4)), chat: pLimit(CHAT_CONCURRENCY) };
+  const policies: Record<Lane, InvokePolicy | undefined> = { batch: undefined, chat: CHAT_POLICY };
   const invoke = options.invoke ?? createInvoker({ timeoutMs: options.timeoutMs ?? 30_000 });
   const logger = options.logger ?? silentLogger;
-  const stats: ClassifierStats = {
-    byProvider: {},
-    cacheHits: 0,
-    cacheMisses: 0,
-    tierCalls: {},
-    tierErrors: {},
-    escalated: 0,
-    unavailable: {},
-  };
+  const stats: Counts = options.counts ?? emptyCounts();
   const cacheable = cache ? tiers.filter((t) => t.cacheable) : [];
 
   // --batch-size is the LLM request size; local tiers take their own (larger) batches.
   const batchFor = (tier: Tier): number => Math.max(1, tier.remote ? Math.min(batchSize, tier.maxBatch) : tier.maxBatch);
-
-  const count = (bucket: Record<string, number>, key: string, n = 1): void => {
-    bucket[key] = (bucket[key] ?? 0) + n;
-  };
 
   // The remote tiers ranked above each tier, found once: lookup runs for every row.
   const remoteAbove = new Map(tiers.map((tier, i) => [tier, tiers.slice(0, i).filter((t) => t.remote)]));
@@ -96,7 +93,10 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     indexes: readonly number[],
     results: (LabelResult | undefined)[],
     signal: AbortSignal,
+    lane: Lane,
   ): Promise<Uint8Array> {
+    const limit = limits[lane];
+    const store = lane === 'batch' ? cache : undefined;
     const answered = new Uint8Array(items.length);
     const size = batchFor(tier);
     const batches: number[][] = [];
@@ -109,7 +109,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
           count(stats.tierCalls, tier.name);
           let answers;
           try {
-            answers = await invoke(tier, batchItems, signal);
+            answers = await invoke(tier, batchItems, signal, policies[lane]);
           } catch (err) {
             if (err instanceof TierUnavailableError) {
               if (!(tier.name in stats.unavailable)) {
@@ -131,7 +131,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
             results[i] = result;
             answered[i] = 1;
             // Stored under the tier that produced it: a fallback's answer never lands under an LLM's key.
-            if (cache && tier.cacheable) {
+            if (store && tier.cacheable) {
               toCache.push({ key: cacheKey(tier.name, tier.version, items[i]!.tweet.text), tier: tier.name, version: tier.version, labels: result });
             }
           }
@@ -140,9 +140,10 @@ export function createClassifier(options: ClassifierOptions): Classifier {
           // A cache that cannot take the write (locked past its timeout, disk full) costs the
           // rerun, not this run: the answers are in hand and go out regardless.
           try {
-            cache?.putMany(toCache);
+            if (toCache.length > 0) store?.putMany(toCache);
           } catch (err) {
             count(stats.tierErrors, 'cache');
+            stats.cacheWriteFailures += toCache.length;
             logger.warn({ err: (err as Error).message, entries: toCache.length }, 'cache write failed; answers kept for this run only');
           }
         }),
@@ -158,12 +159,13 @@ export function createClassifier(options: ClassifierOptions): Classifier {
     indexes: readonly number[],
     results: (LabelResult | undefined)[],
     signal: AbortSignal,
+    lane: Lane,
   ): Promise<readonly number[]> {
     let pending = indexes;
     for (const tier of chain) {
       if (pending.length === 0) break;
       if (tier.name in stats.unavailable) continue;
-      const answered = await runTier(tier, items, pending, results, signal);
+      const answered = await runTier(tier, items, pending, results, signal, lane);
       pending = pending.filter((i) => answered[i] === 0);
     }
     return pending;
@@ -171,10 +173,11 @@ export function createClassifier(options: ClassifierOptions): Classifier {
 
   return {
     tiers,
-    async classify(items, signal = new AbortController().signal) {
+    cache,
+    async classify(items, signal = new AbortController().signal, lane = 'batch') {
       const results: (LabelResult | undefined)[] = new Array(items.length);
       let missing: number[] = [];
-      if (cache) {
+      if (cache && lane === 'batch') {
         for (let i = 0; i < items.length; i++) {
           const hit = lookup(items[i]!);
           if (hit) results[i] = hit;
@@ -188,16 +191,15 @@ export function createClassifier(options: ClassifierOptions): Classifier {
 
       const threshold = options.escalateBelow;
       if (threshold === undefined) {
-        await runChain(tiers, items, missing, results, signal);
+        await runChain(tiers, items, missing, results, signal, lane);
       } else {
-        await runChain(tiers.filter((t) => !t.remote), items, missing, results, signal);
+        await runChain(tiers.filter((t) => !t.remote), items, missing, results, signal, lane);
         const unsure = results.flatMap((r, i) => (r && r.confidence < threshold && !isRemote(r.provider) ? [i] : []));
         stats.escalated += unsure.length;
-        if (unsure.length > 0) await runChain(tiers.filter((t) => t.remote), items, unsure, results, signal);
+        if (unsure.length > 0) await runChain(tiers.filter((t) => t.remote), items, unsure, results, signal, lane);
       }
       return results.map((r, i) => {
         if (!r) throw new Error(`no tier answered item ${items[i]!.id}: the chain must end in a tier that always answers`);
-        count(stats.byProvider, r.provider);
         return r;
       });
     },

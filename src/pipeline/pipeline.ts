@@ -5,7 +5,9 @@ import type { LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildChain, type TierProbe } from '../tiers/registry.js';
 import type { Tier, TierItem } from '../tiers/tier.js';
-import { createClassifier, type Classifier } from './classify.js';
+import { countResults } from './chunk.js';
+import { createClassifier, type Classifier, type Lane } from './classify.js';
+import { addCounts, type Counts } from './counts.js';
 import { createInvoker } from './retry.js';
 
 export interface PipelineOptions {
@@ -26,16 +28,22 @@ export interface TextItem {
 }
 
 /**
- * clean -> classify (cache, tier chain) as one object: `fmc classify`, `fmc eval` and
- * `fmc serve` all go through it, so every entry point labels a text the same way.
+ * The classification engine, one per process: clean -> repeats -> cache -> tier chain, with
+ * the one invoker (pacing, retries), the circuits, the cache and the counters. Every entry
+ * point goes through it: `fmc classify` (in its engine thread, chunk by chunk: chunk.ts),
+ * `--dry-run`, `fmc eval`, and in `fmc serve` the CSV route, the JSON API and the relay's
+ * chat classifier (the `chat` lane), so `--rpm` and an open circuit hold for all of them.
  */
 export interface Pipeline {
   readonly classifier: Classifier;
   readonly tiers: readonly Tier[];
   readonly probes: readonly TierProbe[];
   readonly cache: ResultCache | undefined;
+  /** Everything counted since the engine started (rows, labels, cache, tier calls, circuits). */
+  readonly counts: Counts;
   toItem(item: TextItem): TierItem;
-  classifyTexts(items: readonly TextItem[], signal?: AbortSignal): Promise<LabelResult[]>;
+  /** One result per text, in order; a text repeated in `items` is classified once. Counted. */
+  classifyTexts(items: readonly TextItem[], signal?: AbortSignal, lane?: Lane): Promise<LabelResult[]>;
   close(): Promise<void>;
 }
 
@@ -63,18 +71,52 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     escalateBelow: options.escalateBelow,
     logger,
   });
-  const cleanOptions = cleanOptionsOf(options);
+  return assemblePipeline({ classifier, probes, cleanOptions: cleanOptionsOf(options) });
+}
+
+/** The engine over a classifier built elsewhere (tests build one over fake tiers). */
+export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; cleanOptions?: CleanOptions }): Pipeline {
+  const { classifier } = parts;
+  const { tiers, cache } = classifier;
+  const counts = classifier.stats();
+  const cleanOptions = parts.cleanOptions ?? cleanOptionsOf({});
   const toItem = (item: TextItem): TierItem => ({ id: item.id, tweet: cleanTweet(item.text, cleanOptions) });
   return {
     classifier,
     tiers,
-    probes,
+    probes: parts.probes ?? tiers.map((t) => ({ name: t.name, check: { ok: true, detail: `${t.name}: given` } })),
     cache,
+    counts,
     toItem,
-    classifyTexts: (items, signal) => classifier.classify(items.map(toItem), signal),
+    async classifyTexts(items, signal, lane) {
+      const { results, duplicates } = await classifyUnique(classifier, items.map(toItem), signal, lane);
+      addCounts(counts, countResults(results, duplicates));
+      return results;
+    },
     async close() {
       await classifier.close();
       cache?.close();
     },
   };
+}
+
+/** Classifies each distinct cleaned text once; repeats get the same result object. */
+export async function classifyUnique(
+  classifier: Classifier,
+  items: readonly TierItem[],
+  signal?: AbortSignal,
+  lane?: Lane,
+): Promise<{ results: LabelResult[]; duplicates: number }> {
+  const first = new Map<string, number>();
+  const unique: TierItem[] = [];
+  const slot = items.map((item) => {
+    let at = first.get(item.tweet.text);
+    if (at === undefined) {
+      first.set(item.tweet.text, (at = unique.length));
+      unique.push(item);
+    }
+    return at;
+  });
+  const results = await classifier.classify(unique, signal, lane);
+  return { results: slot.map((at) => results[at]!), duplicates: items.length - unique.length };
 }

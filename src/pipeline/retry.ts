@@ -4,7 +4,18 @@ import { TierRetryableError, TierUnavailableError, type Tier, type TierAnswer, t
 import { createPace, type Pace } from './pace.js';
 
 /** How one batch reaches one tier: timeouts and retries wrap the tier's own call. */
-export type TierInvoker = (tier: Tier, batch: readonly TierItem[], signal: AbortSignal) => Promise<Map<string, TierAnswer>>;
+export type TierInvoker = (tier: Tier, batch: readonly TierItem[], signal: AbortSignal, policy?: InvokePolicy) => Promise<Map<string, TierAnswer>>;
+
+/** What a caller (a lane) asks beyond the engine's settings. */
+export interface InvokePolicy {
+  /** Requests per batch before giving up (below the engine's own). */
+  readonly maxAttempts?: number;
+  /**
+   * The longest this caller waits before a retry. A longer wait (a backoff step, or one the
+   * server asked for below --max-wait) fails this call only: the tier stays open for others.
+   */
+  readonly patienceMs?: number;
+}
 
 export interface InvokeOptions {
   /** Per-request timeout in ms. */
@@ -52,8 +63,9 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
     return pace;
   };
 
-  async function request(tier: Tier, batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>> {
+  async function request(tier: Tier, batch: readonly TierItem[], signal: AbortSignal, policy: InvokePolicy | undefined): Promise<Map<string, TierAnswer>> {
     const pace = paceOf(tier);
+    const attempts = Math.max(1, Math.min(maxAttempts, policy?.maxAttempts ?? maxAttempts));
     for (let attempt = 1; ; attempt++) {
       await pace?.turn(signal);
       const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -70,16 +82,17 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
       if (asked !== undefined && asked > maxWaitMs) {
         throw new TierUnavailableError(tier.name, `${tier.name}: server asks to wait ${seconds(asked)}, more than --max-wait ${seconds(maxWaitMs)}; rows go to the next tier (raise --max-wait to wait)`);
       }
-      if (attempt >= maxAttempts) throw new Error(`${failure.message} (gave up after ${attempt} attempts)`);
+      if (attempt >= attempts) throw new Error(`${failure.message} (gave up after ${attempt} attempts)`);
       const wait = asked ?? backoffDelay(attempt, backoffMs, maxBackoffMs);
       if (asked !== undefined) pace?.holdUntil(Date.now() + asked);
+      if (policy?.patienceMs !== undefined && wait > policy.patienceMs) throw new Error(`${failure.message} (not waiting ${seconds(wait)} for a retry)`);
       logger.info({ tier: tier.name, attempt, waitMs: wait, reason: failure.message }, 'retrying');
       await sleep(wait, undefined, { signal });
     }
   }
 
-  return async (tier, batch, signal) => {
-    const answers = await request(tier, batch, signal);
+  return async (tier, batch, signal, policy) => {
+    const answers = await request(tier, batch, signal, policy);
     const missing = batch.filter((item) => !answers.has(item.id));
     if (missing.length === 0) return answers;
     // One more try, in halves of the original batch: a long batch is what models drop items from.
@@ -87,7 +100,7 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
     for (let i = 0; i < missing.length; i += size) {
       const retry = missing.slice(i, i + size);
       try {
-        for (const [id, answer] of await request(tier, retry, signal)) answers.set(id, answer);
+        for (const [id, answer] of await request(tier, retry, signal, policy)) answers.set(id, answer);
       } catch (err) {
         if (signal.aborted) throw err;
         // The first answers are kept; the next batch to meet the same failure opens the circuit.

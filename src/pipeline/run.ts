@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { OUTPUT_COLUMNS } from '../labels.js';
-import { createChunkClassifier, type ChunkClassifier, type ChunkCounts, type LabeledChunk } from './chunk.js';
+import { createChunkClassifier, type ChunkClassifier, type LabeledChunk } from './chunk.js';
+import { addCounts, emptyCounts } from './counts.js';
 import { rowFormatter } from './format-rows.js';
 import type { Pipeline } from './pipeline.js';
 import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
@@ -51,7 +52,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   const chunkSize = Math.max(1, options.chunkSize ?? 1000);
   const started = Date.now();
   const before = await engine.stats();
-  const counters: RunCounters = { rows: 0, labels: {}, providers: {} };
+  const counters: RunCounters = emptyCounts();
 
   const start = (rows: InputRow[]): Chunk => {
     const labeled = engine.labelTexts(rows.map((r) => r.text));
@@ -62,8 +63,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
 
   const finish = async (chunk: Chunk): Promise<void> => {
     const labeled = await chunk.labeled;
-    merge(counters, labeled.counts);
-    counters.rows += chunk.rows.length;
+    addCounts(counters, labeled.counts);
     await sink.writeText(format(chunk.rows, labeled));
     // Later rows start after this chunk's last record: its bytes are no longer needed.
     source.raw?.release(chunk.rows[chunk.rows.length - 1]!.end);
@@ -97,14 +97,6 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     throw new FmcError('FMC_ERR_INPUT_EMPTY', `${source.name}: header only, no data rows${skipped}`);
   }
   return summarize({ counters, invalid: source.invalid, before, after: await engine.stats(), tierNames: engine.tierNames, durationMs: Date.now() - started });
-}
-
-function merge(counters: RunCounters, counts: ChunkCounts): void {
-  for (const [field, values] of Object.entries(counts.labels)) {
-    const bucket = (counters.labels[field] ??= {});
-    for (const [value, n] of Object.entries(values)) bucket[value] = (bucket[value] ?? 0) + n;
-  }
-  for (const [p, n] of Object.entries(counts.providers)) counters.providers[p] = (counters.providers[p] ?? 0) + n;
 }
 
 /** Streams CSV/JSONL from `input` to `output` (the server's text/csv endpoint). */

@@ -1,12 +1,10 @@
 import type { TierUsage } from '../tiers/tier.js';
 import type { EngineStats } from './chunk.js';
+import { countsSince, type Counts } from './counts.js';
 import type { InvalidRow } from './read.js';
 
-export interface RunCounters {
-  rows: number;
-  readonly labels: Record<string, Record<string, number>>;
-  readonly providers: Record<string, number>;
-}
+/** A run's own counts, added up chunk by chunk: the one Counts shape. */
+export type RunCounters = Counts;
 
 export interface RunSummary {
   readonly rows: number;
@@ -18,7 +16,8 @@ export interface RunSummary {
   readonly labels: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly claimRate: number;
   readonly providers: Readonly<Record<string, number>>;
-  readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number };
+  /** `writeFailures`: answers the cache could not store; the next run asks (and pays) for them again. */
+  readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number; readonly writeFailures: number };
   /** Calls made to each tier in this run, failed calls, and (LLM tiers) requests and tokens. */
   readonly tiers: Readonly<Record<string, { calls: number; errors: number } & Partial<TierUsage>>>;
   readonly escalated: number;
@@ -29,9 +28,6 @@ export interface RunSummary {
 
 const MAX_INVALID_LISTED = 50;
 
-const delta = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
-  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-
 export function summarize(input: {
   counters: RunCounters;
   invalid: readonly InvalidRow[];
@@ -41,27 +37,27 @@ export function summarize(input: {
   durationMs: number;
 }): RunSummary {
   const { counters } = input;
-  const before = input.before.classifier;
-  const after = input.after.classifier;
-  const hits = after.cacheHits - before.cacheHits;
-  const misses = after.cacheMisses - before.cacheMisses;
-  const calls = delta(after.tierCalls, before.tierCalls);
-  const errors = delta(after.tierErrors, before.tierErrors);
+  // The engine's figures over the run (cache, tier calls, circuits); rows and labels are the run's own.
+  const engine = countsSince(input.after.counts, input.before.counts);
+  const hits = engine.cacheHits;
+  const misses = engine.cacheMisses;
+  const calls = engine.tierCalls;
+  const errors = engine.tierErrors;
   const tiers: RunSummary['tiers'] = Object.fromEntries(
     input.tierNames.map((name) => [name, { calls: calls[name] ?? 0, errors: errors[name] ?? 0, ...input.after.usage[name] }]),
   );
   return {
     rows: counters.rows,
-    duplicates: input.after.duplicates - input.before.duplicates,
+    duplicates: counters.duplicates,
     invalidRows: input.invalid.length,
     invalid: input.invalid.slice(0, MAX_INVALID_LISTED),
     labels: counters.labels,
     claimRate: counters.rows === 0 ? 0 : (counters.labels.is_claim?.true ?? 0) / counters.rows,
     providers: counters.providers,
-    cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
+    cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses), writeFailures: engine.cacheWriteFailures },
     tiers,
-    escalated: after.escalated - before.escalated,
-    unavailable: { ...after.unavailable },
+    escalated: engine.escalated,
+    unavailable: { ...input.after.counts.unavailable },
     durationMs: input.durationMs,
     rowsPerSecond: input.durationMs === 0 ? counters.rows : Math.round((counters.rows / input.durationMs) * 1000),
   };

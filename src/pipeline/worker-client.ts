@@ -69,7 +69,6 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
 
   return {
     tierNames,
-    classifyChunk: async (texts) => (await request<'results'>({ type: 'classify', id: nextId++, texts })).results,
     async labelTexts(texts, tweets) {
       // Load balancing: cleaning is about half of the engine's work on a rules run, and this
       // (reading) thread cleans a share of the chunks itself, with the same function and

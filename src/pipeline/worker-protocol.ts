@@ -11,7 +11,6 @@ export interface EngineInit {
 }
 
 export type EngineRequest =
-  | { readonly type: 'classify'; readonly id: number; readonly texts: readonly string[] }
   /** The raw texts of a chunk's rows, or the same texts cleaned on the reading thread. */
   | { readonly type: 'label'; readonly id: number; readonly texts?: readonly string[]; readonly cleaned?: CleanedTexts }
   | { readonly type: 'stats'; readonly id: number }
@@ -49,7 +48,6 @@ export interface SerializedError {
 export type EngineReply =
   | { readonly type: 'ready'; readonly tierNames: readonly string[] }
   | { readonly type: 'failed'; readonly error: SerializedError }
-  | { readonly type: 'results'; readonly id: number; readonly results: LabelResult[] }
   /** `idleMs`: how long the engine had nothing to do before this request (load balancing). */
   | { readonly type: 'labeled'; readonly id: number; readonly codes: Uint32Array; readonly distinct: readonly LabelResult[]; readonly counts: ChunkCounts; readonly idleMs: number }
   | { readonly type: 'stats'; readonly id: number; readonly stats: EngineStats }

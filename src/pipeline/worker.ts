@@ -31,8 +31,7 @@ let doneAt: number | undefined;
 port.on('message', async (message: EngineRequest) => {
   const idleMs = doneAt === undefined ? 0 : performance.now() - doneAt;
   try {
-    if (message.type === 'classify') reply({ type: 'results', id: message.id, results: await engine.classifyChunk(message.texts) });
-    else if (message.type === 'label') {
+    if (message.type === 'label') {
       const { codes, distinct, counts } = await engine.labelTexts(message.texts, message.cleaned && unpackCleaned(message.cleaned));
       reply({ type: 'labeled', id: message.id, codes, distinct, counts, idleMs }, [codes.buffer as ArrayBuffer]);
       doneAt = performance.now();

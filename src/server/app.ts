@@ -14,6 +14,7 @@ import { installAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { createHealth } from './health.js';
+import { LOG_SERIALIZERS } from './log-redact.js';
 import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits } from './limits.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { MasterKeySource } from './relay/keyring.js';
@@ -71,8 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { pipeline, options } = deps;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const rateLimits = options.rateLimits ?? DEFAULT_RATE_LIMITS;
-  const metrics = deps.metrics ?? createServerMetrics(() => pipeline.classifier.stats());
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const metrics = deps.metrics ?? createServerMetrics(() => pipeline.counts);
+  // Our serializer wins over Fastify's own (which logs req.url as is): no query reaches a log line.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: LOG_SERIALIZERS });
 
   const app = Fastify({
     loggerInstance,

@@ -5,6 +5,8 @@ import type { HealthCheck } from '../tiers/tier.js';
 export interface TierHealth extends HealthCheck {
   /** In the serving chain (a tier that failed its start-up probe is reported, not used). */
   readonly live: boolean;
+  /** false: an optional tier nobody configured (no key, no host), reported as such, never as down. */
+  readonly configured?: boolean;
 }
 
 export interface HealthReport {
@@ -51,7 +53,9 @@ export function createHealth(options: HealthOptions): { check(): Promise<HealthR
   const timeoutMs = options.tierTimeoutMs ?? 1_000;
   const live = new Set(pipeline.tiers.map((t) => t.name));
   // Tiers that failed at start-up keep their start-up answer: re-probing them could be slow or remote.
-  const startup: Record<string, TierHealth> = Object.fromEntries(pipeline.probes.filter((p) => !live.has(p.name)).map((p) => [p.name, { ...p.check, live: false }]));
+  const startup: Record<string, TierHealth> = Object.fromEntries(
+    pipeline.probes.filter((p) => !live.has(p.name)).map((p) => [p.name, { ...p.check, live: false, ...(p.configured === false ? { configured: false } : {}) }]),
+  );
   let tierChecks: { at: number; result: Promise<Record<string, TierHealth>> } | undefined;
 
   const probeTiers = (): Promise<Record<string, TierHealth>> => {

@@ -1,18 +1,15 @@
-import { INCIDENTS, SENTIMENTS, TOPICS, URGENCIES } from '../labels.js';
+import { z } from 'zod';
+import { SCORED_LABELS_SCHEMA } from '../labels.js';
 
 /**
  * A labeled result as the API returns it, from the one schema in labels.ts: every route that
  * answers labels (classify, conversations) serializes through this, so none can drift.
+ * (Confidence bounds and closed objects are left to the validator; this only shapes output.)
  */
-export const labelResultSchema = {
-  type: 'object',
-  properties: {
-    is_claim: { type: 'boolean' },
-    sentiment: { type: 'string', enum: SENTIMENTS },
-    topic: { type: 'string', enum: TOPICS },
-    incident: { type: 'string', enum: INCIDENTS },
-    urgency: { type: 'string', enum: URGENCIES },
-    confidence: { type: 'number' },
-    provider: { type: 'string' },
-  },
-} as const;
+export const labelResultSchema = (() => {
+  const { $schema: _, additionalProperties: __, required: ___, ...schema } = z.toJSONSchema(SCORED_LABELS_SCHEMA.extend({ provider: z.string() })) as {
+    [key: string]: unknown;
+    properties: Record<string, object>;
+  };
+  return schema;
+})();

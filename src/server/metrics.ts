@@ -1,12 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ChunkCounts } from '../pipeline/chunk.js';
-import type { ClassifierStats } from '../pipeline/classify.js';
+import type { Counts } from '../pipeline/counts.js';
 
 export interface ServerMetrics {
   readonly registry: Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
-  /** Label and provider counts of labeled rows (JSON or CSV requests alike). */
-  recordCounts(counts: ChunkCounts): void;
   /** Open WebSocket connections; the relay (next issue) moves it, 0 until then. */
   readonly wsConnections: Gauge;
 }
@@ -16,10 +13,11 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /**
  * One registry per app (never prom-client's global one: two apps in one test process would
- * share counters). Cache and tier-error counts are read from the classifier at scrape time
- * instead of on every row, so the hot path pays nothing for them.
+ * share counters). Row, label, cache and tier-error counts are the engine's own counters,
+ * read at scrape time: every way in (CSV, JSON, chat) is counted where it is classified, and
+ * the hot path pays nothing for the metrics.
  */
-export function createServerMetrics(classifierStats: () => ClassifierStats): ServerMetrics {
+export function createServerMetrics(engineCounts: () => Counts): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fmc_' });
 
@@ -31,17 +29,41 @@ export function createServerMetrics(classifierStats: () => ClassifierStats): Ser
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const rows = new Counter({ name: 'fmc_classified_rows_total', help: 'Rows labeled, by the tier that produced the labels', labelNames: ['provider'], registers: [registry] });
-  const labels = new Counter({ name: 'fmc_classified_labels_total', help: 'Labels given, by field and value', labelNames: ['field', 'value'], registers: [registry] });
-
-  // Counters that mirror cumulative classifier stats: each scrape adds what changed since the last.
-  const seen = { hits: 0, misses: 0, errors: {} as Record<string, number> };
+  // Counters that mirror the engine's cumulative counts: each scrape adds what changed since the last.
+  const seen = { hits: 0, misses: 0, errors: {} as Record<string, number>, providers: {} as Record<string, number>, labels: {} as Record<string, number> };
+  new Counter({
+    name: 'fmc_classified_rows_total',
+    help: 'Rows labeled, by what produced the labels',
+    labelNames: ['provider'],
+    registers: [registry],
+    collect() {
+      for (const [provider, n] of Object.entries(engineCounts().providers)) {
+        this.inc({ provider }, n - (seen.providers[provider] ?? 0));
+        seen.providers[provider] = n;
+      }
+    },
+  });
+  new Counter({
+    name: 'fmc_classified_labels_total',
+    help: 'Labels given, by field and value',
+    labelNames: ['field', 'value'],
+    registers: [registry],
+    collect() {
+      for (const [field, values] of Object.entries(engineCounts().labels)) {
+        for (const [value, n] of Object.entries(values)) {
+          const key = `${field}=${value}`;
+          this.inc({ field, value }, n - (seen.labels[key] ?? 0));
+          seen.labels[key] = n;
+        }
+      }
+    },
+  });
   new Counter({
     name: 'fmc_cache_hits_total',
     help: 'Result-cache lookups that found labels',
     registers: [registry],
     collect() {
-      const s = classifierStats();
+      const s = engineCounts();
       this.inc(s.cacheHits - seen.hits);
       seen.hits = s.cacheHits;
     },
@@ -51,7 +73,7 @@ export function createServerMetrics(classifierStats: () => ClassifierStats): Ser
     help: 'Result-cache lookups that found nothing',
     registers: [registry],
     collect() {
-      const s = classifierStats();
+      const s = engineCounts();
       this.inc(s.cacheMisses - seen.misses);
       seen.misses = s.cacheMisses;
     },
@@ -62,7 +84,7 @@ export function createServerMetrics(classifierStats: () => ClassifierStats): Ser
     labelNames: ['tier'],
     registers: [registry],
     collect() {
-      for (const [tier, n] of Object.entries(classifierStats().tierErrors)) {
+      for (const [tier, n] of Object.entries(engineCounts().tierErrors)) {
         this.inc({ tier }, n - (seen.errors[tier] ?? 0));
         seen.errors[tier] = n;
       }
@@ -77,12 +99,6 @@ export function createServerMetrics(classifierStats: () => ClassifierStats): Ser
       const l = { method, route, status: String(status) };
       requests.inc(l);
       latency.observe(l, seconds);
-    },
-    recordCounts(counts) {
-      for (const [provider, n] of Object.entries(counts.providers)) rows.inc({ provider }, n);
-      for (const [field, values] of Object.entries(counts.labels)) {
-        for (const [value, n] of Object.entries(values)) labels.inc({ field, value }, n);
-      }
     },
   };
 }

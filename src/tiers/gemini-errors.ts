@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { TierRetryableError, TierUnavailableError } from './tier.js';
-import { isNetworkFailure, unreachableCode } from './net-errors.js';
+import { connectionError, httpFailureError, type FailureWords } from './http-failure.js';
 
 // Turns what @google/genai throws into the chain's two kinds of failure. Its ApiError carries
 // the HTTP status and, as its message, the JSON error body:
@@ -61,6 +60,14 @@ export function parseGoogleError(status: number, body: string): GoogleError {
 
 const PER_DAY = /per.?day/i;
 
+const words = (model: string): FailureWords => ({
+  tier: 'gemini',
+  quotaSpent: (quota) => `gemini: daily quota exhausted (${quota}); rows go to the next tier until it resets, or use a key with more quota`,
+  keyRefused: (message) => `gemini: the API key was refused (${message}); set a valid GEMINI_API_KEY`,
+  modelMissing: (message) => `gemini: model ${model} not found (${message}); set GEMINI_MODEL to an available model`,
+  unreachable: (code) => `gemini: cannot connect (${code}); check the network or GEMINI_BASE_URL`,
+});
+
 /**
  * Maps one failed call. `retryAfterMs` is the Retry-After header when one was seen; the
  * body's RetryInfo wins over it because it is the API's own figure.
@@ -69,21 +76,17 @@ export function toTierError(err: unknown, model: string, retryAfterMs?: number):
   const status = (err as { status?: unknown }).status;
   if (typeof status === 'number' && err instanceof Error) {
     const g = parseGoogleError(status, err.message);
-    const wait = g.retryDelayMs ?? retryAfterMs;
-    if (status === 429 || g.code === 'RESOURCE_EXHAUSTED') {
-      const daily = g.quotaIds.find((id) => PER_DAY.test(id));
-      if (daily) return new TierUnavailableError('gemini', `gemini: daily quota exhausted (${daily}); rows go to the next tier until it resets, or use a key with more quota`);
-      return new TierRetryableError('gemini', `gemini: rate limited (${g.message})`, wait);
-    }
-    if (status >= 500) return new TierRetryableError('gemini', `gemini: HTTP ${status} ${g.code ?? ''} ${g.message}`.trim(), wait);
-    if (status === 401 || status === 403 || g.reasons.includes('API_KEY_INVALID')) {
-      return new TierUnavailableError('gemini', `gemini: the API key was refused (${g.message}); set a valid GEMINI_API_KEY`);
-    }
-    if (status === 404) return new TierUnavailableError('gemini', `gemini: model ${model} not found (${g.message}); set GEMINI_MODEL to an available model`);
-    return new Error(`gemini: HTTP ${status} ${g.code ?? ''} ${g.message}`);
+    const exhausted = status === 429 || g.code === 'RESOURCE_EXHAUSTED';
+    return httpFailureError(
+      {
+        status: exhausted ? 429 : status,
+        message: status >= 500 ? `${g.code ?? ''} ${g.message}`.trim() : g.message,
+        retryAfterMs: g.retryDelayMs ?? retryAfterMs,
+        quotaSpent: exhausted ? g.quotaIds.find((id) => PER_DAY.test(id)) : undefined,
+        keyRefused: g.reasons.includes('API_KEY_INVALID'),
+      },
+      words(model),
+    );
   }
-  const code = unreachableCode(err);
-  if (code) return new TierUnavailableError('gemini', `gemini: cannot connect (${code}); check the network or GEMINI_BASE_URL`);
-  if (isNetworkFailure(err)) return new TierRetryableError('gemini', `gemini: ${(err as Error).message}`);
-  return err instanceof Error ? err : new Error(String(err));
+  return connectionError(err, words(model)) ?? (err instanceof Error ? err : new Error(String(err)));
 }

@@ -1,73 +1,39 @@
 import { z } from 'zod';
-import { INCIDENTS, SENTIMENTS, TOPICS, URGENCIES } from '../labels.js';
+import { SCORED_LABELS_SCHEMA, toScoredLabels } from '../labels.js';
 import type { TierAnswer, TierItem } from './tier.js';
 
-// What an LLM tier must answer for a batch, built from labels.ts so the schema sent to the
-// model, the validation of what comes back and the rest of fmc can never disagree.
+// What an LLM tier must answer for a batch, derived from the one schema in labels.ts, so the
+// schema sent to the model, the validation of what comes back and the rest of fmc can never
+// disagree.
 
-const FIELDS = {
-  is_claim: { type: 'boolean' },
-  sentiment: { type: 'string', enum: [...SENTIMENTS] },
-  topic: { type: 'string', enum: [...TOPICS] },
-  incident: { type: 'string', enum: [...INCIDENTS] },
-  urgency: { type: 'string', enum: [...URGENCIES] },
-  confidence: { type: 'number', minimum: 0, maximum: 1 },
-} as const;
+const Envelope = z.object({ answers: z.array(z.object({ id: z.string() }).extend(SCORED_LABELS_SCHEMA.shape)) });
 
-const ITEM_KEYS = ['id', ...Object.keys(FIELDS)];
+type JsonSchema = { [key: string]: unknown };
 
-/** JSON Schema of the answer (Ollama's `format`). */
-export const ANSWER_JSON_SCHEMA = {
-  type: 'object',
-  properties: {
-    answers: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { id: { type: 'string' }, ...FIELDS },
-        required: ITEM_KEYS,
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ['answers'],
-  additionalProperties: false,
-} as const;
+/** JSON Schema of the answer (Ollama's `format`, OpenAI's `response_format`), without `$schema`. */
+export const ANSWER_JSON_SCHEMA: JsonSchema = (() => {
+  const { $schema: _, ...schema } = z.toJSONSchema(Envelope) as JsonSchema;
+  return schema;
+})();
 
 /**
  * The same schema in Gemini's OpenAPI subset (`responseSchema`): upper-case type names, no
  * `additionalProperties`, and `propertyOrdering` so the id comes first in every item.
  */
-export const ANSWER_GEMINI_SCHEMA = {
-  type: 'OBJECT',
-  properties: {
-    answers: {
-      type: 'ARRAY',
-      items: {
-        type: 'OBJECT',
-        properties: {
-          id: { type: 'STRING' },
-          ...Object.fromEntries(
-            Object.entries(FIELDS).map(([k, v]) => [k, { ...v, type: v.type.toUpperCase() }]),
-          ),
-        },
-        required: ITEM_KEYS,
-        propertyOrdering: ITEM_KEYS,
-      },
-    },
-  },
-  required: ['answers'],
-};
+export function toGeminiSchema(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'additionalProperties' || key === '$schema') continue;
+    if (key === 'type' && typeof value === 'string') out.type = value.toUpperCase();
+    else if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, toGeminiSchema(v)]));
+    else if (key === 'items') out.items = toGeminiSchema(value as JsonSchema);
+    else out[key] = value;
+  }
+  if (schema.type === 'object' && schema.properties) out.propertyOrdering = Object.keys(schema.properties);
+  return out;
+}
 
-const AnswerItem = z.object({
-  id: z.string(),
-  is_claim: z.boolean(),
-  sentiment: z.enum(SENTIMENTS),
-  topic: z.enum(TOPICS),
-  incident: z.enum(INCIDENTS),
-  urgency: z.enum(URGENCIES),
-  confidence: z.number().min(0).max(1),
-});
+export const ANSWER_GEMINI_SCHEMA: JsonSchema = toGeminiSchema(ANSWER_JSON_SCHEMA);
 
 const AnswerEnvelope = z.object({ answers: z.array(z.unknown()) });
 
@@ -93,13 +59,13 @@ export function parseAnswers(text: string | undefined, batch: readonly TierItem[
   const wanted = new Set(batch.map((item) => item.id));
   let rejected = 0;
   for (const raw of envelope.answers) {
-    const item = AnswerItem.safeParse(raw);
-    if (!item.success) {
+    const id = (raw as { id?: unknown } | null)?.id;
+    const labels = typeof id === 'string' ? toScoredLabels(raw) : undefined;
+    if (!labels) {
       rejected++;
       continue;
     }
-    const { id, ...labels } = item.data;
-    if (wanted.has(id) && !answers.has(id)) answers.set(id, labels);
+    if (wanted.has(id as string) && !answers.has(id as string)) answers.set(id as string, labels);
   }
   return { answers, rejected };
 }

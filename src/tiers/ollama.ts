@@ -1,9 +1,10 @@
 import { Ollama } from 'ollama';
 import { ANSWER_JSON_SCHEMA, parseAnswers } from './llm-answers.js';
 import { PROMPT_HASH, renderBatch, SYSTEM_PROMPT } from './llm-prompt.js';
-import { isNetworkFailure, networkReason, unreachableCode } from './net-errors.js';
+import { connectionError, httpFailureError, type FailureWords } from './http-failure.js';
+import { networkReason } from './net-errors.js';
 import { createUsageCounter } from './usage.js';
-import { TierRetryableError, TierUnavailableError, type HealthCheck, type Tier, type TierAnswer, type TierItem } from './tier.js';
+import { type HealthCheck, type Tier, type TierAnswer, type TierItem } from './tier.js';
 
 export interface OllamaTierOptions {
   readonly host: string;
@@ -40,18 +41,19 @@ export function createOllamaTier(options: OllamaTierOptions): Tier {
   const serverDown = (code: string): string => `ollama: server down at ${host} (${code}); start it: ollama serve (or set OLLAMA_HOST)`;
   const notPulled = `ollama: model ${model} not pulled at ${host}; run: ollama pull ${model}`;
 
+  const words: FailureWords = {
+    tier: 'ollama',
+    quotaSpent: (quota) => `ollama: ${quota}`,
+    keyRefused: (message) => `ollama: ${host} refused the request (${message}); check OLLAMA_HOST (a proxy that needs credentials?)`,
+    modelMissing: () => notPulled,
+    unreachable: serverDown,
+  };
+
   function toTierError(err: unknown): Error {
     const status = (err as { status_code?: unknown }).status_code;
     const message = (err as Error).message ?? String(err);
-    if (typeof status === 'number') {
-      if (status === 404 && /model/i.test(message)) return new TierUnavailableError('ollama', notPulled);
-      if (status === 429 || status >= 500) return new TierRetryableError('ollama', `ollama: HTTP ${status} ${message}`);
-      return new Error(`ollama: HTTP ${status} ${message}`);
-    }
-    const code = unreachableCode(err);
-    if (code) return new TierUnavailableError('ollama', serverDown(code));
-    if (isNetworkFailure(err)) return new TierRetryableError('ollama', `ollama: ${message}`);
-    return err instanceof Error ? err : new Error(message);
+    if (typeof status === 'number') return httpFailureError({ status, message, notTheModel: !/model/i.test(message) }, words);
+    return connectionError(err, words) ?? (err instanceof Error ? err : new Error(message));
   }
 
   async function classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>> {

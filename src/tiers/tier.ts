@@ -1,4 +1,4 @@
-import type { ScoredLabels } from '../labels.js';
+import type { AnswerLabels } from '../labels.js';
 
 /** A tweet after TweetCleaner: what every tier sees. */
 export interface CleanTweet {
@@ -16,7 +16,7 @@ export interface CleanTweet {
  * A tier's answer for one item. `provider` names a sub-tier when a composite tier (the
  * offline model + rules hybrid) wants to say which of its parts produced the labels.
  */
-export type TierAnswer = ScoredLabels & { provider?: string };
+export type TierAnswer = AnswerLabels & { confidence: number; provider?: string };
 
 /** One unit of work for a tier: ids are how answers are matched, never positions. */
 export interface TierItem {

@@ -29,7 +29,8 @@ after(() => cleanup());
 test('fmc train writes one Transformers.js folder per field and reports cross-validated figures', () => {
   assert.equal(trained.status, 0, trained.stderr);
   const report = JSON.parse(trained.stdout) as { rows: number; vocabSize: number; cv: { folds: number; hybrid: Record<string, number> } };
-  assert.equal(report.rows, 1200);
+  // 1,200 rows, two of which repeat a text given earlier: the later label wins, once per text.
+  assert.equal(report.rows, 1198);
   assert.ok(report.vocabSize > 1000);
   assert.equal(report.cv.folds, 5);
   for (const field of LABEL_FIELDS) {

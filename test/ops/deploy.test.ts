@@ -261,6 +261,18 @@ test('status, health, restart, rollback and --help', async () => {
   assert.match(keepNone.stderr, /FMC_KEEP and FMC_HEALTH_TIMEOUT must be whole numbers/);
 });
 
+test('issue 12: rollback stops at a failed `systemctl stop`: nothing is moved, restored or restarted', async () => {
+  const running = await head();
+  const pid = readFileSync(join(stateDir(), 'service.pid'), 'utf8');
+  const r = await run('bash', [join(app, 'deploy.sh'), 'rollback', '--with-data'], { env: { ...env, FAKE_SYSTEMCTL_STOP_FAILS: '1' } });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /could not stop fmc\.service .*; nothing was rolled back/);
+  assert.doesNotMatch(r.stderr, /databases restored|is back in/);
+  assert.equal(await head(), running);
+  assert.equal(readFileSync(join(stateDir(), 'service.pid'), 'utf8'), pid, 'the service was not restarted');
+  assert.equal((await served()).status, 200);
+});
+
 test('deploy.sh is shellcheck-clean and never stages files', async () => {
   const script = readFileSync(join(repoRoot, 'deploy.sh'), 'utf8');
   assert.ok(!/git\s+add/.test(script.replace(/^\s*#.*$/gm, '').replace(/never runs git add/g, '')));

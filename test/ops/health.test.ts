@@ -9,6 +9,9 @@ import { health, summarize, exitCodeOf, type HealthSummary } from '../../src/cli
 import { silentLogger } from '../../src/log.js';
 import { PLACEHOLDER_SECRETS } from '../../src/config.js';
 import { checkTiers } from '../../src/tiers/registry.js';
+import { geminiModule } from '../../src/tiers/modules/gemini.js';
+import { ollamaModule } from '../../src/tiers/modules/ollama.js';
+import { rulesModule } from '../../src/tiers/modules/rules.js';
 import type { Tier } from '../../src/tiers/tier.js';
 import { repoRoot, tempDir } from '../helpers.js';
 import { testTierConfig } from '../server/helpers.js';
@@ -140,7 +143,10 @@ test('exit 1: less free space than --min-free', async () => {
 
 test('tiers: without --deep a quick check stands in and the tier is never created; the last tier is required', async () => {
   let created = 0;
+  // The real modules' settings and checks, over tiers that only count their creation.
+  const real: Record<string, object> = { gemini: geminiModule, ollama: ollamaModule, rules: rulesModule };
   const fake = (name: string, ok: boolean) => ({
+    ...real[name],
     name,
     create: async (): Promise<Tier> => {
       created++;
@@ -148,24 +154,26 @@ test('tiers: without --deep a quick check stands in and the tier is never create
     },
   });
   const factories = [fake('gemini', true), fake('ollama', false), fake('rules', true)];
-  const quick = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: undefined } }, silentLogger, { factories });
+  // Ollama configured (OLLAMA_HOST set) and down; Gemini without a key is "not configured" (issue 12: not down).
+  const quick = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: undefined }, ollama: { ...testTierConfig.ollama, configured: true } }, silentLogger, { modules: factories });
   assert.equal(created, 2, 'gemini answered from its key alone');
-  assert.deepEqual(quick.map((t) => [t.name, t.check.ok, t.required]), [['gemini', false, false], ['ollama', false, false], ['rules', true, true]]);
-  assert.match(quick[0]!.check.detail, /GEMINI_API_KEY is unset/);
+  assert.deepEqual(quick.map((t) => [t.name, t.check.ok, t.required, t.configured]), [['gemini', true, false, false], ['ollama', false, false, undefined], ['rules', true, true, undefined]]);
+  assert.match(quick[0]!.check.detail, /^gemini: not configured \(GEMINI_API_KEY is unset\)/);
 
   created = 0;
-  const deep = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: 'k' } }, silentLogger, { factories, deep: true });
+  const deep = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: 'k' } }, silentLogger, { modules: factories, deep: true });
   assert.equal(created, 3);
   assert.equal(deep[0]!.check.detail, 'gemini probed');
 
-  const chain = await checkTiers(testTierConfig, silentLogger, { factories, provider: 'ollama' });
+  const chain = await checkTiers(testTierConfig, silentLogger, { modules: factories, provider: 'ollama' });
   assert.deepEqual(chain.map((t) => t.name), ['ollama', 'rules']);
   // A tier that only runs when chosen is checked only then, as buildChain would use it.
   const withSolo = [fake('gemini', true), { ...fake('solo', true), inChain: false }, fake('rules', true)];
-  assert.deepEqual((await checkTiers(testTierConfig, silentLogger, { factories: withSolo })).map((t) => t.name), ['gemini', 'rules']);
-  assert.deepEqual((await checkTiers(testTierConfig, silentLogger, { factories: withSolo, provider: 'solo' })).map((t) => t.name), ['solo', 'rules']);
+  assert.deepEqual((await checkTiers(testTierConfig, silentLogger, { modules: withSolo })).map((t) => t.name), ['gemini', 'rules']);
+  assert.deepEqual((await checkTiers(testTierConfig, silentLogger, { modules: withSolo, provider: 'solo' })).map((t) => t.name), ['solo', 'rules']);
 
   // Optional tiers down, the floor up: degraded, exit 3.
+  // Optional tiers down, the floor up: degraded, exit 3 (a configured tier is down).
   const s = summarize(quick.map((t) => ({ name: t.name, ok: t.check.ok, required: t.required, detail: t.check.detail })));
   assert.equal(s.status, 'degraded');
   assert.equal(exitCodeOf(s.status), 3);

@@ -31,7 +31,7 @@ export const fmc = (args: readonly string[], env: NodeJS.ProcessEnv, input?: str
 
 /** Environment pointing every fmc path at `dir`, so nothing touches the real home. */
 export function isolatedEnv(dir: string): NodeJS.ProcessEnv {
-  return { FMC_DATA_DIR: `${dir}/data`, FMC_CACHE: `${dir}/cache/cache.sqlite`, XDG_CACHE_HOME: `${dir}/xdg-cache`, XDG_DATA_HOME: `${dir}/xdg-data`, FMC_JWT_SECRET: '', GEMINI_API_KEY: '' };
+  return { FMC_DATA_DIR: `${dir}/data`, FMC_CACHE: `${dir}/cache/cache.sqlite`, XDG_CACHE_HOME: `${dir}/xdg-cache`, XDG_DATA_HOME: `${dir}/xdg-data`, FMC_JWT_SECRET: '', GEMINI_API_KEY: '', OPENAI_BASE_URL: '', OPENAI_API_KEY: '' };
 }
 
 /** A CommandIO whose stdout is collected, for calling commands in-process. */

@@ -28,6 +28,11 @@ start() {
 }
 
 stop() {
+  # FAKE_SYSTEMCTL_STOP_FAILS=1: a stop that is refused (no sudoers line, a unit that hangs).
+  if [[ ${FAKE_SYSTEMCTL_STOP_FAILS:-} == 1 ]]; then
+    echo "Failed to stop the unit: Access denied" >&2
+    exit 1
+  fi
   if ! running; then return 0; fi
   local pid
   pid=$(cat "$pidfile")

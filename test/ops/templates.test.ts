@@ -54,6 +54,12 @@ test('nginx.conf: TLS, the WebSocket upgrade on /ws, and the port the unit liste
   assert.match(ws, /proxy_set_header Upgrade \$http_upgrade;/);
   assert.match(ws, /proxy_set_header Connection \$connection_upgrade;/);
   assert.match(conf, /map \$http_upgrade \$connection_upgrade/);
+  // Issue 12: no access log line may carry a query (tickets, tokens).
+  assert.match(ws, /access_log off;/);
+  const format = /log_format (\w+) ([^;]*);/.exec(conf);
+  assert.ok(format, 'a log format of its own');
+  assert.doesNotMatch(format[2]!, /\$request\b|\$request_uri|\$args|\$query_string/);
+  for (const line of conf.split('\n').filter((l) => /^\s*access_log /.test(l))) assert.match(line, new RegExp(`access_log (off|\\S+ ${format[1]});`));
   // deploy.sh waits on the same address by default.
   assert.match(readFileSync(join(repoRoot, 'deploy.sh'), 'utf8'), new RegExp(`FMC_HEALTH_URL:-http://127\\.0\\.0\\.1:${port}\\}`));
 });

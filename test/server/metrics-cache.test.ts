@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openResultCache } from '../../src/cache/store.js';
-import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { createClassifier } from '../../src/pipeline/classify.js';
-import type { Pipeline } from '../../src/pipeline/pipeline.js';
+import { assemblePipeline } from '../../src/pipeline/pipeline.js';
 import { createRulesTier } from '../../src/tiers/rules.js';
 import type { Tier, TierAnswer } from '../../src/tiers/tier.js';
 import { tempDir } from '../helpers.js';
@@ -34,17 +33,7 @@ before(async () => {
   cleanup = temp.cleanup;
   const cache = openResultCache(join(temp.dir, 'cache.sqlite'));
   const tiers = [llm, createRulesTier()];
-  const classifier = createClassifier({ tiers, cache });
-  const toItem: Pipeline['toItem'] = (item) => ({ id: item.id, tweet: cleanTweet(item.text, { keepHashtags: true }) });
-  const pipeline: Pipeline = {
-    classifier,
-    tiers,
-    probes: tiers.map((t) => ({ name: t.name, check: { ok: true, detail: 'fake' } })),
-    cache,
-    toItem,
-    classifyTexts: (items, signal) => classifier.classify(items.map(toItem), signal),
-    close: async () => cache.close(),
-  };
+  const pipeline = assemblePipeline({ classifier: createClassifier({ tiers, cache }) });
   server = await startServer({ pipeline });
 });
 after(async () => {

@@ -13,7 +13,7 @@ import { openDataDb } from '../../src/data/db.js';
 import { keysRotate } from '../../src/cli/keys.js';
 import { FmcError } from '../../src/errors.js';
 import { createClassifier } from '../../src/pipeline/classify.js';
-import type { Pipeline, TextItem } from '../../src/pipeline/pipeline.js';
+import { assemblePipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { lockDataDir } from '../../src/server/relay/data-lock.js';
 import { rewrapDataKeys } from '../../src/server/relay/keyring.js';
 import { MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, readKeyFile, writeKeyFile } from '../../src/server/relay/master-key.js';
@@ -41,9 +41,7 @@ async function cachingPipeline(cachePath: string): Promise<Pipeline> {
   const rules = createRulesTier();
   const tier = { ...rules, cacheable: true };
   const cache = openResultCache(cachePath);
-  const classifier = createClassifier({ tiers: [tier], cache });
-  const toItem = (item: TextItem) => ({ id: item.id, tweet: cleanTweet(item.text, { keepHashtags: true }) });
-  return { classifier, tiers: [tier], probes: [], cache, toItem, classifyTexts: (items) => classifier.classify(items.map(toItem)), close: async () => cache.close() };
+  return assemblePipeline({ classifier: createClassifier({ tiers: [tier], cache }), probes: [] });
 }
 
 async function chat(server: RelayServer, customer: string, agent: string, texts: { customer: string; agent: string }): Promise<string> {

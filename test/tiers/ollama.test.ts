@@ -121,7 +121,8 @@ test('an explicitly chosen unavailable tier is FMC_ERR_TIER_UNAVAILABLE; auto fa
   });
   const { tiers, probes } = await buildChain('auto', config, silentLogger);
   assert.deepEqual(tiers.map((t) => t.name), ['hybrid', 'rules'], 'no key, no model pulled: the offline tiers');
-  assert.deepEqual(probes.map((p) => [p.name, p.check.ok]), [['gemini', false], ['ollama', false], ['hybrid', true], ['rules', true]]);
+  // Gemini and the OpenAI-compatible tier are not configured (no key, no address): not down, just off.
+  assert.deepEqual(probes.map((p) => [p.name, p.check.ok, p.configured]), [['gemini', true, false], ['openai', true, false], ['ollama', false, undefined], ['hybrid', true, undefined], ['rules', true, undefined]]);
   await Promise.all(tiers.map((t) => t.close?.()));
 
   const live = await buildChain('auto', loadConfig({ OLLAMA_HOST: fake.url }).tiers, silentLogger);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import { FmcError } from '../../errors.js';
+import { labelTableJson } from '../../labels.js';
 import { PAGE_CSS, PAGE_HTML } from './page.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('./client/', import.meta.url));
@@ -21,6 +22,8 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   const modules = loadClientModules();
   app.get('/', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(PAGE_HTML));
   app.get('/dashboard/style.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS));
+  // The label fields and output columns: the page renders from these, it keeps no copy.
+  app.get('/dashboard/labels.json', { config: { access: 'public' } }, async () => labelTableJson());
   app.get<{ Params: { name: string } }>('/dashboard/:name', { config: { access: 'public' } }, async (request, reply) => {
     const source = modules.get(request.params.name);
     if (source === undefined) {

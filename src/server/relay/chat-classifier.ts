@@ -1,6 +1,4 @@
 import type { LabelResult } from '../../labels.js';
-import type { Logger } from '../../log.js';
-import { createClassifier } from '../../pipeline/classify.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 
 export interface ChatClassifier {
@@ -8,17 +6,15 @@ export interface ChatClassifier {
 }
 
 /**
- * The pipeline's cleaner and tiers, without its result cache: the cache is keyed by a hash of
- * the cleaned text and would keep, in the clear, that a given sentence was said (and its
- * labels) after the conversation is gone. The tiers are shared with /api/classify; only the
- * cache lookup and store are skipped. Its own p-limit keeps chat from queueing behind a CSV.
- * Nothing to close: the tiers belong to the pipeline, which closes them.
+ * Chat messages go through the server's one engine, in its `chat` lane (pipeline/classify.ts):
+ * no result cache (it would keep, in the clear, that a sentence was said after the
+ * conversation is gone), a pool of its own so chat never queues behind a CSV, and short
+ * retries; the engine's pacing (`--rpm`), circuits and counters are the API's.
  */
-export function createChatClassifier(pipeline: Pipeline, logger: Logger): ChatClassifier {
-  const classifier = createClassifier({ tiers: pipeline.tiers, cache: undefined, concurrency: 2, logger });
+export function createChatClassifier(pipeline: Pipeline): ChatClassifier {
   return {
     async classify(conversationId, seq, text) {
-      const [result] = await classifier.classify([pipeline.toItem({ id: `${conversationId}/${seq}`, text })]);
+      const [result] = await pipeline.classifyTexts([{ id: `${conversationId}/${seq}`, text }], undefined, 'chat');
       return result!;
     },
   };

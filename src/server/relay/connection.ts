@@ -18,22 +18,32 @@ export interface ConnectionContext {
   readonly heartbeat: Heartbeat;
   readonly options: RelayOptions;
   readonly onSlowConsumer: () => void;
+  /** The expiry of a credential other than a token (a ticket carries its token's). */
+  readonly expiresAt?: (request: FastifyRequest) => number | undefined;
 }
 
 // setTimeout fires at once past this (about 24.8 days): a longer FMC_TOKEN_TTL must not.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Browsers cannot set headers on a WebSocket: they pass the token as `?token=`. */
-export function queryToken(request: FastifyRequest): string | undefined {
-  const token = (request.query as Record<string, unknown> | undefined)?.token;
-  return typeof token === 'string' && token.length > 0 ? token : undefined;
+export function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** When the (already verified) token of this upgrade expires, in ms since the epoch. */
-function tokenExpiry(request: FastifyRequest): number | undefined {
-  const token = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1] ?? queryToken(request);
+/** Browsers cannot set headers on a WebSocket: older clients pass the token as `?token=`. */
+export const queryToken = (request: FastifyRequest): string | undefined => queryParam(request, 'token');
+
+const expiryOf = (token: string | undefined): number | undefined => {
   const exp = token === undefined ? undefined : decodeJwt(token).exp;
   return exp === undefined ? undefined : exp * 1000;
+};
+
+/** When the (already verified) header token of this request expires, in ms since the epoch. */
+export const headerTokenExpiry = (request: FastifyRequest): number | undefined => expiryOf(/^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1]);
+
+/** When the credential of this upgrade expires: the header or query token's own expiry. */
+function tokenExpiry(request: FastifyRequest): number | undefined {
+  return headerTokenExpiry(request) ?? expiryOf(queryToken(request));
 }
 
 /** One authenticated socket: frames in, through the relay; its lifetime bounded by its token. */
@@ -45,7 +55,7 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
   ctx.heartbeat.track(socket);
   // A socket would outlive its short-lived token otherwise: at expiry it is closed, and 4001
   // tells the client to log in again before reconnecting.
-  const expiresAt = tokenExpiry(request);
+  const expiresAt = ctx.expiresAt?.(request) ?? tokenExpiry(request);
   const expiry = expiresAt === undefined ? undefined : setTimeout(() => socket.close(CLOSE_TOKEN_EXPIRED, 'token expired; log in again'), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
   expiry?.unref();
   socket.on('close', () => {

@@ -14,7 +14,7 @@ export function lockDataDir(dataDir: string, what: string): Lock {
     return acquireLock(path);
   } catch (err) {
     if (err instanceof FmcError && err.code === 'FMC_ERR_LOCKED') {
-      throw new FmcError('FMC_ERR_LOCKED', `${what}: another fmc serve or fmc keys uses ${dataDir} (${path}); stop it first`);
+      throw new FmcError('FMC_ERR_LOCKED', `${what}: another fmc serve, fmc keys or fmc restore uses ${dataDir} (${path}); stop it first`);
     }
     throw err;
   }

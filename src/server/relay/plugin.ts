@@ -7,12 +7,15 @@ import type { DataDb } from '../../data/db.js';
 import type { UserStore } from '../../data/users.js';
 import { FmcError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { countResults } from '../../pipeline/chunk.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
+import { errorSchema } from '../errors.js';
+import { createCorrectionStore } from '../../corrections/store.js';
+import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
+import { correctionRoutes } from '../routes/corrections.js';
 import { createChatClassifier } from './chat-classifier.js';
-import { handleConnection, queryToken } from './connection.js';
+import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
 import { openKeyring, type MasterKeySource } from './keyring.js';
 import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from './options.js';
@@ -20,6 +23,7 @@ import { CLOSE_GOING_AWAY } from './peer.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRelay, type Relay } from './relay.js';
 import { createRooms } from './rooms.js';
+import { createTicketStore } from './tickets.js';
 import { createConversationStore } from './store.js';
 import type { LiveTrends } from '../../report/live.js';
 
@@ -57,8 +61,10 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const keyring = openKeyring(deps.data.db, deps.masterKey);
   const counters = relayMetrics(deps.metrics);
   const rooms = createRooms();
-  const classifier = createChatClassifier(deps.pipeline, deps.logger);
+  const classifier = createChatClassifier(deps.pipeline);
   const store = createConversationStore(deps.data.db, keyring);
+  const corrections = createCorrectionStore(deps.data.db, () => keyring);
+  const versionOf = versionLookup(deps.pipeline.tiers);
   const relay = createRelay({
     store,
     rooms,
@@ -67,10 +73,11 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     limits: options.limits,
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
-    onLabels: (labels, message) => {
-      deps.metrics.recordCounts(countResults([labels]));
-      deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt));
-    },
+    corrections,
+    versionOf,
+    onWriteFailure: (err) => deps.data.writeFailed(err),
+    onWrite: () => deps.data.wrote(),
+    onLabels: (labels, message) => deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt)),
   });
   // Agents watching the conversation list hear of spikes and of fresh figures.
   deps.trends?.subscribe((event) => rooms.publishToWatchers(event));
@@ -107,19 +114,41 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     await relay.idle();
   });
 
+  const tickets = createTicketStore();
+  // Sockets opened with a ticket close when the token it was bought with expires.
+  const ticketExpiry = new WeakMap<FastifyRequest, number>();
+
+  app.post(
+    '/api/ws-ticket',
+    { config: { access: 'user' }, schema: { response: { 200: { type: 'object', properties: { ticket: { type: 'string' }, expiresAt: { type: 'string' } } }, '4xx': errorSchema } } },
+    async (request) => {
+      const account = deps.users.byName(request.user!.username);
+      if (!account) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
+      return tickets.issue({ subject: { id: account.id, sessionKey: account.sessionKey }, tokenExpiresAt: headerTokenExpiry(request) });
+    },
+  );
+
   app.route({
     method: 'GET',
     url: '/ws',
     config: { access: 'user' },
-    // The request line is logged at info: a `?token=` in it would put live credentials in the logs.
-    logSerializers: {
-      req: (request: FastifyRequest) => ({ method: request.method, url: request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'), remoteAddress: request.ip }),
-    },
-    // The header token was resolved by the global auth hook; this adds the browser's way.
+    // The header token was resolved by the global auth hook; this adds the browsers' ways:
+    // a one-time ticket (POST /api/ws-ticket), or the token itself (kept for older clients).
     onRequest: async (request) => {
+      if (request.user || request.authError) return;
+      const ticket = queryParam(request, 'ticket');
       const token = queryToken(request);
-      if (request.user || request.authError || token === undefined) return;
       try {
+        if (ticket !== undefined) {
+          const grant = tickets.redeem(ticket);
+          if (!grant) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'unknown, used or expired ticket; get a new one (POST /api/ws-ticket) and connect within 30 s');
+          const user = deps.users.byToken(grant.subject);
+          if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this ticket no longer exists');
+          request.user = user;
+          if (grant.tokenExpiresAt !== undefined) ticketExpiry.set(request, grant.tokenExpiresAt);
+          return;
+        }
+        if (token === undefined) return;
         const user = deps.users.byToken(await deps.tokens.verify(token));
         if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
         request.user = user;
@@ -138,10 +167,12 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         metrics: deps.metrics,
         heartbeat,
         options,
+        expiresAt: (request) => ticketExpiry.get(request),
         onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }),
       }),
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return relay;
 }

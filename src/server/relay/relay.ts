@@ -1,3 +1,6 @@
+import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
+import type { Correction, CorrectionStore } from '../../corrections/store.js';
+import { isStorageError } from '../../data/db.js';
 import type { User } from '../../data/users.js';
 import { FmcError } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
@@ -33,7 +36,17 @@ export interface RelayDeps {
   /** Called with each new (not duplicate) message, and each customer message's labels (metrics). */
   readonly onStored?: (message: ChatMessage) => void;
   readonly onLabels?: (labels: LabelResult, message: ChatMessage) => void;
+  /** Agents' corrections; absent = `correct` refuses. */
+  readonly corrections?: CorrectionStore;
+  /** The version (model + prompt/lexicon hash) of the tier that produced labels from `provider`. */
+  readonly versionOf?: (provider: string) => string | null;
+  /** A store write failed for storage reasons (disk full), or one succeeded: health follows these. */
+  readonly onWriteFailure?: (err: unknown) => void;
+  readonly onWrite?: () => void;
 }
+
+// How soon a client may resend a message the database refused: storage trouble rarely clears at once.
+const STORAGE_RETRY_MS = 1000;
 
 /** The relay's operations, shared by the REST routes and the /ws frames. */
 export interface Relay {
@@ -43,6 +56,11 @@ export interface Relay {
   messages(user: User, conversationId: string, afterSeq: number, limit: number): ChatMessage[];
   closeConversation(user: User, conversationId: string): ConversationView;
   handle(peer: Peer, frame: ClientFrame): void;
+  /**
+   * An agent's or admin's correction of a customer message's labels: stored with the
+   * original, then the new labels go to the room and the new triage to the watchers.
+   */
+  correct(user: User, conversationId: string, seq: number, patch: LabelPatch): Correction;
   /** Resolves when no classification is in flight (shutdown waits for it before closing the DB). */
   idle(): Promise<void>;
 }
@@ -110,7 +128,19 @@ export function createRelay(deps: RelayDeps): Relay {
       peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
       return;
     }
-    const stored = store.append({ conversationId, sender, clientId, text });
+    let stored;
+    try {
+      stored = store.append({ conversationId, sender, clientId, text });
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      // The append is one transaction: nothing was stored and no seq was used, so the same
+      // clientId sent again gets the next seq, exactly once.
+      deps.onWriteFailure?.(err);
+      logger.error({ conversationId, code: (err as { code?: string }).code }, 'chat message not stored');
+      peer.send({ type: 'error', code: 'FMC_ERR_STORAGE', message: `the message was not stored (the server cannot write: ${(err as { code?: string }).code}); send it again with the same clientId`, clientId, conversationId, retryAfterMs: STORAGE_RETRY_MS });
+      return;
+    }
+    deps.onWrite?.();
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     const { message, duplicate } = stored;
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
@@ -142,7 +172,26 @@ export function createRelay(deps: RelayDeps): Relay {
     peer.send({ type: 'resumed', conversationId, lastSeq: shown.at(-1)?.seq ?? afterSeq, more });
   }
 
+  function correct(user: User, conversationId: string, seq: number, patch: LabelPatch): Correction {
+    if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins correct labels');
+    if (!deps.corrections) throw new FmcError('FMC_ERR_NOT_FOUND', 'corrections are not enabled on this server');
+    visible(user, conversationId);
+    const [message] = store.after(conversationId, seq - 1, 1);
+    if (!message || message.seq !== seq) throw new FmcError('FMC_ERR_NOT_FOUND', `no message ${seq} in conversation ${conversationId}`);
+    if (message.sender.role !== 'customer') throw new FmcError('FMC_ERR_CORRECTION', `message ${seq} is from ${message.sender.role} ${message.sender.username}: only customer messages have labels`);
+    if (!message.labels) throw new FmcError('FMC_ERR_CORRECTION', `message ${seq} has no labels yet (it is being classified); retry in a moment`);
+    const labels = applyPatch(message.labels, patch);
+    const correction = deps.corrections.recordChat(
+      { conversationId, seq, text: message.text, user, original: message.labels, corrected: labels, version: deps.versionOf?.(message.labels.provider) ?? null },
+      () => store.relabel(conversationId, seq, labels),
+    );
+    rooms.publish(conversationId, { type: 'labels', conversationId, seq, labels }, staffOnly);
+    announce(conversationId);
+    return correction;
+  }
+
   return {
+    correct,
     openConversation(user) {
       if (user.role !== 'customer') throw new FmcError('FMC_ERR_FORBIDDEN', 'only customers open conversations');
       const conversation = store.create(user);

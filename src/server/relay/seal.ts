@@ -46,4 +46,5 @@ export const aad = {
   text: (conversationId: string, seq: number): string => `fmc/text/v1/${conversationId}/${seq}`,
   labels: (conversationId: string, seq: number): string => `fmc/labels/v1/${conversationId}/${seq}`,
   triage: (conversationId: string): string => `fmc/triage/v1/${conversationId}`,
+  correction: (conversationId: string, seq: number): string => `fmc/correction/v1/${conversationId}/${seq}`,
 };

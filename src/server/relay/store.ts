@@ -66,6 +66,11 @@ export interface ConversationStore {
   after(conversationId: string, afterSeq: number, limit: number): ChatMessage[];
   /** Stores a customer message's labels and folds them into the conversation's triage. */
   setLabels(conversationId: string, seq: number, labels: LabelResult): void;
+  /**
+   * Replaces a message's labels (an agent's correction) and recomputes the triage from every
+   * labeled message: a correction may lower it, which folding cannot.
+   */
+  relabel(conversationId: string, seq: number, labels: LabelResult): void;
 }
 
 interface ConversationRow {
@@ -180,6 +185,21 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
     updateTriage.run(sealJson(key, next, aad.triage(conversationId)), Date.now(), conversationId);
   });
 
+  const selectAllLabels = db.prepare('SELECT seq, labels FROM messages WHERE conversation_id = ? AND labels IS NOT NULL');
+  const relabel = db.transaction((conversationId: string, seq: number, labels: LabelResult) => {
+    const row = selectTriage.get(conversationId) as { wrapped_key: Buffer } | undefined;
+    if (!row) return;
+    const key = keyOf(conversationId, row.wrapped_key);
+    updateLabels.run(sealJson(key, labels, aad.labels(conversationId, seq)), conversationId, seq);
+    const triage: Triage = { urgency: null, claim: false };
+    for (const r of selectAllLabels.all(conversationId) as { seq: number; labels: Buffer }[]) {
+      const l = openJson(key, r.labels, aad.labels(conversationId, r.seq)) as LabelResult;
+      if (rank(l.urgency) > rank(triage.urgency)) triage.urgency = l.urgency;
+      triage.claim ||= l.is_claim;
+    }
+    updateTriage.run(sealJson(key, triage, aad.triage(conversationId)), Date.now(), conversationId);
+  });
+
   return {
     create(customer) {
       const id = randomUUID();
@@ -214,6 +234,7 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
       return rows.map((r) => toMessage(r, key));
     },
     setLabels: (conversationId, seq, labels) => setLabels(conversationId, seq, labels),
+    relabel: (conversationId, seq, labels) => relabel(conversationId, seq, labels),
   };
 }
 

@@ -101,7 +101,6 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
   const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns } }).then(async (summary) => {
     await sink.commit();
     writer.end();
-    deps.metrics.recordCounts({ labels: summary.labels, providers: summary.providers });
     return summary;
   });
 

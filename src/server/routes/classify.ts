@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { FmcError } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
-import { countResults } from '../../pipeline/chunk.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { errorSchema } from '../errors.js';
 import type { ServerLimits } from '../limits.js';
@@ -100,7 +99,6 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRouteOptions> = async (a
       const { ids, texts } = itemsOf(request.body as ClassifyBody | undefined, limits);
       // Internal ids are positions: a client may repeat an id, answers are matched by id.
       const results = await pipeline.classifyTexts(texts.map((text, i) => ({ id: String(i), text })));
-      metrics.recordCounts(countResults(results));
       options.onResults?.(results);
       return { results: results.map((r, i) => ({ id: ids[i]!, ...roundConfidence(r) })) };
     },

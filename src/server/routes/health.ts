@@ -11,7 +11,7 @@ const report = {
       properties: {
         db: check,
         cache: check,
-        tiers: { type: 'object', additionalProperties: { ...check, properties: { ...check.properties, live: { type: 'boolean' } } } },
+        tiers: { type: 'object', additionalProperties: { ...check, properties: { ...check.properties, live: { type: 'boolean' }, configured: { type: 'boolean' } } } },
       },
     },
     version: { type: 'string' },

@@ -1,6 +1,7 @@
 import type { LabelResult } from '../../../labels.js';
 import { claimBadge, urgencyBadge } from './badges.js';
 import { byId, h } from './dom.js';
+import type { LabelTable } from './label-table.js';
 import type { Frame, RelayClient } from './relay-client.js';
 
 export interface ChatPane {
@@ -8,20 +9,15 @@ export interface ChatPane {
   onFrame(frame: Frame): void;
 }
 
-function labelLine(labels: LabelResult): HTMLElement {
-  return h(
-    'div',
-    { class: 'labels', 'data-testid': 'labels' },
-    urgencyBadge(labels.urgency),
-    claimBadge(labels.is_claim),
-    h('span', { class: 'badge' }, labels.sentiment),
-    h('span', { class: 'badge' }, labels.topic),
-    h('span', { class: 'badge' }, labels.incident),
-  );
+/** Urgency and claim first, with their own badges; every other field of the table after them. */
+function labelLine(labels: LabelResult, table: LabelTable): HTMLElement {
+  const values = labels as unknown as Record<string, unknown>;
+  const rest = table.fields.filter((f) => f.name !== 'urgency' && f.name !== 'is_claim').map((f) => h('span', { class: 'badge' }, String(values[f.name])));
+  return h('div', { class: 'labels', 'data-testid': 'labels' }, urgencyBadge(labels.urgency), claimBadge(labels.is_claim), ...rest);
 }
 
 /** One conversation: its messages (with labels for agents), live, and a box to write. */
-export function createChatPane(relay: RelayClient, me: string): ChatPane {
+export function createChatPane(relay: RelayClient, me: string, table: LabelTable): ChatPane {
   const list = byId<HTMLOListElement>('messages');
   const form = byId<HTMLFormElement>('chat-form');
   const input = byId<HTMLInputElement>('chat-input');
@@ -63,7 +59,7 @@ export function createChatPane(relay: RelayClient, me: string): ChatPane {
         row.scrollIntoView({ block: 'end' });
       } else if (frame.type === 'labels' && frame.conversationId === current) {
         const row = rows.get(frame.seq);
-        if (row && !row.querySelector('.labels')) row.append(labelLine(frame.labels));
+        if (row && !row.querySelector('.labels')) row.append(labelLine(frame.labels, table));
       } else if (frame.type === 'conversation' && frame.conversation.id === current && frame.conversation.status === 'closed') {
         notice.textContent = 'This conversation is closed.';
         form.hidden = true;

@@ -1,8 +1,8 @@
 import { ApiError, type Session } from './api.js';
 import { parseCsv } from './csv.js';
 import { byId, h } from './dom.js';
+import type { LabelTable } from './label-table.js';
 
-const FIELDS = ['is_claim', 'sentiment', 'topic', 'incident', 'urgency'] as const;
 // The table shows a sample; the download has every row.
 const SHOWN_ROWS = 200;
 
@@ -19,11 +19,11 @@ function barChart(field: string, values: string[]): HTMLElement {
 }
 
 /** Upload a CSV to /api/classify, show the labeled rows and each label's distribution, offer the file. */
-export function createClassifyPane(session: Session): void {
+export function createClassifyPane(session: Session, table: LabelTable): void {
   const form = byId<HTMLFormElement>('classify-form');
   const file = byId<HTMLInputElement>('classify-file');
   const status = byId<HTMLElement>('classify-status');
-  const table = byId<HTMLTableElement>('classify-table');
+  const rowsTable = byId<HTMLTableElement>('classify-table');
   const charts = byId<HTMLElement>('classify-charts');
   const download = byId<HTMLAnchorElement>('classify-download');
 
@@ -32,7 +32,7 @@ export function createClassifyPane(session: Session): void {
     const chosen = file.files?.[0];
     if (!chosen) return;
     status.textContent = 'Classifying…';
-    table.replaceChildren();
+    rowsTable.replaceChildren();
     charts.replaceChildren();
     download.hidden = true;
     try {
@@ -41,8 +41,8 @@ export function createClassifyPane(session: Session): void {
       if (!res.ok) throw new ApiError(res.status, (JSON.parse(text) as { error: { message: string } }).error.message);
       const [header, ...rows] = parseCsv(text).filter((r) => r.length > 1 || r[0] !== '');
       if (!header) throw new Error('empty answer');
-      table.append(h('thead', {}, h('tr', {}, ...header.map((c) => h('th', {}, c)))), h('tbody', {}, ...rows.slice(0, SHOWN_ROWS).map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))));
-      for (const field of FIELDS) {
+      rowsTable.append(h('thead', {}, h('tr', {}, ...header.map((c) => h('th', {}, c)))), h('tbody', {}, ...rows.slice(0, SHOWN_ROWS).map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))));
+      for (const { name: field } of table.fields) {
         const at = header.indexOf(field);
         if (at >= 0) charts.append(barChart(field, rows.map((r) => r[at] ?? '')));
       }

@@ -3,6 +3,7 @@ import { createChatPane } from './chat-pane.js';
 import { createClassifyPane } from './classify-pane.js';
 import { createConversationList } from './conversation-list.js';
 import { byId } from './dom.js';
+import { fetchLabelTable } from './label-table.js';
 import { connectRelay, type Frame } from './relay-client.js';
 import { createTrendsPane, type TrendsPane } from './trends-pane.js';
 
@@ -27,7 +28,8 @@ async function start(session: Session): Promise<void> {
       location.reload();
     },
   );
-  const chat = createChatPane(relay, session.user.username);
+  const table = await fetchLabelTable();
+  const chat = createChatPane(relay, session.user.username, table);
   const trends: TrendsPane | undefined = session.user.role === 'customer' ? undefined : createTrendsPane(session);
   const conversations = await createConversationList(session, relay, chat);
   deliver = (frame) => {
@@ -36,7 +38,7 @@ async function start(session: Session): Promise<void> {
     trends?.onFrame(frame);
   };
   for (const frame of early.splice(0)) deliver(frame);
-  if (session.user.role !== 'customer') createClassifyPane(session);
+  if (session.user.role !== 'customer') createClassifyPane(session, table);
   byId('logout').addEventListener('click', () => {
     relay.close();
     forget();

@@ -1,4 +1,5 @@
 import type { ServerFrame } from '../../relay/protocol.js';
+import { api, ApiError } from './api.js';
 
 export type Frame = ServerFrame;
 
@@ -18,6 +19,8 @@ export interface RelayClient {
  */
 // The server's "log in again" closes: token expired (4001), account removed or changed (1008).
 const LOGGED_OUT = new Set([4001, 1008]);
+// Refusals that stored nothing and may pass later: the message stays pending and is resent.
+const RETRYABLE = new Set<string>(['FMC_ERR_RATE_LIMITED', 'FMC_ERR_STORAGE']);
 
 export function connectRelay(token: string, onFrame: (frame: Frame) => void, onStatus: (online: boolean) => void, onLoggedOut: () => void): RelayClient {
   const lastSeq = new Map<string, number>();
@@ -31,10 +34,29 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   };
 
-  function open(): void {
+  const retry = (): void => {
+    setTimeout(open, retryMs);
+    retryMs = Math.min(retryMs * 2, 10_000);
+  };
+
+  // The URL carries a one-time ticket bought with the token, never the token itself: URLs
+  // end up in proxy logs and browser history, and a ticket is worthless once used.
+  async function open(): Promise<void> {
+    let ticket: string;
+    try {
+      ({ ticket } = await api<{ ticket: string }>('/api/ws-ticket', { method: 'POST', token }));
+    } catch (err) {
+      if (closed) return;
+      if (err instanceof ApiError && err.status === 401) {
+        closed = true;
+        onLoggedOut();
+      } else retry();
+      return;
+    }
+    if (closed) return;
     const url = new URL('/ws', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('token', token);
+    url.searchParams.set('ticket', ticket);
     const ws = new WebSocket(url);
     socket = ws;
     ws.addEventListener('open', () => {
@@ -53,7 +75,14 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
       }
       // A long history comes in pages: ask for the next one from where this one stopped.
       if (frame.type === 'resumed' && frame.more && lastSeq.has(frame.conversationId)) raw({ type: 'resume', conversationId: frame.conversationId, afterSeq: frame.lastSeq });
-      if (frame.type === 'ack' || (frame.type === 'error' && frame.clientId && frame.code !== 'FMC_ERR_RATE_LIMITED')) pending.delete(frame.clientId!);
+      if (frame.type === 'error' && frame.clientId && RETRYABLE.has(frame.code)) {
+        // Not stored: sent again, same clientId, once the server's wait is over.
+        const id = frame.clientId;
+        setTimeout(() => {
+          const p = pending.get(id);
+          if (p) raw({ type: 'send', ...p });
+        }, frame.retryAfterMs ?? 1000);
+      } else if (frame.type === 'ack' || (frame.type === 'error' && frame.clientId)) pending.delete(frame.clientId!);
       onFrame(frame);
     });
     ws.addEventListener('close', (event) => {
@@ -64,11 +93,10 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
         onLoggedOut();
         return;
       }
-      setTimeout(open, retryMs);
-      retryMs = Math.min(retryMs * 2, 10_000);
+      retry();
     });
   }
-  open();
+  void open();
 
   return {
     join(conversationId) {

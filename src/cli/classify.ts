@@ -57,6 +57,8 @@ export interface ClassifyOptions {
   examples?: string[];
   escalateBelow?: number;
   dryRun?: boolean;
+  /** Also write the HTML report of the output file (fmc report's defaults) at the end of the run. */
+  report?: string;
 }
 
 export interface CommandIO {
@@ -128,6 +130,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     // A workbook comes back as a workbook unless asked otherwise.
     const xlsxIn = options.inputFormat === 'xlsx' || (options.inputFormat === undefined && /\.xlsx$/i.test(input));
     const outputPath = options.output ?? defaultOutputPath(input, options.format ?? (xlsxIn ? 'xlsx' : 'csv'));
+    if (options.report && (outputPath === '-' || options.dryRun)) throw new FmcError('FMC_ERR_USAGE', '--report reads the output file: pass -o <file> (not stdout, not --dry-run)');
     const format = formatFor(outputPath, options.format);
     const toStdout = outputPath === '-';
     // Every path is checked before the lock is taken or a byte read: none may be another
@@ -203,6 +206,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       sink = undefined;
       outputFile = undefined;
       if (options.summaryJson) await writeSummaryJson(options.summaryJson, JSON.stringify(summary, null, 2) + '\n', io.stdout, toStdout ? 'stdout' : outputPath);
+      if (options.report) await (await import('../report/build.js')).writeReportHtml([outputPath], options.report, { escalateBelow: options.escalateBelow });
       if (!options.quiet) io.stderr.write(formatSummary(summary, colorsFor(io.stderr, io.env)) + '\n');
       logger.info({ summary }, 'classify done');
       return 0;

@@ -140,9 +140,10 @@ export function buildProgram(run: Run): Command {
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
       .option('--summary-json <path>', 'also write the run summary as JSON, - for stdout (default: none)')
-      .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75 (default: no lock)'),
+      .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75 (default: no lock)')
+      .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)'),
   )
-    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
+    .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
     .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
 
   withChainOptions(

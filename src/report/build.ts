@@ -1,3 +1,4 @@
+import { writeFileAtomic } from '../cli/atomic-write.js';
 import { FmcError } from '../errors.js';
 import { createAggregator } from './aggregate.js';
 import { buildCharts } from './charts.js';
@@ -36,4 +37,10 @@ export function renderReportHtml(data: ReportData, lang: Lang): string {
   const t = STRINGS[lang];
   const charts = buildCharts(data, t).map((spec) => ({ spec, svg: renderSvg(spec) }));
   return buildHtml(data, charts, t, lang);
+}
+
+/** `fmc classify --report`: the HTML report of files just written, with fmc report's defaults. */
+export async function writeReportHtml(files: readonly string[], htmlPath: string, options: { escalateBelow?: number | undefined; lang?: Lang; tz?: string } = {}): Promise<void> {
+  const data = await buildReportData(files, { tz: options.tz ?? 'Europe/Paris', escalateBelow: options.escalateBelow ?? 0.6 });
+  await writeFileAtomic(htmlPath, renderReportHtml(data, options.lang ?? 'en'));
 }

@@ -86,10 +86,11 @@ export function buildCharts(data: ReportData, t: Strings): ChartSpec[] {
         series: SENTIMENTS.map((s) => ({ type: 'bar' as const, stack: 'sentiment', name: v(s), data: data.series.map((b) => b.sentiment[s]), itemStyle: { color: COLORS[s] } })),
       },
     });
-    const shaded = data.alerts.map((a) => {
-      const bucket = data.series.find((b) => b.start === a.start);
-      return [{ xAxis: bucket?.label ?? a.start, name: v(a.value) }, { xAxis: bucket?.label ?? a.start }] as [{ xAxis: string; name: string }, { xAxis: string }];
-    });
+    // Each alert pinned on its incident's line, at its bucket.
+    const pins = (incident: string) =>
+      data.alerts
+        .filter((a) => a.value === incident)
+        .map((a) => ({ name: a.start, coord: [data.series.find((b) => b.start === a.start)?.label ?? a.start, a.count] as [string, number], value: a.count }));
     charts.push({
       id: 'incidents',
       title: t.chartIncidents,
@@ -100,13 +101,13 @@ export function buildCharts(data: ReportData, t: Strings): ChartSpec[] {
         legend: { top: 0 },
         xAxis: { type: 'category', data: labels },
         yAxis: { type: 'value' },
-        series: INCIDENTS.filter((i) => i !== 'none').map((i, k) => ({
+        series: INCIDENTS.filter((i) => i !== 'none').map((i) => ({
           type: 'line' as const,
           name: v(i),
           data: data.series.map((b) => b.incidentClaims[i]),
           itemStyle: { color: COLORS[i] },
           showSymbol: data.series.length <= 60,
-          ...(k === 0 && shaded.length > 0 ? { markArea: { silent: true, itemStyle: { color: 'rgba(197,34,31,0.15)' }, label: { show: false }, data: shaded } } : {}),
+          ...(pins(i).length > 0 ? { markPoint: { silent: true, symbolSize: 44, data: pins(i) } } : {}),
         })),
       },
     });

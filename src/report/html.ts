@@ -17,15 +17,15 @@ const CSS = `
 body{margin:0 auto;max-width:1280px;padding:1rem;font:14px/1.45 system-ui,sans-serif;color:#202124;background:#fff}
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.5rem 0 .5rem;border-bottom:1px solid #dadce0;padding-bottom:.2rem}
 .meta{color:#5f6368;margin:.2rem 0}.note{background:#fef7e0;border-left:4px solid #f9ab00;padding:.4rem .6rem;margin:.5rem 0}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.6rem;margin:1rem 0}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.6rem;margin:1rem 0}
 .kpi{border:1px solid #dadce0;border-radius:6px;padding:.5rem .7rem}.kpi .v{font-size:1.5rem;font-weight:600}.kpi .l{color:#5f6368;font-size:.8rem}.kpi .f{color:#5f6368;font-size:.72rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}
 figure.chart{margin:0;flex:1 1 100%;min-width:0;break-inside:avoid;page-break-inside:avoid}
-figure.chart.half{flex:1 1 calc(50% - .5rem);min-width:18rem}
+figure.chart.half{flex:0 1 calc(50% - .5rem);min-width:18rem}
 figure.chart figcaption{font-weight:600;margin:.3rem 0}
 figure.chart svg{width:100%;height:auto;display:block}
 table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border:1px solid #dadce0;padding:.25rem .4rem;text-align:left;vertical-align:top}
-th{background:#f1f3f4}td.text{white-space:pre-wrap;word-break:break-word}
+th{background:#f1f3f4}td.text{white-space:pre-wrap;word-break:break-word}td.src{word-break:break-all;font-size:.75rem}.table-wrap{overflow-x:auto}
 .badge{display:inline-block;border-radius:999px;padding:0 .4rem;margin:0 .15rem .15rem 0;font-size:.75rem;background:#e8eaed}
 .high{background:#c5221f;color:#fff}.medium{background:#e37400;color:#fff}
 @media (max-width:600px){body{padding:.5rem}figure.chart.half{flex-basis:100%}.kpi .v{font-size:1.2rem}}
@@ -63,7 +63,7 @@ export function buildHtml(data: ReportData, charts: readonly RenderedChart[], t:
   const urgent = data.urgentClaims
     .map(
       (c) =>
-        `<tr><td>${e(c.date ?? '')}</td><td class="text">${e(c.text)}</td><td><span class="badge ${e(c.urgency)}">${v(c.urgency)}</span><span class="badge">${v(c.incident)}</span><span class="badge">${v(c.topic)}</span><span class="badge">${v(c.sentiment)}</span><span class="badge">${num(c.confidence, lang)}</span></td><td>${e(c.source)}</td></tr>`,
+        `<tr><td>${e(c.date ?? '')}</td><td class="text">${e(c.text)}</td><td><span class="badge ${e(c.urgency)}">${v(c.urgency)}</span><span class="badge">${v(c.incident)}</span><span class="badge">${v(c.topic)}</span><span class="badge">${v(c.sentiment)}</span><span class="badge">${num(c.confidence, lang)}</span></td><td class="src">${e(c.source)}</td></tr>`,
     )
     .join('\n');
   const alerts = data.alerts
@@ -104,10 +104,10 @@ ${main.map(figure).join('\n')}
 ${terms.length > 0 ? terms.map(figure).join('\n') : `<p>${e(t.noClaims)}</p>`}
 </section>
 <h2>${e(t.sectionUrgent)}</h2>
-${urgent ? `<table data-table="urgent"><thead><tr><th>${e(t.colDate)}</th><th>${e(t.colText)}</th><th>${e(t.colLabels)}</th><th>${e(t.colSource)}</th></tr></thead><tbody>\n${urgent}\n</tbody></table>` : `<p>${e(t.noClaims)}</p>`}
+${urgent ? `<div class="table-wrap"><table data-table="urgent"><thead><tr><th>${e(t.colDate)}</th><th>${e(t.colText)}</th><th>${e(t.colLabels)}</th><th>${e(t.colSource)}</th></tr></thead><tbody>\n${urgent}\n</tbody></table></div>` : `<p>${e(t.noClaims)}</p>`}
 <h2>${e(t.sectionAlerts)}</h2>
 <p class="meta">${e(t.alertMethod)}</p>
-${alerts ? `<table data-table="alerts"><thead><tr><th>${e(t.colBucket)}</th><th>${e(t.colIncident)}</th><th>${e(t.colCount)}</th><th>${e(t.colExpected)}</th><th>${e(t.colScore)}</th></tr></thead><tbody>\n${alerts}\n</tbody></table>` : `<p>${e(t.noAlerts)}</p>`}
+${alerts ? `<div class="table-wrap"><table data-table="alerts"><thead><tr><th>${e(t.colBucket)}</th><th>${e(t.colIncident)}</th><th>${e(t.colCount)}</th><th>${e(t.colExpected)}</th><th>${e(t.colScore)}</th></tr></thead><tbody>\n${alerts}\n</tbody></table></div>` : `<p>${e(t.noAlerts)}</p>`}
 </body>
 </html>
 `;

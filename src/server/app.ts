@@ -25,6 +25,8 @@ import { classifyRoutes } from './routes/classify.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { userRoutes } from './routes/users.js';
+import { trendsRoutes } from './routes/trends.js';
+import { createLiveTrends, type LiveTrends } from '../report/live.js';
 
 export interface AppOptions {
   /** /api/classify needs an agent or admin token. */
@@ -53,6 +55,8 @@ export interface AppDeps {
   readonly metrics?: ServerMetrics;
   /** The chat relay (/ws, /api/conversations); absent = classification API only. */
   readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions };
+  /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
+  readonly trends?: LiveTrends;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -138,10 +142,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { registry: metrics.registry });
   await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute });
   await app.register(userRoutes, { users: deps.users });
-  await app.register(classifyRoutes, { pipeline, limits, metrics });
+  const trends = deps.trends ?? createLiveTrends();
+  app.addHook('onClose', async () => trends.close());
+  await app.register(classifyRoutes, { pipeline, limits, metrics, onResults: trends.recordApi });
+  await app.register(trendsRoutes, { trends });
   await app.register(dashboardRoutes);
   if (deps.relay) {
-    await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, ...deps.relay });
+    await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, trends, ...deps.relay });
   }
 
   app.setNotFoundHandler(rateLimits.perMinute > 0 ? { preHandler: app.rateLimit() } : {}, handleNotFound);

@@ -9,6 +9,7 @@ import { benchLearningCurve, benchProviders } from './accuracy.js';
 import { benchLocalModel } from './model.js';
 import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
+import { benchReport } from './report.js';
 import { benchActiveLearning } from './active-learning.js';
 
 const only = process.argv.slice(2);
@@ -102,6 +103,7 @@ try {
     report('accuracy: learning curve, dev accuracy by labeled rows (nested random subsets of train + extra; all 3,164 = the built-in model above)', await benchLearningCurve());
   }
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
+  if (wanted('report')) report('report: fmc report vs fmc classify --provider rules on the same rows (fresh processes)', await benchReport(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
   if (wanted('serve')) {
     const serve = await benchServe(dir);

@@ -141,3 +141,15 @@ test('fmc report --help shows examples and the exit codes', () => {
   assert.match(r.stdout, /fmc report \/tmp\/tweets\.classified\.csv -o \/tmp\/report\.html --json \/tmp\/report\.json/);
   assert.match(r.stdout, /4 written, but an alert was not delivered/);
 });
+
+test('fmc classify --report writes the report of its output at the end of the run', () => {
+  const out = path('run.csv');
+  const html = path('run.html');
+  const r = runFmc(['classify', fixture('formats', 'semicolon.csv'), '-o', out, '--provider', 'rules', '--no-cache', '--quiet', '--report', html]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(readFileSync(html, 'utf8'), /<h1>Customer care report<\/h1>[\s\S]*data-chart="topic-incident"/);
+  const stdout = runFmc(['classify', fixture('formats', 'semicolon.csv'), '-o', '-', '--provider', 'rules', '--no-cache', '--report', path('never.html')]);
+  assert.equal(stdout.status, 2);
+  assert.match(stdout.stderr, /--report reads the output file: pass -o <file>/);
+  assert.equal(existsSync(path('never.html')), false);
+});

@@ -10,6 +10,7 @@ import { createUserStore, type Role, type UserStore } from '../../src/data/users
 import { silentLogger, type Logger } from '../../src/log.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { buildApp } from '../../src/server/app.js';
+import type { LiveTrends } from '../../src/report/live.js';
 import type { MasterKeySource } from '../../src/server/relay/keyring.js';
 import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from '../../src/server/relay/options.js';
 import type { ServerFrame } from '../../src/server/relay/protocol.js';
@@ -40,6 +41,8 @@ export interface RelayServerOptions {
   readonly logger?: Logger;
   readonly pipeline?: (cachePath: string) => Promise<Pipeline>;
   readonly requireAuth?: boolean;
+  /** The Trends view's live figures (a test may fill in history first). */
+  readonly trends?: LiveTrends;
 }
 
 const PASSWORD = 'correct horse battery';
@@ -59,6 +62,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     users,
     tokens,
     logger: options.logger ?? silentLogger,
+    ...(options.trends && { trends: options.trends }),
     relay: { masterKey: options.masterKey ?? { kind: 'file', dataDir }, options: { ...DEFAULT_RELAY_OPTIONS, rate: { burst: 1000, perSecond: 1000 }, ...options.relay } },
     options: { requireAuth: options.requireAuth ?? false, allowSignup: false, corsOrigins: [], rateLimits: { perMinute: 0, loginPerMinute: 0 }, version: 'test' },
   }).catch(async (err: unknown) => {

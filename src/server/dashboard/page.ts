@@ -48,6 +48,12 @@ export const PAGE_HTML = `<!doctype html>
     <div id="classify-charts"></div>
     <div class="table-wrap"><table id="classify-table"></table></div>
   </section>
+  <section id="trends" hidden>
+    <h2>Trends</h2>
+    <ul id="trends-alerts"></ul>
+    <div id="trends-kpis"></div>
+    <div id="trends-charts"></div>
+  </section>
 </main>
 </body>
 </html>
@@ -62,7 +68,7 @@ header h1 { font-size: 1.1rem; margin: 0 auto 0 0; }
 #login { display: grid; place-items: center; padding: 3rem; }
 #login form, section, aside { background: #fff; border-radius: 6px; padding: 1rem; box-shadow: 0 1px 2px #0002; }
 #login label { display: block; margin: .5rem 0; }
-#app { display: grid; grid-template-columns: 18rem 1fr; grid-template-areas: "list chat" "classify classify"; gap: 1rem; padding: 1rem; }
+#app { display: grid; grid-template-columns: 18rem 1fr; grid-template-areas: "list chat" "classify classify" "trends trends"; gap: 1rem; padding: 1rem; }
 aside { grid-area: list; } #chat { grid-area: chat; } #classify { grid-area: classify; }
 #conversations { list-style: none; padding: 0; margin: .5rem 0 0; }
 #conversations li { padding: .4rem; border-bottom: 1px solid #eee; cursor: pointer; display: flex; flex-wrap: wrap; gap: .3rem; align-items: center; }
@@ -78,6 +84,10 @@ aside { grid-area: list; } #chat { grid-area: chat; } #classify { grid-area: cla
 .sender { font-weight: 600; margin-right: .5rem; } .labels { margin-top: .2rem; display: flex; gap: .25rem; }
 .chip { cursor: pointer; } .chip:hover { outline: 1px solid #4a6fd8; } .labels.corrected .chip { box-shadow: inset 0 0 0 1px #1d2330; }
 #chat-form { display: flex; gap: .5rem; } #chat-input { flex: 1; padding: .4rem; }
+#trends { grid-area: trends; } #trends-kpis { display: flex; flex-wrap: wrap; gap: .5rem; margin: .5rem 0; }
+#trends-kpis .kpi { border: 1px solid #ddd; border-radius: 6px; padding: .3rem .6rem; display: flex; flex-direction: column; } #trends-kpis .v { font-weight: 600; font-size: 1.1rem; }
+#trends-alerts { color: #c5221f; padding-left: 1.2rem; } #trends-charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+.trend-chart { margin: 0; flex: 1 1 28rem; min-width: 0; } .trend-chart svg { width: 100%; height: auto; display: block; }
 #classify-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 1rem; }
 .chart { margin: 0; } .chart figcaption { font-weight: 600; }
 .bar-row { display: grid; grid-template-columns: 7rem 1fr 3rem; align-items: center; gap: .3rem; }

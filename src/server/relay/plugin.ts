@@ -25,6 +25,7 @@ import { createRelay, type Relay } from './relay.js';
 import { createRooms } from './rooms.js';
 import { createTicketStore } from './tickets.js';
 import { createConversationStore } from './store.js';
+import type { LiveTrends } from '../../report/live.js';
 
 export interface RelayPluginDeps {
   readonly pipeline: Pipeline;
@@ -35,6 +36,8 @@ export interface RelayPluginDeps {
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   readonly options?: RelayOptions;
+  /** The Trends view: fed each labeled customer message; its alerts go to watching agents. */
+  readonly trends?: LiveTrends;
 }
 
 // Sockets still open at shutdown get a 1001 and this long to answer before being cut.
@@ -74,7 +77,10 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     versionOf,
     onWriteFailure: (err) => deps.data.writeFailed(err),
     onWrite: () => deps.data.wrote(),
+    onLabels: (labels, message) => deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt)),
   });
+  // Agents watching the conversation list hear of spikes and of fresh figures.
+  deps.trends?.subscribe((event) => rooms.publishToWatchers(event));
   const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
 
   await app.register(websocket, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Role } from '../../data/users.js';
 import type { ErrorCode } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
+import type { Alert } from '../../report/report-data.js';
 import type { ChatMessage, ConversationView } from './store.js';
 
 // The JSON frames of /ws, both ways (documented in the README, "Chat relay").
@@ -25,7 +26,10 @@ export type ServerFrame =
   | { type: 'labels'; conversationId: string; seq: number; labels: LabelResult }
   | { type: 'resumed'; conversationId: string; lastSeq: number; more: boolean }
   | { type: 'conversation'; conversation: ConversationView }
-  | { type: 'error'; code: ErrorCode; message: string; clientId?: string; conversationId?: string; retryAfterMs?: number };
+  | { type: 'error'; code: ErrorCode; message: string; clientId?: string; conversationId?: string; retryAfterMs?: number }
+  // To watching agents: a spike alert, and "the Trends figures changed" (GET /api/trends).
+  | { type: 'alert'; alert: Alert }
+  | { type: 'trends'; version: number };
 
 /** A client frame, or why it is not one (the message never quotes the frame: it may hold text). */
 export function parseClientFrame(raw: string): { frame: ClientFrame } | { error: string } {

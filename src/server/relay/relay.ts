@@ -35,7 +35,7 @@ export interface RelayDeps {
   readonly logger: Logger;
   /** Called with each new (not duplicate) message, and each customer message's labels (metrics). */
   readonly onStored?: (message: ChatMessage) => void;
-  readonly onLabels?: (labels: LabelResult) => void;
+  readonly onLabels?: (labels: LabelResult, message: ChatMessage) => void;
   /** Agents' corrections; absent = `correct` refuses. */
   readonly corrections?: CorrectionStore;
   /** The version (model + prompt/lexicon hash) of the tier that produced labels from `provider`. */
@@ -99,7 +99,7 @@ export function createRelay(deps: RelayDeps): Relay {
       .classify(message.conversationId, message.seq, message.text)
       .then((labels) => {
         store.setLabels(message.conversationId, message.seq, labels);
-        deps.onLabels?.(labels);
+        deps.onLabels?.(labels, message);
         rooms.publish(message.conversationId, { type: 'labels', conversationId: message.conversationId, seq: message.seq, labels }, staffOnly);
         announce(message.conversationId);
       })

@@ -1,7 +1,8 @@
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FmcError } from '../../errors.js';
-import { createChunkClassifier } from '../../pipeline/chunk.js';
+import { createChunkClassifier, type ChunkClassifier } from '../../pipeline/chunk.js';
+import type { LabelResult } from '../../labels.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { describeRenames } from '../../pipeline/column-names.js';
 import { openTweetSource } from '../../pipeline/read.js';
@@ -12,6 +13,19 @@ import type { ServerLimits } from '../limits.js';
 import type { ServerMetrics } from '../metrics.js';
 
 export const CSV_TYPES = ['text/csv'];
+
+/** Hands each labeled chunk's rows to `onResults` (the Trends view) as they are labeled. */
+function tapResults(engine: ChunkClassifier, onResults: CsvRouteDeps['onResults']): ChunkClassifier {
+  if (!onResults) return engine;
+  return {
+    ...engine,
+    async labelTexts(texts, tweets) {
+      const chunk = await engine.labelTexts(texts, tweets);
+      onResults(Array.from(chunk.codes, (code) => chunk.distinct[code]!));
+      return chunk;
+    },
+  };
+}
 
 // Smaller than the CLI's 1,000: the first labeled rows reach the client sooner.
 const CHUNK_ROWS = 500;
@@ -71,6 +85,7 @@ export interface CsvRouteDeps {
   readonly limits: ServerLimits;
   readonly metrics: ServerMetrics;
   readonly query: { text_column?: string; id_column?: string; skip_invalid?: boolean; escape_formulas?: boolean; delimiter?: string; bom?: boolean; crlf?: boolean };
+  readonly onResults?: ((results: readonly LabelResult[]) => void) | undefined;
 }
 
 /** text/csv in, the same rows with `is_claim … provider` appended out, both streamed. */
@@ -98,7 +113,7 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
   const { body, writer, firstByte } = deferredBody();
   const sink = openStreamSink({ stream: writer, format: 'csv', columns, dialect });
   // Not the CLI's worker thread: requests are small and the engine stays warm in-process.
-  const engine = createChunkClassifier(deps.pipeline);
+  const engine = tapResults(createChunkClassifier(deps.pipeline), deps.onResults);
   const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns, dialect } }).then(async (summary) => {
     await sink.commit();
     writer.end();

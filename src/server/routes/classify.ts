@@ -41,6 +41,8 @@ export interface ClassifyRouteOptions {
   readonly pipeline: Pipeline;
   readonly limits: ServerLimits;
   readonly metrics: ServerMetrics;
+  /** Every labeled row (JSON or CSV), for the Trends view; texts are not passed. */
+  readonly onResults?: (results: readonly LabelResult[]) => void;
 }
 
 /** Client ids, checked against the limits; texts without ids are numbered from 0. */
@@ -105,11 +107,12 @@ export const classifyRoutes: FastifyPluginAsync<ClassifyRouteOptions> = async (a
     },
     async (request: FastifyRequest<{ Body: ClassifyBody; Querystring: CsvQuery }>, reply: FastifyReply) => {
       if (CSV_TYPES.includes(request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '')) {
-        return classifyCsv(request, reply, { pipeline, limits, metrics, query: request.query });
+        return classifyCsv(request, reply, { pipeline, limits, metrics, query: request.query, onResults: options.onResults });
       }
       const { ids, texts } = itemsOf(request.body as ClassifyBody | undefined, limits);
       // Internal ids are positions: a client may repeat an id, answers are matched by id.
       const results = await pipeline.classifyTexts(texts.map((text, i) => ({ id: String(i), text })));
+      options.onResults?.(results);
       return { results: results.map((r, i) => ({ id: ids[i]!, ...roundConfidence(r) })) };
     },
   );

@@ -5,6 +5,7 @@ import { createConversationList } from './conversation-list.js';
 import { byId } from './dom.js';
 import { fetchLabelTable } from './label-table.js';
 import { connectRelay, type Frame } from './relay-client.js';
+import { createTrendsPane, type TrendsPane } from './trends-pane.js';
 
 async function start(session: Session): Promise<void> {
   byId('login').hidden = true;
@@ -29,10 +30,12 @@ async function start(session: Session): Promise<void> {
   );
   const table = await fetchLabelTable();
   const chat = createChatPane(relay, session.user.username, table, session.user.role === 'customer' ? undefined : session.token);
+  const trends: TrendsPane | undefined = session.user.role === 'customer' ? undefined : createTrendsPane(session);
   const conversations = await createConversationList(session, relay, chat);
   deliver = (frame) => {
     conversations.onFrame(frame);
     chat.onFrame(frame);
+    trends?.onFrame(frame);
   };
   for (const frame of early.splice(0)) deliver(frame);
   if (session.user.role !== 'customer') createClassifyPane(session, table);

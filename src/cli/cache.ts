@@ -1,6 +1,6 @@
 import { openResultCache } from '../cache/store.js';
 import { loadConfig } from '../config.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface CacheOptions {
   cache?: string;

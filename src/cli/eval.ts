@@ -4,7 +4,9 @@ import { readLabeledFile } from '../eval/read-labeled.js';
 import { labelStrings } from '../labels.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
-import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
+import type { ClassifyOptions } from './classify.js';
+import { pipelineOptionsFrom } from './chain-options.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export type EvalOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'textColumn' | 'logLevel' | 'modelDir' | 'allowRemote' | 'hubModel' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> & {
   json?: boolean;

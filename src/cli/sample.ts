@@ -6,7 +6,7 @@ import { openTweetSource } from '../pipeline/read.js';
 import { reasonFor, selectSample, STRATEGIES, type Candidate, type Strategy } from '../sample/select.js';
 import { createRulesTier } from '../tiers/rules.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface SampleOptions {
   count: number;

@@ -1,7 +1,7 @@
 import { TRAINED_FIELDS } from '../labels.js';
 import { trainToDir } from '../model/train-dir.js';
 import type { TrainReport } from '../model/train.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface TrainCommandOptions {
   out: string;

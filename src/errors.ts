@@ -14,6 +14,8 @@ export const EXIT = {
   terminated: 143,
   /** `fmc report`: the report was written, but an alert could not be delivered to --alert-webhook. */
   alertUndelivered: 4,
+  /** 128 + SIGPIPE: the reader of stdout went away (`fmc classify x -o - | head`). */
+  pipe: 141,
 } as const;
 
 interface ErrorSpec {
@@ -25,7 +27,8 @@ interface ErrorSpec {
 export const ERRORS = {
   FMC_ERR_USAGE: { exit: EXIT.usage, status: 400, summary: 'bad command-line usage or option value' },
   FMC_ERR_INPUT_MISSING: { exit: EXIT.usage, status: 400, summary: 'input file does not exist' },
-  FMC_ERR_INPUT_NOT_FILE: { exit: EXIT.usage, status: 400, summary: 'input path is a directory or not a regular file' },
+  FMC_ERR_INPUT_NOT_FILE: { exit: EXIT.usage, status: 400, summary: 'input path is a directory, socket or block device' },
+  FMC_ERR_INPUT_UNREADABLE: { exit: EXIT.usage, status: 400, summary: 'input file cannot be opened (permissions)' },
   FMC_ERR_INPUT_EMPTY: { exit: EXIT.usage, status: 400, summary: 'input has no header or no data rows' },
   FMC_ERR_INPUT_BINARY: { exit: EXIT.usage, status: 400, summary: 'input is not text' },
   FMC_ERR_INPUT_ENCODING: { exit: EXIT.usage, status: 400, summary: 'input is neither UTF-8 nor the chosen encoding' },
@@ -33,8 +36,10 @@ export const ERRORS = {
   FMC_ERR_CSV: { exit: EXIT.usage, status: 400, summary: 'malformed CSV (quote, column count, field size)' },
   FMC_ERR_JSONL: { exit: EXIT.usage, status: 400, summary: 'malformed JSONL line' },
   FMC_ERR_INPUT_TRUNCATED: { exit: EXIT.runtime, status: 400, summary: 'input stream ended early' },
-  FMC_ERR_OUTPUT_IS_INPUT: { exit: EXIT.usage, status: 400, summary: 'output path is the input file' },
-  FMC_ERR_OUTPUT_UNWRITABLE: { exit: EXIT.runtime, status: 500, summary: 'output directory cannot be written' },
+  FMC_ERR_OUTPUT_IS_INPUT: { exit: EXIT.usage, status: 400, summary: 'an output path (-o, --summary-json, --lock, --cache) is the input file' },
+  FMC_ERR_OUTPUT_NOT_FILE: { exit: EXIT.usage, status: 400, summary: 'output path is a directory, socket or block device' },
+  FMC_ERR_OUTPUT_UNWRITABLE: { exit: EXIT.runtime, status: 500, summary: 'output cannot be written (directory missing or read-only, disk full)' },
+  FMC_ERR_OUTPUT_CLOSED: { exit: EXIT.pipe, status: 500, summary: 'the reader of the output closed it before the end (EPIPE)' },
   FMC_ERR_LABELS: { exit: EXIT.usage, status: 400, summary: 'labeled file has values outside the taxonomy' },
   FMC_ERR_LOCKED: { exit: EXIT.locked, status: 409, summary: 'another run holds the lock' },
   FMC_ERR_TIER_UNAVAILABLE: { exit: EXIT.usage, status: 503, summary: 'the chosen tier is not available' },
@@ -65,6 +70,7 @@ export const ERRORS = {
   FMC_ERR_SIGNUP_CLOSED: { exit: EXIT.usage, status: 403, summary: 'self sign-up is disabled on this server' },
   FMC_ERR_CONVERSATION_CLOSED: { exit: EXIT.usage, status: 409, summary: 'the conversation is closed; open a new one' },
   FMC_ERR_SHUTTING_DOWN: { exit: EXIT.runtime, status: 503, summary: 'the server is shutting down' },
+  FMC_ERR_STORAGE: { exit: EXIT.runtime, status: 503, summary: 'the data database refused a write (disk full, I/O error, read-only); nothing was stored: retry' },
   FMC_ERR_INTERNAL: { exit: EXIT.runtime, status: 500, summary: 'unexpected server error (logged with the request id)' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -84,6 +90,15 @@ export class FmcError extends Error {
     this.exitCode = ERRORS[code].exit;
     this.status = ERRORS[code].status;
   }
+}
+
+/** An I/O error as a reason: "no space left on device (ENOSPC)". */
+export function ioReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (!e.code) return e.message;
+  // Node's own text: "ENOSPC: no space left on device, write".
+  const text = e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2).split(',')[0] : undefined;
+  return text ? `${text} (${e.code})` : e.code;
 }
 
 /** "file:line:column: message", the position parts only where known. */

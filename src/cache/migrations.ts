@@ -22,6 +22,12 @@ const MIGRATIONS: readonly Migration[] = [
             sent_at INTEGER NOT NULL
           ) WITHOUT ROWID;`,
   },
+  {
+    // `fmc cache prune` removes by age (`--older-than`) and oldest first (`--max-size`): an
+    // index on the write time keeps that a range scan on caches of millions of rows.
+    id: 'm003_results_age',
+    sql: `CREATE INDEX results_created_at ON results (created_at);`,
+  },
 ];
 
 export function migrate(db: Database): void {

@@ -29,6 +29,11 @@ export interface ResultCache {
   stats(): CacheStats;
   /** Removes every entry (or one tier's); returns how many. */
   clear(tier?: string): number;
+  /**
+   * Removes entries written before `olderThan` (ms since the epoch), then the oldest until the
+   * file is at most `maxBytes`; compacts the file. Returns how many went and the size after.
+   */
+  prune(options: { olderThan?: number; maxBytes?: number }): { removed: number; bytes: number; entries: number };
   close(): void;
 }
 
@@ -84,6 +89,26 @@ export function openResultCache(path: string): ResultCache {
       const info = tier === undefined ? db.prepare('DELETE FROM results').run() : db.prepare('DELETE FROM results WHERE tier = ?').run(tier);
       db.exec('VACUUM');
       return info.changes;
+    },
+    prune({ olderThan, maxBytes }) {
+      const size = (): number => (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+      const count = (): number => db.prepare('SELECT count(*) FROM results').pluck().get() as number;
+      let removed = 0;
+      if (olderThan !== undefined) removed += db.prepare('DELETE FROM results WHERE created_at < ?').run(olderThan).changes;
+      db.exec('VACUUM');
+      const deleteOldest = db.prepare('DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY created_at, key LIMIT ?)');
+      // Pages are not rows: remove the share of rows the size is over by, compact, and look
+      // again (a few rounds at most, since the average row size barely moves between them).
+      for (let round = 0; maxBytes !== undefined && round < 8; round++) {
+        const bytes = size();
+        const entries = count();
+        if (bytes <= maxBytes || entries === 0) break;
+        // Keep 97% of the share that fits: pages are not filled evenly, so aim a little under.
+        const keep = Math.floor(entries * (maxBytes / bytes) * 0.97);
+        removed += deleteOldest.run(Math.max(1, entries - keep)).changes;
+        db.exec('VACUUM');
+      }
+      return { removed, bytes: size(), entries: count() };
     },
     close() {
       db.close();

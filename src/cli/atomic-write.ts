@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { checkOutputTarget, writeOutputFile } from '../pipeline/output-file.js';
 
-/** Small files (summaries, reports): write beside, then rename. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await writeFile(temp, data);
-  await rename(temp, path);
+/**
+ * Small files (summaries, reports): written beside, then renamed; a device or FIFO
+ * (`/dev/stdout`, a named pipe) is written straight. Stale temp files of dead runs are swept.
+ */
+export async function writeFileAtomic(path: string, data: string, flag = '--summary-json'): Promise<void> {
+  await writeOutputFile(await checkOutputTarget(path, flag), data, flag);
 }

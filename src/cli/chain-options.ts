@@ -17,6 +17,8 @@ export interface ChainFlags {
   rpm?: number;
   escalateBelow?: number;
   hashtags?: boolean;
+  /** --examples: labeled CSVs added to the LLM tiers' example pool. */
+  examples?: string[];
 }
 
 /** Flags override the environment; the result is what every tier factory receives. */
@@ -29,6 +31,7 @@ export function tierConfigFrom(config: Config, options: Partial<ChainFlags>): Co
     timeoutMs: options.timeout ?? config.tiers.timeoutMs,
     maxWaitMs: options.maxWait ?? config.tiers.maxWaitMs,
     rpm: options.rpm ?? config.tiers.rpm,
+    exampleFiles: options.examples ?? config.tiers.exampleFiles,
   };
 }
 

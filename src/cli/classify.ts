@@ -1,16 +1,21 @@
+import { existsSync } from 'node:fs';
 import { loadConfig } from '../config.js';
-import { pipelineOptionsFrom, type ChainFlags } from './chain-options.js';
+import { cachePathFrom, pipelineOptionsFrom, type ChainFlags } from './chain-options.js';
+import type { Writable } from 'node:stream';
 import { processIO, type CommandIO } from './command-io.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
 import { classifyRows, outputColumns } from '../pipeline/run.js';
+import { checkOutputTarget, openOutputFile, writeToStream, type OutputFile } from '../pipeline/output-file.js';
 import { defaultOutputPath, formatFor, openFileSink, openStreamSink, type OutputFormat, type RowSink } from '../pipeline/write.js';
+import { FmcError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { colorsFor } from './colors.js';
 import { catchInterrupts, isInterrupt } from './interrupt.js';
 import { acquireLock, type Lock } from './lock.js';
+import { checkDistinctPaths, type RunPath } from './path-guard.js';
 import { createProgress } from './progress.js';
 import { formatSummary } from './summary-format.js';
 
@@ -40,9 +45,9 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const interrupts = catchInterrupts();
   let lock: Lock | undefined;
+  let outputFile: OutputFile | undefined;
   let sink: RowSink | undefined;
   try {
-    lock = options.lock ? acquireLock(options.lock) : undefined;
     const readOptions: ReadOptions = {
       format: options.inputFormat,
       textColumn: options.textColumn,
@@ -53,16 +58,33 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     };
     const outputPath = options.output ?? defaultOutputPath(input, options.format ?? 'csv');
     const format = formatFor(outputPath, options.format);
+    const toStdout = outputPath === '-';
+    // Every path is checked before the lock is taken or a byte read: none may be another
+    // (a summary over the input, a lock on the output), and each output must be writable.
+    checkDistinctPaths(runPaths(input, outputPath, options, cachePathFrom(config, options.cache)), {
+      stdinFd: io.stdin === process.stdin ? 0 : undefined,
+      stdoutFd: io.stdout === process.stdout ? 1 : undefined,
+    });
+    const outputTarget = options.dryRun || toStdout ? undefined : await checkOutputTarget(outputPath);
+    if (options.summaryJson && options.summaryJson !== '-' && !options.dryRun) await checkOutputTarget(options.summaryJson, '--summary-json');
+    lock = options.lock ? acquireLock(options.lock) : undefined;
+    if (outputTarget) {
+      const opening = openOutputFile(outputTarget);
+      outputFile = await interrupts.race(opening).catch((err: unknown) => {
+        // Stopped while a FIFO waits for its reader: drop what opens late.
+        void opening.then((late) => late.abort(), () => undefined);
+        throw err;
+      });
+    }
     // Input problems surface before any model is loaded or any tier probed.
     const source = await interrupts.race(
       openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, { ...readOptions, keepRawRecords: format === 'csv' && !options.dryRun }),
     );
     const columns = outputColumns(source.columns);
     if (!options.dryRun) {
-      sink =
-        outputPath === '-'
-          ? openStreamSink({ stream: io.stdout, format, columns })
-          : await openFileSink({ path: outputPath, format, columns, inputPath: input });
+      sink = toStdout
+        ? openStreamSink({ stream: io.stdout, format, columns, name: 'stdout' })
+        : await openFileSink({ path: outputPath, format, columns, file: outputFile });
     }
 
     const pipelineOptions = { ...pipelineOptionsFrom(config, options), keepHashtags: options.hashtags };
@@ -90,7 +112,8 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       progress?.done();
       await sink!.commit();
       sink = undefined;
-      if (options.summaryJson) await writeFileAtomic(options.summaryJson, JSON.stringify(summary, null, 2) + '\n');
+      outputFile = undefined;
+      if (options.summaryJson) await writeSummaryJson(options.summaryJson, JSON.stringify(summary, null, 2) + '\n', io.stdout, toStdout ? 'stdout' : outputPath);
       if (!options.quiet) io.stderr.write(formatSummary(summary, colorsFor(io.stderr, io.env)) + '\n');
       logger.info({ summary }, 'classify done');
       return 0;
@@ -102,9 +125,30 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     if (isInterrupt(err) && input === '-') io.stdin.destroy();
     throw err;
   } finally {
-    await sink?.abort();
+    await (sink ?? outputFile)?.abort();
     lock?.release();
     interrupts.dispose();
+  }
+}
+
+/** The paths a run reads and writes, for checkDistinctPaths. */
+function runPaths(input: string, output: string, options: ClassifyOptions, cachePath: string | undefined): RunPath[] {
+  const paths: RunPath[] = [{ flag: 'input', path: input, writes: false }];
+  if (!options.dryRun) paths.push({ flag: '-o', path: output, writes: true });
+  if (options.summaryJson && !options.dryRun) paths.push({ flag: '--summary-json', path: options.summaryJson, writes: true });
+  if (options.lock) paths.push({ flag: '--lock', path: options.lock, writes: true });
+  if (cachePath) paths.push({ flag: '--cache', path: cachePath, writes: true });
+  return paths;
+}
+
+/** `--summary-json`: a file (written atomically), a device, or `-` for stdout. */
+async function writeSummaryJson(path: string, json: string, stdout: Writable, output: string): Promise<void> {
+  try {
+    if (path === '-') await writeToStream(stdout, json, 'stdout');
+    else await writeFileAtomic(path, json);
+  } catch (err) {
+    if (!(err instanceof FmcError)) throw err;
+    throw new FmcError(err.code, `--summary-json ${err.message}; the labeled rows in ${output} are complete`, { cause: err });
   }
 }
 

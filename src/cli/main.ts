@@ -23,10 +23,13 @@ function fail(err: unknown): number {
   return EXIT.runtime;
 }
 
-// A reader that stops early (`fmc classify x.csv -o - | head`) is not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(exitCode);
-});
+// A reader that stops early (`fmc users list | head`) is not an error. `fmc classify -o -`
+// listens itself while it writes rows: it stops, removes its temp files and releases its
+// lock, then exits 141 with a message (FMC_ERR_OUTPUT_CLOSED); exiting here would skip that.
+const onStdoutError = (err: NodeJS.ErrnoException): void => {
+  if (err.code === 'EPIPE' && process.stdout.listeners('error').length === 1) process.exit(exitCode);
+};
+process.stdout.on('error', onStdoutError);
 
 try {
   await buildProgram((code) => {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
 
@@ -55,6 +55,7 @@ function withChainOptions(cmd: Command): Command {
     .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier', seconds)
     .option('--rpm <n>', 'requests per minute per LLM tier (0 = unlimited)', integer('--rpm', 0))
     .option('--escalate-below <confidence>', 'cascade: run local tiers first, send only answers below this confidence to LLM tiers', fraction)
+    .option('--examples <file...>', 'labeled CSVs (fmc corrections export, reviewed fmc sample files) added to the pool the LLM prompt picks its examples from')
     .option('--log-level <level>', 'pino level for JSON logs on stderr (env FMC_LOG_LEVEL)');
 }
 
@@ -77,11 +78,11 @@ export function buildProgram(run: Run): Command {
       .option('--id-column <name>', 'column holding a row id (reported with skipped rows)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
       .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
-      .option('--max-record-size <chars>', 'largest accepted CSV record', integer('--max-record-size', 1))
+      .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line', integer('--max-record-size', 1))
       .option('--no-hashtags', 'drop hashtags instead of keeping their words')
       .option('--dry-run', 'print how many rows and requests each tier would take (after cache), write nothing')
       .option('-q, --quiet', 'no progress and no summary on stderr')
-      .option('--summary-json <path>', 'also write the run summary as JSON')
+      .option('--summary-json <path>', 'also write the run summary as JSON (- for stdout)')
       .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75'),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat tweets.csv | fmc classify - -o - --provider rules > labeled.csv\n  fmc classify export.csv --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet')
@@ -93,9 +94,11 @@ export function buildProgram(run: Run): Command {
       .description('classify a labeled CSV and print accuracy, macro-F1 and confusion matrices')
       .argument('<labeled>', 'CSV with text and is_claim, sentiment, topic, incident, urgency columns')
       .option('--text-column <name>', 'column holding the tweet')
+      .option('--author-column <name>', 'column naming the author; the operator\'s accounts (FMC_OPERATOR_ACCOUNTS) post no claims (default: author, user, username, screen_name or user_name)')
+      .option('--target-accuracy <fraction>', 'all-five accuracy the suggested --escalate-below threshold must reach (default 0.95)', fraction)
       .option('--json', 'machine-readable report on stdout'),
   )
-    .addHelpText('after', '\nExample:\n  fmc eval fixtures/dev.csv --provider rules')
+    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --target-accuracy 0.9 --json')
     .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
 
   program
@@ -107,6 +110,7 @@ export function buildProgram(run: Run): Command {
     .option('--unlabeled <file...>', 'unlabeled CSV/JSONL tweets that widen the vocabulary')
     .option('--no-hybrid', 'skip fitting the model + rules combiner (faster; the auto chain then needs another model)')
     .option('--text-column <name>', 'column holding the tweet')
+    .option('--author-column <name>', 'column naming the author (default: author, user, username, screen_name or user_name)')
     .option('--json', 'print the training report as JSON')
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
     .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));
@@ -162,6 +166,14 @@ export function buildProgram(run: Run): Command {
     .option('--cache <path>', 'cache file (env FMC_CACHE)')
     .option('--tier <name>', 'only this tier')
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
+  cache
+    .command('prune')
+    .description('remove old answers: written before --older-than, then the oldest until the file fits --max-size; compacts the file')
+    .option('--cache <path>', 'cache file (env FMC_CACHE)')
+    .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w)')
+    .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB')
+    .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
+    .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
   program
     .command('health')
@@ -232,10 +244,26 @@ export function buildProgram(run: Run): Command {
     .action(async (options) => run(await (await import('./users.js')).usersList(options)));
   users
     .command('remove')
-    .description('delete a user; their tokens stop working at once')
+    .description("delete a user; their tokens stop working at once, and a customer's conversations are deleted (asked first)")
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .option('--yes', "delete a customer's conversations without asking (needed when stdin is not a terminal)")
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
+  users
+    .command('passwd')
+    .description('set a new password (prompted twice, or one line from stdin); the user\'s tokens stop working')
+    .argument('<name>', 'user name')
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users passwd alice\n  printf "%s\\n" "$PASSWORD" | fmc users passwd bot')
+    .action(async (name: string, options) => run(await (await import('./users.js')).usersPasswd(name, options)));
+  users
+    .command('role')
+    .description('change a user\'s role; it applies at once')
+    .argument('<name>', 'user name')
+    .addArgument(new Argument('<role>', 'the new role').choices(['admin', 'agent', 'customer']))
+    .option('--data-dir <dir>', 'data directory (env FMC_DATA_DIR)')
+    .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
+    .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
 
   const corrections = program.command('corrections').description("agents' label corrections (dashboard, POST /api/corrections): export them for `fmc train`, or see what they change");
   corrections

@@ -25,6 +25,9 @@ export function formatSummary(s: RunSummary, c: ChalkInstance): string {
   for (const { name: field } of LABEL_TABLE.filter((f) => f.kind === 'enum')) lines.push(`${field}: ${distribution(s.labels[field], s.rows)}`);
   lines.push(`providers: ${distribution(s.providers, s.rows)}`);
   lines.push(`cache: ${s.cache.hits} hits, ${s.cache.misses} misses (${pct(s.cache.hitRate)})`);
+  if (s.cache.writeFailures > 0) {
+    lines.push(c.yellow(`cache: ${s.cache.writeFailures} answers could not be written (cache locked or disk full): the next run asks the tiers for those rows again`));
+  }
   for (const [name, t] of Object.entries(s.tiers)) {
     if (t.requests === undefined && t.calls === 0) continue;
     const usage = t.requests === undefined ? '' : `, ${t.requests} requests, ${t.inputTokens ?? 0} input + ${t.outputTokens ?? 0} output tokens`;

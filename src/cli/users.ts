@@ -18,20 +18,37 @@ function withUsers<T>(options: UsersOptions, io: CommandIO, fn: (users: UserStor
   return fn(createUserStore(data.db)).finally(() => data.close());
 }
 
-/** A terminal gets a hidden prompt, asked twice; anything else is read as one line. */
+// A typo in the second entry asks again rather than throwing the first one away; past this many, give up.
+const PROMPT_ROUNDS = 3;
+
+const isTerminal = (io: CommandIO): boolean => {
+  const stdin = io.stdin as Partial<ReadStream>;
+  return stdin.isTTY === true && typeof stdin.setRawMode === 'function';
+};
+
+/** A terminal gets a hidden prompt, asked twice (again on a mismatch); anything else is read as one line. */
 async function readPassword(io: CommandIO): Promise<string> {
-  const stdin = io.stdin as Partial<ReadStream> & typeof io.stdin;
-  if (stdin.isTTY && typeof stdin.setRawMode === 'function') {
-    const tty = stdin as ReadStream;
-    const first = await promptHidden(tty, io.stderr, 'password: ');
-    checkPassword(first);
-    const again = await promptHidden(tty, io.stderr, 'again: ');
-    if (again !== first) throw new FmcError('FMC_ERR_BAD_USER', 'the two passwords differ; run the command again');
-    return first;
+  if (isTerminal(io)) {
+    const tty = io.stdin as ReadStream;
+    for (let round = 1; round <= PROMPT_ROUNDS; round++) {
+      const first = await promptHidden(tty, io.stderr, 'password: ');
+      checkPassword(first);
+      const again = await promptHidden(tty, io.stderr, 'again: ');
+      if (again === first) return first;
+      io.stderr.write(round < PROMPT_ROUNDS ? 'the two passwords differ; try again\n' : '');
+    }
+    throw new FmcError('FMC_ERR_BAD_USER', `the two passwords differed ${PROMPT_ROUNDS} times; nothing was changed`);
   }
   const line = await readFirstLine(io.stdin);
   if (line === '') throw new FmcError('FMC_ERR_BAD_USER', 'no password on stdin; pipe one line, e.g. `printf "%s\\n" "$PW" | fmc users add …`');
   return line;
+}
+
+/** A y/N question on the terminal; anything but y/yes is no. */
+async function confirm(io: CommandIO, question: string): Promise<boolean> {
+  io.stderr.write(question);
+  const answer = await readFirstLine(io.stdin);
+  return /^y(es)?$/i.test(answer.trim());
 }
 
 /** `fmc users add <name> --role <role>`: the password comes from a prompt or stdin, never argv. */
@@ -60,9 +77,54 @@ export async function usersList(options: UsersOptions, io: CommandIO = processIO
   return 0;
 }
 
-export async function usersRemove(name: string, options: UsersOptions, io: CommandIO = processIO()): Promise<number> {
-  const removed = await withUsers(options, io, async (users) => users.remove(name));
+export interface RemoveOptions extends UsersOptions {
+  /** Delete a customer's conversations without asking (scripts, cron). */
+  yes?: boolean;
+}
+
+/**
+ * `fmc users remove <name>`: a customer's conversations go with them (ON DELETE CASCADE), so
+ * the count is said first, and confirmed: on a terminal by a question, elsewhere by --yes.
+ */
+export async function usersRemove(name: string, options: RemoveOptions, io: CommandIO = processIO()): Promise<number> {
+  const username = name.trim().toLowerCase();
+  const conversations = await withUsers(options, io, async (users) => {
+    if (!users.byName(username)) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
+    return users.conversationCount(username);
+  });
+  const what = `${conversations} conversation${conversations === 1 ? '' : 's'}`;
+  if (conversations > 0 && !options.yes) {
+    if (!isTerminal(io)) throw new FmcError('FMC_ERR_USAGE', `removing ${username} deletes ${what} and their messages; pass --yes to confirm (nothing was removed)`);
+    if (!(await confirm(io, `remove ${username} and delete ${what} and their messages? [y/N] `))) {
+      io.stderr.write('nothing was removed\n');
+      return 1;
+    }
+  }
+  const removed = await withUsers(options, io, async (users) => users.remove(username));
   if (!removed) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
-  io.stdout.write(`removed ${name.trim().toLowerCase()}\n`);
+  io.stdout.write(`removed ${username}${conversations > 0 ? ` and ${what}` : ''}\n`);
+  return 0;
+}
+
+/** `fmc users passwd <name>`: a new password (prompt or one stdin line); the user's tokens stop working. */
+export async function usersPasswd(name: string, options: UsersOptions, io: CommandIO = processIO()): Promise<number> {
+  const username = name.trim().toLowerCase();
+  await withUsers(options, io, async (users) => {
+    if (!users.byName(username)) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
+  });
+  const passwordHash = await hashPassword(await readPassword(io));
+  const changed = await withUsers(options, io, async (users) => users.setPassword(username, passwordHash));
+  if (!changed) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
+  io.stdout.write(`password of ${username} changed; their tokens stop working (log in again)\n`);
+  return 0;
+}
+
+/** `fmc users role <name> <role>`: applies at once (roles are read on every request and frame). */
+export async function usersRole(name: string, role: string, options: UsersOptions, io: CommandIO = processIO()): Promise<number> {
+  if (!isRole(role)) throw new FmcError('FMC_ERR_BAD_USER', `role ${JSON.stringify(role)}: choose one of ${ROLES.join(', ')}`);
+  const username = name.trim().toLowerCase();
+  const before = await withUsers(options, io, async (users) => users.setRole(username, role));
+  if (before === undefined) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
+  io.stdout.write(before === role ? `${username} is already ${role}\n` : `${username}: ${before} -> ${role} (open sockets are closed at their next frame)\n`);
   return 0;
 }

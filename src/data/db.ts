@@ -11,7 +11,23 @@ export interface DataDb {
   readonly db: BetterSqlite3.Database;
   /** A real, committed write with a short lock wait; the reason when it fails (no path: health is public). */
   probeWrite(): { ok: boolean; detail: string };
+  /**
+   * A write by the application failed (SQLITE_FULL, an I/O error): the probe reports the
+   * database not writable for a while after, even when its own one-row update still fits.
+   */
+  writeFailed(err: unknown): void;
+  /** A write by the application committed: the failure noted before is over. */
+  wrote(): void;
   close(): void;
+}
+
+/** How long an application write failure keeps the probe failing, unless a write succeeds first. */
+export const WRITE_FAILURE_MEMORY_MS = 60_000;
+
+/** SQLite's answers that mean "this database takes no write now": storage trouble, not a bug. */
+export function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|PROTOCOL|NOMEM)/.test(code);
 }
 
 // Normal writes wait for a competing writer; the health probe must answer fast instead.
@@ -28,7 +44,10 @@ export function openDataDb(dataDir: string): DataDb {
     // Password hashes live here: nobody but the owner reads the file.
     chmodSync(path, 0o600);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at each commit, so a message the
+    // relay acknowledged as stored could roll back on power loss. The cost was measured with
+    // the relay bench (README, "Relay benchmark"); the result cache keeps NORMAL: it can be rebuilt.
+    db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');
     migrateData(db);
@@ -36,6 +55,7 @@ export function openDataDb(dataDir: string): DataDb {
     throw new FmcError('FMC_ERR_DATA', `data database ${path}: ${(err as Error).message} (set --data-dir or FMC_DATA_DIR to a writable directory)`, { cause: err });
   }
   const touch = db.prepare('INSERT INTO health_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
+  let lastFailure: { at: number; code: string } | undefined;
   return {
     path,
     db,
@@ -51,12 +71,24 @@ export function openDataDb(dataDir: string): DataDb {
         } finally {
           db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
         }
+        // The probe rewrites one row in place, which fits even on a full disk: a recent failed
+        // write by the application is the better witness.
+        if (lastFailure && Date.now() - lastFailure.at < WRITE_FAILURE_MEMORY_MS) {
+          return { ok: false, detail: `not writable: a write failed ${Math.round((Date.now() - lastFailure.at) / 1000)} s ago (${lastFailure.code})` };
+        }
         return { ok: true, detail: 'writable' };
       } catch (err) {
         // An errno error's message holds the path; its code (EACCES, EROFS) says enough.
         const e = err as NodeJS.ErrnoException;
         return { ok: false, detail: `not writable: ${e.syscall ? e.code : e.message}` };
       }
+    },
+    writeFailed(err) {
+      const code = (err as { code?: unknown } | undefined)?.code;
+      lastFailure = { at: Date.now(), code: typeof code === 'string' ? code : (err as Error)?.message ?? 'error' };
+    },
+    wrote() {
+      lastFailure = undefined;
     },
     close() {
       if (db.open) db.close();

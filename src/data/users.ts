@@ -34,6 +34,12 @@ export interface UserStore {
   list(): User[];
   /** Whether a user was removed. */
   remove(username: string): boolean;
+  /** Replaces the password hash and the session key (so every token issued before stops working); false when no such user. */
+  setPassword(username: string, passwordHash: string): boolean;
+  /** Changes the role (read on every request, so it applies at once); the role before, or undefined when no such user. */
+  setRole(username: string, role: Role): Role | undefined;
+  /** How many conversations the user owns as a customer: removing the user deletes them. */
+  conversationCount(username: string): number;
 }
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,31}$/;
@@ -69,6 +75,9 @@ export function createUserStore(db: Database): UserStore {
   const selectById = db.prepare('SELECT * FROM users WHERE id = ?');
   const selectAll = db.prepare('SELECT * FROM users ORDER BY username');
   const deleteByName = db.prepare('DELETE FROM users WHERE username = ?');
+  const updatePassword = db.prepare('UPDATE users SET password_hash = ?, session_key = ? WHERE username = ?');
+  const updateRole = db.prepare('UPDATE users SET role = ? WHERE username = ?');
+  const countConversations = db.prepare('SELECT COUNT(*) FROM conversations c JOIN users u ON u.id = c.customer_id WHERE u.username = ?').pluck();
   return {
     add({ username, role, passwordHash }) {
       const name = normalizeUsername(username);
@@ -97,5 +106,17 @@ export function createUserStore(db: Database): UserStore {
     },
     list: () => (selectAll.all() as Row[]).map(toUser),
     remove: (username) => deleteByName.run(username.trim().toLowerCase()).changes > 0,
+    setPassword: (username, passwordHash) => updatePassword.run(passwordHash, randomBytes(16).toString('hex'), username.trim().toLowerCase()).changes > 0,
+    setRole(username, role) {
+      if (!isRole(role)) throw new FmcError('FMC_ERR_BAD_USER', `role ${JSON.stringify(role)}: choose one of ${ROLES.join(', ')}`);
+      const name = username.trim().toLowerCase();
+      return db.transaction(() => {
+        const row = selectByName.get(name) as Row | undefined;
+        if (!row) return undefined;
+        updateRole.run(role, name);
+        return row.role;
+      })();
+    },
+    conversationCount: (username) => countConversations.get(username.trim().toLowerCase()) as number,
   };
 }

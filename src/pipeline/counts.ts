@@ -12,6 +12,8 @@ export interface Counts {
   readonly providers: Record<string, number>;
   cacheHits: number;
   cacheMisses: number;
+  /** Answers the cache could not take (locked, disk full): the next run pays for them again. */
+  cacheWriteFailures: number;
   /** Rows sent on to the remote tiers by `--escalate-below`. */
   escalated: number;
   readonly tierCalls: Record<string, number>;
@@ -21,7 +23,7 @@ export interface Counts {
 }
 
 export function emptyCounts(): Counts {
-  return { rows: 0, duplicates: 0, labels: {}, providers: {}, cacheHits: 0, cacheMisses: 0, escalated: 0, tierCalls: {}, tierErrors: {}, unavailable: {} };
+  return { rows: 0, duplicates: 0, labels: {}, providers: {}, cacheHits: 0, cacheMisses: 0, cacheWriteFailures: 0, escalated: 0, tierCalls: {}, tierErrors: {}, unavailable: {} };
 }
 
 export function bump(bucket: Record<string, number>, key: string, n = 1): void {
@@ -40,6 +42,7 @@ export function addCounts(into: Counts, from: Counts): Counts {
   addMap(into.providers, from.providers, 1);
   into.cacheHits += from.cacheHits;
   into.cacheMisses += from.cacheMisses;
+  into.cacheWriteFailures += from.cacheWriteFailures;
   into.escalated += from.escalated;
   addMap(into.tierCalls, from.tierCalls, 1);
   addMap(into.tierErrors, from.tierErrors, 1);
@@ -56,6 +59,7 @@ export function countsSince(after: Counts, before: Counts): Counts {
   addMap(out.providers, before.providers, -1);
   out.cacheHits -= before.cacheHits;
   out.cacheMisses -= before.cacheMisses;
+  out.cacheWriteFailures -= before.cacheWriteFailures;
   out.escalated -= before.escalated;
   addMap(out.tierCalls, before.tierCalls, -1);
   addMap(out.tierErrors, before.tierErrors, -1);

@@ -1,12 +1,14 @@
-import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
-import { atPosition, FmcError } from '../errors.js';
+import { atPosition, FmcError, ioReason } from '../errors.js';
 import { batchReader } from './batch-reader.js';
 import { ByteLog } from './byte-log.js';
-import { utf8Checker } from './utf8.js';
-import { findColumn, hasUtf8Bom, looksBinary, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
+import { openInputFile } from './input-file.js';
+import { boundedLines } from './jsonl-lines.js';
+import { countNewlines, lineInFile } from './line-of.js';
+import { InvalidUtf8, utf8Checker } from './utf8.js';
+import { transcodeUtf16, looksUtf16, utf16Bom } from './utf16.js';
+import { findColumn, hasUtf8Bom, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
 
 export interface InputRow {
   /** 1-based line where the record starts (the header is line 1 in a CSV). */
@@ -76,75 +78,120 @@ const PARSE_AHEAD = 2048;
 
 /** Opens a CSV/JSONL file or stream and reads its header; rows are then streamed. */
 export async function openTweetSource(spec: SourceSpec, options: ReadOptions = {}): Promise<TweetSource> {
-  const name = 'path' in spec ? spec.path : spec.name;
-  let totalBytes: number | undefined;
-  let stream: Readable;
-  if ('path' in spec) {
-    totalBytes = checkInputFile(spec.path);
-    stream = createReadStream(spec.path, { highWaterMark: HEAD_BYTES });
-  } else {
-    stream = spec.stream;
+  if (!('path' in spec)) return readTweetSource(spec.stream, spec.name, undefined, options);
+  const input = await openInputFile(spec.path);
+  const stream = input.handle.createReadStream({ highWaterMark: HEAD_BYTES });
+  try {
+    return await readTweetSource(stream, spec.path, input.size, options);
+  } catch (err) {
+    // Opened here, so closed here: the caller never sees the stream.
+    stream.destroy();
+    throw err;
+  }
+}
+
+/** A NUL byte anywhere: the same error for the first block as for the last, with its line. */
+function nulError(name: string, line: number, offset: number): FmcError {
+  return new FmcError(
+    'FMC_ERR_INPUT_BINARY',
+    `${atPosition(name, line)}: not a text file (NUL byte at byte ${offset}); export the sheet as CSV, or remove the NUL bytes (tr -d '\\000')`,
+  );
+}
+
+async function readTweetSource(stream: Readable, name: string, totalBytes: number | undefined, options: ReadOptions): Promise<TweetSource> {
+  let bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = await readHead(bytes, name);
+  if (head.length === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${name}: file is empty (expected a header line, then one row per tweet)`);
+
+  // UTF-16 is read as the UTF-8 it becomes: the checks, the parser and the line count
+  // below all see UTF-8 bytes, so a file can no longer be read twice to place an error.
+  const utf16 = options.encoding ? undefined : utf16Bom(head);
+  let rawBytes: (() => number) | undefined;
+  let rereadable = totalBytes !== undefined;
+  if (utf16) {
+    const transcoded = transcodeUtf16(head, bytes, utf16);
+    bytes = transcoded;
+    rawBytes = transcoded.rawBytes;
+    rereadable = false;
+    try {
+      head = await readHead(bytes, name);
+    } catch (err) {
+      throw err instanceof TypeError ? utf16Error(name, 1) : err;
+    }
+  }
+  const nul = head.indexOf(0);
+  if (nul >= 0) {
+    const bomless = looksUtf16(head);
+    if (bomless) {
+      const from = bomless === 'utf-16le' ? 'UTF-16LE' : 'UTF-16BE';
+      throw new FmcError('FMC_ERR_INPUT_ENCODING', `${name}: looks like UTF-16 without a byte-order mark; convert to UTF-8 with iconv -f ${from} -t UTF-8`);
+    }
+    throw nulError(name, countNewlines(head, 0, nul) + 1, nul);
   }
 
-  const bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head = await readHead(bytes, name);
-  if (head.length === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${name}: file is empty (expected a header line, then one row per tweet)`);
-  if (looksBinary(head)) throw new FmcError('FMC_ERR_INPUT_BINARY', `${name}: not a text file (NUL bytes in the first ${head.length} bytes); export the sheet as CSV`);
-
-  const encoding = options.encoding ?? sniffEncoding(head);
+  const encoding = utf16 ?? options.encoding ?? sniffEncoding(head);
+  const textEncoding = utf16 ? 'utf-8' : encoding;
   const format = options.format ?? (/\.jsonl?$/i.test(name) ? 'jsonl' : 'csv');
-  const headText = new TextDecoder(encoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
+  const headText = new TextDecoder(textEncoding).decode(hasUtf8Bom(head) ? head.subarray(3) : head);
   const delimiter = format === 'csv' ? sniffDelimiter(headText) : ',';
   // What the parser reads, byte for byte (only UTF-8 reaches it as bytes), when its records
   // can go out as read: a comma-separated output would not fit any other delimiter.
-  const log = options.keepRawRecords && format === 'csv' && encoding === 'utf-8' && delimiter === ',' ? new ByteLog() : undefined;
+  const log = options.keepRawRecords && format === 'csv' && textEncoding === 'utf-8' && delimiter === ',' ? new ByteLog() : undefined;
   let read = 0;
-  /** The input as text for the parser: checked UTF-8 bytes as they are, anything else decoded. */
-  async function* decoded(keepUtf8Bytes: boolean): AsyncGenerator<string | Buffer> {
-    const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
-    const utf8 = keepUtf8Bytes && encoding === 'utf-8' ? utf8Checker() : undefined;
+  // Newlines before the chunk being read, counted only when the input cannot be read again.
+  let linesBefore = 0;
+  const lineAt = async (offset: number, chunk: Buffer | undefined, chunkStart: number): Promise<number> => {
+    if (rereadable) return lineInFile(name, offset);
+    return 1 + linesBefore + (chunk ? countNewlines(chunk, 0, Math.max(0, offset - chunkStart)) : 0);
+  };
+  /**
+   * The input for the parser, checked: UTF-8 bytes as they are (or, `asText`, as strings),
+   * anything else decoded. A NUL or invalid UTF-8 stops it with the line where it is.
+   */
+  async function* decoded(asText: boolean): AsyncGenerator<string | Buffer> {
+    const decoder = textEncoding === 'utf-8' ? undefined : new TextDecoder(textEncoding, { fatal: true, ignoreBOM: false });
+    const utf8 = decoder ? undefined : utf8Checker();
     let chunk: Buffer | undefined = head;
+    let chunkStart = 0;
     try {
       while (chunk !== undefined) {
+        chunkStart = read;
         read += chunk.length;
+        // One memchr per 64 KiB block, not a pass per row.
+        const nulAt = chunk.indexOf(0);
+        if (nulAt >= 0) throw nulError(name, await lineAt(chunkStart + nulAt, chunk, chunkStart), chunkStart + nulAt);
         if (utf8) {
           const checked = utf8.check(chunk);
           log?.append(checked);
-          yield checked;
+          yield asText ? checked.toString('utf8') : checked;
         } else {
-          yield decoder.decode(chunk, { stream: true });
+          yield decoder!.decode(chunk, { stream: true });
         }
+        if (!rereadable) linesBefore += countNewlines(chunk);
         const next = await bytes.next();
         chunk = next.done ? undefined : next.value;
       }
       if (utf8) utf8.end();
-      else yield decoder.decode();
+      else yield decoder!.decode();
     } catch (err) {
-      if (err instanceof TypeError && encoding === 'utf-8') {
-        throw new FmcError('FMC_ERR_INPUT_ENCODING', `${name}: invalid UTF-8 near byte ${read}; re-save as UTF-8 or pass --encoding windows-1252`);
+      if (err instanceof InvalidUtf8) {
+        const line = await lineAt(err.offset, chunk, chunkStart);
+        throw new FmcError('FMC_ERR_INPUT_ENCODING', `${atPosition(name, line)}: invalid UTF-8 (byte ${err.offset}); re-save as UTF-8 or pass --encoding windows-1252`);
       }
+      if (err instanceof TypeError && utf16) throw utf16Error(name, 1 + linesBefore);
       if (err instanceof FmcError || err instanceof TypeError) throw err;
-      throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed after ${read} bytes: ${(err as Error).message}`);
+      throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed after ${read} bytes: ${ioReason(err)}`);
     }
   }
-  const base = { name, format, encoding, bytesRead: () => read, totalBytes } as const;
+  const base = { name, format, encoding, bytesRead: rawBytes ?? (() => read), totalBytes } as const;
+  const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
   return format === 'jsonl'
-    ? openJsonl(base, Readable.from(decoded(false)), options)
-    : openCsv(base, Readable.from(decoded(true)), delimiter, options, log);
+    ? openJsonl(base, decoded(true) as AsyncGenerator<string>, maxRecordSize, options)
+    : openCsv(base, Readable.from(decoded(false)), delimiter, options, log);
 }
 
-function checkInputFile(path: string): number {
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${path}: is a ${stat.isDirectory() ? 'directory' : 'special file'}, not a CSV or JSONL file`);
-    if (stat.size === 0) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${path}: file is empty (expected a header line, then one row per tweet)`);
-    return stat.size;
-  } catch (err) {
-    if (err instanceof FmcError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new FmcError('FMC_ERR_INPUT_MISSING', `${path}: no such file`);
-    throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${path}: cannot read (${code ?? (err as Error).message})`);
-  }
+function utf16Error(name: string, line: number): FmcError {
+  return new FmcError('FMC_ERR_INPUT_ENCODING', `${atPosition(name, line)}: invalid UTF-16 (a lone surrogate); convert to UTF-8 with iconv -f UTF-16 -t UTF-8`);
 }
 
 async function readHead(bytes: AsyncIterator<Buffer>, name: string): Promise<Buffer> {
@@ -159,10 +206,10 @@ async function readHead(bytes: AsyncIterator<Buffer>, name: string): Promise<Buf
     }
   } catch (err) {
     // A stream that fails with its own FmcError (the server's body-size limit) keeps it.
-    if (err instanceof FmcError) throw err;
+    if (err instanceof FmcError || err instanceof TypeError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new FmcError('FMC_ERR_INPUT_NOT_FILE', `${name}: is a directory, not a CSV or JSONL file`);
-    throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed: ${(err as Error).message}`);
+    throw new FmcError('FMC_ERR_INPUT_TRUNCATED', `${name}: read failed: ${ioReason(err)}`);
   }
   return Buffer.concat(parts);
 }
@@ -336,8 +383,9 @@ function csvReason(err: CsvError & { code?: string }, maxRecordSize: number): st
   }
 }
 
-async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions): Promise<TweetSource> {
-  const lines = createInterface({ input: text, crlfDelay: Infinity })[Symbol.asyncIterator]();
+async function openJsonl(base: SourceBase, text: AsyncIterable<string>, maxRecordSize: number, options: ReadOptions): Promise<TweetSource> {
+  // The limit holds while the line streams in: a line is never buffered whole to be measured.
+  const lines = boundedLines(text, maxRecordSize);
   const invalid: InvalidRow[] = [];
   let lineNo = 0;
   // Known once the first object has named the columns: a later line without it is invalid,
@@ -359,9 +407,15 @@ async function openJsonl(base: SourceBase, text: Readable, options: ReadOptions)
       const next = await lines.next();
       if (next.done) return undefined;
       lineNo++;
-      const raw = lineNo === 1 ? next.value.replace(/^\uFEFF/, '') : next.value;
-      if (raw.trim() === '') continue;
-      const parsed = parseLine(raw);
+      const { text: line, tooLong } = next.value;
+      let parsed: Record<string, unknown> | string;
+      if (line === undefined) {
+        parsed = `line of ${tooLong} characters, over the ${maxRecordSize} limit (raise --max-record-size if it is real)`;
+      } else {
+        const raw = lineNo === 1 ? line.replace(/^\uFEFF/, '') : line;
+        if (raw.trim() === '') continue;
+        parsed = parseLine(raw);
+      }
       if (typeof parsed !== 'string') return { obj: parsed, line: lineNo };
       if (!options.skipInvalid) throw new FmcError('FMC_ERR_JSONL', `${atPosition(base.name, lineNo)}: ${parsed}; fix the line or pass --skip-invalid`);
       invalid.push({ line: lineNo, reason: parsed });

@@ -7,11 +7,6 @@ export function hasUtf8Bom(head: Uint8Array): boolean {
   return head.length >= 3 && head[0] === UTF8_BOM[0] && head[1] === UTF8_BOM[1] && head[2] === UTF8_BOM[2];
 }
 
-/** A NUL byte in the first block means an image, archive or spreadsheet, not a CSV. */
-export function looksBinary(head: Uint8Array): boolean {
-  return head.includes(0);
-}
-
 /**
  * 'utf-8' if the block decodes as UTF-8 (a multi-byte sequence cut at the block's end is
  * fine), else 'windows-1252': what French Excel writes when asked for "CSV".

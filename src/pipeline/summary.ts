@@ -16,7 +16,8 @@ export interface RunSummary {
   readonly labels: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly claimRate: number;
   readonly providers: Readonly<Record<string, number>>;
-  readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number };
+  /** `writeFailures`: answers the cache could not store; the next run asks (and pays) for them again. */
+  readonly cache: { readonly hits: number; readonly misses: number; readonly hitRate: number; readonly writeFailures: number };
   /** Calls made to each tier in this run, failed calls, and (LLM tiers) requests and tokens. */
   readonly tiers: Readonly<Record<string, { calls: number; errors: number } & Partial<TierUsage>>>;
   readonly escalated: number;
@@ -53,7 +54,7 @@ export function summarize(input: {
     labels: counters.labels,
     claimRate: counters.rows === 0 ? 0 : (counters.labels.is_claim?.true ?? 0) / counters.rows,
     providers: counters.providers,
-    cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses) },
+    cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses), writeFailures: engine.cacheWriteFailures },
     tiers,
     escalated: engine.escalated,
     unavailable: { ...input.after.counts.unavailable },

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FmcError } from '../errors.js';
+import { checkOutputTarget, openOutputFile, writeFailure, type OutputFile } from './output-file.js';
 import { csvLines } from './csv-line.js';
 
 export type OutputFormat = 'csv' | 'jsonl';
@@ -65,29 +65,15 @@ export async function openFileSink(options: {
   format: OutputFormat;
   columns: readonly string[];
   inputPath?: string | undefined;
+  /** Already opened (checked before the input was read); else opened here. */
+  file?: OutputFile | undefined;
 }): Promise<RowSink> {
   const { path, format, columns } = options;
   if (options.inputPath && options.inputPath !== '-' && (await sameFile(options.inputPath, path))) {
     throw new FmcError('FMC_ERR_OUTPUT_IS_INPUT', `${path}: output would overwrite the input; choose another -o path`);
   }
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  let handle: FileHandle;
-  try {
-    // open()'s default 0o666 under the user's umask, as a plain new file would get.
-    handle = await open(temp, 'wx');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: cannot write in ${dirname(resolve(path))} (${code}); choose another -o path`);
-  }
-  // A file being replaced keeps its mode, so a private output never becomes readable by others.
-  const existing = await stat(path).catch(() => undefined);
-  if (existing) {
-    await handle.chmod(existing.mode & 0o7777).catch(async (err: Error) => {
-      await handle.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
-      throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: cannot give the new file the old one's mode (${(err as NodeJS.ErrnoException).code ?? err.message})`);
-    });
-  }
+  const file = options.file ?? (await openOutputFile(await checkOutputTarget(path)));
+  const { handle } = file;
   const serialize = serializer(format, columns);
   // Writes go straight to the handle, one after the other. A caller waits only while
   // WRITES_AHEAD are queued: waiting on each write left the reading thread idle for a
@@ -104,7 +90,7 @@ export async function openFileSink(options: {
         if (!failure) await (typeof text === 'string' ? handle.write(text) : handle.write(text));
       })
       .catch((err: Error) => {
-        failure ??= new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `${path}: write failed: ${err.message}`);
+        failure ??= writeFailure(path, err);
       })
       .finally(() => queued--);
     if (queued >= WRITES_AHEAD) await last;
@@ -120,31 +106,62 @@ export async function openFileSink(options: {
     writeText: write,
     async commit() {
       await drained();
-      await handle.sync();
-      await handle.close();
-      await rename(temp, path);
+      await file.commit();
     },
     async abort() {
       await last;
-      await handle.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
+      await file.abort();
     },
   };
 }
 
-/** Rows to a stream (stdout, an HTTP response). A reader that goes away (EPIPE) ends the run. */
-export function openStreamSink(options: { stream: Writable; format: OutputFormat; columns: readonly string[] }): RowSink {
+/**
+ * Waits for room in the stream's buffer, or its end; leaves no listener behind. An error
+ * also ends the wait (`once` rejects with it): the sink's own listener has recorded it.
+ */
+async function drainOrClose(stream: Writable): Promise<void> {
+  const ac = new AbortController();
+  try {
+    await Promise.race([once(stream, 'drain', { signal: ac.signal }), once(stream, 'close', { signal: ac.signal })]);
+  } catch {
+    // Reported by the next check.
+  } finally {
+    ac.abort();
+  }
+}
+
+/**
+ * Rows to a stream (stdout, an HTTP response). A failed write (the reader gone: EPIPE; a
+ * full disk behind stdout) fails the next write or the commit, so the run stops, cleans up
+ * and says so instead of ending as if all was written.
+ */
+export function openStreamSink(options: { stream: Writable; format: OutputFormat; columns: readonly string[]; name?: string }): RowSink {
   const { stream, format, columns } = options;
+  const name = options.name ?? 'output stream';
   const serialize = serializer(format, columns);
   let failure: Error | undefined;
   const onError = (err: Error): void => {
-    failure = err;
+    failure ??= err;
   };
   stream.on('error', onError);
+  const check = (): void => {
+    if (failure) throw writeFailure(name, failure);
+  };
+  // Settles once the last write has reached the system: commit waits for it, so an error
+  // on the final bytes still fails the run.
+  let flushed: Promise<void> = Promise.resolve();
   let headerDone = format !== 'csv';
   const write = async (text: string | Uint8Array): Promise<void> => {
-    if (failure) throw new FmcError('FMC_ERR_OUTPUT_UNWRITABLE', `output stream closed: ${failure.message}`);
-    if (text.length > 0 && !stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    check();
+    if (text.length === 0) return;
+    let done!: () => void;
+    flushed = new Promise<void>((resolve) => (done = resolve));
+    const more = stream.write(text, (err) => {
+      if (err) failure ??= err;
+      done();
+    });
+    if (!more) await drainOrClose(stream);
+    check();
   };
   const header = async (): Promise<void> => {
     if (headerDone) return;
@@ -162,7 +179,9 @@ export function openStreamSink(options: { stream: Writable; format: OutputFormat
     },
     async commit() {
       await header();
+      if (!stream.destroyed) await flushed;
       stream.off('error', onError);
+      check();
     },
     async abort() {
       stream.off('error', onError);

@@ -219,7 +219,9 @@ export function createAggregator(options: { zone: Zone; escalateBelow: number })
             incidentClaims: Object.fromEntries(INCIDENTS.map((v, k) => [v, c[H_INC + k]!])) as Record<Incident, number>,
           });
         });
-        const spikeOptions: SpikeOptions = { ...DEFAULT_SPIKE_OPTIONS, window: SPIKE_WINDOW[by], ...opts.spikes };
+        // Options left undefined keep their default (a spread would copy the undefined).
+        const given = Object.fromEntries(Object.entries(opts.spikes ?? {}).filter(([, value]) => value !== undefined));
+        const spikeOptions: SpikeOptions = { ...DEFAULT_SPIKE_OPTIONS, window: SPIKE_WINDOW[by], ...given };
         for (const incident of INCIDENTS) {
           if (incident === 'none') continue;
           for (const spike of detectSpikes(series.map((bucket) => bucket.incidentClaims[incident]), spikeOptions)) {

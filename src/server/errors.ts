@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isStorageError } from '../data/db.js';
 import { FmcError, type ErrorCode } from '../errors.js';
 
 export interface ErrorBody {
@@ -28,6 +29,10 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
 /** Status, code and a message safe to show: never a stack, never an unexpected error's text. */
 export function describeError(err: FastifyError | Error, requestId: string): { status: number; body: ErrorBody } {
   if (err instanceof FmcError) return { status: err.status, body: { error: { code: err.code, message: err.message } } };
+  // A full disk or a read-only database is not a bug in the request: 503, retry later.
+  if (isStorageError(err)) {
+    return { status: 503, body: { error: { code: 'FMC_ERR_STORAGE', message: `the server cannot write its database now (${(err as { code?: string }).code}); nothing was stored: retry later` } } };
+  }
   const status = (err as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     const code = CODE_BY_STATUS[status] ?? 'FMC_ERR_BAD_REQUEST';

@@ -48,7 +48,7 @@ function unlessConfigured(module: ModuleLike, provider: string, config: TierConf
   const { name } = module;
   const why = check.ok || name === provider ? undefined : module.notConfigured?.(settingsOf(module, config));
   if (why === undefined) return { check };
-  return { check: { ok: true, detail: `${name}: not configured (${why}); to use it: ${check.detail.replace(new RegExp(`^${name}: `), '')}` }, configured: false };
+  return { check: { ok: false, detail: `${name}: not configured (${why}); to use it: ${check.detail.replace(new RegExp(`^${name}: `), '')}` }, configured: false };
 }
 
 /** The factories of the chain `provider` names, best first: what buildChain tries and health checks. */

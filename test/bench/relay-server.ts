@@ -9,6 +9,9 @@ loopDelay.enable();
 
 const customers = Number(process.argv[2] ?? 50);
 const server = await startRelayServer({ relay: { rate: { burst: 1000, perSecond: 1000 } } });
+// FMC_BENCH_SYNC=NORMAL measures the data DB as it was before issue 12 (no fsync per commit).
+if (process.env.FMC_BENCH_SYNC) server.data.db.pragma(`synchronous = ${process.env.FMC_BENCH_SYNC === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+process.stderr.write(`relay bench: data DB synchronous = ${['OFF', 'NORMAL', 'FULL', 'EXTRA'][server.data.db.pragma('synchronous', { simple: true }) as number]}\n`);
 const agent = await server.user('agent1', 'agent');
 const tokens: string[] = [];
 for (let i = 0; i < customers; i++) tokens.push(await server.user(`customer${i}`, 'customer'));

@@ -4,9 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTweets, measureCache, parseOnlyRowsPerSecond, runCli } from './classify.js';
+import { benchLongJsonlLine } from './io.js';
+import { benchLearningCurve, benchProviders } from './accuracy.js';
 import { benchLocalModel } from './model.js';
 import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
+import { benchActiveLearning } from './active-learning.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -93,6 +96,11 @@ try {
     });
   }
 
+  if (wanted('io')) report('io: a 300 MB JSONL line, skipped by --max-record-size (--skip-invalid)', await benchLongJsonlLine(dir));
+  if (wanted('accuracy')) {
+    report('accuracy: fmc eval fixtures/dev.csv per provider, built-in model (train + extra, not dev); is_claim / sentiment / topic / incident / urgency', benchProviders(dir));
+    report('accuracy: learning curve, dev accuracy by labeled rows (nested random subsets of train + extra; all 3,164 = the built-in model above)', await benchLearningCurve());
+  }
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
   if (wanted('serve')) {
@@ -108,8 +116,21 @@ try {
       'non-2xx answers': serve.non2xx,
     });
   }
+  if (only.includes('active-learning')) {
+    // Not in the default run: about ten minutes of training on two cores.
+    const curves = await benchActiveLearning();
+    const row: Record<string, string> = {};
+    curves.uncertain.forEach((u, i) => {
+      const r = curves.random[i]!;
+      row[`${u.labels} labels: mean dev accuracy, uncertain / random`] = `${u.mean.toFixed(3)} / ${r.mean.toFixed(3)} (${u.mean >= r.mean ? '+' : ''}${((u.mean - r.mean) * 100).toFixed(1)} pt)`;
+    });
+    const after = curves.uncertain.slice(1);
+    row['rounds where uncertain beats random'] = `${after.filter((u, i) => u.mean > curves.random[i + 1]!.mean).length} of ${after.length}`;
+    report('active learning: train + extra as the pool, 300 random then 200 a round, dev accuracy (fast training setting)', row);
+  }
   // The relay bench runs its own server child and exits when done; its figures print as they are.
   if (wanted('relay')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay.js')], { stdio: 'inherit', timeout: 120_000 });
+  if (wanted('relay-sync')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay-sync.js')], { stdio: 'inherit', timeout: 300_000 });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

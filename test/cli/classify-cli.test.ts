@@ -111,7 +111,7 @@ test('--skip-invalid keeps going and reports what it skipped', () => {
 test('binary file and a 5 MB field are refused', () => {
   const bin = join(dir, 'sheet.csv');
   writeFileSync(bin, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0, 0x14, 0]));
-  assertOneLineError(fmc(['classify', bin, '-o', join(dir, 'x.csv')]), 2, /sheet\.csv: not a text file/);
+  assertOneLineError(fmc(['classify', bin, '-o', join(dir, 'x.csv')]), 2, /sheet\.csv:1: not a text file \(NUL byte at byte 4\)/);
   const big = join(dir, 'big.csv');
   writeFileSync(big, `text\nok\n${'a'.repeat(5 * 1024 * 1024)}\n`);
   assertOneLineError(fmc(['classify', big, '-o', join(dir, 'x.csv'), '--provider', 'rules']), 2, /big\.csv:3:1: field of 5242880 characters/);
@@ -196,7 +196,7 @@ test('fmc eval prints accuracy per field; fmc cache stats and clear', () => {
   assert.deepEqual(report.fields.map((f: { field: string }) => f.field), [...LABEL_FIELDS]);
   for (const f of report.fields) assert.ok(f.accuracy > 0 && f.accuracy <= 1);
   const text = fmc(['eval', fixture('dev.csv'), '--provider', 'rules']);
-  assert.match(text.stdout, /is_claim\s+0\.\d{3}/);
+  assert.match(text.stdout, /│ is_claim\s+│ 0\.\d{3}/);
   assert.match(text.stdout, /rows = gold, columns = predicted/);
 
   const stats = fmc(['cache', 'stats', '--json']);

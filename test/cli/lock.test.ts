@@ -25,7 +25,7 @@ test('a lock left by a dead process is taken over', () => {
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'run.lock');
-    writeFileSync(path, '2147483646\n');
+    writeFileSync(path, '2147483646\nfmc lock\n');
     const lock = acquireLock(path);
     lock.release();
   } finally {
@@ -49,9 +49,9 @@ test('a lock holding the pid of a live process that is not fmc (pid reused after
   const other = await idleProcess(dir, 'not-it.js');
   try {
     const path = join(dir, 'run.lock');
-    writeFileSync(path, `${other.pid}\n`);
+    writeFileSync(path, `${other.pid}\nfmc lock\n`);
     const lock = acquireLock(path);
-    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\nfmc lock\n`);
     lock.release();
   } finally {
     await stop(other);
@@ -64,7 +64,7 @@ test('a lock holding the pid of a live fmc is held', { skip: process.platform !=
   const holder = await idleProcess(dir, 'fmc.js');
   try {
     const path = join(dir, 'run.lock');
-    writeFileSync(path, `${holder.pid}\n`);
+    writeFileSync(path, `${holder.pid}\nfmc lock\n`);
     assert.throws(() => acquireLock(path), (e: FmcError) => e.code === 'FMC_ERR_LOCKED' && e.message.includes(`pid ${holder.pid}`));
   } finally {
     await stop(holder);
@@ -76,7 +76,7 @@ test("a lock holding our own pid that we did not take (a container's fixed pid) 
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'run.lock');
-    writeFileSync(path, `${process.pid}\n`);
+    writeFileSync(path, `${process.pid}\nfmc lock\n`);
     const lock = acquireLock(path);
     // Taken by us now: a second taker in this process is refused.
     assert.throws(() => acquireLock(path), (e: FmcError) => e.code === 'FMC_ERR_LOCKED');
@@ -87,16 +87,27 @@ test("a lock holding our own pid that we did not take (a container's fixed pid) 
   }
 });
 
-test('an empty lock file is a taker between create and write while young, stale once old', () => {
+test('an empty lock file is not an fmc lock: refused (exit 2) and left alone, however old', () => {
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'run.lock');
     writeFileSync(path, '');
-    assert.throws(() => acquireLock(path), (e: FmcError) => e.code === 'FMC_ERR_LOCKED');
-    assert.equal(existsSync(path), true, 'a young empty lock is not removed');
     const old = (Date.now() - 60_000) / 1000;
     utimesSync(path, old, old);
+    assert.throws(() => acquireLock(path), (e: FmcError) => e.code === 'FMC_ERR_USAGE' && e.exitCode === 2 && /not an fmc lock file \(empty\)/.test(e.message));
+    assert.equal(existsSync(path), true);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a stale lock of an earlier version (a bare pid) is still taken over', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'run.lock');
+    writeFileSync(path, '2147483646\n');
     acquireLock(path).release();
+    assert.equal(existsSync(path), false);
   } finally {
     cleanup();
   }
@@ -107,7 +118,7 @@ test('the lock file is never empty: the pid is linked into place, and no temp fi
   try {
     const path = join(dir, 'run.lock');
     const lock = acquireLock(path);
-    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\nfmc lock\n`);
     lock.release();
     assert.deepEqual(readdirSync(dir), []);
   } finally {

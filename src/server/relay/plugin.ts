@@ -72,6 +72,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
     corrections,
     versionOf,
+    onWriteFailure: (err) => deps.data.writeFailed(err),
+    onWrite: () => deps.data.wrote(),
   });
   const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
 

@@ -1,5 +1,6 @@
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction, CorrectionStore } from '../../corrections/store.js';
+import { isStorageError } from '../../data/db.js';
 import type { User } from '../../data/users.js';
 import { FmcError } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
@@ -39,7 +40,13 @@ export interface RelayDeps {
   readonly corrections?: CorrectionStore;
   /** The version (model + prompt/lexicon hash) of the tier that produced labels from `provider`. */
   readonly versionOf?: (provider: string) => string | null;
+  /** A store write failed for storage reasons (disk full), or one succeeded: health follows these. */
+  readonly onWriteFailure?: (err: unknown) => void;
+  readonly onWrite?: () => void;
 }
+
+// How soon a client may resend a message the database refused: storage trouble rarely clears at once.
+const STORAGE_RETRY_MS = 1000;
 
 /** The relay's operations, shared by the REST routes and the /ws frames. */
 export interface Relay {
@@ -97,7 +104,10 @@ export function createRelay(deps: RelayDeps): Relay {
         announce(message.conversationId);
       })
       // Never the text in a log line: only where it was.
-      .catch((err: unknown) => logger.warn({ conversationId: message.conversationId, seq: message.seq, err: (err as Error).message }, 'chat message not classified'))
+      .catch((err: unknown) => {
+        if (isStorageError(err)) deps.onWriteFailure?.(err);
+        logger.warn({ conversationId: message.conversationId, seq: message.seq, err: (err as Error).message }, 'chat message not classified');
+      })
       .finally(() => inFlight.delete(job));
     inFlight.add(job);
   }
@@ -121,7 +131,19 @@ export function createRelay(deps: RelayDeps): Relay {
       peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
       return;
     }
-    const stored = store.append({ conversationId, sender, clientId, text });
+    let stored;
+    try {
+      stored = store.append({ conversationId, sender, clientId, text });
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      // The append is one transaction: nothing was stored and no seq was used, so the same
+      // clientId sent again gets the next seq, exactly once.
+      deps.onWriteFailure?.(err);
+      logger.error({ conversationId, code: (err as { code?: string }).code }, 'chat message not stored');
+      peer.send({ type: 'error', code: 'FMC_ERR_STORAGE', message: `the message was not stored (the server cannot write: ${(err as { code?: string }).code}); send it again with the same clientId`, clientId, conversationId, retryAfterMs: STORAGE_RETRY_MS });
+      return;
+    }
+    deps.onWrite?.();
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     const { message, duplicate } = stored;
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });

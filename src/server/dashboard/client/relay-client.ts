@@ -19,6 +19,8 @@ export interface RelayClient {
  */
 // The server's "log in again" closes: token expired (4001), account removed or changed (1008).
 const LOGGED_OUT = new Set([4001, 1008]);
+// Refusals that stored nothing and may pass later: the message stays pending and is resent.
+const RETRYABLE = new Set<string>(['FMC_ERR_RATE_LIMITED', 'FMC_ERR_STORAGE']);
 
 export function connectRelay(token: string, onFrame: (frame: Frame) => void, onStatus: (online: boolean) => void, onLoggedOut: () => void): RelayClient {
   const lastSeq = new Map<string, number>();
@@ -73,7 +75,14 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
       }
       // A long history comes in pages: ask for the next one from where this one stopped.
       if (frame.type === 'resumed' && frame.more && lastSeq.has(frame.conversationId)) raw({ type: 'resume', conversationId: frame.conversationId, afterSeq: frame.lastSeq });
-      if (frame.type === 'ack' || (frame.type === 'error' && frame.clientId && frame.code !== 'FMC_ERR_RATE_LIMITED')) pending.delete(frame.clientId!);
+      if (frame.type === 'error' && frame.clientId && RETRYABLE.has(frame.code)) {
+        // Not stored: sent again, same clientId, once the server's wait is over.
+        const id = frame.clientId;
+        setTimeout(() => {
+          const p = pending.get(id);
+          if (p) raw({ type: 'send', ...p });
+        }, frame.retryAfterMs ?? 1000);
+      } else if (frame.type === 'ack' || (frame.type === 'error' && frame.clientId)) pending.delete(frame.clientId!);
       onFrame(frame);
     });
     ws.addEventListener('close', (event) => {

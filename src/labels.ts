@@ -99,14 +99,35 @@ export function parseFieldValue(field: LabelField, raw: string): string | boolea
 
 const SPEC = Object.fromEntries(LABEL_TABLE.map((f) => [f.name, f])) as unknown as Readonly<Record<LabelField, FieldSpec>>;
 
+/** The value a field not every answer carries takes when an answer leaves it out. */
+const FALLBACK: Readonly<Partial<Record<LabelField, string>>> = Object.fromEntries(
+  LABEL_TABLE.flatMap((f: FieldSpec) => (f.carried ? [] : [[f.name, f.fallback ?? f.values[0]!]])),
+);
+
 /** A field's value as its CSV string. */
 export const fieldString = (value: unknown): string => (value === true ? 'true' : value === false ? 'false' : String(value));
 
-/** The label values as strings, keyed by field: the form CSV/JSONL output and eval use. */
-export function labelStrings(labels: Labels): Record<LabelField, string> {
+/** The label values as strings, keyed by field: the form CSV/JSONL output and eval use. A field an answer left out reads as its fallback. */
+export function labelStrings(labels: AnswerLabels): Record<LabelField, string> {
   const out = {} as Record<LabelField, string>;
-  for (const f of LABEL_FIELDS) out[f] = fieldString(labels[f]);
+  const given = labels as Partial<Labels>;
+  for (const f of LABEL_FIELDS) out[f] = given[f] === undefined ? (FALLBACK[f] ?? '') : fieldString(given[f]);
   return out;
+}
+
+/** The labels of any object that carries them (a result, a stored row), without confidence and provider. */
+export function pickLabels(value: AnswerLabels): Labels {
+  const out: Record<string, unknown> = {};
+  const given = value as Partial<Labels>;
+  for (const f of LABEL_FIELDS) out[f] = given[f] ?? (FALLBACK[f] === undefined ? undefined : parseFieldValue(f, FALLBACK[f]));
+  return out as Labels;
+}
+
+/** `patch`'s labels over `original`'s, field by field. */
+export function mergeLabels(original: Labels, patch: Partial<Labels>): Labels {
+  const out: Record<string, unknown> = {};
+  for (const f of LABEL_FIELDS) out[f] = patch[f] ?? original[f];
+  return out as Labels;
 }
 
 /** The output cells of a result, in OUTPUT_COLUMNS order (confidence to 3 decimals). */

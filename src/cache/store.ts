@@ -2,14 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { FmcError } from '../errors.js';
-import { toScoredLabels, type ScoredLabels } from '../labels.js';
+import { toScoredLabels, type AnswerLabels, type ScoredLabels } from '../labels.js';
 import { migrate } from './migrations.js';
 
 export interface CacheEntry {
   readonly key: string;
   readonly tier: string;
   readonly version: string;
-  readonly labels: ScoredLabels & { provider?: string };
+  /** A tier's answer as stored: fields not every answer carries may be absent. */
+  readonly labels: AnswerLabels & { readonly confidence: number; readonly provider?: string };
 }
 
 export interface CacheStats {

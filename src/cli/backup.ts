@@ -5,7 +5,7 @@ import { backupAll, pruneBackups, restoreBackup } from '../ops/backup.js';
 import { checkRestoredMasterKey } from '../ops/master-key-check.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
 import { VERSION } from '../version.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface BackupOptions {
   dataDir?: string;

@@ -1,7 +1,7 @@
 import { openResultCache } from '../cache/store.js';
 import { loadConfig } from '../config.js';
 import { FmcError } from '../errors.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 import { count, num, plainTable } from './format.js';
 import { parseDuration, parseSize } from './units.js';
 

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig } from '../config.js';
+import { cachePathFrom, pipelineOptionsFrom, type ChainFlags } from './chain-options.js';
+import type { Writable } from 'node:stream';
+import { processIO, type CommandIO } from './command-io.js';
 import { createLogger } from '../log.js';
-import { createPipeline, type PipelineOptions } from '../pipeline/pipeline.js';
+import { createPipeline } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
 import { classifyRows, dialectFor, outputColumns } from '../pipeline/run.js';
@@ -20,7 +22,7 @@ import { createClassifyProgress, type ClassifyProgress } from './progress.js';
 import { announceStartup, modelToBuild } from './startup.js';
 import { formatSummary } from './summary-format.js';
 
-export interface ClassifyOptions {
+export interface ClassifyOptions extends ChainFlags {
   output?: string;
   format?: OutputFormat;
   inputFormat?: 'csv' | 'jsonl' | 'xlsx';
@@ -34,79 +36,21 @@ export interface ClassifyOptions {
   escapeFormulas?: boolean;
   textColumn?: string;
   idColumn?: string;
-  provider: string;
-  concurrency: number;
-  batchSize: number;
-  /** false with --no-cache. */
-  cache: string | boolean;
   skipInvalid?: boolean;
   encoding?: 'utf-8' | 'windows-1252';
   maxRecordSize?: number;
   hashtags: boolean;
   quiet?: boolean;
   summaryJson?: string;
-  logLevel?: string;
   lock?: string;
-  modelDir?: string;
-  allowRemote?: boolean;
-  hubModel?: string;
-  timeout?: number;
-  maxWait?: number;
-  rpm?: number;
-  /** --examples: labeled CSVs added to the LLM tiers' example pool. */
-  examples?: string[];
-  escalateBelow?: number;
   dryRun?: boolean;
   /** Also write the HTML report of the output file (fmc report's defaults) at the end of the run. */
   report?: string;
 }
 
-export interface CommandIO {
-  readonly stdin: Readable;
-  readonly stdout: Writable;
-  readonly stderr: NodeJS.WriteStream;
-  readonly env: NodeJS.ProcessEnv;
-}
-
-export const processIO = (): CommandIO => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
-
-/** Flags override the environment; the result is what every tier factory receives. */
-export function tierConfigFrom(config: Config, options: Partial<ClassifyOptions>): Config['tiers'] {
-  return {
-    ...config.tiers,
-    modelDir: options.modelDir ?? config.tiers.modelDir,
-    allowRemote: options.allowRemote ?? config.tiers.allowRemote,
-    hubModel: options.hubModel ?? config.tiers.hubModel,
-    timeoutMs: options.timeout ?? config.tiers.timeoutMs,
-    maxWaitMs: options.maxWait ?? config.tiers.maxWaitMs,
-    rpm: options.rpm ?? config.tiers.rpm,
-    exampleFiles: options.examples ?? config.tiers.exampleFiles,
-  };
-}
-
-export function cachePathFrom(config: Config, cache: string | boolean): string | undefined {
-  if (cache === false) return undefined;
-  return typeof cache === 'string' ? cache : config.cachePath;
-}
-
-type ChainOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'escalateBelow'> & Partial<ClassifyOptions>;
-
-/** The pipeline every command runs (classify, eval, serve), from its flags over the environment. */
-export function pipelineOptionsFrom(config: Config, options: ChainOptions): PipelineOptions {
-  // Checked here: a missing file found while building the chain would only take the LLM tiers out of `auto`.
-  for (const file of options.examples ?? []) {
-    if (!existsSync(file)) throw new FmcError('FMC_ERR_INPUT_MISSING', `--examples ${file}: no such file; give a labeled CSV (e.g. from fmc corrections export)`);
-  }
-  return {
-    provider: options.provider,
-    tiers: tierConfigFrom(config, options),
-    cachePath: cachePathFrom(config, options.cache),
-    concurrency: options.concurrency,
-    batchSize: options.batchSize,
-    escalateBelow: options.escalateBelow,
-    operatorAccounts: config.operatorAccounts,
-  };
-}
+// Shared by every command: kept importable from here for code written against it.
+export { processIO, type CommandIO } from './command-io.js';
+export { cachePathFrom, pipelineOptionsFrom, tierConfigFrom } from './chain-options.js';
 
 /** `fmc classify`: returns the exit code; throws FmcError for anything the user must fix. */
 export async function classify(input: string, options: ClassifyOptions, io: CommandIO = processIO()): Promise<number> {

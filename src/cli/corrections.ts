@@ -11,7 +11,7 @@ import { FmcError } from '../errors.js';
 import { LABEL_FIELDS, labelStrings } from '../labels.js';
 import { openKeyring } from '../server/relay/keyring.js';
 import { masterKeySource } from '../server/relay/master-key.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface CorrectionsOptions {
   dataDir?: string;

@@ -7,7 +7,9 @@ import { LABEL_FIELDS, labelStrings, type LabelField, type LabelResult } from '.
 import { createLogger } from '../log.js';
 import { trainedTextKey } from '../model/trained-texts.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
-import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
+import type { ClassifyOptions } from './classify.js';
+import { pipelineOptionsFrom } from './chain-options.js';
+import { processIO, type CommandIO } from './command-io.js';
 import { createStepBar } from './progress.js';
 import { announceStartup, modelToBuild } from './startup.js';
 

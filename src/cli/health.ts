@@ -3,7 +3,7 @@ import { EXIT } from '../errors.js';
 import { createLogger } from '../log.js';
 import { checkCacheDb, checkConfig, checkDataDb, checkDisk, checkSecrets, checkServer, type OpsCheck } from '../ops/health-checks.js';
 import { checkTiers } from '../tiers/registry.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 import { colorsFor } from './colors.js';
 import { plainTable } from './format.js';
 

@@ -7,7 +7,7 @@ import { lockDataDir } from '../server/relay/data-lock.js';
 import { finishInterruptedRotation, rewrapDataKeys } from '../server/relay/keyring.js';
 import { MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, parseMasterKey, readKeyFile, writeKeyFile } from '../server/relay/master-key.js';
 import { keyId } from '../server/relay/seal.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface KeysOptions {
   dataDir?: string;

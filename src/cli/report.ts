@@ -8,7 +8,8 @@ import type { Granularity } from '../report/report-data.js';
 import { DEFAULT_WEBHOOK_OPTIONS, postAlert, type WebhookOptions } from '../report/webhook.js';
 import { isTimeZone } from '../report/zone.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { cachePathFrom, processIO, type CommandIO } from './classify.js';
+import { cachePathFrom } from './chain-options.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface ReportOptions {
   output?: string;

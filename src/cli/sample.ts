@@ -7,7 +7,7 @@ import { reasonFor, selectSample, STRATEGIES, type Candidate, type Strategy } fr
 import { createRulesTier } from '../tiers/rules.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkDistinctPaths } from './path-guard.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 
 export interface SampleOptions {
   count: number;

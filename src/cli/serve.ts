@@ -14,7 +14,9 @@ import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
-import { pipelineOptionsFrom, processIO, type ClassifyOptions, type CommandIO } from './classify.js';
+import type { ClassifyOptions } from './classify.js';
+import { pipelineOptionsFrom } from './chain-options.js';
+import { processIO, type CommandIO } from './command-io.js';
 import { announceStartup, modelToBuild } from './startup.js';
 
 export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSize' | 'cache' | 'logLevel' | 'modelDir' | 'allowRemote' | 'timeout' | 'maxWait' | 'rpm' | 'escalateBelow'> {

@@ -2,7 +2,7 @@ import { loadConfig } from '../config.js';
 import { TRAINED_FIELDS } from '../labels.js';
 import { trainToDir } from '../model/train-dir.js';
 import type { TrainReport } from '../model/train.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 import { count, duration, num, plainTable } from './format.js';
 import { createTrainProgress } from './progress.js';
 

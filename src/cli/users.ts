@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { openDataDb } from '../data/db.js';
 import { createUserStore, isRole, normalizeUsername, ROLES, type UserStore } from '../data/users.js';
 import { FmcError } from '../errors.js';
-import { processIO, type CommandIO } from './classify.js';
+import { processIO, type CommandIO } from './command-io.js';
 import { promptHidden, readFirstLine } from './prompt.js';
 
 export interface UsersOptions {

@@ -2,7 +2,7 @@
 // message or row ends up with once it is applied.
 
 import { FmcError } from '../errors.js';
-import { applyConsistency, FIELD_VALUES, LABEL_FIELDS, parseFieldValue, type LabelField, type Labels, type LabelResult } from '../labels.js';
+import { applyConsistency, FIELD_VALUES, LABEL_FIELDS, mergeLabels, parseFieldValue, pickLabels, type LabelField, type Labels, type LabelResult } from '../labels.js';
 
 /** The provider a corrected message's labels carry from then on: a person said so. */
 export const CORRECTION_PROVIDER = 'correction';
@@ -41,13 +41,7 @@ export function parseLabelPatch(value: unknown): LabelPatch {
  * otherwise, which is refused (an agent who sets both means something the taxonomy forbids).
  */
 export function applyPatch(original: Labels, patch: LabelPatch): LabelResult {
-  const merged: Labels = {
-    is_claim: patch.is_claim ?? original.is_claim,
-    sentiment: patch.sentiment ?? original.sentiment,
-    topic: patch.topic ?? original.topic,
-    incident: patch.incident ?? original.incident,
-    urgency: patch.urgency ?? original.urgency,
-  };
+  const merged = mergeLabels(original, patch);
   const consistent = applyConsistency(merged);
   if (patch.urgency !== undefined && consistent.urgency !== patch.urgency) {
     throw new FmcError('FMC_ERR_CORRECTION', `urgency ${patch.urgency} with incident none: the taxonomy says incident none implies urgency low; correct incident too`);
@@ -55,7 +49,7 @@ export function applyPatch(original: Labels, patch: LabelPatch): LabelResult {
   return { ...consistent, confidence: 1, provider: CORRECTION_PROVIDER };
 }
 
-/** The five labels of a result, without confidence and provider. */
+/** The labels of a result, without confidence and provider. */
 export function labelsOf(result: Labels): Labels {
-  return { is_claim: result.is_claim, sentiment: result.sentiment, topic: result.topic, incident: result.incident, urgency: result.urgency };
+  return pickLabels(result);
 }

@@ -31,14 +31,10 @@ export function modelAnswer(probs: FieldProbabilities, combinations: readonly In
   return { ...applyConsistency(labelsFromIndexes(indexes)), confidence: confidenceOf(probs, indexes) };
 }
 
-function agreement(a: TrainedLabels, b: TrainedLabels): number {
-  return TRAINED_FIELDS.filter((f) => a[f] === b[f]).length;
-}
-
 /**
- * The hybrid's answer. `provider` says whose labels these mostly are: "rules" when the
- * combined labels agree with the rules on more fields than with the model alone (the
- * rules overrode it), else "transformers".
+ * The hybrid's answer: the model's and the rules' probabilities combined, the labels chosen
+ * jointly. Its rows say `hybrid` in the provider column (the tier's name): which part
+ * "won" is not a provider, and naming one made hybrid rows look like the plain tiers'.
  */
 export function hybridAnswer(
   combiner: LoadedCombiner,
@@ -50,8 +46,6 @@ export function hybridAnswer(
   const probs = combineProbabilities(combiner, model, view, tweet);
   const indexes = decodeJointly(probs, combinations);
   const labels = applyConsistency(labelsFromIndexes(indexes));
-  const alone = modelAnswer(model, combinations);
-  const provider = agreement(labels, view.labels) > agreement(labels, alone) ? 'rules' : 'transformers';
   // Fields the model does not learn are the rules' alone.
-  return { ...view.labels, ...labels, confidence: combinedConfidence(combiner, probs, indexes), provider };
+  return { ...view.labels, ...labels, confidence: combinedConfidence(combiner, probs, indexes) };
 }

@@ -31,42 +31,7 @@ export interface TrainHyper {
   readonly combinerL2: number;
 }
 
-/**
- * Chosen by 5-fold cross-validation on fixtures/train.csv (see the model README section).
- *
- * Variants measured and rejected (hybrid CV on train.csv, mean of fold seeds 1-3, fields
- * is_claim / sentiment / topic / incident / urgency; this setting: .916 .909 .804 .819 .799):
- * - a second stacking level over the cross-validated combiner outputs of all five fields:
- *   .914 .906 .798 .812 .793 (the combiner already reads every field's model and rules);
- * - joint decoding with learned pairwise scores w·PMI(value_a, value_b) from training
- *   counts: w = 0.25 gives .913 .902 .794 .810 .794, worse as w grows;
- * - only the taxonomy's consistency rules as forbidden pairs: .916 .910 .804 .818 .797
- *   (no different: the combiner rarely proposes a learned-forbidden pair);
- * - self-training on fixtures/tweets.csv (hybrid pseudo-labels with confidence ≥ 0.8, each
- *   fold's made without that fold, seed 1): .917 .905 .807 .823 .798 against
- *   .916 .907 .811 .825 .802, and ≥ 0.6 is worse, at 3-4 times the training time;
- * - combiner inputs crossing the rules' label with the model's argmax per field:
- *   .915 .909 .802 .823 .800; combiner fitted on out-of-fold probabilities averaged over
- *   three fold seeds: .915 .909 .807 .819 .800 (both within fold-to-fold noise).
- *
- * A better base model, judged by the model-only CV (the `model` column, decoded jointly;
- * this setting, seeds 1-3: .895 .892 .753 .732 .725):
- * - dense distributional features (corpus.dense, embeddings.ts: PPMI-SVD of WordPiece
- *   co-occurrences in the labeled and unlabeled texts, 100 dims, window 4, SIF 1e-3, summed
- *   per tweet over the sparse norm so they fold into the token table, weight 0.3): model
- *   .895 .892 .766 .740 .741 (+0.7 pt on average: topic +1.3, urgency +1.6), but hybrid
- *   .914 .908 .798 .811 .800 (-0.3). Every dense variant tried (seeds 1-2: a branch
- *   normalized on its own at weight .15/.3/1, singular-value weighting, no SIF, 50 dims with
- *   window 8, 200 dims, window 2, weight .1) traded model gains of 0 to +0.7 pt for hybrid
- *   losses of 0 to -0.5: the more the model gains, the more the hybrid loses (the model
- *   learns what the rules already say). On by default all the same: the hybrid CV here
- *   favours the rules, which were written from these rows (rules incident .793 here, .720
- *   on dev.csv), so the base model is judged by the model-only CV; the one look at dev.csv,
- *   after the setting was fixed, agreed (auto .900 .917 .807 .780 .777 with it, .897 .910
- *   .813 .763 .757 without);
- * - idf multipliers per feature family (token ids ×2, pairs ×0.5 or ×2, n-grams ×0.6):
- *   model and hybrid within ±0.3 pt of this setting.
- */
+/** Chosen by 5-fold cross-validation on fixtures/train.csv; the variants tried and why they lost: DECISIONS.md. */
 export const DEFAULT_HYPER: TrainHyper = {
   corpus: {
     vocabSize: 40_000,

@@ -81,7 +81,8 @@ export function createClassifier(options: ClassifierOptions): Classifier {
       const hit = cache!.get(cacheKey(tier.name, tier.version, cachedText(item.tweet)));
       if (!hit) continue;
       if (options.escalateBelow !== undefined && !tier.remote && hit.confidence < options.escalateBelow) continue;
-      return { ...hit, provider: hit.provider ?? tier.name };
+      // Stored under the tier that produced it, which is what the provider column names.
+      return { ...hit, provider: tier.name };
     }
     return undefined;
   }
@@ -129,7 +130,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
           const toCache: CacheEntry[] = [];
           for (const i of batch) {
             const answer = answers.get(items[i]!.id);
-            const result = answer && toLabelResult(answer, answer.provider ?? tier.name);
+            const result = answer && toLabelResult(answer, tier.name);
             if (!result) continue;
             results[i] = result;
             answered[i] = 1;

@@ -1,7 +1,6 @@
 // The offline "auto" tier: the local model and the rules together. Both run on every tweet
 // and the combiner fitted at training time (src/model/combiner.ts) decides, field by field,
-// then the five labels are chosen jointly. Each answer says in `provider` whether the rules
-// ("rules") or the model ("transformers") produced most of it.
+// then the labels are chosen jointly. Its rows say `hybrid` in the provider column.
 
 import { FmcError } from '../errors.js';
 import { loadCombiner } from '../model/combiner.js';

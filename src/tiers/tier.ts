@@ -14,11 +14,8 @@ export interface CleanTweet {
   readonly fromOperator?: boolean;
 }
 
-/**
- * A tier's answer for one item. `provider` names a sub-tier when a composite tier (the
- * offline model + rules hybrid) wants to say which of its parts produced the labels.
- */
-export type TierAnswer = AnswerLabels & { confidence: number; provider?: string };
+/** A tier's answer for one item; the row's `provider` is the tier's name. */
+export type TierAnswer = AnswerLabels & { confidence: number };
 
 /** One unit of work for a tier: ids are how answers are matched, never positions. */
 export interface TierItem {
@@ -38,7 +35,7 @@ export interface HealthCheck {
  * Items absent from the returned map are handed to the next tier.
  */
 export interface Tier {
-  /** 'gemini' | 'ollama' | 'transformers' | 'rules': written to the `provider` column. */
+  /** 'gemini' | 'openai' | 'ollama' | 'hybrid' | 'transformers' | 'rules': written to the `provider` column. */
   readonly name: string;
   /** Model id + prompt/lexicon/model-file hash: part of the cache key. */
   readonly version: string;

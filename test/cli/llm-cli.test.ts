@@ -116,10 +116,10 @@ test('auto: a daily quota mid-run sends the rows to the offline tiers and the su
   const out = join(dir, 'quota-out.csv');
   const r = await fmc(['classify', input, '-o', out, '--batch-size', '10', '--concurrency', '1'], {}, 'quota.sqlite').done;
   assert.equal(r.status, 0, r.stderr);
-  // The offline hybrid (model + rules) takes over; its rows name whichever part answered.
+  // The offline hybrid (model + rules) takes over; its rows say so.
   const rows = readRows(out);
   assert.equal(rows.length, 30);
-  assert.ok(rows.every((row) => row.provider === 'transformers' || row.provider === 'rules'));
+  assert.ok(rows.every((row) => row.provider === 'hybrid' || row.provider === 'rules'));
   assert.equal(fake.calls.length, 1);
   assert.match(r.stderr, /gemini +unavailable: gemini: daily quota exhausted/);
 });

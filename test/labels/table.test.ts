@@ -9,6 +9,7 @@ import {
   labelTableJson,
   OUTPUT_COLUMNS,
   parseFieldValue,
+  pickLabels,
   toLabelResult,
   toScoredLabels,
   type LabelResult,
@@ -60,17 +61,23 @@ test('the validator accepts every value of the table and refuses anything else',
     const { provider: _, ...scored } = r;
     assert.deepEqual(toScoredLabels(scored), scored);
   }
-  const good = { is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.9 };
+  // One valid answer, from the table: an incident (so urgency may be high), every field set.
+  const good: Record<string, unknown> = { ...[...everyResult()].find((r) => r.incident === 'outage' && r.urgency === 'high' && r.is_claim === true)! };
+  delete good.provider;
   assert.deepEqual(toScoredLabels({ ...good, is_claim: 'true' }), good, 'CSV booleans are read');
-  for (const field of LABEL_FIELDS) {
-    assert.equal(toScoredLabels({ ...good, [field]: 'nope' }), undefined, `${field}: value outside the table`);
-    const { [field]: _, ...without } = good;
-    assert.equal(toScoredLabels(without), undefined, `${field}: missing`);
+  for (const field of LABEL_TABLE) {
+    assert.equal(toScoredLabels({ ...good, [field.name]: 'nope' }), undefined, `${field.name}: value outside the table`);
+    const without = { ...good };
+    delete without[field.name];
+    // A field every answer carries is required; another takes its fallback.
+    if (field.carried) assert.equal(toScoredLabels(without), undefined, `${field.name}: missing`);
+    else assert.ok(toScoredLabels(without), `${field.name}: missing, fallback`);
   }
   for (const confidence of [-0.1, 1.1, Number.NaN, '0.5', undefined]) assert.equal(toScoredLabels({ ...good, confidence }), undefined);
   assert.equal(toScoredLabels(null), undefined);
   // The consistency rule applies to every result.
   assert.equal(toLabelResult({ ...good, incident: 'none', urgency: 'high' }, 'gemini')!.urgency, 'low');
+  assert.deepEqual(Object.keys(pickLabels(good as never)), [...LABEL_FIELDS]);
   assert.deepEqual(Object.keys(toLabelResult(good, 'gemini')!), [...LABEL_FIELDS, 'confidence', 'provider']);
 });
 

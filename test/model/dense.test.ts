@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { readLabeledFile } from '../../src/eval/read-labeled.js';
-import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS } from '../../src/labels.js';
 import { featurizeTexts } from '../../src/model/corpus.js';
 import { symmetricEigen } from '../../src/model/embeddings.js';
 import { loadLocalModel } from '../../src/model/local-model.js';
@@ -37,7 +37,7 @@ test('the dense features are scaled to the asked mean squared norm and weigh in 
   let sum = 0;
   for (const v of dense.x) sum += v * v;
   assert.ok(Math.abs(sum / trained.report.rows - 0.3) < 1e-9);
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     const w = trained.models[field].dense!;
     assert.equal(w.length, dim * FIELD_VALUES[field].length);
     assert.ok(w.some((v) => Math.abs(v) > 1e-3), `${field} dense weights`);
@@ -49,7 +49,7 @@ test('the exported folders compute the JS model, dense part included', async () 
   const model = await loadLocalModel({ modelDir: join(dir, 'model') });
   try {
     const onnx = await model.predict(dev.map((t) => t.text));
-    for (const field of LABEL_FIELDS) {
+    for (const field of TRAINED_FIELDS) {
       const m = trained.models[field];
       const js = softmaxRows(fieldLogits(trained.corpus, m, dev), m.classes);
       const sparseOnly = softmaxRows(predictLogits(m, featurizeTexts(trained.corpus, dev)), m.classes);

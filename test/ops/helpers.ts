@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
-import type { CommandIO } from '../../src/cli/classify.js';
+import type { CommandIO } from '../../src/cli/command-io.js';
 import { fmcBin } from '../helpers.js';
 
 export interface Ran {

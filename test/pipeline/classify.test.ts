@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { test } from 'node:test';
 import { openResultCache } from '../../src/cache/store.js';
-import type { ScoredLabels } from '../../src/labels.js';
 import { createClassifier } from '../../src/pipeline/classify.js';
 import { TierUnavailableError, type Tier, type TierAnswer, type TierItem } from '../../src/tiers/tier.js';
 import { tempDir } from '../helpers.js';
@@ -11,7 +10,7 @@ import { tempDir } from '../helpers.js';
 // The chain's own behaviour, with small tiers written for the test: what each answers is
 // decided by the test, so fallback, id matching and caching can be checked exactly.
 
-const labels = (overrides: Partial<ScoredLabels> = {}): ScoredLabels => ({
+const labels = (overrides: Partial<TierAnswer> = {}): TierAnswer => ({
   is_claim: true,
   sentiment: 'negative',
   topic: 'fibre',
@@ -51,7 +50,7 @@ function scriptedTier(name: string, answer: (batch: readonly TierItem[]) => Map<
   };
 }
 
-const answerAll = (l: ScoredLabels) => (batch: readonly TierItem[]) => new Map(batch.map((b) => [b.id, l] as const));
+const answerAll = (l: TierAnswer) => (batch: readonly TierItem[]) => new Map(batch.map((b) => [b.id, l] as const));
 
 test('answers are matched by id, not position, and come back in input order', async () => {
   const reversed = scriptedTier('llm', (batch) => new Map([...batch].reverse().map((b) => [b.id, labels({ topic: b.tweet.text === 'tv' ? 'tv' : 'mobile' })] as const)));

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { cacheKey } from '../../src/cache/key.js';
 import { openResultCache } from '../../src/cache/store.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
-import type { CommandIO } from '../../src/cli/classify.js';
+import type { CommandIO } from '../../src/cli/command-io.js';
 import { openDataDb } from '../../src/data/db.js';
 import { keysRotate } from '../../src/cli/keys.js';
 import { FmcError } from '../../src/errors.js';

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PassThrough, Readable } from 'node:stream';
-import type { CommandIO } from '../../src/cli/classify.js';
+import type { CommandIO } from '../../src/cli/command-io.js';
 import { usersAdd, usersList, type UsersOptions } from '../../src/cli/users.js';
 import { FmcError } from '../../src/errors.js';
 import { fmcBin, tempDir } from '../helpers.js';

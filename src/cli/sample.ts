@@ -5,7 +5,9 @@ import { FIELD_VALUES, labelStrings, LABEL_FIELDS, type LabelField } from '../la
 import { openTweetSource } from '../pipeline/read.js';
 import { reasonFor, selectSample, STRATEGIES, type Candidate, type Strategy } from '../sample/select.js';
 import { createRulesTier } from '../tiers/rules.js';
+import { checkOutputTarget } from '../pipeline/output-file.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { checkDistinctPaths } from './path-guard.js';
 import { processIO, type CommandIO } from './classify.js';
 
 export interface SampleOptions {
@@ -78,6 +80,12 @@ export async function sample(input: string, options: SampleOptions, io: CommandI
   if (!STRATEGIES.includes(strategy)) throw new FmcError('FMC_ERR_USAGE', `--strategy ${strategy}: choose one of ${STRATEGIES.join(', ')}`);
   if (!Number.isInteger(options.count) || options.count < 1) throw new FmcError('FMC_ERR_USAGE', `-n ${options.count}: ask for at least 1 row to review`);
   if (!options.output) throw new FmcError('FMC_ERR_USAGE', 'fmc sample needs -o <review.csv> (or -o - for stdout)');
+  // Before a row is read: never over the input, through symlinks and hard links too.
+  checkDistinctPaths([
+    { flag: 'input', path: input, writes: false },
+    { flag: '-o', path: options.output, writes: true },
+  ]);
+  if (options.output !== '-') await checkOutputTarget(options.output);
   const read = await readClassified(input, options.textColumn);
   const rows = strategy === 'disagreement' ? await withRulesOpinion(read.rows) : read.rows;
   const picked = selectSample(rows.map((r) => r.candidate), { n: options.count, strategy, seed: options.seed });
@@ -87,8 +95,7 @@ export async function sample(input: string, options: SampleOptions, io: CommandI
   ]);
   if (options.output === '-') io.stdout.write(csv);
   else {
-    if (options.output === input) throw new FmcError('FMC_ERR_OUTPUT_IS_INPUT', `${options.output} is the input file; write the review file elsewhere`);
-    await writeFileAtomic(options.output, csv);
+    await writeFileAtomic(options.output, csv, '-o');
     io.stderr.write(`wrote ${picked.length} rows to review (${strategy}, of ${rows.length} rows) to ${options.output}; fill the gold_* columns, then: fmc train <labeled.csv> ${options.output} --out <dir>\n`);
   }
   return 0;

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseOperatorAccounts } from './clean/author.js';
 import { FmcError } from './errors.js';
 import { tierSettingsFrom } from './tiers/registry.js';
 import type { TierConfig } from './tiers/tier-module.js';
@@ -26,6 +27,8 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: string;
   readonly tiers: TierConfig;
+  /** The operator's account handles (FMC_OPERATOR_ACCOUNTS, comma-separated; clean/author.ts). */
+  readonly operatorAccounts: ReadonlySet<string>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -93,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     cachePath: env.FMC_CACHE || join(defaultCacheDir(env), 'cache.sqlite'),
     dataDir: env.FMC_DATA_DIR || defaultDataDir(env),
     logLevel: env.FMC_LOG_LEVEL || 'warn',
+    operatorAccounts: parseOperatorAccounts(env.FMC_OPERATOR_ACCOUNTS || undefined),
     tiers: Object.freeze({
       // Each tier module reads its own variables (src/tiers/modules/).
       ...tierSettingsFrom(env),

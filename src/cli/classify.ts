@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../log.js';
@@ -41,6 +42,8 @@ export interface ClassifyOptions {
   timeout?: number;
   maxWait?: number;
   rpm?: number;
+  /** --examples: labeled CSVs added to the LLM tiers' example pool. */
+  examples?: string[];
   escalateBelow?: number;
   dryRun?: boolean;
 }
@@ -64,6 +67,7 @@ export function tierConfigFrom(config: Config, options: Partial<ClassifyOptions>
     timeoutMs: options.timeout ?? config.tiers.timeoutMs,
     maxWaitMs: options.maxWait ?? config.tiers.maxWaitMs,
     rpm: options.rpm ?? config.tiers.rpm,
+    exampleFiles: options.examples ?? config.tiers.exampleFiles,
   };
 }
 
@@ -76,6 +80,10 @@ type ChainOptions = Pick<ClassifyOptions, 'provider' | 'concurrency' | 'batchSiz
 
 /** The pipeline every command runs (classify, eval, serve), from its flags over the environment. */
 export function pipelineOptionsFrom(config: Config, options: ChainOptions): PipelineOptions {
+  // Checked here: a missing file found while building the chain would only take the LLM tiers out of `auto`.
+  for (const file of options.examples ?? []) {
+    if (!existsSync(file)) throw new FmcError('FMC_ERR_INPUT_MISSING', `--examples ${file}: no such file; give a labeled CSV (e.g. from fmc corrections export)`);
+  }
   return {
     provider: options.provider,
     tiers: tierConfigFrom(config, options),
@@ -83,6 +91,7 @@ export function pipelineOptionsFrom(config: Config, options: ChainOptions): Pipe
     concurrency: options.concurrency,
     batchSize: options.batchSize,
     escalateBelow: options.escalateBelow,
+    operatorAccounts: config.operatorAccounts,
   };
 }
 

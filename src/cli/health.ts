@@ -57,7 +57,8 @@ export async function runHealth(options: HealthOptions, env: CommandIO['env']): 
   const logger = createLogger(options.logLevel ?? config.logLevel);
   const tierConfig = { ...config.tiers, modelDir: options.modelDir ?? config.tiers.modelDir };
   for (const t of await checkTiers(tierConfig, logger, { deep: options.deep ?? false, provider: options.provider ?? 'auto' })) {
-    checks.push({ name: `tier ${t.name}`, ok: t.check.ok, required: t.required, detail: t.check.detail, ...(t.configured === false ? { configured: false } : {}) });
+    // Not configured is not down: such a tier is off, and changes no exit code.
+    checks.push({ name: `tier ${t.name}`, ok: t.check.ok || t.configured === false, required: t.required, detail: t.check.detail, ...(t.configured === false ? { configured: false } : {}) });
   }
   if (options.url) checks.push(await checkServer(options.url, options.timeout ?? 5000));
   return summarize(checks);

@@ -55,6 +55,7 @@ function withChainOptions(cmd: Command): Command {
     .option('--max-wait <seconds>', 'longest server-requested retry wait before giving up on a tier', seconds)
     .option('--rpm <n>', 'requests per minute per LLM tier (0 = unlimited)', integer('--rpm', 0))
     .option('--escalate-below <confidence>', 'cascade: run local tiers first, send only answers below this confidence to LLM tiers', fraction)
+    .option('--examples <file...>', 'labeled CSVs (fmc corrections export, reviewed fmc sample files) added to the pool the LLM prompt picks its examples from')
     .option('--log-level <level>', 'pino level for JSON logs on stderr (env FMC_LOG_LEVEL)');
 }
 
@@ -93,9 +94,11 @@ export function buildProgram(run: Run): Command {
       .description('classify a labeled CSV and print accuracy, macro-F1 and confusion matrices')
       .argument('<labeled>', 'CSV with text and is_claim, sentiment, topic, incident, urgency columns')
       .option('--text-column <name>', 'column holding the tweet')
+      .option('--author-column <name>', 'column naming the author; the operator\'s accounts (FMC_OPERATOR_ACCOUNTS) post no claims (default: author, user, username, screen_name or user_name)')
+      .option('--target-accuracy <fraction>', 'all-five accuracy the suggested --escalate-below threshold must reach (default 0.95)', fraction)
       .option('--json', 'machine-readable report on stdout'),
   )
-    .addHelpText('after', '\nExample:\n  fmc eval fixtures/dev.csv --provider rules')
+    .addHelpText('after', '\nExamples:\n  fmc eval fixtures/dev.csv --provider rules\n  fmc eval fixtures/dev.csv --target-accuracy 0.9 --json')
     .action(async (path: string, options) => run(await (await import('./eval.js')).evalCommand(path, options)));
 
   program
@@ -107,6 +110,7 @@ export function buildProgram(run: Run): Command {
     .option('--unlabeled <file...>', 'unlabeled CSV/JSONL tweets that widen the vocabulary')
     .option('--no-hybrid', 'skip fitting the model + rules combiner (faster; the auto chain then needs another model)')
     .option('--text-column <name>', 'column holding the tweet')
+    .option('--author-column <name>', 'column naming the author (default: author, user, username, screen_name or user_name)')
     .option('--json', 'print the training report as JSON')
     .addHelpText('after', '\nExamples:\n  fmc train fixtures/train.csv --out /tmp/m --unlabeled fixtures/tweets.csv\n  fmc eval fixtures/dev.csv --model-dir /tmp/m')
     .action(async (files: string[], options) => run(await (await import('./train.js')).trainCommand(files, options)));

@@ -1,3 +1,4 @@
+import { loadConfig } from '../config.js';
 import { TRAINED_FIELDS } from '../labels.js';
 import { trainToDir } from '../model/train-dir.js';
 import type { TrainReport } from '../model/train.js';
@@ -10,6 +11,7 @@ export interface TrainCommandOptions {
   /** false with --no-hybrid. */
   hybrid: boolean;
   textColumn?: string;
+  authorColumn?: string;
   json?: boolean;
 }
 
@@ -35,6 +37,8 @@ export async function trainCommand(files: string[], options: TrainCommandOptions
     unlabeled: options.unlabeled,
     hybrid: options.hybrid,
     textColumn: options.textColumn,
+    authorColumn: options.authorColumn,
+    operatorAccounts: loadConfig(io.env).operatorAccounts,
     note: (line) => io.stderr.write(`fmc train: ${line}\n`),
   });
   io.stdout.write(options.json ? JSON.stringify({ out: options.out, ...report }, null, 2) + '\n' : formatTrainReport(options.out, report));

@@ -9,6 +9,19 @@ export interface FieldReport {
   /** confusion[gold][predicted] = count, over the taxonomy's values. */
   readonly confusion: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly values: readonly string[];
+  /** Precision, recall, F1 and gold support of each value, in taxonomy order. */
+  readonly perClass: readonly ClassScore[];
+}
+
+export interface ClassScore {
+  readonly value: string;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  /** Rows whose gold label is this value. */
+  readonly support: number;
+  /** Rows predicted with this value. */
+  readonly predicted: number;
 }
 
 export type LabelRow = Readonly<Record<TrainedField, string>>;
@@ -26,16 +39,9 @@ export function evaluate(gold: readonly LabelRow[], predicted: readonly LabelRow
       confusion[g]![p] = (confusion[g]![p] ?? 0) + 1;
       if (g === p) correct++;
     }
-    const f1s: number[] = [];
-    for (const v of values) {
-      const tp = confusion[v]![v]!;
-      const goldCount = values.reduce((a, p) => a + confusion[v]![p]!, 0);
-      const predCount = values.reduce((a, g) => a + confusion[g]![v]!, 0);
-      if (goldCount === 0 && predCount === 0) continue;
-      const precision = predCount === 0 ? 0 : tp / predCount;
-      const recall = goldCount === 0 ? 0 : tp / goldCount;
-      f1s.push(precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall));
-    }
+    const perClass = values.map((v) => classScore(confusion, values, v));
+    // Values absent from both gold and predictions say nothing about the classifier.
+    const f1s = perClass.filter((c) => c.support > 0 || c.predicted > 0).map((c) => c.f1);
     return {
       field,
       n: gold.length,
@@ -43,19 +49,17 @@ export function evaluate(gold: readonly LabelRow[], predicted: readonly LabelRow
       macroF1: f1s.length === 0 ? 0 : f1s.reduce((a, b) => a + b, 0) / f1s.length,
       confusion,
       values,
+      perClass,
     };
   });
 }
 
-/** The human-readable report: a summary table, then one confusion matrix per field. */
-export function formatReport(reports: readonly FieldReport[], provider: string): string {
-  const lines = [`provider: ${provider}   rows: ${reports[0]?.n ?? 0}`, '', 'field       accuracy  macro-F1'];
-  for (const r of reports) lines.push(`${r.field.padEnd(12)}${r.accuracy.toFixed(3).padStart(8)}  ${r.macroF1.toFixed(3).padStart(8)}`);
-  for (const r of reports) {
-    const width = Math.max(8, ...r.values.map((v) => v.length + 1));
-    lines.push('', `${r.field}: rows = gold, columns = predicted`);
-    lines.push(''.padEnd(width) + r.values.map((v) => v.padStart(width)).join(''));
-    for (const g of r.values) lines.push(g.padEnd(width) + r.values.map((p) => String(r.confusion[g]![p]).padStart(width)).join(''));
-  }
-  return lines.join('\n');
+function classScore(confusion: Readonly<Record<string, Readonly<Record<string, number>>>>, values: readonly string[], v: string): ClassScore {
+  const tp = confusion[v]![v]!;
+  const support = values.reduce((a, p) => a + confusion[v]![p]!, 0);
+  const predicted = values.reduce((a, g) => a + confusion[g]![v]!, 0);
+  const precision = predicted === 0 ? 0 : tp / predicted;
+  const recall = support === 0 ? 0 : tp / support;
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return { value: v, precision, recall, f1, support, predicted };
 }

@@ -1,12 +1,16 @@
 import { atPosition, FmcError } from '../errors.js';
+import { AUTHOR_COLUMN_CANDIDATES } from '../clean/author.js';
 import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import { openTweetSource } from '../pipeline/read.js';
+import { findColumn } from '../pipeline/sniff.js';
 import type { LabelRow } from './metrics.js';
 
 export interface LabeledTweet {
   readonly line: number;
   readonly text: string;
   readonly labels: LabelRow;
+  /** The author column's value, when the file has one (clean/author.ts). */
+  readonly author?: string;
 }
 
 const MAX_LISTED = 20;
@@ -17,6 +21,8 @@ const MAX_LISTED = 20;
  */
 export interface ReadLabeledOptions {
   readonly textColumn?: string;
+  /** Column naming each row's author; default the first of AUTHOR_COLUMN_CANDIDATES present. */
+  readonly authorColumn?: string;
   /** Told how many rows of a review file (`fmc sample`) had every gold_* cell empty and were left out. */
   readonly onUnreviewed?: (rows: number) => void;
 }
@@ -31,6 +37,10 @@ const GOLD_PREFIX = 'gold_';
 export async function readLabeledFile(path: string, options: ReadLabeledOptions = {}): Promise<LabeledTweet[]> {
   const source = await openTweetSource({ path }, { textColumn: options.textColumn });
   const lower = source.columns.map((c) => c.trim().toLowerCase());
+  const authorIndex = findColumn(source.columns, options.authorColumn, AUTHOR_COLUMN_CANDIDATES);
+  if (options.authorColumn !== undefined && authorIndex < 0) {
+    throw new FmcError('FMC_ERR_USAGE', `${atPosition(path, 1)}: --author-column "${options.authorColumn}" not found; columns found: ${source.columns.join(', ')}`);
+  }
   const indexes = TRAINED_FIELDS.map((f) => lower.indexOf(f));
   const goldIndexes = TRAINED_FIELDS.map((f) => lower.indexOf(GOLD_PREFIX + f));
   const reviewed = goldIndexes.some((i) => i >= 0);
@@ -54,7 +64,7 @@ export async function readLabeledFile(path: string, options: ReadLabeledOptions 
       if (!FIELD_VALUES[field].includes(value)) problems.push(`${atPosition(path, row.line)}: ${column} "${value}" is not one of ${FIELD_VALUES[field].join(', ')}`);
       labels[field] = value;
     });
-    rows.push({ line: row.line, text: row.text, labels });
+    rows.push({ line: row.line, text: row.text, labels, ...(authorIndex >= 0 ? { author: String(row.values[authorIndex] ?? '') } : {}) });
   }
   if (problems.length > 0) {
     const more = problems.length > MAX_LISTED ? `; and ${problems.length - MAX_LISTED} more` : '';

@@ -6,6 +6,7 @@
 
 import { FIELD_VALUES, parseFieldValue, TRAINED_FIELDS, type TrainedField, type TrainedLabels } from '../labels.js';
 import type { CleanTweet } from '../tiers/tier.js';
+import { calibrate, calibrationOf, rawScore, type CalibrationJson } from './calibrate.js';
 import type { SparseRows } from './features.js';
 import { decodeJointly, type FieldProbabilities } from './joint.js';
 import type { RuleView } from './rule-view.js';
@@ -19,6 +20,8 @@ export interface CombinerJson {
   readonly rulePaths: readonly string[];
   /** Per field: weights [inputs][classes] row-major, then the bias. */
   readonly fields: Readonly<Record<TrainedField, { readonly weights: readonly number[]; readonly bias: readonly number[] }>>;
+  /** Raw score -> P(all five right), fitted on out-of-fold predictions (calibrate.ts). */
+  readonly calibration?: CalibrationJson;
 }
 
 const FIXED = TRAINED_FIELDS.reduce((n, f) => n + 2 * FIELD_VALUES[f].length, 0) + 3;
@@ -117,6 +120,7 @@ export function fitCombiner(t: CombinerTraining): CombinerJson {
 /** A combiner ready to run: weights as typed arrays, layout resolved against current rules. */
 export interface LoadedCombiner {
   readonly json: CombinerJson;
+  readonly calibration: CalibrationJson | undefined;
   readonly layout: InputLayout;
   readonly weights: Readonly<Record<TrainedField, { readonly weights: Float32Array; readonly bias: Float32Array }>>;
 }
@@ -131,7 +135,7 @@ export function loadCombiner(json: CombinerJson, currentSignals: readonly string
     }
     weights[field] = { weights: Float32Array.from(f.weights), bias: Float32Array.from(f.bias) };
   }
-  return { json, layout, weights };
+  return { json, layout, weights, calibration: calibrationOf(json.calibration) };
 }
 
 /** The combiner's probabilities per field for one tweet. */
@@ -158,6 +162,11 @@ export function confidenceOf(probs: FieldProbabilities, indexes: ArrayLike<numbe
   let min = 1;
   TRAINED_FIELDS.forEach((f, d) => (min = Math.min(min, probs[f][indexes[d]!] ?? 0)));
   return Math.max(0, Math.min(1, min));
+}
+
+/** The combiner's confidence: calibrated when it carries a calibration, else the least sure field. */
+export function combinedConfidence(c: Pick<LoadedCombiner, 'calibration'>, probs: FieldProbabilities, indexes: ArrayLike<number>): number {
+  return c.calibration ? calibrate(c.calibration, rawScore(probs, indexes)) : confidenceOf(probs, indexes);
 }
 
 /** Joint decode of the combined probabilities; see joint.ts. */

@@ -3,7 +3,7 @@
 
 import { FIELD_VALUES, TRAINED_FIELDS, applyConsistency, type TrainedField, type TrainedLabels } from '../labels.js';
 import type { CleanTweet, TierAnswer } from '../tiers/tier.js';
-import { combineProbabilities, confidenceOf, labelsFromIndexes, type LoadedCombiner } from './combiner.js';
+import { combineProbabilities, combinedConfidence, confidenceOf, labelsFromIndexes, type LoadedCombiner } from './combiner.js';
 import { decodeJointly, type FieldProbabilities } from './joint.js';
 import type { RuleView } from './rule-view.js';
 
@@ -53,5 +53,5 @@ export function hybridAnswer(
   const alone = modelAnswer(model, combinations);
   const provider = agreement(labels, view.labels) > agreement(labels, alone) ? 'rules' : 'transformers';
   // Fields the model does not learn are the rules' alone.
-  return { ...view.labels, ...labels, confidence: confidenceOf(probs, indexes), provider };
+  return { ...view.labels, ...labels, confidence: combinedConfidence(combiner, probs, indexes), provider };
 }

@@ -12,6 +12,7 @@ import type { CombinerJson } from './combiner.js';
 import type { ForbiddenPair } from './joint.js';
 import { modelError, readModelSet, type FieldFolder } from './model-folder.js';
 import { tokenizerJson } from './tokenizer-files.js';
+import { trainedTextSetOf } from './trained-texts.js';
 import { PAD_ID } from './wordpiece.js';
 
 export interface LocalModelOptions {
@@ -31,6 +32,8 @@ export interface LocalModel {
   readonly version: string;
   readonly forbidden: readonly ForbiddenPair[] | undefined;
   readonly combiner: CombinerJson | undefined;
+  /** Keys (trained-texts.ts) of the labeled texts the model was trained on, when recorded. */
+  readonly trainedTexts: ReadonlySet<string> | undefined;
   /** Whether tokenizing uses the fast encoder (our own tokenizer.json) or Transformers.js. */
   readonly fastTokenizer: boolean;
   predict(texts: readonly string[]): Promise<BatchProbabilities>;
@@ -170,6 +173,7 @@ export async function loadLocalModel(options: LocalModelOptions): Promise<LocalM
     version: set.version + (options.hubModel ? `+${options.hubModel}` : ''),
     forbidden: forbiddenOf(set.manifest),
     combiner: combinerOf(set.manifest),
+    trainedTexts: trainedTextSetOf(set.manifest),
     fastTokenizer: [...tokenizers.values()].every((t) => t.fast),
     predict,
     async close() {

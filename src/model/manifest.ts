@@ -6,6 +6,7 @@ import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import type { CombinerJson } from './combiner.js';
 import type { ForbiddenPair } from './joint.js';
 import type { TrainHyper, TrainReport } from './train.js';
+import type { TrainedTexts } from './trained-texts.js';
 
 export const MODEL_ID = 'fmc-linear-wordpiece';
 
@@ -16,6 +17,8 @@ export interface Manifest {
   readonly hyper: TrainHyper;
   readonly forbidden: readonly ForbiddenPair[];
   readonly combiner?: CombinerJson;
+  /** Hashes of the labeled texts trained on, for fmc eval's overlap warning. */
+  readonly trainedTexts?: TrainedTexts;
 }
 
 const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');

@@ -14,7 +14,7 @@ export interface RuleView {
   readonly labels: ScoredLabels;
   /** The decision path, e.g. "canned", "third-party-outage". */
   readonly rule: string;
-  /** log(1 + count) per cue, then question mark and exclamation flags; see RULE_SIGNALS. */
+  /** log(1 + count) per cue, then question mark, exclamation and operator-author flags; see RULE_SIGNALS. */
   readonly signals: Float64Array;
 }
 
@@ -27,6 +27,7 @@ export const RULE_SIGNALS: readonly string[] = [
     .map(([name]) => `cue:${name}`),
   'questionMark',
   'exclamation',
+  'author:operator',
 ];
 
 export const RULES_VERSION: string = `rules@${RULES_HASH}`;
@@ -39,8 +40,9 @@ export function viewByRules(tweet: CleanTweet): RuleView {
   const decision = decide(tweet, cues);
   const signals = new Float64Array(RULE_SIGNALS.length);
   const counts = cues.counts;
-  for (let i = 0; i < counts.length && i < signals.length - 2; i++) signals[i] = LOG1P[counts[i]!]!;
-  signals[signals.length - 2] = cues.questionMark ? 1 : 0;
-  signals[signals.length - 1] = cues.exclamation ? 1 : 0;
+  for (let i = 0; i < counts.length && i < signals.length - 3; i++) signals[i] = LOG1P[counts[i]!]!;
+  signals[signals.length - 3] = cues.questionMark ? 1 : 0;
+  signals[signals.length - 2] = cues.exclamation ? 1 : 0;
+  signals[signals.length - 1] = tweet.fromOperator ? 1 : 0;
   return { labels: decision.labels, rule: decision.rule, signals };
 }

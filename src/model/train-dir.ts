@@ -2,6 +2,7 @@
 // files (unknown label values are listed with file:line), optionally read unlabeled tweets
 // for the vocabulary, train, write the model set.
 
+import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { cleanTweet } from '../clean/clean-tweet.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
 import { FmcError } from '../errors.js';
@@ -18,6 +19,10 @@ export interface TrainToDirOptions {
   readonly hybrid?: boolean;
   readonly hyper?: TrainHyper;
   readonly textColumn?: string;
+  /** Column naming each row's author (default: sniffed, clean/author.ts). */
+  readonly authorColumn?: string;
+  /** Handles of the operator's accounts; default the built-in list. */
+  readonly operatorAccounts?: ReadonlySet<string>;
   /** One-line notes for the user (rows replaced by later files, unreviewed rows left out). */
   readonly note?: (line: string) => void;
 }
@@ -57,14 +62,15 @@ export async function trainToDir(csvPaths: readonly string[], outDir: string, op
   const read = [];
   for (const path of csvPaths) {
     const onUnreviewed = (n: number): void => options.note?.(`${path}: ${n} rows without any gold_* value left out (not reviewed)`);
-    read.push(...(await readLabeledFile(path, { textColumn: options.textColumn, onUnreviewed })));
+    read.push(...(await readLabeledFile(path, { textColumn: options.textColumn, authorColumn: options.authorColumn, onUnreviewed })));
   }
   const { rows, replaced } = lastRowPerText(read);
   if (replaced > 0) options.note?.(`${replaced} rows repeat a text given earlier: the later label wins`);
+  const accounts = options.operatorAccounts ?? parseOperatorAccounts(undefined);
   const unlabeled: string[] = [];
   for (const path of options.unlabeled ?? []) unlabeled.push(...(await readTexts(path, options.textColumn)));
   const trained = await trainModels({
-    rows: rows.map((r) => ({ text: r.text, labels: r.labels })),
+    rows: rows.map((r) => ({ text: r.text, labels: r.labels, ...(isOperatorAccount(r.author, accounts) ? { fromOperator: true } : {}) })),
     unlabeled,
     seed: options.seed,
     hyper: options.hyper,

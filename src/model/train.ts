@@ -3,6 +3,7 @@
 // only deals rows into folds, and the optimizer is full-batch.
 
 import { FIELD_VALUES, TRAINED_FIELDS, type TrainedField } from '../labels.js';
+import { fitIsotonic, rawScore } from './calibrate.js';
 import { fitCombiner, loadCombiner, combineProbabilities, type CombinerJson } from './combiner.js';
 import { buildCorpus, denseOfTexts, featurizeTexts, type Corpus, type CorpusOptions } from './corpus.js';
 import type { CleanTweet } from '../tiers/tier.js';
@@ -88,6 +89,8 @@ export const DEFAULT_HYPER: TrainHyper = {
 
 export interface LabeledRow {
   readonly text: string;
+  /** Posted by one of the operator's accounts (from the file's author column). */
+  readonly fromOperator?: boolean;
   /** Label strings as in the CSV ("true", "fibre", ...), already validated. */
   readonly labels: Readonly<Record<TrainedField, string>>;
 }
@@ -134,6 +137,10 @@ export interface TrainedModels {
   readonly combiner?: CombinerJson;
   readonly hyper: TrainHyper;
   readonly report: TrainReport;
+  /** The model's out-of-fold probabilities per training row (only when the combiner was fitted). */
+  readonly oof?: readonly FieldProbabilities[];
+  /** The labeled texts trained on, as given. */
+  readonly texts: readonly string[];
 }
 
 /** Probabilities per row for one field: [rows][classes]. */
@@ -205,6 +212,7 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
 
   let combiner: CombinerJson | undefined;
   let cv: TrainReport['cv'];
+  let modelProbs: FieldProbabilities[] | undefined;
   if (hybrid) {
     const oof = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, new Float64Array(n * FIELD_VALUES[f].length)])) as Record<TrainedField, Float64Array>;
     foldResults.forEach((result, t) => {
@@ -216,11 +224,15 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
       });
     });
     const viewRules = options.viewRules ?? viewByRules;
-    const views = corpus.tweets.map((t) => viewRules(t));
-    const modelProbs = all.map((i) => rowProbabilities(oof, i));
-    const training = { views, tweets: corpus.tweets, signals: RULE_SIGNALS, rulesVersion: RULES_VERSION, l2: hyper.combinerL2 };
-    combiner = fitCombiner({ ...training, model: modelProbs, gold });
-    cv = { folds: k, ...crossValidateCombiner(modelProbs, views, gold, folds, k, forbidden, training) };
+    // The author is the rules' and the combiner's signal; the text model never sees it.
+    const tweets = corpus.tweets.map((t, i) => (rows[i]!.fromOperator ? { ...t, fromOperator: true } : t));
+    const views = tweets.map((t) => viewRules(t));
+    modelProbs = all.map((i) => rowProbabilities(oof, i));
+    const training = { views, tweets, signals: RULE_SIGNALS, rulesVersion: RULES_VERSION, l2: hyper.combinerL2 };
+    const { outOfFold, ...scores } = crossValidateCombiner(modelProbs, views, gold, folds, k, forbidden, training);
+    // The confidence is calibrated on rows each fold's combiner never saw.
+    combiner = { ...fitCombiner({ ...training, model: modelProbs, gold }), calibration: fitIsotonic(outOfFold.score, outOfFold.right) };
+    cv = { folds: k, ...scores };
   }
 
   return {
@@ -229,6 +241,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModels>
     forbidden,
     combiner,
     hyper,
+    ...(modelProbs ? { oof: modelProbs } : {}),
+    texts: rows.map((r) => r.text),
     report: {
       rows: rows.length,
       seed,
@@ -249,9 +263,11 @@ function crossValidateCombiner(
   k: number,
   forbidden: readonly ForbiddenPair[],
   training: Omit<Parameters<typeof fitCombiner>[0], 'model' | 'gold'>,
-): Omit<NonNullable<TrainReport['cv']>, 'folds'> {
+): Omit<NonNullable<TrainReport['cv']>, 'folds'> & { outOfFold: { score: number[]; right: number[] } } {
   const combinations = allowedCombinations(forbidden);
   const hits = { model: zero(), modelJoint: zero(), rules: zero(), hybrid: zero() };
+  const score: number[] = [];
+  const right: number[] = [];
   for (let fold = 0; fold < k; fold++) {
     const inTrain = (i: number): boolean => folds[i] !== fold;
     const pick = <T>(xs: readonly T[]): T[] => xs.filter((_, i) => inTrain(i));
@@ -260,7 +276,10 @@ function crossValidateCombiner(
     gold.forEach((g, i) => {
       if (inTrain(i)) return;
       const joint = decodeJointly(model[i]!, combinations);
-      const hybrid = decodeJointly(combineProbabilities(loaded, model[i]!, views[i]!, training.tweets[i]!), combinations);
+      const combined = combineProbabilities(loaded, model[i]!, views[i]!, training.tweets[i]!);
+      const hybrid = decodeJointly(combined, combinations);
+      score.push(rawScore(combined, hybrid));
+      right.push(TRAINED_FIELDS.every((f, d) => FIELD_VALUES[f][hybrid[d]!] === g[f]) ? 1 : 0);
       const rules: Record<TrainedField, string> = { ...views[i]!.labels, is_claim: String(views[i]!.labels.is_claim) };
       TRAINED_FIELDS.forEach((f, d) => {
         const values = FIELD_VALUES[f];
@@ -275,7 +294,7 @@ function crossValidateCombiner(
     });
   }
   const rate = (h: Record<TrainedField, number>): FieldScores => Object.fromEntries(TRAINED_FIELDS.map((f) => [f, h[f] / gold.length])) as Record<TrainedField, number>;
-  return { model: rate(hits.model), modelJoint: rate(hits.modelJoint), rules: rate(hits.rules), hybrid: rate(hits.hybrid) };
+  return { model: rate(hits.model), modelJoint: rate(hits.modelJoint), rules: rate(hits.rules), hybrid: rate(hits.hybrid), outOfFold: { score, right } };
 }
 
 /** gram += x·xᵀ for dense rows x [n][dim]. */

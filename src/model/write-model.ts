@@ -8,6 +8,7 @@ import { MODEL_ID, type Manifest } from './manifest.js';
 import { fieldConfig, writeModelSet, type FieldFiles } from './model-folder.js';
 import { tokenizerConfigJson, tokenizerJson } from './tokenizer-files.js';
 import type { TrainedModels } from './train.js';
+import { trainedTextsOf } from './trained-texts.js';
 
 /** The files of each field folder, in memory (tests compare them; writeModelFolders saves them). */
 export function modelFiles(trained: TrainedModels): Record<TrainedField, FieldFiles> {
@@ -42,6 +43,7 @@ export function manifestOf(trained: TrainedModels): Manifest {
     hyper: trained.hyper,
     forbidden: trained.forbidden,
     ...(trained.combiner ? { combiner: trained.combiner } : {}),
+    trainedTexts: trainedTextsOf(trained.texts),
   };
 }
 

@@ -3,9 +3,12 @@ import { cacheKey } from '../cache/key.js';
 import type { CacheEntry, ResultCache } from '../cache/store.js';
 import { toLabelResult, type LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
-import { TierUnavailableError, type Tier, type TierItem } from '../tiers/tier.js';
+import { TierUnavailableError, type CleanTweet, type Tier, type TierItem } from '../tiers/tier.js';
 import { bump as count, emptyCounts, type Counts } from './counts.js';
 import { createInvoker, type InvokePolicy, type TierInvoker } from './retry.js';
+
+// The same text from an operator's account gets other labels: its own cache entry.
+const cachedText = (tweet: CleanTweet): string => (tweet.fromOperator ? `\u0000operator\u0000${tweet.text}` : tweet.text);
 
 /**
  * Callers that differ. `batch` (files, the JSON API, eval): cached, the full retry policy.
@@ -75,7 +78,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
       // the local model labeled offline (or while Gemini was out) goes to Gemini once it is
       // live. In cascade mode a confident local answer is final, an unsure one is not.
       if (!tier.remote && options.escalateBelow === undefined && liveRemoteAbove(tier)) continue;
-      const hit = cache!.get(cacheKey(tier.name, tier.version, item.tweet.text));
+      const hit = cache!.get(cacheKey(tier.name, tier.version, cachedText(item.tweet)));
       if (!hit) continue;
       if (options.escalateBelow !== undefined && !tier.remote && hit.confidence < options.escalateBelow) continue;
       return { ...hit, provider: hit.provider ?? tier.name };
@@ -132,7 +135,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
             answered[i] = 1;
             // Stored under the tier that produced it: a fallback's answer never lands under an LLM's key.
             if (store && tier.cacheable) {
-              toCache.push({ key: cacheKey(tier.name, tier.version, items[i]!.tweet.text), tier: tier.name, version: tier.version, labels: result });
+              toCache.push({ key: cacheKey(tier.name, tier.version, cachedText(items[i]!.tweet)), tier: tier.name, version: tier.version, labels: result });
             }
           }
           // Committed per call, not per chunk: after a crash, a rerun finds every answer that

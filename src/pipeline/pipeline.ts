@@ -1,4 +1,5 @@
 import { openResultCache, type ResultCache } from '../cache/store.js';
+import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { cleanTweet, type CleanOptions } from '../clean/clean-tweet.js';
 import type { TierConfig } from '../config.js';
 import type { LabelResult } from '../labels.js';
@@ -19,12 +20,16 @@ export interface PipelineOptions {
   readonly batchSize?: number;
   readonly escalateBelow?: number | undefined;
   readonly keepHashtags?: boolean;
+  /** Authors whose tweets are the operator's (clean/author.ts); default the built-in list. */
+  readonly operatorAccounts?: ReadonlySet<string>;
   readonly logger?: Logger;
 }
 
 export interface TextItem {
   readonly id: string;
   readonly text: string;
+  /** The author column's value, when the input has one. */
+  readonly author?: string | undefined;
 }
 
 /**
@@ -71,16 +76,20 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     escalateBelow: options.escalateBelow,
     logger,
   });
-  return assemblePipeline({ classifier, probes, cleanOptions: cleanOptionsOf(options) });
+  return assemblePipeline({ classifier, probes, cleanOptions: cleanOptionsOf(options), operatorAccounts: options.operatorAccounts });
 }
 
 /** The engine over a classifier built elsewhere (tests build one over fake tiers). */
-export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; cleanOptions?: CleanOptions }): Pipeline {
+export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; cleanOptions?: CleanOptions; operatorAccounts?: ReadonlySet<string> | undefined }): Pipeline {
   const { classifier } = parts;
   const { tiers, cache } = classifier;
   const counts = classifier.stats();
   const cleanOptions = parts.cleanOptions ?? cleanOptionsOf({});
-  const toItem = (item: TextItem): TierItem => ({ id: item.id, tweet: cleanTweet(item.text, cleanOptions) });
+  const accounts = parts.operatorAccounts ?? parseOperatorAccounts(undefined);
+  const toItem = (item: TextItem): TierItem => {
+    const tweet = cleanTweet(item.text, cleanOptions);
+    return { id: item.id, tweet: isOperatorAccount(item.author, accounts) ? { ...tweet, fromOperator: true } : tweet };
+  };
   return {
     classifier,
     tiers,

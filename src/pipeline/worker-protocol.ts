@@ -23,20 +23,23 @@ export type EngineRequest =
 export interface CleanedTexts {
   readonly text: readonly string[];
   readonly folded: readonly string[];
-  /** Bit 0: isRetweet, bit 1: isCanned. */
+  /** Bit 0: isRetweet, bit 1: isCanned, bit 2: fromOperator. */
   readonly flags: Uint8Array;
 }
 
 export function packCleaned(tweets: readonly CleanTweet[]): CleanedTexts {
   const flags = new Uint8Array(tweets.length);
-  for (let i = 0; i < tweets.length; i++) flags[i] = (tweets[i]!.isRetweet ? 1 : 0) | (tweets[i]!.isCanned ? 2 : 0);
+  for (let i = 0; i < tweets.length; i++) flags[i] = (tweets[i]!.isRetweet ? 1 : 0) | (tweets[i]!.isCanned ? 2 : 0) | (tweets[i]!.fromOperator ? 4 : 0);
   return { text: tweets.map((t) => t.text), folded: tweets.map((t) => t.folded), flags };
 }
 
 export function unpackCleaned(cleaned: CleanedTexts): CleanTweet[] {
   const { text, folded, flags } = cleaned;
   const tweets: CleanTweet[] = new Array(text.length);
-  for (let i = 0; i < text.length; i++) tweets[i] = { text: text[i]!, folded: folded[i]!, isRetweet: (flags[i]! & 1) !== 0, isCanned: (flags[i]! & 2) !== 0 };
+  for (let i = 0; i < text.length; i++) {
+    const tweet: CleanTweet = { text: text[i]!, folded: folded[i]!, isRetweet: (flags[i]! & 1) !== 0, isCanned: (flags[i]! & 2) !== 0 };
+    tweets[i] = (flags[i]! & 4) !== 0 ? { ...tweet, fromOperator: true } : tweet;
+  }
   return tweets;
 }
 

@@ -169,7 +169,10 @@ export function decide(tweet: CleanTweet, cues: Cues): Decision {
 
   // Promotions (the operator's retweets, offers, contests) complain about nothing; they are
   // positive when they sound enthusiastic.
-  if ((tweet.isRetweet || n(CUE.promo) > 0) && anger === 0 && firstPerson === 0) {
+  // The operator's own accounts (the input's author column) speak in the first person
+  // ("notre réseau", "nous activons") and file no claim; the combiner weighs the rest.
+  const operator = tweet.fromOperator === true;
+  if ((tweet.isRetweet || operator || n(CUE.promo) > 0) && anger === 0 && (firstPerson === 0 || operator)) {
     const sentiment: Sentiment = praise > 0 || cues.exclamation ? 'positive' : 'neutral';
     return { rule: 'promotion', labels: labels(false, sentiment, namedTopic(n, 'other'), 'none', 'low', CONFIDENCE.promotion) };
   }

@@ -5,7 +5,7 @@ import helmet from '@fastify/helmet';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import type { DataDb } from '../data/db.js';
+import { isStorageError, type DataDb } from '../data/db.js';
 import type { UserStore } from '../data/users.js';
 import { FmcError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -96,6 +96,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     if (closing) throw new FmcError('FMC_ERR_SHUTTING_DOWN', 'the server is shutting down; retry in a moment');
+  });
+  // A route's write refused for storage reasons (disk full) marks the data DB for health too.
+  app.addHook('onError', async (_request, _reply, err) => {
+    if (isStorageError(err)) deps.data.writeFailed(err);
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);

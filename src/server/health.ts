@@ -54,7 +54,8 @@ export function createHealth(options: HealthOptions): { check(): Promise<HealthR
   const live = new Set(pipeline.tiers.map((t) => t.name));
   // Tiers that failed at start-up keep their start-up answer: re-probing them could be slow or remote.
   const startup: Record<string, TierHealth> = Object.fromEntries(
-    pipeline.probes.filter((p) => !live.has(p.name)).map((p) => [p.name, { ...p.check, live: false, ...(p.configured === false ? { configured: false } : {}) }]),
+    // A tier nobody configured is off, not failing: `ok`, with `configured: false` saying why.
+    pipeline.probes.filter((p) => !live.has(p.name)).map((p) => [p.name, p.configured === false ? { ...p.check, ok: true, live: false, configured: false } : { ...p.check, live: false }]),
   );
   let tierChecks: { at: number; result: Promise<Record<string, TierHealth>> } | undefined;
 

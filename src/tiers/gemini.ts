@@ -1,6 +1,8 @@
 import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
+import { FmcError } from '../errors.js';
 import { ANSWER_GEMINI_SCHEMA, parseAnswers } from './llm-answers.js';
-import { PROMPT_HASH, renderBatch, SYSTEM_PROMPT } from './llm-prompt.js';
+import type { ExamplePool } from './few-shot.js';
+import { createLlmPrompt, renderBatch } from './llm-prompt.js';
 import { CALL_HEADER, newCallId, takeRetryAfter } from './retry-after.js';
 import { toTierError } from './gemini-errors.js';
 import { createUsageCounter } from './usage.js';
@@ -12,6 +14,8 @@ export interface GeminiTierOptions {
   readonly baseUrl?: string | undefined;
   /** Bound on the free availability probe (a model lookup). */
   readonly checkTimeoutMs?: number;
+  /** Labeled tweets the prompt's examples are picked from, per batch; absent = nine fixed examples. */
+  readonly examples?: ExamplePool | undefined;
 }
 
 /** Text parts of the first candidate, thoughts left out (reading `.text` warns on stderr). */
@@ -32,9 +36,11 @@ export function createGeminiTier(options: GeminiTierOptions): Tier {
     ? new GoogleGenAI({ apiKey, vertexai: false, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) })
     : undefined;
   const usage = createUsageCounter();
+  const prompt = createLlmPrompt(options.examples);
 
   async function classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>> {
     if (!client) throw new Error('gemini: GEMINI_API_KEY is unset');
+    const systemInstruction = await prompt.system(batch);
     const callId = newCallId();
     usage.request();
     let response: GenerateContentResponse;
@@ -43,7 +49,7 @@ export function createGeminiTier(options: GeminiTierOptions): Tier {
         model,
         contents: [{ role: 'user', parts: [{ text: renderBatch(batch) }] }],
         config: {
-          systemInstruction: SYSTEM_PROMPT,
+          systemInstruction,
           responseMimeType: 'application/json',
           responseSchema: ANSWER_GEMINI_SCHEMA,
           temperature: 0,
@@ -69,8 +75,10 @@ export function createGeminiTier(options: GeminiTierOptions): Tier {
     const timeout = AbortSignal.timeout(options.checkTimeoutMs ?? 5000);
     try {
       await client.models.get({ model, config: { abortSignal: timeout } });
+      await prompt.ready();
       return { ok: true, detail: `gemini: ${model}${options.baseUrl ? ` at ${options.baseUrl}` : ''}` };
     } catch (err) {
+      if (err instanceof FmcError) return { ok: false, detail: `gemini: example pool: ${err.message}` };
       if (timeout.aborted) return { ok: false, detail: `gemini: no answer from ${options.baseUrl ?? 'the API'} to a model lookup; check the network or GEMINI_BASE_URL` };
       const e = toTierError(err, model);
       // Rate limits on a lookup say nothing about the run: the run's own retries handle them.
@@ -81,7 +89,7 @@ export function createGeminiTier(options: GeminiTierOptions): Tier {
 
   return {
     name: 'gemini',
-    version: `${model}+${PROMPT_HASH}`,
+    version: `${model}+${prompt.hash}`,
     cacheable: true,
     remote: true,
     maxBatch: 100,

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { TAXONOMY_VERSION } from '../labels.js';
+import { TAXONOMY_VERSION, type Labels } from '../labels.js';
+import type { ExamplePool } from './few-shot.js';
 import { ANSWER_JSON_SCHEMA } from './llm-answers.js';
 import type { TierItem } from './tier.js';
 
 // The one prompt both LLM tiers send: the taxonomy (../shared/taxonomy.md, condensed), a few
-// labeled examples from fixtures/train.csv, and the batch as JSON. Its hash is part of each
-// LLM tier's version, so editing a word here invalidates the cached LLM answers.
+// labeled examples, and the batch as JSON. The examples are chosen per batch from an example
+// pool (few-shot.ts: the labeled tweets nearest to the batch's); without a pool, the nine
+// fixed ones below. The prompt's hash, with the pool's digest, is part of each LLM tier's
+// version, so editing a word here or changing the pool invalidates the cached LLM answers.
 
 const TAXONOMY = `Tu classes des tweets français de clients d'un opérateur télécom (Free : Freebox, Free Mobile, Freebox TV).
 Le texte est en minuscules et les retours à la ligne sont devenus un "n" collé ("bonjournje" = "bonjour\\nje").
@@ -31,17 +34,23 @@ const EXAMPLES: readonly (readonly [string, boolean, string, string, string, str
   ['elle est là freeboxultraeditionlimitee25ans merci', false, 'positive', 'fibre', 'none', 'low'],
 ];
 
-const examples = EXAMPLES.map(
-  ([text, is_claim, sentiment, topic, incident, urgency]) =>
-    `${JSON.stringify(text)} -> ${JSON.stringify({ is_claim, sentiment, topic, incident, urgency })}`,
-).join('\n');
+const exampleLine = (text: string, l: Labels): string =>
+  `${JSON.stringify(text)} -> ${JSON.stringify({ is_claim: l.is_claim, sentiment: l.sentiment, topic: l.topic, incident: l.incident, urgency: l.urgency })}`;
 
-export const SYSTEM_PROMPT = `${TAXONOMY}
+const systemWith = (examples: string): string => `${TAXONOMY}
 
 Exemples:
 ${examples}
 
 Tu reçois un tableau JSON de tweets {"id","text"}. Réponds uniquement en JSON {"answers":[...]}: un objet par tweet, avec son "id" recopié tel quel, les cinq champs et confidence.`;
+
+/** The system prompt with the nine fixed examples (no example pool). */
+export const SYSTEM_PROMPT = systemWith(
+  EXAMPLES.map(([text, is_claim, sentiment, topic, incident, urgency]) => exampleLine(text, { is_claim, sentiment, topic, incident, urgency } as Labels)).join('\n'),
+);
+
+/** Examples per batch when they come from a pool: a few more than the fixed nine, still ~500 tokens. */
+export const EXAMPLES_PER_BATCH = 12;
 
 /** The user turn: the batch as JSON, so ids survive any text the tweets contain. */
 export function renderBatch(batch: readonly TierItem[]): string {
@@ -55,3 +64,36 @@ export const PROMPT_HASH = createHash('sha256')
   .update(TAXONOMY_VERSION)
   .digest('hex')
   .slice(0, 12);
+
+export interface LlmPrompt {
+  /** Part of the tier version (cache key): prompt, schema, taxonomy, and the example pool's digest. */
+  readonly hash: string;
+  /** The system prompt for this batch: the taxonomy and the examples nearest to its tweets. */
+  system(batch: readonly TierItem[]): Promise<string>;
+  /**
+   * Loads the example pool. A live tier calls it from check(), before its first request:
+   * loading inside the first request would hold back every request paced behind it.
+   */
+  ready(): Promise<void>;
+}
+
+/** The prompt of an LLM tier: examples picked per batch from `pool`, or the fixed nine without one. */
+export function createLlmPrompt(pool: ExamplePool | undefined): LlmPrompt {
+  if (!pool) return { hash: PROMPT_HASH, system: async () => SYSTEM_PROMPT, ready: async () => undefined };
+  const hash = createHash('sha256')
+    .update(systemWith(''))
+    .update(JSON.stringify(ANSWER_JSON_SCHEMA))
+    .update(TAXONOMY_VERSION)
+    .update(`${pool.digest}/${EXAMPLES_PER_BATCH}`)
+    .digest('hex')
+    .slice(0, 12);
+  return {
+    hash,
+    ready: () => pool.ready(),
+    async system(batch) {
+      const examples = await pool.pick(batch, EXAMPLES_PER_BATCH);
+      // An empty pool (no labeled rows) falls back to the fixed examples rather than none.
+      return examples.length === 0 ? SYSTEM_PROMPT : systemWith(examples.map((e) => exampleLine(e.text, e.labels)).join('\n'));
+    },
+  };
+}

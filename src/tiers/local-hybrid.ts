@@ -38,6 +38,7 @@ export function createLocalHybridTier(options: LocalHybridOptions): Tier {
     cacheable: true,
     remote: false,
     maxBatch: batchSize,
+    trainedTexts: model.trainedTexts,
     classify: (batch, signal) =>
       classifyInChunks(model, batch, batchSize, signal, (probs, item) => hybridAnswer(combiner, combinations, probs, viewRules(item.tweet), item.tweet)),
     async check() {

@@ -1,6 +1,7 @@
 import { Ollama } from 'ollama';
 import { ANSWER_JSON_SCHEMA, parseAnswers } from './llm-answers.js';
-import { PROMPT_HASH, renderBatch, SYSTEM_PROMPT } from './llm-prompt.js';
+import type { ExamplePool } from './few-shot.js';
+import { createLlmPrompt, renderBatch } from './llm-prompt.js';
 import { connectionError, httpFailureError, type FailureWords } from './http-failure.js';
 import { networkReason } from './net-errors.js';
 import { createUsageCounter } from './usage.js';
@@ -11,6 +12,8 @@ export interface OllamaTierOptions {
   readonly model: string;
   /** Bound on the availability probe (/api/version, /api/tags). */
   readonly checkTimeoutMs?: number;
+  /** Labeled tweets the prompt's examples are picked from, per batch; absent = nine fixed examples. */
+  readonly examples?: ExamplePool | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ export function hasModel(names: readonly string[], model: string): boolean {
 export function createOllamaTier(options: OllamaTierOptions): Tier {
   const { host, model } = options;
   const usage = createUsageCounter();
+  const prompt = createLlmPrompt(options.examples);
   const serverDown = (code: string): string => `ollama: server down at ${host} (${code}); start it: ollama serve (or set OLLAMA_HOST)`;
   const notPulled = `ollama: model ${model} not pulled at ${host}; run: ollama pull ${model}`;
 
@@ -58,13 +62,14 @@ export function createOllamaTier(options: OllamaTierOptions): Tier {
 
   async function classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>> {
     // A client per call is a small object; it is how a per-call signal reaches its fetch.
+    const system = await prompt.system(batch);
     const client = new Ollama({ host, fetch: fetchWith(signal) });
     usage.request();
     try {
       const response = await client.chat({
         model,
         messages: [
-          { role: 'system', content: SYSTEM_PROMPT },
+          { role: 'system', content: system },
           { role: 'user', content: renderBatch(batch) },
         ],
         format: ANSWER_JSON_SCHEMA,
@@ -95,12 +100,17 @@ export function createOllamaTier(options: OllamaTierOptions): Tier {
     } catch (err) {
       return { ok: false, detail: `ollama: cannot list models at ${host}: ${(err as Error).message}` };
     }
+    try {
+      await prompt.ready();
+    } catch (err) {
+      return { ok: false, detail: `ollama: example pool: ${(err as Error).message}` };
+    }
     return { ok: true, detail: `ollama: ${model} on ${host} (server ${version})` };
   }
 
   return {
     name: 'ollama',
-    version: `${model}+${PROMPT_HASH}`,
+    version: `${model}+${prompt.hash}`,
     cacheable: true,
     remote: true,
     maxBatch: 50,

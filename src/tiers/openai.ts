@@ -1,7 +1,9 @@
 import type OpenAI from 'openai';
+import { FmcError } from '../errors.js';
 import { connectionError, httpFailureError, type FailureWords } from './http-failure.js';
 import { ANSWER_JSON_SCHEMA, parseAnswers } from './llm-answers.js';
-import { PROMPT_HASH, renderBatch, SYSTEM_PROMPT } from './llm-prompt.js';
+import type { ExamplePool } from './few-shot.js';
+import { createLlmPrompt, renderBatch } from './llm-prompt.js';
 import { networkReason } from './net-errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { TierRetryableError, type HealthCheck, type Tier, type TierAnswer, type TierItem } from './tier.js';
@@ -19,6 +21,8 @@ export interface OpenAiTierOptions {
   readonly model?: string | undefined;
   /** Bound on the free availability probe (GET /models). */
   readonly checkTimeoutMs?: number;
+  /** Labeled tweets the prompt's examples are picked from, per batch; absent = nine fixed examples. */
+  readonly examples?: ExamplePool | undefined;
 }
 
 // The "no quota left" codes of OpenAI and of the servers that copy its errors: a 429 with
@@ -43,6 +47,7 @@ function retryAfterOf(headers: Headers | undefined): number | undefined {
 export function createOpenAiTier(options: OpenAiTierOptions): Tier {
   const { baseUrl, model } = options;
   const usage = createUsageCounter();
+  const prompt = createLlmPrompt(options.examples);
   const words: FailureWords = {
     tier: 'openai',
     quotaSpent: (quota, message) => `openai: quota spent at ${baseUrl} (${quota}: ${message}); rows go to the next tier, or add credit to the account`,
@@ -75,13 +80,14 @@ export function createOpenAiTier(options: OpenAiTierOptions): Tier {
   async function classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>> {
     if (!model) throw new Error('openai: OPENAI_MODEL is unset');
     const openai = await clientOf();
+    const system = await prompt.system(batch);
     usage.request();
     try {
       const response = await openai.chat.completions.create(
         {
           model,
           messages: [
-            { role: 'system', content: SYSTEM_PROMPT },
+            { role: 'system', content: system },
             { role: 'user', content: renderBatch(batch) },
           ],
           response_format: { type: 'json_schema', json_schema: { name: 'answers', strict: true, schema: ANSWER_JSON_SCHEMA } },
@@ -106,8 +112,10 @@ export function createOpenAiTier(options: OpenAiTierOptions): Tier {
       const ids: string[] = [];
       for await (const m of openai.models.list({ signal: timeout })) ids.push(m.id);
       if (!ids.includes(model)) return { ok: false, detail: `openai: ${baseUrl} does not serve model ${model}; set OPENAI_MODEL to one of: ${ids.slice(0, 10).join(', ')}` };
+      await prompt.ready();
       return { ok: true, detail: `openai: ${model} at ${baseUrl}` };
     } catch (err) {
+      if (err instanceof FmcError) return { ok: false, detail: `openai: example pool: ${err.message}` };
       if (timeout.aborted) return { ok: false, detail: `openai: no answer from ${baseUrl} to GET /models; check OPENAI_BASE_URL` };
       const e = toTierError(err);
       // Rate limits on a lookup say nothing about the run: the run's own retries handle them.
@@ -118,7 +126,7 @@ export function createOpenAiTier(options: OpenAiTierOptions): Tier {
 
   return {
     name: 'openai',
-    version: `${model ?? 'unset'}@${baseUrl}+${PROMPT_HASH}`,
+    version: `${model ?? 'unset'}@${baseUrl}+${prompt.hash}`,
     cacheable: true,
     remote: true,
     maxBatch: 50,

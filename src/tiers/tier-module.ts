@@ -23,6 +23,8 @@ export interface SharedTierConfig {
   readonly maxWaitMs: number;
   /** Requests per minute per LLM tier (0 = unlimited). */
   readonly rpm: number;
+  /** Labeled CSVs (exported corrections, reviewed samples) added to the LLM prompt's example pool. */
+  readonly exampleFiles?: readonly string[] | undefined;
 }
 
 /**

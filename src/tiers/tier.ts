@@ -10,6 +10,8 @@ export interface CleanTweet {
   readonly isRetweet: boolean;
   /** One of the operator's canned replies ("la messagerie privée x n'est plus disponible..."). */
   readonly isCanned: boolean;
+  /** Posted by one of the operator's accounts (the input's author column; clean/author.ts). */
+  readonly fromOperator?: boolean;
 }
 
 /**
@@ -49,6 +51,8 @@ export interface Tier {
   classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>>;
   /** Free and fast: never a paid call. */
   check(): Promise<HealthCheck>;
+  /** Keys (model/trained-texts.ts) of the labeled texts this tier's model learned from, if known. */
+  readonly trainedTexts?: ReadonlySet<string> | undefined;
   /** Requests and tokens spent so far (LLM tiers), for the run summary. */
   usage?(): TierUsage;
   close?(): Promise<void>;

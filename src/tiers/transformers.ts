@@ -46,6 +46,7 @@ export async function createTransformersTier(options: TransformersTierOptions): 
     cacheable: true,
     remote: false,
     maxBatch: batchSize,
+    trainedTexts: model.trainedTexts,
     classify: (batch, signal) => classifyInChunks(model, batch, batchSize, signal, (probs) => modelAnswer(probs, combinations)),
     async check() {
       const tokenizer = model.fastTokenizer ? 'fast WordPiece encoder' : 'Transformers.js tokenizer';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTweets, measureCache, parseOnlyRowsPerSecond, runCli } from './classify.js';
 import { benchLongJsonlLine } from './io.js';
+import { benchLearningCurve, benchProviders } from './accuracy.js';
 import { benchLocalModel } from './model.js';
 import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
@@ -96,6 +97,10 @@ try {
   }
 
   if (wanted('io')) report('io: a 300 MB JSONL line, skipped by --max-record-size (--skip-invalid)', await benchLongJsonlLine(dir));
+  if (wanted('accuracy')) {
+    report('accuracy: fmc eval fixtures/dev.csv per provider, built-in model (train + extra, not dev); is_claim / sentiment / topic / incident / urgency', benchProviders(dir));
+    report('accuracy: learning curve, dev accuracy by labeled rows (nested random subsets of train + extra; all 3,164 = the built-in model above)', await benchLearningCurve());
+  }
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
   if (wanted('serve')) {

@@ -196,7 +196,7 @@ test('fmc eval prints accuracy per field; fmc cache stats and clear', () => {
   assert.deepEqual(report.fields.map((f: { field: string }) => f.field), [...LABEL_FIELDS]);
   for (const f of report.fields) assert.ok(f.accuracy > 0 && f.accuracy <= 1);
   const text = fmc(['eval', fixture('dev.csv'), '--provider', 'rules']);
-  assert.match(text.stdout, /is_claim\s+0\.\d{3}/);
+  assert.match(text.stdout, /│ is_claim\s+│ 0\.\d{3}/);
   assert.match(text.stdout, /rows = gold, columns = predicted/);
 
   const stats = fmc(['cache', 'stats', '--json']);

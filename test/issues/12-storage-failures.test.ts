@@ -84,3 +84,26 @@ test('over HTTP, a write SQLite refuses for storage reasons is 503 FMC_ERR_STORA
   assert.equal(body.error.code, 'FMC_ERR_STORAGE');
   assert.match(body.error.message, /cannot write its database now \(SQLITE_FULL\); nothing was stored: retry later/);
 });
+
+test('a REST write the full database refuses is 503 FMC_ERR_STORAGE, and health follows it too', async () => {
+  const fresh = await startRelayServer();
+  try {
+    const token = await fresh.user('rose', 'customer');
+    const db = fresh.data.db;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    let refused;
+    for (let i = 0; i < 500 && !refused; i++) {
+      const r = await call(`${fresh.url}/api/conversations`, { method: 'POST', token });
+      if (r.status !== 201) refused = r;
+    }
+    assert.ok(refused, 'the database filled up');
+    assert.equal(refused.status, 503);
+    assert.equal((refused.body as { error: { code: string } }).error.code, 'FMC_ERR_STORAGE');
+    const r = await fresh.app.inject({ method: 'GET', url: '/api/health' });
+    assert.equal(r.statusCode, 503);
+    assert.match((r.json() as HealthReport).checks.db.detail, /a write failed \d+ s ago \(SQLITE_FULL\)/);
+  } finally {
+    fresh.data.db.pragma('max_page_count = 1073741823');
+    await fresh.close();
+  }
+});

@@ -157,7 +157,7 @@ test('tiers: without --deep a quick check stands in and the tier is never create
   // Ollama configured (OLLAMA_HOST set) and down; Gemini without a key is "not configured" (issue 12: not down).
   const quick = await checkTiers({ ...testTierConfig, gemini: { model: 'm', apiKey: undefined }, ollama: { ...testTierConfig.ollama, configured: true } }, silentLogger, { modules: factories });
   assert.equal(created, 2, 'gemini answered from its key alone');
-  assert.deepEqual(quick.map((t) => [t.name, t.check.ok, t.required, t.configured]), [['gemini', true, false, false], ['ollama', false, false, undefined], ['rules', true, true, undefined]]);
+  assert.deepEqual(quick.map((t) => [t.name, t.check.ok, t.required, t.configured]), [['gemini', false, false, false], ['ollama', false, false, undefined], ['rules', true, true, undefined]]);
   assert.match(quick[0]!.check.detail, /^gemini: not configured \(GEMINI_API_KEY is unset\)/);
 
   created = 0;
@@ -174,7 +174,7 @@ test('tiers: without --deep a quick check stands in and the tier is never create
 
   // Optional tiers down, the floor up: degraded, exit 3.
   // Optional tiers down, the floor up: degraded, exit 3 (a configured tier is down).
-  const s = summarize(quick.map((t) => ({ name: t.name, ok: t.check.ok, required: t.required, detail: t.check.detail })));
+  const s = summarize(quick.map((t) => ({ name: t.name, ok: t.check.ok || t.configured === false, required: t.required, detail: t.check.detail })));
   assert.equal(s.status, 'degraded');
   assert.equal(exitCodeOf(s.status), 3);
 });

@@ -17,6 +17,8 @@ before(async () => {
   server = await startRelayServer({ requireAuth: true });
   await server.user('agent1', 'agent');
   await server.user('claire', 'customer');
+  await server.user('agent2', 'agent');
+  await server.user('denis', 'customer');
   profile = tempDir('fmc-chromium-');
   // A persistent context is how a fresh --user-data-dir is given to playwright.
   browser = await chromium.launchPersistentContext(profile.dir, { executablePath: CHROMIUM, headless: true, args: FLAGS, acceptDownloads: true, timeout: 30_000 });
@@ -93,4 +95,42 @@ test('dashboard: an agent classifies a small CSV: labeled table, a bar chart per
   assert.equal(lines.length, 4);
   assert.match(lines[0]!, /^id,text,is_claim,sentiment,topic,incident,urgency,confidence,provider$/);
   await agent.close();
+});
+
+test('dashboard: an agent corrects a label chip; the correction is stored and another agent sees the new labels and triage live', async () => {
+  const customer = await logIn('denis');
+  await customer.click('#new-conversation');
+  await customer.waitForSelector('#chat-form:not([hidden])');
+  await customer.fill('#chat-input', "plus d'internet depuis 5 jours, je télétravaille, c'est urgent");
+  await customer.click('#chat-form button[type=submit]');
+  await customer.waitForSelector('#messages li.mine');
+
+  const agent = await logIn('agent1');
+  const watcher = await logIn('agent2');
+  const item = (page: Page) => page.locator('[data-testid=conversation]', { hasText: 'denis' });
+  await item(watcher).locator('[data-testid=urgency]', { hasText: 'high' }).waitFor();
+  await item(watcher).click();
+  await item(agent).click();
+  const chips = (page: Page) => page.locator('#messages li', { hasText: "plus d'internet" }).locator('[data-testid=labels]');
+  await chips(agent).locator('[data-field=incident]', { hasText: 'outage' }).waitFor();
+
+  // Click the topic chip, pick "tv"; then the incident chip, pick "none" (urgency follows: low).
+  await chips(agent).locator('[data-field=topic]').click();
+  await chips(agent).locator('select[data-field=topic]').selectOption('tv');
+  await chips(agent).locator('[data-field=topic]', { hasText: 'tv' }).waitFor();
+  await chips(agent).locator('[data-field=incident]').click();
+  await chips(agent).locator('select[data-field=incident]').selectOption('none');
+  await chips(agent).locator('[data-field=incident]', { hasText: 'none' }).waitFor();
+
+  // The other agent, watching and in the room, sees both without reloading.
+  await chips(watcher).locator('[data-field=topic]', { hasText: 'tv' }).waitFor();
+  await chips(watcher).locator('[data-field=urgency]', { hasText: 'low' }).waitFor();
+  await item(watcher).locator('[data-testid=urgency]', { hasText: 'low' }).waitFor();
+
+  const rows = server.data.db.prepare("SELECT username, provider FROM corrections WHERE conversation_id IS NOT NULL ORDER BY id").all() as { username: string; provider: string }[];
+  assert.deepEqual(rows.map((r) => r.username), ['agent1', 'agent1']);
+  assert.equal(rows[0]!.provider, 'rules');
+  assert.equal(rows[1]!.provider, 'correction', 'the second correction corrected the first');
+  assert.equal(await customer.locator('[data-testid=labels]').count(), 0, 'the customer still sees no labels');
+  await Promise.all([customer.close(), agent.close(), watcher.close()]);
 });

@@ -76,6 +76,7 @@ aside { grid-area: list; } #chat { grid-area: chat; } #classify { grid-area: cla
 #messages li { margin: .3rem 0; padding: .4rem .6rem; border-radius: 6px; background: #f0f2f5; max-width: 80%; }
 #messages li.mine { margin-left: auto; background: #dce8fd; }
 .sender { font-weight: 600; margin-right: .5rem; } .labels { margin-top: .2rem; display: flex; gap: .25rem; }
+.chip { cursor: pointer; } .chip:hover { outline: 1px solid #4a6fd8; } .labels.corrected .chip { box-shadow: inset 0 0 0 1px #1d2330; }
 #chat-form { display: flex; gap: .5rem; } #chat-input { flex: 1; padding: .4rem; }
 #classify-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 1rem; }
 .chart { margin: 0; } .chart figcaption { font-weight: 600; }

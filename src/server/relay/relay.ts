@@ -104,7 +104,10 @@ export function createRelay(deps: RelayDeps): Relay {
         announce(message.conversationId);
       })
       // Never the text in a log line: only where it was.
-      .catch((err: unknown) => logger.warn({ conversationId: message.conversationId, seq: message.seq, err: (err as Error).message }, 'chat message not classified'))
+      .catch((err: unknown) => {
+        if (isStorageError(err)) deps.onWriteFailure?.(err);
+        logger.warn({ conversationId: message.conversationId, seq: message.seq, err: (err as Error).message }, 'chat message not classified');
+      })
       .finally(() => inFlight.delete(job));
     inFlight.add(job);
   }

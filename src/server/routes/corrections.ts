@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { applyPatch, parseLabelPatch } from '../../corrections/labels.js';
 import type { CorrectionStore } from '../../corrections/store.js';
 import { FmcError } from '../../errors.js';
-import { FIELD_VALUES, LABEL_FIELDS } from '../../labels.js';
+import { LABEL_FIELDS } from '../../labels.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { errorSchema } from '../errors.js';
 import { DEFAULT_LIMITS } from '../limits.js';
@@ -61,12 +61,10 @@ const correction = {
 /**
  * `POST /api/corrections`: an agent or admin corrects the labels of a chat message
  * (`{conversationId, seq, labels}`) or of a batch row (`{text, labels}`, e.g. a row of a
- * labeled CSV). `GET /api/corrections/fields`: the fields and values a correction may use.
+ * labeled CSV). The fields and values are the label table's (GET /dashboard/labels.json).
  */
 export const correctionRoutes: FastifyPluginAsync<CorrectionRouteOptions> = async (app, options) => {
   const { relay, corrections, pipeline, versionOf } = options;
-
-  app.get('/api/corrections/fields', { config: { access: ['agent', 'admin'] } }, async () => ({ fields: FIELD_VALUES }));
 
   app.post<{ Body: CorrectionBody }>(
     '/api/corrections',

@@ -1,3 +1,4 @@
+import { examplesOf } from '../few-shot-pool.js';
 import { defineTier, type Env } from '../tier-module.js';
 
 export interface GeminiSettings {
@@ -18,5 +19,5 @@ export const geminiModule = defineTier<GeminiSettings>({
   // call without --deep, so the key's presence stands in for it.
   quickCheck: (s) =>
     s.apiKey ? { ok: true, detail: `gemini: GEMINI_API_KEY set, model ${s.model} (not called; --deep looks the model up)` } : { ok: false, detail: `gemini: ${NO_KEY}` },
-  create: async (s, shared) => (await import('../gemini.js')).createGeminiTier({ ...s, checkTimeoutMs: Math.min(shared.timeoutMs, 5000) }),
+  create: async (s, shared) => (await import('../gemini.js')).createGeminiTier({ ...s, checkTimeoutMs: Math.min(shared.timeoutMs, 5000), examples: await examplesOf(shared) }),
 });

@@ -1,3 +1,4 @@
+import { examplesOf } from '../few-shot-pool.js';
 import { defineTier, type Env } from '../tier-module.js';
 
 export interface OpenAiSettings {
@@ -30,7 +31,7 @@ export const openAiModule = defineTier<OpenAiSettings>({
   // Not configured: a tier whose check says so without a network call (auto skips it).
   create: async (s, shared) => {
     const { createOpenAiTier } = await import('../openai.js');
-    const tier = createOpenAiTier({ ...s, checkTimeoutMs: Math.min(shared.timeoutMs, 5000) });
+    const tier = createOpenAiTier({ ...s, checkTimeoutMs: Math.min(shared.timeoutMs, 5000), examples: await examplesOf(shared) });
     if (s.configured) return tier;
     return { ...tier, check: async () => ({ ok: false, detail: 'openai: set OPENAI_BASE_URL (a local server) or OPENAI_API_KEY, and OPENAI_MODEL' }) };
   },

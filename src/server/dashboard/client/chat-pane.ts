@@ -1,6 +1,5 @@
-import type { LabelResult } from '../../../labels.js';
-import { claimBadge, urgencyBadge } from './badges.js';
 import { byId, h } from './dom.js';
+import { labelChips } from './label-editor.js';
 import type { LabelTable } from './label-table.js';
 import type { Frame, RelayClient } from './relay-client.js';
 
@@ -9,15 +8,11 @@ export interface ChatPane {
   onFrame(frame: Frame): void;
 }
 
-/** Urgency and claim first, with their own badges; every other field of the table after them. */
-function labelLine(labels: LabelResult, table: LabelTable): HTMLElement {
-  const values = labels as unknown as Record<string, unknown>;
-  const rest = table.fields.filter((f) => f.name !== 'urgency' && f.name !== 'is_claim').map((f) => h('span', { class: 'badge' }, String(values[f.name])));
-  return h('div', { class: 'labels', 'data-testid': 'labels' }, urgencyBadge(labels.urgency), claimBadge(labels.is_claim), ...rest);
-}
-
-/** One conversation: its messages (with labels for agents), live, and a box to write. */
-export function createChatPane(relay: RelayClient, me: string, table: LabelTable): ChatPane {
+/**
+ * One conversation: its messages (with labels for agents), live, and a box to write. With a
+ * token (agents, admins), each label chip can be corrected.
+ */
+export function createChatPane(relay: RelayClient, me: string, table: LabelTable, token?: string): ChatPane {
   const list = byId<HTMLOListElement>('messages');
   const form = byId<HTMLFormElement>('chat-form');
   const input = byId<HTMLInputElement>('chat-input');
@@ -59,7 +54,11 @@ export function createChatPane(relay: RelayClient, me: string, table: LabelTable
         row.scrollIntoView({ block: 'end' });
       } else if (frame.type === 'labels' && frame.conversationId === current) {
         const row = rows.get(frame.seq);
-        if (row && !row.querySelector('.labels')) row.append(labelLine(frame.labels, table));
+        // A later frame for the same message (a correction) replaces the chips.
+        const chips = labelChips(frame.labels, table, token ? { token, conversationId: frame.conversationId, seq: frame.seq, onError: (message) => (notice.textContent = message) } : undefined);
+        const existing = row?.querySelector('.labels');
+        if (existing) existing.replaceWith(chips);
+        else row?.append(chips);
       } else if (frame.type === 'conversation' && frame.conversation.id === current && frame.conversation.status === 'closed') {
         notice.textContent = 'This conversation is closed.';
         form.hidden = true;

@@ -28,7 +28,7 @@ async function start(session: Session): Promise<void> {
     },
   );
   const table = await fetchLabelTable();
-  const chat = createChatPane(relay, session.user.username, table);
+  const chat = createChatPane(relay, session.user.username, table, session.user.role === 'customer' ? undefined : session.token);
   const conversations = await createConversationList(session, relay, chat);
   deliver = (frame) => {
     conversations.onFrame(frame);

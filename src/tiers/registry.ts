@@ -97,37 +97,6 @@ export async function buildChain(
   return { tiers, probes };
 }
 
-<<<<<<< HEAD
-=======
-/**
- * A check that answers from configuration alone, for `fmc health` without `--deep`:
- * undefined means the tier's own check() is free and fast enough to run.
- */
-type QuickCheck = (config: TierConfig) => HealthCheck | undefined | Promise<HealthCheck | undefined>;
-
-// Gemini's check() is a models lookup over the network: free, but `fmc health` promises no
-// remote call without --deep, so the key's presence stands in for it. The local model's
-// factory trains the built-in model on first use (~30 s), so its entry must answer "not
-// built yet (built on first classify)" from the folder's absence instead of creating it.
-const localModel: QuickCheck = async (config) => {
-  // A user's folder only loads, it never trains: its own check() runs.
-  if (config.modelDir) return undefined;
-  const [{ defaultModelDir }, { MANIFEST }] = await Promise.all([import('../model/default-model.js'), import('../model/model-folder.js')]);
-  const dir = defaultModelDir(config.modelsDir);
-  if (existsSync(join(dir, MANIFEST))) return undefined;
-  return { ok: true, detail: `local model: not built yet (built on first classify, 2-3 min on two cores, into ${dir})` };
-};
-
-const QUICK_CHECKS: Readonly<Record<string, QuickCheck>> = {
-  hybrid: localModel,
-  transformers: localModel,
-  gemini: (config) =>
-    config.gemini.apiKey
-      ? { ok: true, detail: `gemini: GEMINI_API_KEY set, model ${config.gemini.model} (not called; --deep looks the model up)` }
-      : { ok: false, detail: 'gemini: GEMINI_API_KEY is unset; create a key at https://aistudio.google.com/apikey and export GEMINI_API_KEY=<key>' },
-};
-
->>>>>>> accuracy
 export interface TierCheck extends TierProbe {
   /** The last tier is the floor every chain ends on: without it rows can go unlabeled. */
   readonly required: boolean;

@@ -27,7 +27,7 @@ async function quickCheck(_: unknown, shared: SharedTierConfig): Promise<HealthC
   const [{ defaultModelDir }, { MANIFEST }] = await Promise.all([import('../../model/default-model.js'), import('../../model/model-folder.js')]);
   const dir = defaultModelDir(shared.modelsDir);
   if (existsSync(join(dir, MANIFEST))) return undefined;
-  return { ok: true, detail: `local model: not built yet (built on first classify, about 30 s, into ${dir})` };
+  return { ok: true, detail: `local model: not built yet (built on first classify, 2-3 min on two cores, into ${dir})` };
 }
 
 export const hybridModule = defineTier<undefined>({

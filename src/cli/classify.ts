@@ -185,7 +185,7 @@ function runPaths(input: string, output: string, options: ClassifyOptions, cache
 async function writeSummaryJson(path: string, json: string, stdout: Writable, output: string): Promise<void> {
   try {
     if (path === '-') await writeToStream(stdout, json, 'stdout');
-    else await writeFileAtomic(path, json);
+    else await writeFileAtomic(path, json, '--summary-json');
   } catch (err) {
     if (!(err instanceof FmcError)) throw err;
     throw new FmcError(err.code, `--summary-json ${err.message}; the labeled rows in ${output} are complete`, { cause: err });

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import { FmcError } from '../errors.js';
 import { alertKey, openAlertState } from '../report/alert-state.js';
@@ -7,7 +6,9 @@ import { STRINGS, type Lang } from '../report/i18n.js';
 import type { Granularity } from '../report/report-data.js';
 import { DEFAULT_WEBHOOK_OPTIONS, postAlert, type WebhookOptions } from '../report/webhook.js';
 import { isTimeZone } from '../report/zone.js';
+import { checkOutputTarget } from '../pipeline/output-file.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { checkDistinctPaths } from './path-guard.js';
 import { cachePathFrom } from './chain-options.js';
 import { processIO, type CommandIO } from './command-io.js';
 
@@ -36,12 +37,18 @@ export interface ReportOptions {
 export async function report(files: string[], options: ReportOptions, io: CommandIO = processIO()): Promise<number> {
   if (!options.output && !options.json) throw new FmcError('FMC_ERR_USAGE', 'nothing to write: pass -o report.html and/or --json report.json');
   if (!isTimeZone(options.tz)) throw new FmcError('FMC_ERR_USAGE', `--tz "${options.tz}" is not a time zone (an IANA name such as Europe/Paris or UTC)`);
-  const inputs = new Set(files.map((f) => resolve(f)));
-  for (const out of [options.output, options.json]) {
-    if (out && inputs.has(resolve(out))) throw new FmcError('FMC_ERR_OUTPUT_IS_INPUT', `${out}: is one of the inputs; write the report elsewhere`);
-  }
   const config = loadConfig(io.env);
   const cachePath = cachePathFrom(config, options.cache);
+  // Before a row is read: neither report file may be an input, the cache or the other one
+  // (compared as files, through symlinks and hard links), and each must be writable.
+  checkDistinctPaths([
+    ...files.map((path) => ({ flag: 'input', path, writes: false })),
+    ...(options.output ? [{ flag: '-o', path: options.output, writes: true }] : []),
+    ...(options.json ? [{ flag: '--json', path: options.json, writes: true }] : []),
+    ...(cachePath ? [{ flag: '--cache', path: cachePath, writes: true }] : []),
+  ]);
+  if (options.output) await checkOutputTarget(options.output);
+  if (options.json) await checkOutputTarget(options.json, '--json');
   if (options.alertWebhook && !/^https?:\/\//.test(options.alertWebhook)) throw new FmcError('FMC_ERR_USAGE', `--alert-webhook "${options.alertWebhook}" is not an http(s) URL`);
   if (options.alertWebhook && cachePath === undefined) throw new FmcError('FMC_ERR_USAGE', '--alert-webhook needs the cache (it records the alerts sent): drop --no-cache');
 
@@ -54,8 +61,8 @@ export async function report(files: string[], options: ReportOptions, io: Comman
   });
   // Both files are rendered before either is written: a failure leaves neither behind.
   const html = options.output ? renderReportHtml(data, options.lang) : undefined;
-  if (options.output) await writeFileAtomic(options.output, html!);
-  if (options.json) await writeFileAtomic(options.json, JSON.stringify(data, null, 2) + '\n');
+  if (options.output) await writeFileAtomic(options.output, html!, '-o');
+  if (options.json) await writeFileAtomic(options.json, JSON.stringify(data, null, 2) + '\n', '--json');
 
   const lines: string[] = [];
   if (data.dates.unparseable > 0) lines.push(`fmc report: ${data.dates.unparseable} rows with an unreadable date left out of the time charts (first: ${data.dates.firstUnparseable})`);

@@ -5,6 +5,7 @@ import { FIELD_VALUES, labelStrings, LABEL_FIELDS, type LabelField } from '../la
 import { openTweetSource } from '../pipeline/read.js';
 import { reasonFor, selectSample, STRATEGIES, type Candidate, type Strategy } from '../sample/select.js';
 import { createRulesTier } from '../tiers/rules.js';
+import { checkOutputTarget } from '../pipeline/output-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkDistinctPaths } from './path-guard.js';
 import { processIO, type CommandIO } from './command-io.js';
@@ -79,11 +80,12 @@ export async function sample(input: string, options: SampleOptions, io: CommandI
   if (!STRATEGIES.includes(strategy)) throw new FmcError('FMC_ERR_USAGE', `--strategy ${strategy}: choose one of ${STRATEGIES.join(', ')}`);
   if (!Number.isInteger(options.count) || options.count < 1) throw new FmcError('FMC_ERR_USAGE', `-n ${options.count}: ask for at least 1 row to review`);
   if (!options.output) throw new FmcError('FMC_ERR_USAGE', 'sample needs -o <review.csv> (or -o - for stdout)');
-  // Before reading: a review file must never replace the classified file it comes from (also through a link).
+  // Before a row is read: never over the input, through symlinks and hard links too.
   checkDistinctPaths([
     { flag: 'input', path: input, writes: false },
     { flag: '-o', path: options.output, writes: true },
   ]);
+  if (options.output !== '-') await checkOutputTarget(options.output);
   const read = await readClassified(input, options.textColumn);
   const rows = strategy === 'disagreement' ? await withRulesOpinion(read.rows) : read.rows;
   const picked = selectSample(rows.map((r) => r.candidate), { n: options.count, strategy, seed: options.seed });

@@ -42,5 +42,5 @@ export function renderReportHtml(data: ReportData, lang: Lang): string {
 /** `fmc classify --report`: the HTML report of files just written, with fmc report's defaults. */
 export async function writeReportHtml(files: readonly string[], htmlPath: string, options: { escalateBelow?: number | undefined; lang?: Lang; tz?: string } = {}): Promise<void> {
   const data = await buildReportData(files, { tz: options.tz ?? 'Europe/Paris', escalateBelow: options.escalateBelow ?? 0.6 });
-  await writeFileAtomic(htmlPath, renderReportHtml(data, options.lang ?? 'en'));
+  await writeFileAtomic(htmlPath, renderReportHtml(data, options.lang ?? 'en'), '--report');
 }

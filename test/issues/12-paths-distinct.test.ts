@@ -98,3 +98,20 @@ test('the output and the summary may both go to /dev/null', () => {
   const r = runFmc(['classify', input, '-o', '/dev/null', '--summary-json', '/dev/null', '--provider', 'rules', '--no-cache', '--quiet']);
   assert.equal(r.status, 0, r.stderr);
 });
+
+test('fmc report and fmc sample: an output on an input through a hard link or a symlink is refused before reading', () => {
+  const work = join(dir, 'report-sample');
+  mkdirSync(work);
+  const input = join(work, 'labeled.csv');
+  const labeled = 'text,is_claim,sentiment,topic,incident,urgency,confidence\npanne,true,negative,fibre,outage,high,0.9\n';
+  writeFileSync(input, labeled);
+  linkSync(input, join(work, 'hard.html'));
+  symlinkSync(input, join(work, 'link.csv'));
+  const report = runFmc(['report', input, '-o', join(work, 'hard.html'), '--no-cache']);
+  oneLine(report, 2, /hard\.html: output would overwrite the input; choose another -o path \[FMC_ERR_OUTPUT_IS_INPUT\]$/);
+  const both = runFmc(['report', input, '-o', join(work, 'r.html'), '--json', join(work, 'r.html'), '--no-cache']);
+  oneLine(both, 2, /-o and --json name the same file/);
+  const sample = runFmc(['sample', input, '-n', '1', '-o', join(work, 'link.csv')]);
+  oneLine(sample, 2, /link\.csv: output would overwrite the input; choose another -o path \[FMC_ERR_OUTPUT_IS_INPUT\]$/);
+  assert.equal(readFileSync(input, 'utf8'), labeled);
+});

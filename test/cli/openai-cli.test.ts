@@ -60,7 +60,7 @@ test('fmc classify --provider openai: every row labeled by the endpoint, usage i
   assert.equal(fake.calls.length, 3);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
   assert.equal(summary.tiers.openai.requests, 3);
-  assert.match(first.stderr, /openai: 3 calls, 3 requests/);
+  assert.match(first.stderr, /openai +3 requests \(3 batches\), 600 input \+ 900 output tokens/);
 
   const again = await fmc(args);
   assert.equal(again.status, 0, again.stderr);
@@ -76,7 +76,7 @@ test('--provider openai with the quota spent: the rows go to the tiers below, th
   assert.equal(r.status, 0, r.stderr);
   assert.equal(fake.calls.length, 1);
   assert.ok((parse(readFileSync(out), { columns: true }) as Record<string, string>[]).every((row) => row.provider !== 'openai'));
-  assert.match(r.stderr, /openai unavailable: openai: quota spent/);
+  assert.match(r.stderr, /openai +unavailable: openai: quota spent/);
 
   const unset = await fmc(['classify', input, '-o', join(dir, 'unset.csv'), '--provider', 'openai'], { OPENAI_BASE_URL: '', OPENAI_API_KEY: '' });
   assert.equal(unset.status, 2);

@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 // Whether a pid left in a lock file or a temp file's name is still a running fmc: the one
 // question behind taking over a lock and sweeping an interrupted run's temp files.
 
-function alive(pid: number): boolean {
+/** Whether any process has `pid` (fmc or not). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -20,13 +21,13 @@ function alive(pid: number): boolean {
  * can tell is whether the pid lives.
  */
 export function fmcRunning(pid: number): boolean {
-  if (process.platform !== 'linux') return alive(pid);
+  if (process.platform !== 'linux') return pidAlive(pid);
   let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    return alive(pid);
+    return pidAlive(pid);
   }
   return cmdline.split('\0').some((arg) => /^fmc(\.js)?$/.test(basename(arg)));
 }

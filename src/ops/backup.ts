@@ -3,6 +3,7 @@ import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, re
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { FmcError } from '../errors.js';
+import { pidAlive } from '../fmc-running.js';
 
 // Backups of everything fmc keeps: each SQLite database in the data dir (users now, the
 // relay's encrypted messages next: any database dropped there is picked up without a code
@@ -90,14 +91,6 @@ function stamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes partial folders left by a backup that died (kill -9, full disk, power loss): their
@@ -109,7 +102,7 @@ export function sweepPartialBackups(dir: string): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (!e.isDirectory() || !e.name.startsWith(PARTIAL_PREFIX)) continue;
     const pid = Number.parseInt(e.name.slice(PARTIAL_PREFIX.length), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) continue;
     rmSync(join(dir, e.name), { recursive: true, force: true });
     swept.push(join(dir, e.name));
   }

@@ -1,5 +1,7 @@
 import { basename } from 'node:path';
+import { loadConfig } from '../config.js';
 import { FmcError } from '../errors.js';
+import { databaseUrlOf } from '../store/database-url.js';
 import type { Logger } from '../log.js';
 import type { PipelineOptions } from '../pipeline/pipeline.js';
 import type { ReadOptions } from '../pipeline/read.js';
@@ -16,9 +18,9 @@ export const DEFAULT_CHUNK_ROWS = 500;
 /** Chunks out at once: the workers' queue depth ahead of the output; rows held in memory = this × chunk rows. */
 const CHUNKS_IN_FLIGHT = 64;
 
-/** `FMC_DATABASE_URL` or `--database-url`, required by --queue, --cancel and fmc worker. */
+/** `--database-url` or `FMC_DATABASE_URL`, required by --queue, --cancel and fmc worker. */
 export function databaseUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv, what: string): string {
-  const url = flag ?? env.FMC_DATABASE_URL;
+  const url = databaseUrlOf(flag, loadConfig(env));
   if (!url) throw new FmcError('FMC_ERR_USAGE', `${what} needs PostgreSQL: set FMC_DATABASE_URL=postgres://user@host/db or pass --database-url`);
   return url;
 }

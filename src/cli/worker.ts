@@ -2,7 +2,8 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { describeChain } from '../queue/batch.js';
-import { describeUrl, openQueue } from '../queue/boss.js';
+import { openQueue } from '../queue/boss.js';
+import { describeDatabase } from '../store/database-url.js';
 import { queueSettingsFrom } from '../queue/settings.js';
 import { chainOf, newWorkerId, runWorker } from '../queue/worker-loop.js';
 import { pipelineOptionsFrom, type ChainFlags } from './chain-options.js';
@@ -44,7 +45,7 @@ export async function worker(options: WorkerOptions, io: CommandIO = processIO()
     process.on('SIGINT', onSignal);
     try {
       const id = newWorkerId();
-      say(`${id} on ${describeUrl(url)}, chain ${describeChain(chainOf(pipeline))}; waiting for chunks`);
+      say(`${id} on ${describeDatabase(url)}, chain ${describeChain(chainOf(pipeline))}; waiting for chunks`);
       const report = await runWorker({
         conn,
         pipeline,

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { FmcError } from '../errors.js';
 import type { QueueConnection } from './boss.js';
-import { unavailable } from './boss.js';
+import { asDbError } from '../store/pg/pool.js';
 import type { QueueSettings } from './settings.js';
 
 /** A tier of a chain as workers and coordinators compare them: name and model/prompt version. */
@@ -75,7 +75,7 @@ export async function lockBatch(url: string, batch: Pick<Batch, 'id' | 'inputNam
     await client.connect();
   } catch (err) {
     await client.end().catch(() => undefined);
-    throw unavailable(url, err);
+    throw asDbError(err, url);
   }
   const [a, b] = lockKeys(batch.id);
   const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [a, b]);
@@ -119,6 +119,10 @@ export async function registerBatch(conn: QueueConnection, batch: Batch, setting
 
 /** Removes a batch: its jobs (the whole pg-boss queue), its results and refusals. */
 export async function removeBatch(conn: QueueConnection, batch: Pick<Batch, 'id' | 'queue'>): Promise<void> {
+  // pg-boss 10's delete_queue removes the queue row before dropping its job partition, whose
+  // foreign key then refuses while jobs remain: the jobs go first (and the archived ones too).
+  await conn.db.query('DELETE FROM pgboss.job WHERE name = $1', [batch.queue]);
+  await conn.db.query('DELETE FROM pgboss.archive WHERE name = $1', [batch.queue]);
   await conn.boss.deleteQueue(batch.queue);
   await conn.db.query('DELETE FROM fmc_queue_batches WHERE id = $1', [batch.id]);
 }

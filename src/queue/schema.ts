@@ -1,10 +1,12 @@
 // The queue's own tables, beside pg-boss's schema (pgboss.*). pg-boss holds the chunk jobs
 // (state, expiry, retries); these hold what the jobs are for and what they produced.
 
-/** PostgreSQL migrations 40–49 belong to the queue. */
-export const QUEUE_MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
+import type { PgMigration } from '../store/pg/migrate.js';
+
+/** PostgreSQL migrations 40–49 belong to the queue (store/pg/migrations.ts lists them). */
+export const QUEUE_PG_MIGRATIONS: readonly PgMigration[] = [
   {
-    version: 40,
+    id: 40,
     name: 'queue_batches',
     sql: `
       -- One row per input being classified through the queue. id: the input's digest with

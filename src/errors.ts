@@ -53,6 +53,8 @@ export const ERRORS = {
   FMC_ERR_USER_NOT_FOUND: { exit: EXIT.usage, status: 404, summary: 'no user with that name' },
   FMC_ERR_BAD_USER: { exit: EXIT.usage, status: 400, summary: 'user name, role or password does not meet the rules' },
   FMC_ERR_LISTEN: { exit: EXIT.runtime, status: 500, summary: 'the server cannot bind its host and port' },
+  FMC_ERR_QUEUE_BUSY: { exit: EXIT.locked, status: 409, summary: 'fmc classify --queue: another coordinator is already classifying this file' },
+  FMC_ERR_QUEUE_CHUNK: { exit: EXIT.runtime, status: 500, summary: 'fmc classify --queue: a chunk failed on every attempt (or no worker would take it); the rest is kept: run again to resume' },
   FMC_ERR_INTERRUPTED: { exit: EXIT.interrupted, status: 503, summary: 'the run was stopped by SIGINT (Ctrl-C); no output file was written' },
   FMC_ERR_TERMINATED: { exit: EXIT.terminated, status: 503, summary: 'the run was stopped by SIGTERM; no output file was written' },
   FMC_ERR_CORRECTION: { exit: EXIT.usage, status: 400, summary: 'a label correction names an unknown field or value, an inconsistent pair, or a message without labels' },

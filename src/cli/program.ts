@@ -353,6 +353,14 @@ export function buildProgram(run: Run): Command {
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
     .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
+  users
+    .command('name')
+    .description('set the name customers see for an agent or admin (instead of the login); without one, clears it')
+    .argument('<name>', 'user name')
+    .argument('[display-name]', 'e.g. "Sophie M." (1-64 characters)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc users name alice "Alice, Free support"\n  fmc users name alice')
+    .action(async (name: string, displayName: string | undefined, options) => run(await (await import('./users.js')).usersName(name, displayName, options)));
 
   const corrections = program
     .command('corrections')

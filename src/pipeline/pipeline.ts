@@ -1,5 +1,6 @@
 import { openPgDatabase, type PgDatabase } from '../store/pg/database.js';
 import { openPgResultCache } from '../store/pg/result-cache.js';
+import { sharedPaces } from '../store/pg/shared-pace.js';
 import type { ResultCache } from '../store/result-cache.js';
 import { openResultCache } from '../store/sqlite/result-cache.js';
 import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
@@ -80,7 +81,14 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     cache,
     concurrency: options.concurrency,
     batchSize: options.batchSize,
-    invoke: createInvoker({ timeoutMs: options.tiers.timeoutMs, maxWaitMs: options.tiers.maxWaitMs, rpm: options.tiers.rpm, logger }),
+    invoke: createInvoker({
+      timeoutMs: options.tiers.timeoutMs,
+      maxWaitMs: options.tiers.maxWaitMs,
+      rpm: options.tiers.rpm,
+      // On PostgreSQL, --rpm and a spent quota hold for every process on the database.
+      ...(database ? { paceFor: sharedPaces(database.pool, logger) } : {}),
+      logger,
+    }),
     escalateBelow: options.escalateBelow,
     logger,
   });

@@ -56,7 +56,6 @@ const en = {
   'chat.send': 'Send',
   'chat.closed': 'This conversation is resolved.',
   'chat.messages': 'Messages',
-  'chat.state.sending': 'sending',
   'chat.state.sent': 'sent',
   'chat.state.stored': 'stored',
   'chat.agent': 'Support agent',
@@ -145,7 +144,6 @@ const fr: Record<MessageKey, Entry> = {
   'chat.send': 'Envoyer',
   'chat.closed': 'Cette conversation est résolue.',
   'chat.messages': 'Messages',
-  'chat.state.sending': 'envoi…',
   'chat.state.sent': 'envoyé',
   'chat.state.stored': 'enregistré',
   'chat.agent': 'Conseiller',
@@ -196,11 +194,13 @@ export function isLocale(value: unknown): value is Locale {
 
 export type Params = Readonly<Record<string, string | number>>;
 
-/** The message in this language, `{name}`s filled; with a `count`, the plural form Intl picks. */
+/** The message in this language, `{name}`s filled (numbers localised); with a `count`, the plural form Intl picks. */
 export function translate(locale: Locale, key: MessageKey, params: Params = {}): string {
   const entry = CATALOGUE[locale][key];
   const template = typeof entry === 'string' ? entry : entry[new Intl.PluralRules(locale).select(Number(params.count ?? 0)) === 'one' ? 'one' : 'other'];
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  // Numbers are written the language's way (1 234 in French, 1,234 in English).
+  const shown = (value: string | number): string => (typeof value === 'number' ? new Intl.NumberFormat(locale).format(value) : value);
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? shown(params[name]!) : whole));
 }
 
 /**

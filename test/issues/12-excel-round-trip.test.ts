@@ -48,7 +48,7 @@ test('a ; / Windows-1252 / CRLF input comes back ; / UTF-8 with a BOM / CRLF, ac
   assert.equal(lines[0], ['id', 'texte', 'auteur', ...OUTPUT_COLUMNS].join(';'));
   const rows = parse(bytes, { bom: true, delimiter: ';' }) as string[][];
   assert.deepEqual(rows.slice(1).map((row) => row.slice(0, 3)), FRENCH_ROWS);
-  for (const row of rows.slice(1)) assert.ok(FIELD_VALUES.topic.includes(row[5]!), row.join(';'));
+  for (const row of rows.slice(1)) assert.ok(FIELD_VALUES.topic.includes(row[3 + OUTPUT_COLUMNS.indexOf('topic')]!), row.join(';'));
 });
 
 test('a UTF-8 ; file with a BOM and CRLF keeps all three, its records copied as read', () => {
@@ -148,9 +148,10 @@ test('-o out.xlsx writes a real workbook: exceljs reads back the cells, typed', 
   assert.deepEqual((sheet.getRow(1).values as unknown[]).slice(1), ['id', 'text', ...OUTPUT_COLUMNS]);
   const row = (n: number): unknown[] => (sheet.getRow(n).values as unknown[]).slice(1);
   assert.deepEqual(row(2).slice(0, 2), ['1', 'plus de connexion depuis hier']);
-  assert.equal(row(2)[2], true, 'is_claim is a boolean cell');
-  assert.equal(typeof row(2)[7], 'number', 'confidence is a number cell');
-  assert.equal(row(2)[8], 'rules');
+  const at = (column: string): number => 2 + OUTPUT_COLUMNS.indexOf(column);
+  assert.equal(row(2)[at('is_claim')], true, 'is_claim is a boolean cell');
+  assert.equal(typeof row(2)[at('confidence')], 'number', 'confidence is a number cell');
+  assert.equal(row(2)[at('provider')], 'rules');
   // A string cell is never a formula in XLSX: kept as typed, no escaping needed.
   assert.deepEqual(row(3).slice(0, 2), ['2', '=HYPERLINK("x")']);
   assert.equal(sheet.getRow(3).getCell(2).type, ExcelJS.ValueType.String);

@@ -143,10 +143,24 @@ export function buildProgram(run: Run): Command {
       .option('-q, --quiet', 'no progress and no summary on stderr')
       .option('--summary-json <path>', 'also write the run summary as JSON, - for stdout (default: none)')
       .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75 (default: no lock)')
-      .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)'),
+      .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)')
+      .option('--queue', 'spread the rows over `fmc worker` processes through PostgreSQL (FMC_DATABASE_URL); this process sends chunks and writes the output; the same command again resumes')
+      .option('--cancel', 'remove the queued chunks and stored labels of <input> (after an interrupted --queue run) and exit')
+      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1))
+      .option('--database-url <url>', 'PostgreSQL for --queue and --cancel (default: $FMC_DATABASE_URL)'),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
     .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
+
+  withChainOptions(
+    program
+      .command('worker')
+      .description('take chunks queued by `fmc classify --queue` from PostgreSQL and label them with this machine\'s tiers, until SIGTERM (finishes its chunk, then exits)')
+      .option('--database-url <url>', 'PostgreSQL holding the queue (default: $FMC_DATABASE_URL)')
+      .option('-q, --quiet', 'no line per chunk on stderr'),
+  )
+    .addHelpText('after', '\nExamples:\n  FMC_DATABASE_URL=postgres://fmc@db.example/fmc fmc worker --provider ollama --concurrency 8\n  fmc classify big.csv -o out.csv --queue      # on the coordinating machine')
+    .action(async (options) => run(await (await import('./worker.js')).worker(options)));
 
   withChainOptions(
     program
@@ -340,6 +354,14 @@ export function buildProgram(run: Run): Command {
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
     .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
+  users
+    .command('name')
+    .description('set the name customers see for an agent or admin (instead of the login); without one, clears it')
+    .argument('<name>', 'user name')
+    .argument('[display-name]', 'e.g. "Sophie M." (1-64 characters)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc users name alice "Alice, Free support"\n  fmc users name alice')
+    .action(async (name: string, displayName: string | undefined, options) => run(await (await import('./users.js')).usersName(name, displayName, options)));
 
   const corrections = program
     .command('corrections')

@@ -7,7 +7,7 @@ import { startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
 import { closedPort } from '../fakes/http.js';
 import { fixture, tempDir } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
-import { query, queueEnv, spawnFmc, startWorker, stopWorkers, until, type Proc } from './queue-helpers.js';
+import { killAll, query, queueEnv, spawnFmc, startWorker, stopWorkers, until, type Proc } from './queue-helpers.js';
 
 let server: TestPostgres;
 let tmp: ReturnType<typeof tempDir>;
@@ -35,6 +35,8 @@ before(async () => {
   OLLAMA = ['--provider', 'ollama', '--no-cache', '--concurrency', '1'];
 });
 after(async () => {
+  // A failed test may leave a coordinator or worker waiting: their pipes would keep this process alive.
+  killAll();
   await fake?.close();
   await server?.destroy();
   tmp?.cleanup();
@@ -57,6 +59,12 @@ function coordinator(file: string, out: string, args: string[], extra: NodeJS.Pr
   return Object.assign(p, { summaryPath });
 }
 
+/** Batches stored (0 before the first coordinator made the tables). */
+async function batchCount(): Promise<number> {
+  const [t] = await query<{ t: string | null }>(server.url, "SELECT to_regclass('fmc_queue_batches')::text AS t");
+  if (!t?.t) return 0;
+  return Number((await query<{ n: string }>(server.url, 'SELECT count(*)::text AS n FROM fmc_queue_batches'))[0]!.n);
+}
 const resultCount = async (): Promise<number> => Number((await query<{ n: string }>(server.url, 'SELECT count(*)::text AS n FROM fmc_queue_results'))[0]!.n);
 
 test('three workers: the output equals a single-process run byte for byte; invalid rows reported alike', async () => {
@@ -139,7 +147,7 @@ test('kill the coordinator and run it again: it resumes, only the missing chunks
 test('Ctrl-C stops the coordinator (130, no output); --cancel removes the jobs and labels', async () => {
   const out = join(tmp.dir, 'cancelled.csv');
   const c = coordinator(small, out, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
-  await until(async () => (await query(server.url, 'SELECT 1 FROM fmc_queue_batches')).length > 0 && (await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'created'")).length > 0, 'chunks queued');
+  await until(async () => (await batchCount()) > 0 && (await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'created'")).length > 0, 'chunks queued');
   c.child.kill('SIGINT');
   assert.equal(await c.exited, 130);
   assert.equal(existsSync(out), false);
@@ -159,7 +167,7 @@ test('two coordinators on the same file: the second refuses in one line (75), th
   const out1 = join(tmp.dir, 'first.csv');
   const out2 = join(tmp.dir, 'second.csv');
   const first = coordinator(small, out1, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
-  await until(async () => (await query(server.url, 'SELECT 1 FROM fmc_queue_batches')).length > 0, 'the first coordinator to register');
+  await until(async () => (await batchCount()) > 0, 'the first coordinator to register');
   const second = coordinator(small, out2, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
   assert.equal(await second.exited, 75);
   const lines = second.stderr().trim().split('\n').filter((l) => l.startsWith('fmc: ') && !l.startsWith('fmc: queue:'));

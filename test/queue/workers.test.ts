@@ -195,6 +195,13 @@ test('a worker whose chain differs refuses the chunks with a clear message; a ma
     assert.match(wrong.stderr(), /its chain is rules rules-[^;]+, this worker's is ollama mistral\+/);
     await until(() => /warning: worker .* refuses the chunks of small\.csv/.test(c.stderr()), 'the coordinator to show the refusal');
     assert.equal(await resultCount(), 0, 'the refusing worker labeled chunks');
+    // fmc health: the worker seen, and the six chunks waiting.
+    const health = spawnFmc(['health', '--json', '--provider', 'rules'], env({ FMC_DATA_DIR: join(tmp.dir, 'data'), FMC_CACHE: join(tmp.dir, 'cache.sqlite') }));
+    await health.exited;
+    const checks = JSON.parse(health.stdout()).checks as { name: string; detail: string }[];
+    const workerId = /worker (\S+) refuses/.exec(wrong.stderr())![1]!;
+    assert.match(checks.find((k) => k.name === 'queue workers')!.detail, new RegExp(`1 seen in the last \\d+ s: ${workerId} \\(idle`));
+    assert.match(checks.find((k) => k.name === 'queue depth')!.detail, /6 chunks waiting: small\.csv 6 queued, 0 running, 0 done/);
     right.push(await startWorker(RULES, env()));
     assert.equal(await c.exited, 0, c.stderr());
     assert.ok(readFileSync(out).equals(local.out));

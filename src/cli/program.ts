@@ -146,8 +146,7 @@ export function buildProgram(run: Run): Command {
       .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)')
       .option('--queue', 'spread the rows over `fmc worker` processes through PostgreSQL (FMC_DATABASE_URL); this process sends chunks and writes the output; the same command again resumes')
       .option('--cancel', 'remove the queued chunks and stored labels of <input> (after an interrupted --queue run) and exit')
-      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1))
-      .option('--database-url <url>', 'PostgreSQL for --queue and --cancel (default: $FMC_DATABASE_URL)'),
+      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1)),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
     .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
@@ -156,7 +155,6 @@ export function buildProgram(run: Run): Command {
     program
       .command('worker')
       .description('take chunks queued by `fmc classify --queue` from PostgreSQL and label them with this machine\'s tiers, until SIGTERM (finishes its chunk, then exits)')
-      .option('--database-url <url>', 'PostgreSQL holding the queue (default: $FMC_DATABASE_URL)')
       .option('-q, --quiet', 'no line per chunk on stderr'),
   )
     .addHelpText('after', '\nExamples:\n  FMC_DATABASE_URL=postgres://fmc@db.example/fmc fmc worker --provider ollama --concurrency 8\n  fmc classify big.csv -o out.csv --queue      # on the coordinating machine')

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseOperatorAccounts } from './clean/author.js';
 import { FmcError } from './errors.js';
+import { parseSlaMinutes, type SlaTargets } from './server/console/sla.js';
 import { tierSettingsFrom } from './tiers/registry.js';
 import type { TierConfig } from './tiers/tier-module.js';
 
@@ -20,6 +21,8 @@ export interface ServerEnv {
   readonly masterKey?: string | undefined;
   /** FMC_NEW_MASTER_KEY: the key `fmc keys rotate` moves to when FMC_MASTER_KEY is in use. */
   readonly newMasterKey?: string | undefined;
+  /** FMC_SLA_MINUTES: the console's answer-time target per urgency, in minutes. */
+  readonly slaMinutes: SlaTargets;
 }
 
 export interface Config {
@@ -121,5 +124,6 @@ export function loadServerEnv(env: Env = process.env): ServerEnv {
     tokenTtlSeconds: positiveNumber('FMC_TOKEN_TTL', env.FMC_TOKEN_TTL, 900) || 900,
     masterKey: env.FMC_MASTER_KEY || undefined,
     newMasterKey: env.FMC_NEW_MASTER_KEY || undefined,
+    slaMinutes: parseSlaMinutes(env.FMC_SLA_MINUTES),
   });
 }

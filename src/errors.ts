@@ -72,6 +72,7 @@ export const ERRORS = {
   FMC_ERR_MEDIA_TYPE: { exit: EXIT.usage, status: 415, summary: 'content type is neither application/json nor text/csv' },
   FMC_ERR_RATE_LIMITED: { exit: EXIT.usage, status: 429, summary: 'too many requests; wait for Retry-After seconds' },
   FMC_ERR_SIGNUP_CLOSED: { exit: EXIT.usage, status: 403, summary: 'self sign-up is disabled on this server' },
+  FMC_ERR_ASSIGNEE: { exit: EXIT.usage, status: 400, summary: 'a conversation can only be assigned to an existing agent or admin' },
   FMC_ERR_CONVERSATION_CLOSED: { exit: EXIT.usage, status: 409, summary: 'the conversation is closed; open a new one' },
   FMC_ERR_SHUTTING_DOWN: { exit: EXIT.runtime, status: 503, summary: 'the server is shutting down' },
   FMC_ERR_STORAGE: { exit: EXIT.runtime, status: 503, summary: 'the data database refused a write (disk full, I/O error, read-only); nothing was stored: retry' },

@@ -249,17 +249,17 @@ async function dryRun(rows: AsyncIterable<{ text: string }>, pipeline: Awaited<R
   let cached = 0;
   const requests: Record<string, number> = {};
   let chunk: { id: string; text: string }[] = [];
-  const flush = (): void => {
-    const plan = pipeline.classifier.plan(chunk.map(pipeline.toItem));
+  const flush = async (): Promise<void> => {
+    const plan = await pipeline.classifier.plan(chunk.map(pipeline.toItem));
     cached += plan.cached;
     for (const [tier, n] of Object.entries(plan.requests)) requests[tier] = (requests[tier] ?? 0) + n;
     chunk = [];
   };
   for await (const row of rows) {
     chunk.push({ id: String(total++), text: row.text });
-    if (chunk.length >= 2000) flush();
+    if (chunk.length >= 2000) await flush();
   }
-  flush();
+  await flush();
   out.write(`dry run: ${count(total, 'row')}, ${num(cached)} cached, ${num(total - cached)} to classify\n`);
   for (const [tier, n] of Object.entries(requests)) out.write(`  ${tier}: ${count(n, 'request')}\n`);
 }

@@ -100,7 +100,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
       users: createUserStore(data.db),
       tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
       logger,
-      relay: { masterKey },
+      relay: { masterKey, sla: serverEnv.slaMinutes },
       options: {
         requireAuth,
         allowSignup: options.allowSignup ?? false,

@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
+import type { SlaTargets } from './console/sla.js';
 import { registerRelay } from './relay/plugin.js';
 import { authRoutes } from './routes/auth.js';
 import { classifyRoutes } from './routes/classify.js';
@@ -54,7 +55,7 @@ export interface AppDeps {
   readonly options: AppOptions;
   readonly metrics?: ServerMetrics;
   /** The chat relay (/ws, /api/conversations); absent = classification API only. */
-  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions };
+  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
 }

@@ -53,8 +53,6 @@ export interface ClassifyOptions extends ChainFlags {
   cancel?: boolean;
   /** --queue: rows per chunk job. */
   chunkRows?: number;
-  /** PostgreSQL for --queue / --cancel; default FMC_DATABASE_URL. */
-  databaseUrl?: string;
 }
 
 // Shared by every command: kept importable from here for code written against it.

@@ -9,10 +9,10 @@ import { startPostgres } from '../pg/postgres.js';
 import { queueEnv, spawnFmc, startWorker, stopWorkers, type Proc } from '../queue/queue-helpers.js';
 import { generateTweets } from './classify.js';
 
-// A slow box (1 s a request of 20 tweets, 4 at once: 80 tweets/s) keeps the workers' own CPU
+// A slow box (2 s a request of 20 tweets, 4 at once: 40 tweets/s) keeps the workers' own CPU
 // small beside the wait, as on real GPU boxes: 2 shared cores here cannot run 4 CPU-bound workers.
-const LATENCY_MS = 1000;
-const OLLAMA_ROWS = 2_400;
+const LATENCY_MS = 2000;
+const OLLAMA_ROWS = 3_200;
 const RULES_ROWS = 40_000;
 const CHUNK_ROWS = 100;
 const WORKERS = [1, 2, 4] as const;

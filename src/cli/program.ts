@@ -290,6 +290,7 @@ export function buildProgram(run: Run): Command {
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--database-url <url>', `${DATABASE_URL_HELP}; in that mode restore with pg_restore`)
     .addHelpText('after', '\nExamples:\n  fmc restore /var/backups/fmc/fmc-backup-20261129T191300Z')
     .action(async (file: string, options) => run(await (await import('./backup.js')).restore(file, options)));
 

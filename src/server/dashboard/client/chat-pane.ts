@@ -80,7 +80,8 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
   function showState(conversation: ConversationView): void {
     const closed = conversation.status === 'closed';
     form.hidden = closed;
-    notice.dataset.i18n = closed ? 'chat.closed' : '';
+    if (closed) notice.dataset.i18n = 'chat.closed';
+    else delete notice.dataset.i18n;
     notice.textContent = closed ? t('chat.closed') : '';
   }
 

@@ -3,8 +3,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { usersName } from '../../src/cli/users.js';
-import { openDataDb } from '../../src/data/db.js';
-import { createUserStore } from '../../src/data/users.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
+import { createUserStore } from '../../src/store/users.js';
 import { FmcError } from '../../src/errors.js';
 import { tempDir } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { TOPICS, URGENCIES } from '../../labels.js';
-import type { UserStore } from '../../data/users.js';
+import type { UserStore } from '../../store/users.js';
 import type { ConversationFilter } from '../console/filter.js';
 import type { SlaTargets } from '../console/sla.js';
 import { errorSchema } from '../errors.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { call } from './helpers.js';
-import { startRelayServer, TEST_PASSWORD, type RelayServer } from './relay-helpers.js';
+import { connect, openConversation, startRelayServer, TEST_PASSWORD, type RelayServer } from './relay-helpers.js';
 
 // The agent console in Chromium (#16): a customer on a phone (390×844, French), an agent on a
 // laptop (1280×800); no horizontal scrolling at 360, 390, 768 and 1280 px; status, owner,
@@ -268,11 +268,52 @@ test('console in Chromium: a French customer on a phone and an agent on a laptop
   await Promise.all([customer.context().close(), agent.context().close(), other.context().close()]);
 });
 
-test('console in Chromium: notifications refused by the browser fall back to a sound, and say so', async () => {
+test('console in Chromium: notifications refused by the browser fall back to a sound, and say so; every text at 4.5:1 contrast', async () => {
+  // A conversation of its own, so this test stands alone.
+  const claire = await server.user('claire', 'customer');
+  const conversationId = await openConversation(server, claire);
+  const socket = await connect(server, claire);
+  socket.send({ type: 'send', conversationId, clientId: 'contrast-1', text: 'ma facture est fausse, prélevé deux fois' });
+  await socket.waitFor('ack');
+  await socket.close();
   const agent = await open({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', extraHTTPHeaders: { 'Accept-Language': 'fr' } }, 'denied');
   await logIn(agent, 'agent2');
   await agent.click('#notify');
   await agent.locator('#notify-status', { hasText: 'Notifications bloquées par le navigateur' }).waitFor();
   await shot(agent, 'agent-notifications-denied');
+
+  // Contrast: every text drawn on the list and the chat reaches 4.5:1 against what is behind it (WCAG AA).
+  await agent.locator('[data-testid=conversation]').first().click();
+  await agent.locator('#messages li').first().waitFor();
+  const poor = await agent.evaluate(() => {
+    const rgb = (c: string): number[] => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]: number[]): number => {
+      const [R, G, B] = [r!, g!, b!].map((v) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * R! + 0.7152 * G! + 0.0722 * B!;
+    };
+    const background = (e: Element | null): number[] => {
+      for (; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3]! > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const found: string[] = [];
+    const nodes = Array.from(document.querySelectorAll('header *, #list-pane *, #chat *'));
+    for (const e of nodes) {
+      const own = Array.from(e.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim() !== '');
+      const style = getComputedStyle(e);
+      if (!own || style.visibility === 'hidden' || (e as HTMLElement).offsetParent === null) continue;
+      // Faded closed conversations are shown at .7 opacity on purpose: judged at full colour.
+      const [a, b] = [luminance(rgb(style.color).slice(0, 3)), luminance(background(e))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) found.push(`${e.tagName.toLowerCase()}.${e.className} "${e.textContent!.trim().slice(0, 20)}" ${ratio.toFixed(2)}`);
+    }
+    return found;
+  });
+  assert.deepEqual(poor, [], 'texts under 4.5:1');
   await agent.context().close();
 });

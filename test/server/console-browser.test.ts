@@ -238,6 +238,8 @@ test('console in Chromium: a French customer on a phone and an agent on a laptop
   await conversationOf(agent, 'claire').waitFor();
 
   // Notifications: a high-urgency conversation arrives; another agent assigns one to me.
+  // Meanwhile the keyboard focus sits on claire's conversation: the redraws keep it there.
+  await claire.locator('button').focus();
   await other.fill('#chat-input', "plus de réseau mobile depuis ce matin, c'est urgent, je suis bloqué");
   await other.press('#chat-input', 'Enter');
   const zoeId = (await conversationOf(agent, 'zoe').getAttribute('data-id'))!;
@@ -246,6 +248,7 @@ test('console in Chromium: a French customer on a phone and an agent on a laptop
   const assigned = await call(`${server.url}/api/conversations/${zoeId}/assign`, { method: 'POST', token: token2, json: { assignee: 'agent1' } });
   assert.equal(assigned.status, 200, assigned.text);
   await agent.waitForFunction(() => (window as unknown as { __notifications: { title: string }[] }).__notifications.some((n) => n.title === 'zoe’s conversation was assigned to you'));
+  assert.equal(await agent.evaluate(() => document.activeElement?.closest('li')?.querySelector('.who')?.textContent), 'claire', 'focus kept across redraws');
   const titles = await agent.evaluate(() => (window as unknown as { __notifications: { title: string }[] }).__notifications.map((n) => n.title));
   assert.ok(!titles.some((t) => t.includes('claire') && t.includes('assigned')), `my own "assign to me" is no news: ${JSON.stringify(titles)}`);
 

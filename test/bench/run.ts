@@ -12,6 +12,7 @@ import { benchServe } from './serve.js';
 import { benchReport } from './report.js';
 import { benchActiveLearning } from './active-learning.js';
 import { benchWorkers } from './workers.js';
+import { benchConsole } from './console.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -132,6 +133,7 @@ try {
     row['rounds where uncertain beats random'] = `${after.filter((u, i) => u.mean > curves.random[i + 1]!.mean).length} of ${after.length}`;
     report('active learning: train + extra as the pool, 300 random then 200 a round, dev accuracy (fast training setting)', row);
   }
+  if (wanted('console')) report('console: the dashboard in Chromium (1280x800, loopback)', await benchConsole());
   // The relay bench runs its own server child and exits when done; its figures print as they are.
   if (wanted('relay')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay.js')], { stdio: 'inherit', timeout: 120_000 });
   if (wanted('relay-sync')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay-sync.js')], { stdio: 'inherit', timeout: 300_000 });

@@ -95,7 +95,18 @@ const en = {
   'classify.file': 'CSV file',
   'classify.submit': 'Classify',
   'classify.download': 'Download labeled CSV',
+  'classify.running': 'Classifying…',
+  'classify.done': { one: '{count} row labeled', other: '{count} rows labeled' },
+  'classify.first-shown': '(first {shown} shown)',
+  'classify.failed': 'Failed: {message}',
   'trends.title': 'Trends',
+  'trends.volume': 'volume',
+  'trends.claim-rate': 'claim rate',
+  'trends.satisfaction': 'satisfaction',
+  'trends.high-urgency': 'high urgency',
+  'trends.mean-confidence': 'mean confidence',
+  'trends.spike': '{value} spike',
+  'trends.spike-detail': '{count} claims, {start} → {end} (expected {expected}, score {score})',
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof en;
@@ -183,7 +194,18 @@ const fr: Record<MessageKey, Entry> = {
   'classify.file': 'Fichier CSV',
   'classify.submit': 'Classer',
   'classify.download': 'Télécharger le CSV annoté',
+  'classify.running': 'Classement en cours…',
+  'classify.done': { one: '{count} ligne annotée', other: '{count} lignes annotées' },
+  'classify.first-shown': '({shown} premières affichées)',
+  'classify.failed': 'Échec : {message}',
   'trends.title': 'Tendances',
+  'trends.volume': 'volume',
+  'trends.claim-rate': 'taux de réclamation',
+  'trends.satisfaction': 'satisfaction',
+  'trends.high-urgency': 'urgence haute',
+  'trends.mean-confidence': 'confiance moyenne',
+  'trends.spike': 'pic {value}',
+  'trends.spike-detail': '{count} réclamations, {start} → {end} (attendu {expected}, score {score})',
 };
 
 export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<MessageKey, Entry>>>> = { en, fr };

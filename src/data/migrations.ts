@@ -89,6 +89,28 @@ const MIGRATIONS: readonly Migration[] = [
           );
           CREATE INDEX corrections_message ON corrections (conversation_id, seq);`,
   },
+  {
+    // Refresh sessions (auth/sessions.ts): one row per login, its current refresh secret kept
+    // as a SHA-256 (the secret is 256 random bits: a slow hash buys nothing). `session_key`
+    // is the account's key when the session began: `fmc users passwd` or a disable changes
+    // the account's key, which ends every session; `fmc users remove` deletes them (cascade).
+    // A disabled account keeps its conversations and history but cannot log in.
+    id: 'm006_refresh_sessions',
+    sql: `ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+          CREATE TABLE refresh_sessions (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            session_key TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            used_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            revoked_at INTEGER,
+            revoked_why TEXT
+          );
+          CREATE INDEX refresh_sessions_user ON refresh_sessions (user_id);`,
+  },
 ];
 
 export function migrateData(db: Database): void {

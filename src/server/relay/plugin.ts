@@ -167,6 +167,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         metrics: deps.metrics,
         heartbeat,
         options,
+        tokens: deps.tokens,
         expiresAt: (request) => ticketExpiry.get(request),
         onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }),
       }),

@@ -15,6 +15,8 @@ const clientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resume'), conversationId: id, afterSeq: z.number().int().min(0) }),
   z.object({ type: z.literal('leave'), conversationId: id }),
   z.object({ type: z.literal('watch') }),
+  // A renewed access token for this socket (same user): it stays open past the old expiry.
+  z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096) }),
 ]);
 
 export type ClientFrame = z.infer<typeof clientFrame>;
@@ -29,7 +31,9 @@ export type ServerFrame =
   | { type: 'error'; code: ErrorCode; message: string; clientId?: string; conversationId?: string; retryAfterMs?: number }
   // To watching agents: a spike alert, and "the Trends figures changed" (GET /api/trends).
   | { type: 'alert'; alert: Alert }
-  | { type: 'trends'; version: number };
+  | { type: 'trends'; version: number }
+  // The answer to `auth`: the socket now lasts until this token's expiry.
+  | { type: 'authed'; expiresAt: string };
 
 /** A client frame, or why it is not one (the message never quotes the frame: it may hold text). */
 export function parseClientFrame(raw: string): { frame: ClientFrame } | { error: string } {
@@ -43,7 +47,7 @@ export function parseClientFrame(raw: string): { frame: ClientFrame } | { error:
   if (parsed.success) return { frame: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'frame';
-  return { error: `${where}: ${issue?.message ?? 'invalid'}; expected one of send {conversationId, clientId, text}, resume {conversationId, afterSeq}, leave {conversationId}, watch` };
+  return { error: `${where}: ${issue?.message ?? 'invalid'}; expected one of send {conversationId, clientId, text}, resume {conversationId, afterSeq}, leave {conversationId}, watch, auth {token}` };
 }
 
 export const messageFrame = (m: ChatMessage): ServerFrame => ({

@@ -22,6 +22,17 @@ export const PAGE_HTML = `<!doctype html>
     <p id="login-error" role="alert"></p>
   </form>
 </section>
+<div id="session-ended" role="alertdialog" aria-modal="true" aria-labelledby="session-ended-title" hidden>
+  <form id="session-ended-form">
+    <h2 id="session-ended-title">Session ended</h2>
+    <p id="session-ended-reason"></p>
+    <p>Your draft is kept. Enter your password to continue where you were.</p>
+    <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+    <button type="submit">Log in again</button>
+    <button id="session-ended-other" type="button">Another account</button>
+    <p id="session-ended-error" role="alert"></p>
+  </form>
+</div>
 <main id="app" hidden>
   <aside>
     <h2>Conversations</h2>
@@ -93,5 +104,8 @@ aside { grid-area: list; } #chat { grid-area: chat; } #classify { grid-area: cla
 .bar-row { display: grid; grid-template-columns: 7rem 1fr 3rem; align-items: center; gap: .3rem; }
 .bar { display: block; height: .8rem; background: #4a6fd8; border-radius: 2px; min-width: 2px; }
 .table-wrap { max-height: 40vh; overflow: auto; margin-top: 1rem; }
+#session-ended { position: fixed; inset: 0; display: grid; place-items: center; background: #1d233099; z-index: 10; }
+#session-ended form { background: #fff; border-radius: 6px; padding: 1rem; max-width: 26rem; box-shadow: 0 2px 8px #0004; }
+#session-ended label { display: block; margin: .5rem 0; }
 table { border-collapse: collapse; font-size: .8rem; } td, th { border: 1px solid #ddd; padding: .2rem .4rem; text-align: left; }
 `;

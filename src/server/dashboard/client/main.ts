@@ -5,6 +5,8 @@ import { createConversationList } from './conversation-list.js';
 import { byId } from './dom.js';
 import { fetchLabelTable } from './label-table.js';
 import { connectRelay, type Frame } from './relay-client.js';
+import { discardDraft, guardSession } from './session-ended.js';
+import { keepSession } from './session-keeper.js';
 import { createTrendsPane, type TrendsPane } from './trends-pane.js';
 
 async function start(session: Session): Promise<void> {
@@ -13,6 +15,8 @@ async function start(session: Session): Promise<void> {
   byId('whoami').textContent = `${session.user.username} (${session.user.role})`;
   byId('classify').hidden = session.user.role === 'customer';
   const online = byId('online');
+  const keeper = keepSession(session);
+  let guard: ReturnType<typeof guardSession> | undefined;
   // Frames can arrive while the list is still loading: they wait here instead of being lost.
   let deliver: ((frame: Frame) => void) | undefined;
   const early: Frame[] = [];
@@ -23,11 +27,10 @@ async function start(session: Session): Promise<void> {
       online.textContent = up ? 'live' : 'offline';
       online.className = up ? 'badge live' : 'badge offline';
     },
-    () => {
-      forget();
-      location.reload();
-    },
+    // The session really ended (renewal refused): say so, keep the page and the draft.
+    () => guard?.ended(),
   );
+  guard = guardSession(keeper, relay);
   const table = await fetchLabelTable();
   const chat = createChatPane(relay, session.user.username, table, session.user.role === 'customer' ? undefined : session.token);
   const trends: TrendsPane | undefined = session.user.role === 'customer' ? undefined : createTrendsPane(session);
@@ -39,9 +42,11 @@ async function start(session: Session): Promise<void> {
   };
   for (const frame of early.splice(0)) deliver(frame);
   if (session.user.role !== 'customer') createClassifyPane(session, table);
-  byId('logout').addEventListener('click', () => {
+  byId('logout').addEventListener('click', async () => {
     relay.close();
+    await keeper.logout();
     forget();
+    discardDraft();
     location.reload();
   });
 }

@@ -116,3 +116,52 @@ test('when the session really ends (password changed), the page says so, keeps t
   assert.deepEqual(customer.errors, []);
   await customer.page.close();
 });
+
+test('an agent types "/tech", picks the technician reply with Enter, edits and sends it; a reply with markup shows as text', async () => {
+  const admin = await server.user('root', 'admin');
+  const xss = '<img src=x onerror="window.pwned=1">';
+  const added = await fetch(`${server.url}/api/replies`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ shortcut: 'piege', title: xss, body: `<script>window.pwned=2</script>${xss}` }),
+  });
+  assert.equal(added.status, 201);
+
+  const customer = await logIn('claire');
+  await customer.page.click('#new-conversation');
+  await customer.page.waitForSelector('#chat-form:not([hidden])');
+  await customer.page.fill('#chat-input', 'je voudrais un rendez-vous');
+  await customer.page.press('#chat-input', 'Enter');
+  await customer.page.waitForSelector('#messages li.mine');
+
+  const agent = await logIn('agent1');
+  await agent.page.locator('[data-testid=conversation]', { hasText: 'claire' }).first().click();
+  await agent.page.locator('#messages li', { hasText: 'je voudrais un rendez-vous' }).waitFor();
+  await agent.page.click('#chat-input');
+  await agent.page.keyboard.type('Bonjour ! /tech');
+  await agent.page.locator('#reply-suggestions li', { hasText: '/technicien' }).waitFor();
+  await shot(agent.page, 'replies-1-suggestions');
+  await agent.page.keyboard.press('Enter');
+  const value = await agent.page.inputValue('#chat-input');
+  assert.match(value, /^Bonjour ! Je vous propose l'intervention d'un technicien/);
+  assert.equal(await agent.page.isHidden('#reply-suggestions'), true);
+  await agent.page.keyboard.press('Enter');
+  await customer.page.locator('#messages li', { hasText: "l'intervention d'un technicien" }).waitFor();
+
+  await agent.page.keyboard.type('/piege');
+  const option = agent.page.locator('#reply-suggestions li', { hasText: '/piege' });
+  await option.waitFor();
+  assert.equal(await option.locator('.reply-title').textContent(), xss, 'the title is text, not an element');
+  assert.equal(await agent.page.locator('#reply-suggestions img').count(), 0);
+  await option.click();
+  await agent.page.keyboard.press('Enter');
+  await customer.page.locator('#messages li', { hasText: '<script>window.pwned=2</script>' }).waitFor();
+  await shot(customer.page, 'replies-2-xss-as-text');
+  for (const p of [agent.page, customer.page]) {
+    assert.equal(await p.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+    assert.equal(await p.locator('#messages img').count(), 0);
+  }
+  assert.deepEqual([...agent.errors, ...customer.errors], []);
+  await agent.page.close();
+  await customer.page.close();
+});

@@ -107,5 +107,9 @@ aside { grid-area: list; } #chat { grid-area: chat; } #classify { grid-area: cla
 #session-ended { position: fixed; inset: 0; display: grid; place-items: center; background: #1d233099; z-index: 10; }
 #session-ended form { background: #fff; border-radius: 6px; padding: 1rem; max-width: 26rem; box-shadow: 0 2px 8px #0004; }
 #session-ended label { display: block; margin: .5rem 0; }
+#chat-form { position: relative; }
+#reply-suggestions { position: absolute; bottom: 100%; left: 0; right: 0; list-style: none; margin: 0 0 .25rem; padding: .25rem; background: #fff; border: 1px solid #ccd; border-radius: 6px; box-shadow: 0 2px 8px #0003; max-height: 16rem; overflow-y: auto; z-index: 5; }
+#reply-suggestions li { padding: .3rem .4rem; cursor: pointer; border-radius: 4px; } #reply-suggestions li.active { background: #e8eefc; }
+.reply-title { color: #445; } .reply-body { display: block; color: #667; font-size: .8rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 table { border-collapse: collapse; font-size: .8rem; } td, th { border: 1px solid #ddd; padding: .2rem .4rem; text-align: left; }
 `;

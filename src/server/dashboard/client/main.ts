@@ -5,6 +5,7 @@ import { createConversationList } from './conversation-list.js';
 import { byId } from './dom.js';
 import { fetchLabelTable } from './label-table.js';
 import { connectRelay, type Frame } from './relay-client.js';
+import { attachReplyPicker } from './reply-picker.js';
 import { discardDraft, guardSession } from './session-ended.js';
 import { keepSession } from './session-keeper.js';
 import { createTrendsPane, type TrendsPane } from './trends-pane.js';
@@ -42,6 +43,7 @@ async function start(session: Session): Promise<void> {
   };
   for (const frame of early.splice(0)) deliver(frame);
   if (session.user.role !== 'customer') createClassifyPane(session, table);
+  if (session.user.role !== 'customer') attachReplyPicker(byId<HTMLInputElement>('chat-input'), session.token);
   byId('logout').addEventListener('click', async () => {
     relay.close();
     await keeper.logout();

@@ -10,7 +10,9 @@ import type { Logger } from '../../log.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
+import { createAttachmentStore } from '../../attachments/store.js';
 import { createCorrectionStore } from '../../corrections/store.js';
+import { attachmentRoutes } from '../routes/attachments.js';
 import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
 import { correctionRoutes } from '../routes/corrections.js';
@@ -65,7 +67,9 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const store = createConversationStore(deps.data.db, keyring);
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
   const versionOf = versionLookup(deps.pipeline.tiers);
+  const attachments = createAttachmentStore(deps.data.db, () => keyring);
   const relay = createRelay({
+    attachments,
     store,
     rooms,
     rate: createRateLimiter(options.rate),
@@ -174,6 +178,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(attachmentRoutes, { attachments });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return relay;
 }

@@ -11,7 +11,8 @@ const id = z.string().min(1).max(64);
 
 // Text length is checked by the relay against its limit, so the error can name the limit.
 const clientFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('send'), conversationId: id, clientId: id, text: z.string() }),
+  // `attachmentId`: a file the sender uploaded to this conversation (POST …/attachments).
+  z.object({ type: z.literal('send'), conversationId: id, clientId: id, text: z.string(), attachmentId: id.optional() }),
   z.object({ type: z.literal('resume'), conversationId: id, afterSeq: z.number().int().min(0) }),
   z.object({ type: z.literal('leave'), conversationId: id }),
   z.object({ type: z.literal('watch') }),
@@ -58,4 +59,5 @@ export const messageFrame = (m: ChatMessage): ServerFrame => ({
   sender: m.sender,
   text: m.text,
   createdAt: m.createdAt,
+  ...(m.attachment && { attachment: m.attachment }),
 });

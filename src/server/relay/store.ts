@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import type { AttachmentMeta } from '../../attachments/store.js';
 import type { Role, User } from '../../data/users.js';
 import { toScoredLabels, URGENCIES, type LabelResult, type Urgency } from '../../labels.js';
 import type { Keyring } from './keyring.js';
@@ -20,6 +21,8 @@ export interface ChatMessage {
   readonly createdAt: string;
   /** Customer messages, once classified; only agents and admins are shown them. */
   readonly labels?: LabelResult;
+  /** A file sent with the message (attachments/store.ts; the relay adds it, the store does not know). */
+  readonly attachment?: AttachmentMeta;
 }
 
 export type ConversationStatus = 'open' | 'closed';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { User } from '../data/users.js';
+import type { User } from '../store/users.js';
 import { FmcError } from '../errors.js';
 import type { Keyring } from '../server/relay/keyring.js';
 import { open, seal } from '../server/relay/seal.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { TokenSubject } from '../data/users.js';
+import type { TokenSubject } from '../store/users.js';
 import { FmcError } from '../errors.js';
 
 // Refresh sessions: a login starts one; each use of its refresh secret hands out a new secret

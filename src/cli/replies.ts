@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.js';
-import { openDataDb } from '../data/db.js';
+import { openDataDb } from '../store/sqlite/data-db.js';
 import { createReplyStore, type ReplyStore } from '../replies/store.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { readFirstLine } from './prompt.js';

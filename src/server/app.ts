@@ -7,8 +7,8 @@ import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createSessionStore, type SessionStore } from '../auth/sessions.js';
 import type { TokenService } from '../auth/tokens.js';
-import { isStorageError, type DataDb } from '../data/db.js';
-import type { UserStore } from '../data/users.js';
+import { isStorageError, type DataDb } from '../store/sqlite/data-db.js';
+import type { UserStore } from '../store/users.js';
 import { FmcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
@@ -21,6 +21,7 @@ import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
+import type { SlaTargets } from './console/sla.js';
 import { registerRelay } from './relay/plugin.js';
 import { authRoutes } from './routes/auth.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -63,7 +64,7 @@ export interface AppDeps {
   readonly options: AppOptions;
   readonly metrics?: ServerMetrics;
   /** The chat relay (/ws, /api/conversations); absent = classification API only. */
-  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions };
+  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
   /** Refresh sessions; made over the data DB when absent (tests pass one with a clock). */

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { hashPassword, PASSWORD_MAX, verifyDecoy, verifyPassword } from '../../auth/passwords.js';
 import type { SessionStore } from '../../auth/sessions.js';
 import type { TokenService } from '../../auth/tokens.js';
-import { normalizeUsername, type UserStore } from '../../data/users.js';
+import { normalizeUsername, type UserStore } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import { errorSchema } from '../errors.js';
 import { setRefreshCookie } from '../refresh-cookie.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { isSessionId, type SessionStore } from '../../auth/sessions.js';
 import type { TokenService } from '../../auth/tokens.js';
-import type { UserStore } from '../../data/users.js';
+import type { UserStore } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import { errorSchema } from '../errors.js';
 import { clearRefreshCookie, refreshSecret, setRefreshCookie } from '../refresh-cookie.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -24,7 +24,7 @@ let browser: BrowserContext;
 let profile: { dir: string; cleanup: () => void };
 before(async () => {
   server = await startRelayServer({ requireAuth: true, tokenTtlSeconds: TTL_SECONDS });
-  for (const [name, role] of [['agent1', 'agent'], ['claire', 'customer'], ['denis', 'customer'], ['root', 'admin']] as const) await server.user(name, role);
+  for (const [name, role] of [['agent1', 'agent'], ['claire', 'customer'], ['denis', 'customer'], ['root', 'admin'], ['emile', 'customer']] as const) await server.user(name, role);
   profile = tempDir('fmc-chromium-');
   browser = await chromium.launchPersistentContext(profile.dir, { executablePath: CHROMIUM, headless: true, args: FLAGS, acceptDownloads: true, timeout: 30_000 });
 });
@@ -60,14 +60,21 @@ async function logIn(username: string, viewport = { width: 1280, height: 800 }):
   return watched;
 }
 
+/** A customer's new conversation; on a phone the list (and its button) is in the drawer. */
+async function newConversation(page: Page): Promise<void> {
+  if (await page.isVisible('#drawer-toggle')) await page.click('#drawer-toggle');
+  await page.click('#new-conversation');
+  if (await page.evaluate(() => document.body.classList.contains('drawer-open'))) await page.click('#drawer-close');
+  await page.waitForSelector('#chat-form:not([hidden])');
+}
+
 const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 test('a session outlives FMC_TOKEN_TTL several times: no reload, the socket re-authenticated, the draft intact, then sent and received', async (t) => {
   const customer = await logIn('claire', { width: 390, height: 844 });
   const agent = await logIn('agent1');
   await customer.page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
-  await customer.page.click('#new-conversation');
-  await customer.page.waitForSelector('#chat-form:not([hidden])');
+  await newConversation(customer.page);
   await customer.page.fill('#chat-input', 'ma box clignote rouge depuis ce matin');
   await shot(customer.page, 'session-1-draft');
 
@@ -96,8 +103,7 @@ test('a session outlives FMC_TOKEN_TTL several times: no reload, the socket re-a
 
 test('when the session really ends (password changed), the page says so, keeps the draft, and continues after the password', async () => {
   const customer = await logIn('denis');
-  await customer.page.click('#new-conversation');
-  await customer.page.waitForSelector('#chat-form:not([hidden])');
+  await newConversation(customer.page);
   await customer.page.fill('#chat-input', 'brouillon à ne pas perdre');
   // What `fmc users passwd denis` does: a new hash and a new session key.
   server.users.setPassword('denis', await hashPassword('a brand new password'));
@@ -128,8 +134,7 @@ test('an agent types "/tech", picks the technician reply with Enter, edits and s
   assert.equal(added.status, 201);
 
   const customer = await logIn('claire');
-  await customer.page.click('#new-conversation');
-  await customer.page.waitForSelector('#chat-form:not([hidden])');
+  await newConversation(customer.page);
   await customer.page.fill('#chat-input', 'je voudrais un rendez-vous');
   await customer.page.press('#chat-input', 'Enter');
   await customer.page.waitForSelector('#messages li.mine');
@@ -161,6 +166,40 @@ test('an agent types "/tech", picks the technician reply with Enter, edits and s
     assert.equal(await p.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
     assert.equal(await p.locator('#messages img').count(), 0);
   }
+  assert.deepEqual([...agent.errors, ...customer.errors], []);
+  await agent.page.close();
+  await customer.page.close();
+});
+
+// A 1×1 PNG: real magic bytes.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+test('attachments: the customer sends a photo, the agent downloads the same bytes; a hostile name is text; a lying extension is refused in the page', async () => {
+  const customer = await logIn('emile', { width: 390, height: 844 });
+  await newConversation(customer.page);
+  const hostile = '<img src=x onerror=window.pwned=3>.png';
+  await customer.page.setInputFiles('#attach-file', { name: hostile, mimeType: 'image/png', buffer: PNG });
+  const link = customer.page.locator('#messages li.mine [data-testid=attachment]');
+  await link.waitFor();
+  assert.equal(await link.locator('.attachment-name').textContent(), hostile);
+  assert.equal(await customer.page.locator('#messages img').count(), 0);
+  await customer.page.fill('#chat-input', 'voici aussi la facture');
+  await customer.page.setInputFiles('#attach-file', { name: 'facture.pdf', mimeType: 'application/pdf', buffer: PNG });
+  await customer.page.locator('#chat-notice', { hasText: 'name says .pdf but the content is image/png' }).waitFor();
+  assert.equal(await customer.page.inputValue('#chat-input'), 'voici aussi la facture', 'the caption stays for another try');
+  await shot(customer.page, 'attachments-1-customer-390');
+
+  const agent = await logIn('agent1');
+  await agent.page.locator('[data-testid=conversation]', { hasText: 'emile' }).first().click();
+  const agentLink = agent.page.locator('#messages [data-testid=attachment]');
+  await agentLink.waitFor();
+  const [download] = await Promise.all([agent.page.waitForEvent('download'), agentLink.click()]);
+  assert.equal(download.suggestedFilename().endsWith('.png'), true);
+  const saved = join(SHOTS, 'downloaded.png');
+  await download.saveAs(saved);
+  assert.deepEqual(readFileSync(saved), PNG);
+  await shot(agent.page, 'attachments-2-agent');
+  for (const p of [agent.page, customer.page]) assert.equal(await p.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
   assert.deepEqual([...agent.errors, ...customer.errors], []);
   await agent.page.close();
   await customer.page.close();

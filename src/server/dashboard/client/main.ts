@@ -12,6 +12,7 @@ import { fetchLabelTable } from './label-table.js';
 import { createNotifier } from './notifier.js';
 import { connectRelay, type Frame } from './relay-client.js';
 import { attachReplyPicker } from './reply-picker.js';
+import { attachFiles } from './attachments.js';
 import { discardDraft, guardSession } from './session-ended.js';
 import { keepSession } from './session-keeper.js';
 import { createTrendsPane, type TrendsPane } from './trends-pane.js';
@@ -74,6 +75,7 @@ async function start(session: Session): Promise<void> {
   for (const frame of early.splice(0)) deliver(frame);
   if (staff) createClassifyPane(session, table);
   if (staff) attachReplyPicker(byId<HTMLInputElement>('chat-input'), session.token);
+  attachFiles(relay, () => chat.current(), session.token);
   byId('logout').addEventListener('click', async () => {
     relay.close();
     await keeper.logout();

@@ -8,7 +8,8 @@ export interface RelayClient {
   join(conversationId: string): void;
   leave(conversationId: string): void;
   /** Returns the message's clientId: its ack names it. */
-  send(conversationId: string, text: string): string;
+  /** `attachmentId`: a file uploaded to this conversation (attachments.ts) that the message shows. */
+  send(conversationId: string, text: string, attachmentId?: string): string;
   watch(): void;
   close(): void;
   /** A renewed access token: the open socket re-authenticates in place (rooms and resume points kept). */
@@ -31,7 +32,7 @@ const RETRYABLE = new Set<string>(['FMC_ERR_RATE_LIMITED', 'FMC_ERR_STORAGE']);
 
 export function connectRelay(token: string, onFrame: (frame: Frame) => void, onStatus: (online: boolean) => void, onLoggedOut: () => void): RelayClient {
   const lastSeq = new Map<string, number>();
-  const pending = new Map<string, { conversationId: string; clientId: string; text: string }>();
+  const pending = new Map<string, { conversationId: string; clientId: string; text: string; attachmentId?: string }>();
   let watching = false;
   let socket: WebSocket | undefined;
   let closed = false;
@@ -113,8 +114,8 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
       lastSeq.delete(conversationId);
       raw({ type: 'leave', conversationId });
     },
-    send(conversationId, text) {
-      const message = { conversationId, clientId: crypto.randomUUID(), text };
+    send(conversationId, text, attachmentId) {
+      const message = { conversationId, clientId: crypto.randomUUID(), text, ...(attachmentId && { attachmentId }) };
       pending.set(message.clientId, message);
       raw({ type: 'send', ...message });
       return message.clientId;

@@ -1,5 +1,7 @@
 import { forget, login, type ApiError } from './api.js';
+import type { MessageKey } from './catalogue.js';
 import { byId } from './dom.js';
+import { t } from './locale.js';
 import type { RelayClient } from './relay-client.js';
 import type { SessionKeeper } from './session-keeper.js';
 
@@ -9,10 +11,10 @@ import type { SessionKeeper } from './session-keeper.js';
 
 const DRAFT_KEY = 'fmc.draft';
 
-const REASONS: Readonly<Record<string, string>> = {
-  FMC_ERR_SESSION_EXPIRED: 'Your session expired after a long time without use.',
-  FMC_ERR_SESSION_REVOKED: 'Your session was ended: you logged out elsewhere, your password was changed, or your account was disabled.',
-  FMC_ERR_REFRESH_REUSED: 'Your session was ended for safety: its renewal key was used twice (a lost answer, or a copy of the key).',
+const REASONS: Readonly<Record<string, MessageKey>> = {
+  FMC_ERR_SESSION_EXPIRED: 'session.reason.expired',
+  FMC_ERR_SESSION_REVOKED: 'session.reason.revoked',
+  FMC_ERR_REFRESH_REUSED: 'session.reason.reused',
 };
 
 function draftInput(): HTMLInputElement | HTMLTextAreaElement | null {
@@ -46,7 +48,9 @@ export function guardSession(keeper: SessionKeeper, relay: RelayClient): { ended
 
   const show = (err?: ApiError): void => {
     if (!dialog.hidden) return;
-    reason.textContent = (err?.code && REASONS[err.code]) ?? 'Your session has ended.';
+    const key = (err?.code && REASONS[err.code]) || 'session.reason.other';
+    reason.dataset.i18n = key;
+    reason.textContent = t(key);
     error.textContent = '';
     dialog.hidden = false;
     form.querySelector<HTMLInputElement>('input[name=password]')?.focus();

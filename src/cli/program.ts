@@ -380,6 +380,34 @@ export function buildProgram(run: Run): Command {
     .addHelpText('after', '\nExamples:\n  fmc corrections stats\n  fmc corrections stats --json')
     .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
 
+  const replies = program
+    .command('replies')
+    .description("the agents' canned replies, typed as /shortcut in the dashboard's message input")
+    .addHelpText('after', '\nExamples:\n  fmc replies list\n  fmc replies add box-bloquee --title "Box bloquée" "Pouvez-vous me dire ce qu\'affiche votre Freebox ?"');
+  replies
+    .command('add')
+    .description('add a reply; its text from the arguments, or one line of stdin when none is given')
+    .argument('<shortcut>', 'what follows "/" in the input (1-32 characters: letters, digits, _ -)')
+    .argument('[text...]', 'the reply (up to 2,000 characters)')
+    .option('--title <title>', 'shown in the list of suggestions (default: the shortcut)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc replies add box-bloquee --title "Box bloquée" "Pouvez-vous me dire ce qu\'affiche votre Freebox ?"\n  printf "%s\\n" "$TEXT" | fmc replies add delai')
+    .action(async (shortcut: string, text: string[], options) => run(await (await import('./replies.js')).repliesAdd(shortcut, text, options)));
+  replies
+    .command('list')
+    .description('list the canned replies')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--json', 'JSON output')
+    .addHelpText('after', '\nExamples:\n  fmc replies list\n  fmc replies list --json')
+    .action(async (options) => run(await (await import('./replies.js')).repliesList(options)));
+  replies
+    .command('remove')
+    .description('remove a canned reply')
+    .argument('<shortcut>', 'the reply to remove')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc replies remove cloture')
+    .action(async (shortcut: string, options) => run(await (await import('./replies.js')).repliesRemove(shortcut, options)));
+
   const keys = program
     .command('keys')
     .description("manage the relay's master key (encrypts the conversations' data keys)")

@@ -73,7 +73,6 @@ export async function runHealth(options: HealthOptions, env: CommandIO['env']): 
   }
   if (options.url) checks.push(await checkServer(options.url, options.timeout ?? 5000));
   // With a database: the workers of `fmc classify --queue` seen recently, and the queue's depth.
-  const databaseUrl = parsed?.databaseUrl;
   if (databaseUrl) {
     const [{ checkQueue }, { queueSettingsFrom }] = await Promise.all([import('../queue/health.js'), import('../queue/settings.js')]);
     let settings;

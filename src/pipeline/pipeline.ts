@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { buildChain, type TierProbe } from '../tiers/registry.js';
 import type { Tier, TierItem } from '../tiers/tier.js';
 import { countResults } from './chunk.js';
-import { createClassifier, type Classifier, type Lane } from './classify.js';
+import { createClassifier, type Classifier, type Lane } from './tier-cascade.js';
 import { addCounts, type Counts } from './counts.js';
 import { createInvoker } from './retry.js';
 

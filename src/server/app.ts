@@ -21,7 +21,7 @@ import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
 import { registerRelay } from './relay/plugin.js';
 import { authRoutes } from './routes/auth.js';
-import { classifyRoutes } from './routes/classify.js';
+import { classifyRoutes } from './routes/classify-api.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { userRoutes } from './routes/users.js';

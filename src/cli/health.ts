@@ -72,6 +72,17 @@ export async function runHealth(options: HealthOptions, env: CommandIO['env']): 
     checks.push({ name: `tier ${t.name}`, ok: t.check.ok || t.configured === false, required: t.required, detail: t.check.detail, ...(t.configured === false ? { configured: false } : {}) });
   }
   if (options.url) checks.push(await checkServer(options.url, options.timeout ?? 5000));
+  // With a database: the workers of `fmc classify --queue` seen recently, and the queue's depth.
+  if (databaseUrl) {
+    const [{ checkQueue }, { queueSettingsFrom }] = await Promise.all([import('../queue/health.js'), import('../queue/settings.js')]);
+    let settings;
+    try {
+      settings = queueSettingsFrom(env);
+    } catch (err) {
+      checks.push({ name: 'queue', ok: false, required: false, detail: (err as Error).message });
+    }
+    if (settings) checks.push(...(await checkQueue(databaseUrl, settings)));
+  }
   return summarize(checks);
 }
 

@@ -141,13 +141,20 @@ export async function createQueueEngine(options: {
     }
   };
   let polling = false;
+  // Queries under way: close() waits for them before the pool goes, so none fails on a closed pool.
+  const underway = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    underway.add(p);
+    void p.then(() => underway.delete(p), () => underway.delete(p));
+    return p;
+  };
   // The database gone for a while: the run stops with the one-line reason; what the
   // workers stored and the jobs still queued stay, and the same command resumes.
   let failingSince: number | undefined;
   const timer = setInterval(() => {
     if (polling || closed) return;
     polling = true;
-    poll()
+    track(poll())
       .then(() => (failingSince = undefined))
       .catch((err: Error) => {
         failingSince ??= Date.now();
@@ -189,7 +196,7 @@ export async function createQueueEngine(options: {
       rowsRead += texts.length;
       const labeled = new Promise<LabeledChunk>((resolve, reject) => waiting.set(chunk, { rows: texts.length, resolve, reject }));
       try {
-        await submit(chunk, texts);
+        await track(submit(chunk, texts));
       } catch (err) {
         waiting.delete(chunk);
         throw err;
@@ -221,6 +228,7 @@ export async function createQueueEngine(options: {
       closed = true;
       clearInterval(timer);
       failAll(new FmcError('FMC_ERR_QUEUE_CHUNK', 'the queue coordinator stopped'));
+      await Promise.allSettled([...underway]);
     },
   };
   return engine;

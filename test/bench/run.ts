@@ -107,7 +107,7 @@ try {
   if (wanted('model')) report('local model: fmc train, then --provider model / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('report')) report('report: fmc report vs fmc classify --provider rules on the same rows (fresh processes)', await benchReport(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
-  if (wanted('workers')) report(`workers: fmc classify --queue over 1, 2, 4 fmc worker processes (fake Ollama, 2 s a request, one per worker; then rules)`, await benchWorkers(dir));
+  if (wanted('workers')) report(`workers: fmc classify --queue over 1, 2, 4 fmc worker processes (fake Ollama, 1 s a request, one per worker; then rules)`, await benchWorkers(dir));
   if (wanted('serve')) {
     const serve = await benchServe(dir);
     report('serve: POST /api/classify, one tweet per request, rules, 10 connections, 10 s', {

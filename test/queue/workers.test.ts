@@ -149,7 +149,7 @@ test('Ctrl-C stops the coordinator (130, no output); --cancel removes the jobs a
   const c = coordinator(small, out, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
   await until(async () => (await batchCount()) > 0 && (await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'created'")).length > 0, 'chunks queued');
   c.child.kill('SIGINT');
-  assert.equal(await c.exited, 130);
+  assert.equal(await c.exited, 130, c.stderr());
   assert.equal(existsSync(out), false);
   const queue = (await query<{ queue: string }>(server.url, 'SELECT queue FROM fmc_queue_batches'))[0]!.queue;
   const cancel = spawnFmc(['classify', small, '--cancel'], env());

@@ -53,8 +53,6 @@ export interface ClassifyOptions extends ChainFlags {
   cancel?: boolean;
   /** --queue: rows per chunk job. */
   chunkRows?: number;
-  /** PostgreSQL for --queue / --cancel; default FMC_DATABASE_URL. */
-  databaseUrl?: string;
 }
 
 // Shared by every command: kept importable from here for code written against it.
@@ -66,6 +64,9 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
   const startedAt = Date.now();
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
+  if ((options.queue || options.cancel) && input === '-') {
+    throw new FmcError('FMC_ERR_USAGE', "--queue reads a file, not stdin: its chunks are keyed by the file's digest so a rerun resumes; save the input to a file first");
+  }
   if (options.cancel) {
     const { cancelQueued, databaseUrlFrom } = await import('./classify-queue.js');
     return cancelQueued(input, databaseUrlFrom(options.databaseUrl, io.env, '--cancel'), io.env, logger, io.stderr);

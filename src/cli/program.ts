@@ -146,8 +146,7 @@ export function buildProgram(run: Run): Command {
       .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)')
       .option('--queue', 'spread the rows over `fmc worker` processes through PostgreSQL (FMC_DATABASE_URL); this process sends chunks and writes the output; the same command again resumes')
       .option('--cancel', 'remove the queued chunks and stored labels of <input> (after an interrupted --queue run) and exit')
-      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1))
-      .option('--database-url <url>', 'PostgreSQL for --queue and --cancel (default: $FMC_DATABASE_URL)'),
+      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1)),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
     .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
@@ -156,7 +155,6 @@ export function buildProgram(run: Run): Command {
     program
       .command('worker')
       .description('take chunks queued by `fmc classify --queue` from PostgreSQL and label them with this machine\'s tiers, until SIGTERM (finishes its chunk, then exits)')
-      .option('--database-url <url>', 'PostgreSQL holding the queue (default: $FMC_DATABASE_URL)')
       .option('-q, --quiet', 'no line per chunk on stderr'),
   )
     .addHelpText('after', '\nExamples:\n  FMC_DATABASE_URL=postgres://fmc@db.example/fmc fmc worker --provider ollama --concurrency 8\n  fmc classify big.csv -o out.csv --queue      # on the coordinating machine')
@@ -292,6 +290,7 @@ export function buildProgram(run: Run): Command {
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--database-url <url>', `${DATABASE_URL_HELP}; in that mode restore with pg_restore`)
     .addHelpText('after', '\nExamples:\n  fmc restore /var/backups/fmc/fmc-backup-20261129T191300Z')
     .action(async (file: string, options) => run(await (await import('./backup.js')).restore(file, options)));
 
@@ -380,6 +379,34 @@ export function buildProgram(run: Run): Command {
     .option('--json', 'JSON output')
     .addHelpText('after', '\nExamples:\n  fmc corrections stats\n  fmc corrections stats --json')
     .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
+
+  const replies = program
+    .command('replies')
+    .description("the agents' canned replies, typed as /shortcut in the dashboard's message input")
+    .addHelpText('after', '\nExamples:\n  fmc replies list\n  fmc replies add box-bloquee --title "Box bloquée" "Pouvez-vous me dire ce qu\'affiche votre Freebox ?"');
+  replies
+    .command('add')
+    .description('add a reply; its text from the arguments, or one line of stdin when none is given')
+    .argument('<shortcut>', 'what follows "/" in the input (1-32 characters: letters, digits, _ -)')
+    .argument('[text...]', 'the reply (up to 2,000 characters)')
+    .option('--title <title>', 'shown in the list of suggestions (default: the shortcut)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc replies add box-bloquee --title "Box bloquée" "Pouvez-vous me dire ce qu\'affiche votre Freebox ?"\n  printf "%s\\n" "$TEXT" | fmc replies add delai')
+    .action(async (shortcut: string, text: string[], options) => run(await (await import('./replies.js')).repliesAdd(shortcut, text, options)));
+  replies
+    .command('list')
+    .description('list the canned replies')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--json', 'JSON output')
+    .addHelpText('after', '\nExamples:\n  fmc replies list\n  fmc replies list --json')
+    .action(async (options) => run(await (await import('./replies.js')).repliesList(options)));
+  replies
+    .command('remove')
+    .description('remove a canned reply')
+    .argument('<shortcut>', 'the reply to remove')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc replies remove cloture')
+    .action(async (shortcut: string, options) => run(await (await import('./replies.js')).repliesRemove(shortcut, options)));
 
   const keys = program
     .command('keys')

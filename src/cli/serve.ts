@@ -108,6 +108,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
         rateLimits: { ...DEFAULT_RATE_LIMITS, perMinute: options.rateLimit ?? DEFAULT_RATE_LIMITS.perMinute },
         version: VERSION,
         trustProxy: options.trustProxy,
+        refreshTtlSeconds: serverEnv.refreshTtlSeconds,
       },
     });
     // Registered before listen, so a signal during start-up is not the default "exit now".

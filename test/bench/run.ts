@@ -11,6 +11,7 @@ import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
 import { benchReport } from './report.js';
 import { benchActiveLearning } from './active-learning.js';
+import { benchWorkers } from './workers.js';
 import { benchConsole } from './console.js';
 
 const only = process.argv.slice(2);
@@ -106,6 +107,7 @@ try {
   if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('report')) report('report: fmc report vs fmc classify --provider rules on the same rows (fresh processes)', await benchReport(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
+  if (wanted('workers')) report(`workers: fmc classify --queue over 1, 2, 4 fmc worker processes (fake Ollama, 2 s a request, one per worker; then rules)`, await benchWorkers(dir));
   if (wanted('serve')) {
     const serve = await benchServe(dir);
     report('serve: POST /api/classify, one tweet per request, rules, 10 connections, 10 s', {

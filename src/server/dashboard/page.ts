@@ -39,6 +39,17 @@ export function renderPage(locale: Locale): string {
     <p id="login-error" role="alert"></p>
   </form>
 </section>
+<div id="session-ended" role="alertdialog" aria-modal="true" aria-labelledby="session-ended-title" hidden>
+  <form id="session-ended-form">
+    <h2 id="session-ended-title" ${text('session.ended')}</h2>
+    <p id="session-ended-reason"></p>
+    <p ${text('session.keep')}</p>
+    <label><span ${text('session.password')}</span> <input name="password" type="password" autocomplete="current-password" required></label>
+    <button type="submit" ${text('session.again')}</button>
+    <button id="session-ended-other" type="button" ${text('session.other')}</button>
+    <p id="session-ended-error" role="alert"></p>
+  </form>
+</div>
 <main id="app" hidden>
   <aside id="list-pane" aria-labelledby="list-title">
     <div class="pane-head">
@@ -78,6 +89,8 @@ export function renderPage(locale: Locale): string {
     <p id="chat-notice" role="status"></p>
     <form id="chat-form" hidden>
       <label for="chat-input" class="sr-only" ${text('chat.input')}</label>
+      <button id="attach-button" type="button" class="attach" data-i18n-label="attach.button" aria-label="${tx('attach.button')}" title="${tx('attach.button')}">📎</button>
+      <input id="attach-file" type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf" hidden>
       <textarea id="chat-input" rows="2" maxlength="4000" data-i18n-placeholder="chat.placeholder" placeholder="${tx('chat.placeholder')}" autocomplete="off" enterkeyhint="send"></textarea>
       <button type="submit" ${text('chat.send')}</button>
     </form>
@@ -175,6 +188,14 @@ aside { grid-area: list; display: flex; flex-direction: column; gap: .5rem; heig
 .bar-row { display: grid; grid-template-columns: 7rem 1fr 3rem; align-items: center; gap: .3rem; }
 .bar { display: block; height: .8rem; background: #4a6fd8; border-radius: 2px; min-width: 2px; }
 .table-wrap { max-height: 40vh; overflow: auto; margin-top: 1rem; }
+#session-ended { position: fixed; inset: 0; display: grid; place-items: center; background: #1d233099; z-index: 10; }
+#session-ended form { background: #fff; border-radius: 6px; padding: 1rem; max-width: 26rem; box-shadow: 0 2px 8px #0004; }
+#session-ended label { display: block; margin: .5rem 0; }
+#chat-form { position: relative; } #chat-form .attach { padding: .5rem .6rem; }
+.attachment { display: inline-block; margin-top: .2rem; word-break: break-all; }
+#reply-suggestions { position: absolute; bottom: 100%; left: 0; right: 0; list-style: none; margin: 0 0 .25rem; padding: .25rem; background: #fff; border: 1px solid #ccd; border-radius: 6px; box-shadow: 0 2px 8px #0003; max-height: 16rem; overflow-y: auto; z-index: 5; }
+#reply-suggestions li { padding: .3rem .4rem; cursor: pointer; border-radius: 4px; } #reply-suggestions li.active { background: #e8eefc; }
+.reply-title { color: #445; } .reply-body { display: block; color: #667; font-size: .8rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 table { border-collapse: collapse; font-size: .8rem; } td, th { border: 1px solid #ddd; padding: .2rem .4rem; text-align: left; }
 @media (max-width: 767px) {
   header { padding: 0 .5rem; gap: .4rem; } #whoami { display: none; }

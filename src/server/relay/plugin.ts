@@ -10,7 +10,9 @@ import type { Logger } from '../../log.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
+import { createAttachmentStore } from '../../attachments/store.js';
 import { createCorrectionStore } from '../../corrections/store.js';
+import { attachmentRoutes } from '../routes/attachments.js';
 import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
 import { consoleRoutes } from '../routes/console.js';
@@ -69,7 +71,9 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const store = createConversationStore(deps.data.db, keyring);
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
   const versionOf = versionLookup(deps.pipeline.tiers);
+  const attachments = createAttachmentStore(deps.data.db, () => keyring);
   const relay = createRelay({
+    attachments,
     store,
     rooms,
     rate: createRateLimiter(options.rate),
@@ -172,12 +176,14 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         metrics: deps.metrics,
         heartbeat,
         options,
+        tokens: deps.tokens,
         expiresAt: (request) => ticketExpiry.get(request),
         onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }),
       }),
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(attachmentRoutes, { attachments });
   await app.register(consoleRoutes, { relay, users: deps.users, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return relay;

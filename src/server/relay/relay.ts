@@ -1,3 +1,4 @@
+import type { AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction, CorrectionStore } from '../../corrections/store.js';
 import { isStorageError } from '../../store/sqlite/data-db.js';
@@ -45,6 +46,8 @@ export interface RelayDeps {
   /** A store write failed for storage reasons (disk full), or one succeeded: health follows these. */
   readonly onWriteFailure?: (err: unknown) => void;
   readonly onWrite?: () => void;
+  /** Files sent with messages; absent = a send naming an attachment is refused. */
+  readonly attachments?: AttachmentLinks;
   /** Who may be given a conversation (assign); absent = `assign` refuses every name. */
   readonly findUser?: (username: string) => User | undefined;
 }
@@ -119,6 +122,13 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
+  /** Messages with the files they show (the store keeps messages; attachments live apart). */
+  function withAttachments(conversationId: string, messages: ChatMessage[]): ChatMessage[] {
+    if (!deps.attachments || messages.length === 0) return messages;
+    const found = deps.attachments.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
+    return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
+  }
+
   function announce(conversationId: string): void {
     if (!rooms.hasWatchers()) return;
     const conversation = store.summary(conversationId);
@@ -156,7 +166,7 @@ export function createRelay(deps: RelayDeps): Relay {
   }
 
   function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): void {
-    const { conversationId, clientId, text } = frame;
+    const { conversationId, clientId, text, attachmentId } = frame;
     const head = visible(peer.user, conversationId);
     const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role, ...(peer.user.displayName !== undefined && { displayName: peer.user.displayName }) };
     // A retry of an already-stored clientId is acknowledged again, whatever happened since
@@ -169,6 +179,10 @@ export function createRelay(deps: RelayDeps): Relay {
     if (text.trim().length === 0) throw new FmcError('FMC_ERR_BAD_REQUEST', 'text is empty');
     if (text.length > limits.maxTextLength) throw new FmcError('FMC_ERR_TOO_LARGE', `text is ${text.length} characters; the limit is ${limits.maxTextLength}`);
     if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+    if (attachmentId !== undefined) {
+      if (!deps.attachments) throw new FmcError('FMC_ERR_ATTACHMENT', 'this server takes no attachments');
+      deps.attachments.check(conversationId, sender.id, attachmentId);
+    }
     const wait = rate.take(peer.user.id);
     if (wait > 0) {
       peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
@@ -188,7 +202,12 @@ export function createRelay(deps: RelayDeps): Relay {
     }
     deps.onWrite?.();
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
-    const { message, duplicate } = stored;
+    const { duplicate } = stored;
+    let message = stored.message;
+    if (!duplicate && attachmentId !== undefined && deps.attachments) {
+      deps.attachments.link(conversationId, attachmentId, message.seq);
+      message = withAttachments(conversationId, [message])[0]!;
+    }
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
     if (duplicate) return;
     deps.onStored?.(message);
@@ -201,7 +220,7 @@ export function createRelay(deps: RelayDeps): Relay {
     visible(peer.user, conversationId);
     // Joining and replaying in one synchronous step: no message can fall between the two.
     rooms.join(peer, conversationId);
-    const replay = store.after(conversationId, afterSeq, limits.replayLimit + 1);
+    const replay = withAttachments(conversationId, store.after(conversationId, afterSeq, limits.replayLimit + 1));
     let count = 0;
     let chars = 0;
     // At least one message, so a single long one cannot stall the replay.
@@ -250,7 +269,7 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     messages(user, conversationId, afterSeq, limit) {
       visible(user, conversationId);
-      const messages = store.after(conversationId, afterSeq, limit);
+      const messages = withAttachments(conversationId, store.after(conversationId, afterSeq, limit));
       return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
     },
     closeConversation(user, conversationId) {

@@ -107,6 +107,20 @@ const en = {
   'trends.mean-confidence': 'mean confidence',
   'trends.spike': '{value} spike',
   'trends.spike-detail': '{count} claims, {start} → {end} (expected {expected}, score {score})',
+  'session.ended': 'Session ended',
+  'session.keep': 'Your draft is kept. Enter your password to continue where you were.',
+  'session.password': 'Password',
+  'session.again': 'Log in again',
+  'session.other': 'Another account',
+  'session.reason.expired': 'Your session expired after a long time without use.',
+  'session.reason.revoked': 'Your session was ended: you logged out elsewhere, your password was changed, or your account was disabled.',
+  'session.reason.reused': 'Your session was ended for safety: its renewal key was used twice (a lost answer, or a copy of the key).',
+  'session.reason.other': 'Your session has ended.',
+  'replies.label': 'Canned replies',
+  'attach.button': 'Attach an image or a PDF',
+  'attach.uploading': 'Sending {name}…',
+  'attach.download': 'Download {name}',
+  'admin.link': 'Admin',
 } satisfies Record<string, Entry>;
 
 export type MessageKey = keyof typeof en;
@@ -206,6 +220,20 @@ const fr: Record<MessageKey, Entry> = {
   'trends.mean-confidence': 'confiance moyenne',
   'trends.spike': 'pic {value}',
   'trends.spike-detail': '{count} réclamations, {start} → {end} (attendu {expected}, score {score})',
+  'session.ended': 'Session terminée',
+  'session.keep': 'Votre brouillon est conservé. Saisissez votre mot de passe pour reprendre là où vous en étiez.',
+  'session.password': 'Mot de passe',
+  'session.again': 'Se reconnecter',
+  'session.other': 'Un autre compte',
+  'session.reason.expired': 'Votre session a expiré après une longue période sans activité.',
+  'session.reason.revoked': 'Votre session a été fermée : déconnexion ailleurs, mot de passe changé ou compte désactivé.',
+  'session.reason.reused': 'Votre session a été fermée par sécurité : sa clé de renouvellement a servi deux fois (une réponse perdue, ou une copie de la clé).',
+  'session.reason.other': 'Votre session est terminée.',
+  'replies.label': 'Réponses types',
+  'attach.button': 'Joindre une image ou un PDF',
+  'attach.uploading': 'Envoi de {name}…',
+  'attach.download': 'Télécharger {name}',
+  'admin.link': 'Administration',
 };
 
 export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<MessageKey, Entry>>>> = { en, fr };

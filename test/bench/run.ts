@@ -104,7 +104,7 @@ try {
     report('accuracy: fmc eval fixtures/dev.csv per provider, built-in model (train + extra, not dev); is_claim / sentiment / topic / incident / urgency', benchProviders(dir));
     report('accuracy: learning curve, dev accuracy by labeled rows (nested random subsets of train + extra; all 3,164 = the built-in model above)', await benchLearningCurve());
   }
-  if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
+  if (wanted('model')) report('local model: fmc train, then --provider model / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('report')) report('report: fmc report vs fmc classify --provider rules on the same rows (fresh processes)', await benchReport(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
   if (wanted('workers')) report(`workers: fmc classify --queue over 1, 2, 4 fmc worker processes (fake Ollama, 2 s a request, one per worker; then rules)`, await benchWorkers(dir));

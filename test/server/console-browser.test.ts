@@ -40,7 +40,8 @@ after(async () => {
 
 async function shot(page: Page, name: string): Promise<void> {
   step++;
-  await page.screenshot({ path: join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: false });
+  // Transitions finished first: a resize that closes the drawer must not be caught half way.
+  await page.screenshot({ path: join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: false, animations: 'disabled' });
 }
 
 /** A page in its own context (its own sessionStorage), with a recording stand-in for Notification. */
@@ -81,7 +82,9 @@ async function logIn(page: Page, username: string): Promise<void> {
 
 async function noHorizontalOverflow(page: Page, label: string): Promise<void> {
   for (const width of [360, 390, 768, 1280]) {
-    await page.setViewportSize({ width, height: width < 768 ? 800 : 800 });
+    await page.setViewportSize({ width, height: 800 });
+    // Under 768 px the list is a closed drawer: hidden, not merely pushed aside.
+    if (width < 768) await page.locator('#list-pane').waitFor({ state: 'hidden' });
     const { scroll, client, wide } = await page.evaluate(() => {
       const client = document.documentElement.clientWidth;
       // What sticks out, to name it in the failure.

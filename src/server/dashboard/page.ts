@@ -91,7 +91,7 @@ export function renderPage(locale: Locale): string {
       <label for="chat-input" class="sr-only" ${text('chat.input')}</label>
       <button id="attach-button" type="button" class="attach" data-i18n-label="attach.button" aria-label="${tx('attach.button')}" title="${tx('attach.button')}">📎</button>
       <input id="attach-file" type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf" hidden>
-      <textarea id="chat-input" rows="1" maxlength="4000" data-i18n-placeholder="chat.placeholder" placeholder="${tx('chat.placeholder')}" autocomplete="off" enterkeyhint="send"></textarea>
+      <textarea id="chat-input" rows="2" maxlength="4000" data-i18n-placeholder="chat.placeholder" placeholder="${tx('chat.placeholder')}" autocomplete="off" enterkeyhint="send"></textarea>
       <button type="submit" ${text('chat.send')}</button>
     </form>
   </section>
@@ -208,4 +208,5 @@ table { border-collapse: collapse; font-size: .8rem; } td, th { border: 1px soli
   #chat { height: calc(100dvh - 3rem); min-height: 0; padding: .5rem; }
   #messages li { max-width: 92%; }
 }
+@media (prefers-reduced-motion: reduce) { aside { transition: none !important; } }
 `;

@@ -50,7 +50,7 @@ export function renderAdminPage(locale: Locale): string {
       <label><span ${text('admin.shortcut')}</span> <input name="shortcut" required maxlength="32" autocomplete="off"></label>
       <label><span ${text('admin.reply-title')}</span> <input name="title" maxlength="80" autocomplete="off"></label>
       <label class="wide"><span ${text('admin.reply-text')}</span> <textarea name="body" required maxlength="2000" rows="3"></textarea></label>
-      <button type="submit" ${text('admin.add')}</button>
+      <button type="submit" ${text('admin.add-reply')}</button>
     </form>
   </section>
   <section id="admin-corrections" aria-labelledby="corrections-title">
@@ -69,7 +69,7 @@ body.admin header a { color: #fff; }
 #admin section { overflow-x: auto; }
 #admin form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin-top: .75rem; }
 #admin form h3 { width: 100%; margin: 0; font-size: 1rem; }
-#admin label { display: flex; flex-direction: column; gap: .2rem; } #admin label.wide { flex: 1 1 20rem; }
+#admin label { display: flex; flex-direction: column; gap: .2rem; } #admin label.wide { flex: 1 1 20rem; } #admin-stats > label { display: inline-flex; }
 #admin td .actions { display: flex; flex-wrap: wrap; gap: .3rem; }
 .kpis { display: flex; flex-wrap: wrap; gap: .5rem; margin: .5rem 0; }
 .kpi { border: 1px solid #ddd; border-radius: 6px; padding: .3rem .6rem; display: flex; flex-direction: column; } .kpi .v { font-weight: 600; font-size: 1.1rem; }

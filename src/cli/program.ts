@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { FmcError } from '../errors.js';
 import { DELIMITER_CHOICES, parseDelimiter } from '../pipeline/dialect.js';
-import { ALL_TIER_NAMES, PROVIDERS } from '../tiers/registry.js';
+import { ALL_TIER_NAMES, PROVIDER_ALIASES, PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
 
 // Every command, flag and example lives here; actions lazy-import their module so that
@@ -88,10 +88,24 @@ const proxyList = (raw: string): string[] => {
   return entries;
 };
 
+/**
+ * `--provider`, one of PROVIDERS; an old spelling (PROVIDER_ALIASES) still works, with a
+ * one-line note on stderr naming the new one. The help lists the current names only.
+ */
+function providerOption(description: string): Option {
+  const option = new Option('--provider <name>', description).choices(PROVIDERS).default('auto');
+  const check = option.parseArg!;
+  return option.argParser((value: string, previous: unknown) => {
+    const renamed = Object.hasOwn(PROVIDER_ALIASES, value) ? PROVIDER_ALIASES[value] : undefined;
+    if (renamed) process.stderr.write(`fmc: --provider ${value} is deprecated: it is now --provider ${renamed}\n`);
+    return check(renamed ?? value, previous);
+  });
+}
+
 /** Options shared by the commands that run the tier chain. */
 function withChainOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--provider <name>', 'tier to use; auto = the best available chain').choices(PROVIDERS).default('auto'))
+    .addOption(providerOption('tier to use; auto = the best available chain'))
     .option('--concurrency <n>', 'tier calls in flight at once', integer('--concurrency', 1), 4)
     .option('--batch-size <n>', 'tweets per tier call (LLM request)', integer('--batch-size', 1), 20)
     .option('--cache <path>', `SQLite result cache ${CACHE_DEFAULT}`)
@@ -146,17 +160,15 @@ export function buildProgram(run: Run): Command {
       .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)')
       .option('--queue', 'spread the rows over `fmc worker` processes through PostgreSQL (FMC_DATABASE_URL); this process sends chunks and writes the output; the same command again resumes')
       .option('--cancel', 'remove the queued chunks and stored labels of <input> (after an interrupted --queue run) and exit')
-      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1))
-      .option('--database-url <url>', 'PostgreSQL for --queue and --cancel (default: $FMC_DATABASE_URL)'),
+      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1)),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
-    .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
+    .action(async (input: string, options) => run(await (await import('./classify-command.js')).classify(input, options)));
 
   withChainOptions(
     program
       .command('worker')
       .description('take chunks queued by `fmc classify --queue` from PostgreSQL and label them with this machine\'s tiers, until SIGTERM (finishes its chunk, then exits)')
-      .option('--database-url <url>', 'PostgreSQL holding the queue (default: $FMC_DATABASE_URL)')
       .option('-q, --quiet', 'no line per chunk on stderr'),
   )
     .addHelpText('after', '\nExamples:\n  FMC_DATABASE_URL=postgres://fmc@db.example/fmc fmc worker --provider ollama --concurrency 8\n  fmc classify big.csv -o out.csv --queue      # on the coordinating machine')
@@ -263,7 +275,7 @@ export function buildProgram(run: Run): Command {
     .option('--json', 'JSON output')
     .option('--url <base>', 'also check a running server, e.g. http://127.0.0.1:8502 (default: none)')
     .option('--deep', 'let tiers make their free remote checks (Gemini model lookup); never a paid call')
-    .addOption(new Option('--provider <name>', 'check only the tiers of this chain, as given to fmc serve').choices(PROVIDERS).default('auto'))
+    .addOption(providerOption('check only the tiers of this chain, as given to fmc serve'))
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .option('--database-url <url>', DATABASE_URL_HELP)
@@ -292,6 +304,7 @@ export function buildProgram(run: Run): Command {
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--database-url <url>', `${DATABASE_URL_HELP}; in that mode restore with pg_restore`)
     .addHelpText('after', '\nExamples:\n  fmc restore /var/backups/fmc/fmc-backup-20261129T191300Z')
     .action(async (file: string, options) => run(await (await import('./backup.js')).restore(file, options)));
 

@@ -14,7 +14,7 @@ import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
-import type { ClassifyOptions } from './classify.js';
+import type { ClassifyOptions } from './classify-command.js';
 import { pipelineOptionsFrom } from './chain-options.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { announceStartup, modelToBuild } from './startup.js';

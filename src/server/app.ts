@@ -25,7 +25,7 @@ import type { SlaTargets } from './console/sla.js';
 import { registerRelay } from './relay/plugin.js';
 import { authRoutes } from './routes/auth.js';
 import { sessionRoutes } from './routes/sessions.js';
-import { classifyRoutes } from './routes/classify.js';
+import { classifyRoutes } from './routes/classify-api.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { userRoutes } from './routes/users.js';

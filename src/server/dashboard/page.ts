@@ -23,7 +23,7 @@ export function renderPage(locale: Locale): string {
 </head>
 <body>
 <header>
-  <button id="drawer-toggle" type="button" aria-controls="list-pane" aria-expanded="false" hidden ${text('app.conversations-toggle')}</button>
+  <button id="drawer-toggle" type="button" aria-controls="list-pane" aria-expanded="false" hidden><span aria-hidden="true">☰</span> <span class="sr-only" ${text('app.conversations-toggle')}</span></button>
   <h1>fmc</h1>
   <span id="whoami"></span>
   <span id="online" class="badge offline" role="status" ${text('app.offline')}</span>
@@ -132,8 +132,9 @@ button, select, input, textarea { font: inherit; }
 button { cursor: pointer; }
 :focus-visible { outline: 2px solid #1a56db; outline-offset: 2px; }
 header { display: flex; gap: .5rem; align-items: center; height: 3rem; padding: 0 .75rem; background: #1d2330; color: #fff; min-width: 0; }
-header h1 { font-size: 1.1rem; margin: 0 auto 0 0; }
-header select, header button { max-width: 8rem; }
+header h1 { font-size: 1.1rem; margin: 0 auto 0 0; min-width: 0; }
+header select, header button { max-width: 8rem; flex: none; }
+#drawer-toggle { font-size: 1.2rem; line-height: 1; padding: .2rem .5rem; }
 #whoami { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 #login { display: grid; place-items: center; padding: 2rem 1rem; }
 #login form, section, aside { background: #fff; border-radius: 6px; padding: 1rem; box-shadow: 0 1px 2px #0002; min-width: 0; }
@@ -147,6 +148,7 @@ aside { grid-area: list; display: flex; flex-direction: column; gap: .5rem; heig
 #drawer-close, #drawer-toggle { display: none; }
 .icon { background: none; border: 0; font-size: 1.5rem; line-height: 1; padding: 0 .3rem; }
 #chat-actions { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
+#chat-actions > * { max-width: 100%; min-width: 0; } #assign-to { width: 12rem; max-width: 100%; }
 #filters { display: grid; grid-template-columns: 1fr 1fr; gap: .3rem .5rem; font-size: .85rem; }
 #filters label { display: flex; flex-direction: column; min-width: 0; } #filters .wide { grid-column: 1 / -1; }
 #filters input, #filters select { width: 100%; min-width: 0; padding: .2rem; }

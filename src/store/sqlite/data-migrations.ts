@@ -186,3 +186,6 @@ const MIGRATIONS: readonly Migration[] = [
 export function migrateData(db: Database): void {
   applyMigrations(db, MIGRATIONS);
 }
+
+/** The list itself, for tests that bring a database to one step and check the next one. */
+export { MIGRATIONS as DATA_MIGRATIONS };

@@ -84,7 +84,8 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
   function showState(conversation: ConversationView): void {
     const closed = conversation.status === 'closed';
     form.hidden = closed;
-    notice.dataset.i18n = closed ? 'chat.closed' : '';
+    if (closed) notice.dataset.i18n = 'chat.closed';
+    else delete notice.dataset.i18n;
     notice.textContent = closed ? t('chat.closed') : '';
   }
 
@@ -97,11 +98,18 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
     outgoing.set(clientId, entry);
     place(entry);
     input.value = '';
+    fit();
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     send();
   });
+  // The box grows with its text, up to the CSS max-height, then scrolls.
+  const fit = (): void => {
+    input.style.height = 'auto';
+    input.style.height = `${input.scrollHeight + 2}px`;
+  };
+  input.addEventListener('input', fit);
   input.addEventListener('keydown', (event) => {
     // Enter sends; Shift+Enter is a new line; an IME composing (accents, Asian scripts) keeps its Enter.
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {

@@ -62,9 +62,14 @@ async function logIn(username: string, viewport = { width: 1280, height: 800 }):
 
 /** A customer's new conversation; on a phone the list (and its button) is in the drawer. */
 async function newConversation(page: Page): Promise<void> {
-  if (await page.isVisible('#drawer-toggle')) await page.click('#drawer-toggle');
+  const phone = await page.isVisible('#drawer-toggle');
+  if (phone) {
+    await page.click('#drawer-toggle');
+    await page.locator('#new-conversation').waitFor({ state: 'visible' });
+  }
   await page.click('#new-conversation');
-  if (await page.evaluate(() => document.body.classList.contains('drawer-open'))) await page.click('#drawer-close');
+  // Picking a conversation closes the drawer.
+  if (phone) await page.locator('#list-pane').waitFor({ state: 'hidden' });
   await page.waitForSelector('#chat-form:not([hidden])');
 }
 

@@ -62,9 +62,14 @@ async function logIn(username: string, viewport = { width: 1280, height: 800 }):
 
 /** A customer's new conversation; on a phone the list (and its button) is in the drawer. */
 async function newConversation(page: Page): Promise<void> {
-  if (await page.isVisible('#drawer-toggle')) await page.click('#drawer-toggle');
+  const phone = await page.isVisible('#drawer-toggle');
+  if (phone) {
+    await page.click('#drawer-toggle');
+    await page.locator('#new-conversation').waitFor({ state: 'visible' });
+  }
   await page.click('#new-conversation');
-  if (await page.evaluate(() => document.body.classList.contains('drawer-open'))) await page.click('#drawer-close');
+  // Picking a conversation closes the drawer.
+  if (phone) await page.locator('#list-pane').waitFor({ state: 'hidden' });
   await page.waitForSelector('#chat-form:not([hidden])');
 }
 
@@ -203,4 +208,52 @@ test('attachments: the customer sends a photo, the agent downloads the same byte
   assert.deepEqual([...agent.errors, ...customer.errors], []);
   await agent.page.close();
   await customer.page.close();
+});
+
+test('admin page: add a user, change the role, disable, reset the password, manage replies; statistics shown; markup stays text', async () => {
+  const admin = await logIn('root');
+  await admin.page.click('#admin-link');
+  await admin.page.waitForURL(/\/admin$/);
+  await admin.page.locator('#users-body tr[data-user=agent1]').waitFor();
+  await admin.page.locator('[data-testid=median]').waitFor();
+
+  await admin.page.fill('#user-add input[name=username]', 'xavier');
+  await admin.page.selectOption('#user-add select[name=role]', 'agent');
+  await admin.page.fill('#user-add input[name=password]', 'xavier password');
+  await admin.page.click('#user-add button[type=submit]');
+  const row = admin.page.locator('#users-body tr[data-user=xavier]');
+  await row.waitFor();
+  await row.locator('[data-testid=role]').selectOption('admin');
+  await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=role]').locator('option[value=admin][selected]').waitFor({ state: 'attached' });
+  assert.equal(server.users.byName('xavier')?.role, 'admin');
+  await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=toggle]').click();
+  await admin.page.locator('#users-body tr[data-user=xavier].disabled').waitFor();
+  assert.equal(server.users.byName('xavier')?.disabled, true);
+  await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=toggle]').click();
+  await admin.page.locator('#users-body tr[data-user=xavier]:not(.disabled)').waitFor();
+  await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=reset]').click();
+  await admin.page.fill('#users-body tr[data-user=xavier] [data-testid=new-password]', 'reset by the admin');
+  await admin.page.press('#users-body tr[data-user=xavier] [data-testid=new-password]', 'Enter');
+  // The row is redrawn (the form gone) once the reset is stored.
+  await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=new-password]').waitFor({ state: 'detached' });
+  await admin.page.locator('#admin-notice', { hasText: 'Saved.' }).waitFor();
+  const relog = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'xavier', password: 'reset by the admin' }) });
+  assert.equal(relog.status, 200);
+
+  const xss = '<img src=x onerror="window.pwned=4">';
+  await admin.page.fill('#reply-add input[name=shortcut]', 'merci2');
+  await admin.page.fill('#reply-add input[name=title]', xss);
+  await admin.page.fill('#reply-add textarea[name=body]', `Merci ! ${xss}`);
+  await admin.page.click('#reply-add button[type=submit]');
+  const reply = admin.page.locator('#replies-list li[data-shortcut=merci2]');
+  await reply.waitFor();
+  assert.equal(await reply.locator('.reply-title').textContent(), xss);
+  assert.equal(await admin.page.locator('#admin img').count(), 0);
+  await shot(admin.page, 'admin-1-page');
+  await reply.locator('[data-testid=remove-reply]').click();
+  await reply.waitFor({ state: 'detached' });
+  assert.equal(await admin.page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+  assert.ok((await admin.page.locator('#stats-days-table [data-testid=day]').count()) === 14);
+  assert.deepEqual(admin.errors, []);
+  await admin.page.close();
 });

@@ -28,6 +28,7 @@ export function renderPage(locale: Locale): string {
   <span id="whoami"></span>
   <span id="online" class="badge offline" role="status" ${text('app.offline')}</span>
   <label class="lang"><span class="sr-only" ${text('app.language')}</span><select id="lang"></select></label>
+  <a id="admin-link" href="/admin" hidden ${text('admin.link')}</a>
   <button id="logout" type="button" hidden ${text('app.logout')}</button>
 </header>
 <section id="login">

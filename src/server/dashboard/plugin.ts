@@ -5,6 +5,7 @@ import { FmcError } from '../../errors.js';
 import { labelTableJson } from '../../labels.js';
 import { negotiateLocale, LOCALES } from './client/catalogue.js';
 import { PAGE_CSS, renderPage } from './page.js';
+import { ADMIN_CSS, renderAdminPage } from './admin-page.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('./client/', import.meta.url));
 
@@ -30,6 +31,12 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
       .header('vary', 'Accept-Language')
       .send(pages.get(negotiateLocale(request.headers['accept-language']))),
   );
+  // The admin page is public as a page (it holds no data); its API needs an admin token.
+  const adminPages = new Map(LOCALES.map((l) => [l, renderAdminPage(l)]));
+  app.get('/admin', { config: { access: 'public' } }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('vary', 'Accept-Language').send(adminPages.get(negotiateLocale(request.headers['accept-language']))),
+  );
+  app.get('/admin/style.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').send(ADMIN_CSS));
   app.get('/dashboard/style.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS));
   // The label fields and output columns: the page renders from these, it keeps no copy.
   app.get('/dashboard/labels.json', { config: { access: 'public' } }, async () => labelTableJson());

@@ -13,6 +13,7 @@ import { errorSchema } from '../errors.js';
 import { createAttachmentStore } from '../../attachments/store.js';
 import { createCorrectionStore } from '../../corrections/store.js';
 import { attachmentRoutes } from '../routes/attachments.js';
+import { adminRoutes } from '../routes/admin.js';
 import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
 import { consoleRoutes } from '../routes/console.js';
@@ -184,6 +185,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
 
   await app.register(conversationRoutes, { relay });
   await app.register(attachmentRoutes, { attachments });
+  await app.register(adminRoutes, { users: deps.users, store, corrections, db: deps.data.db, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(consoleRoutes, { relay, users: deps.users, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return relay;

@@ -23,6 +23,7 @@ async function start(session: Session): Promise<void> {
   byId('login').hidden = true;
   byId('app').hidden = false;
   byId('logout').hidden = false;
+  byId('admin-link').hidden = session.user.role !== 'admin';
   const staff = session.user.role !== 'customer';
   byId('whoami').textContent = `${session.user.username} (${t(`role.${session.user.role}`)})`;
   byId('classify').hidden = !staff;

@@ -6,7 +6,7 @@ import { call, errorCode, startServer, TEST_SECRET, type TestServer } from './he
 let server: TestServer;
 let tokens: { admin: string; agent: string; customer: string };
 before(async () => {
-  server = await startServer({ requireAuth: true, allowSignup: true });
+  server = await startServer({ requireAuth: true, allowSignup: true, inject: true });
   tokens = {
     admin: await server.login('root', 'admin'),
     agent: await server.login('alice', 'agent', 'alice password 1'),
@@ -123,7 +123,7 @@ test('a removed user’s token does not pass for the next account given the same
 });
 
 test('sign-up is closed unless the server allows it', async () => {
-  const closed = await startServer({ allowSignup: false });
+  const closed = await startServer({ allowSignup: false, inject: true });
   try {
     const r = await call(`${closed.url}/api/auth/signup`, { method: 'POST', json: { username: 'zoe', password: 'zoe password' } });
     assert.equal(r.status, 403);

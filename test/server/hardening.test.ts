@@ -10,7 +10,7 @@ import { tempDir } from '../helpers.js';
 import { call, startServer } from './helpers.js';
 
 test('security headers and a request id on every answer, errors included', async () => {
-  const server = await startServer();
+  const server = await startServer({ inject: true });
   try {
     for (const path of ['/api/health', '/nope']) {
       const r = await call(`${server.url}${path}`);
@@ -29,14 +29,14 @@ test('security headers and a request id on every answer, errors included', async
 });
 
 test('CORS: listed origins get credentials, others get nothing; `*` never with credentials', async () => {
-  const listed = await startServer({ corsOrigins: ['https://agents.example.com'] });
+  const listed = await startServer({ corsOrigins: ['https://agents.example.com'], inject: true });
   try {
     const ok = await call(`${listed.url}/api/health`, { headers: { origin: 'https://agents.example.com' } });
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://agents.example.com');
     assert.equal(ok.headers.get('access-control-allow-credentials'), 'true');
     const evil = await call(`${listed.url}/api/health`, { headers: { origin: 'https://evil.example.com' } });
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
-    const preflight = await fetch(`${listed.url}/api/classify`, {
+    const preflight = await call(`${listed.url}/api/classify`, {
       method: 'OPTIONS',
       headers: { origin: 'https://agents.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
     });
@@ -45,7 +45,7 @@ test('CORS: listed origins get credentials, others get nothing; `*` never with c
   } finally {
     await listed.close();
   }
-  const any = await startServer({ corsOrigins: ['*'] });
+  const any = await startServer({ corsOrigins: ['*'], inject: true });
   try {
     const r = await call(`${any.url}/api/health`, { headers: { origin: 'https://x.example.com' } });
     assert.equal(r.headers.get('access-control-allow-origin'), '*');
@@ -53,7 +53,7 @@ test('CORS: listed origins get credentials, others get nothing; `*` never with c
   } finally {
     await any.close();
   }
-  const none = await startServer();
+  const none = await startServer({ inject: true });
   try {
     const r = await call(`${none.url}/api/health`, { headers: { origin: 'https://agents.example.com' } });
     assert.equal(r.headers.get('access-control-allow-origin'), null, 'no FMC_CORS_ORIGINS: no cross-origin access');
@@ -100,6 +100,7 @@ test('auth defaults on for any host that is not loopback', () => {
 
 test('an unexpected error: 500 with a generic message and the request id, never its text or stack', async () => {
   const server = await startServer({
+    inject: true,
     beforeListen: (app) =>
       app.get('/boom', { config: { access: 'public' } }, async () => {
         throw new Error('secret detail from /srv/internal/path');

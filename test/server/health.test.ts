@@ -6,7 +6,7 @@ import { call, startServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startServer();
+  server = await startServer({ inject: true });
 });
 after(() => server.close());
 
@@ -47,7 +47,7 @@ test('a data DB that cannot be written: 503 naming the db, then 200 once it can 
 });
 
 test('a closed data DB: 503', async () => {
-  const s = await startServer();
+  const s = await startServer({ inject: true });
   try {
     s.data.close();
     const r = await call(`${s.url}/api/health`);

@@ -26,9 +26,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Apps answering through Fastify's inject(), under the made-up origin `call` sees in their url. */
+const injected = new Map<string, FastifyInstance>();
+let injectedCount = 0;
+
 /**
- * The real app on an ephemeral loopback port, over a temp data dir and cache, rules tier.
- * Rate limits are off unless a test asks for them, so tests don't trip over each other.
+ * The real app over a temp data dir and cache, rules tier: on an ephemeral loopback port, or
+ * with `inject: true` on none, its requests made by `call` through Fastify's inject() (for
+ * tests of what the app answers, where a socket is not the point). Rate limits are off
+ * unless a test asks for them, so tests don't trip over each other.
  */
 export async function startServer(
   options: Partial<AppOptions> & {
@@ -38,10 +44,12 @@ export async function startServer(
     beforeListen?: (app: FastifyInstance) => void;
     /** Refresh sessions over the server's data DB (a test gives them a clock). */
     sessions?: (data: DataDb) => SessionStore;
+    /** No socket: `call` reaches the app through Fastify's inject(). */
+    inject?: boolean;
   } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir('fmc-server-');
-  const { sessions, beforeListen, dataDir: _dataDir, tokens: _tokens, pipeline: _pipeline, ...appOptions } = options;
+  const { sessions, beforeListen, inject, dataDir: _dataDir, tokens: _tokens, pipeline: _pipeline, ...appOptions } = options;
   const dataDir = options.dataDir ?? join(dir, 'data');
   const data = openDataDb(dataDir);
   const users = createUserStore(data.db);
@@ -64,10 +72,17 @@ export async function startServer(
     },
   });
   beforeListen?.(app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
+  let url: string;
+  if (inject) {
+    await app.ready();
+    url = `http://inject-${++injectedCount}.invalid`;
+    injected.set(url, app);
+  } else {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     app,
     data,
     users,
@@ -79,6 +94,7 @@ export async function startServer(
       return (await tokens.issue(user)).token;
     },
     async close() {
+      injected.delete(url);
       await app.close();
       await pipeline.close();
       data.close();
@@ -105,16 +121,41 @@ export interface JsonResponse {
   readonly text: string;
 }
 
-/** fetch + the body parsed when it is JSON. */
+/** fetch (or, for a server started with `inject: true`, Fastify's inject()) + the body parsed when it is JSON. */
 export async function call(url: string, init: RequestInit & { json?: unknown; token?: string } = {}): Promise<JsonResponse> {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set('content-type', 'application/json');
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  const res = await fetch(url, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-  const text = await res.text();
+  const payload = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+  const target = new URL(url);
+  const app = injected.get(target.origin);
+  let status: number;
+  let resHeaders: Headers;
+  let text: string;
+  if (app) {
+    const requestHeaders: Record<string, string> = {};
+    headers.forEach((value, name) => (requestHeaders[name] = value));
+    const res = await app.inject({
+      method: (init.method ?? 'GET') as 'GET',
+      url: target.pathname + target.search,
+      headers: requestHeaders,
+      ...(payload === undefined || payload === null ? {} : { payload: payload as string | Buffer }),
+    });
+    status = res.statusCode;
+    resHeaders = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) {
+      for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) resHeaders.append(name, String(v));
+    }
+    text = res.body;
+  } else {
+    const res = await fetch(url, { ...init, headers, body: payload });
+    status = res.status;
+    resHeaders = res.headers;
+    text = await res.text();
+  }
   let body: unknown = undefined;
-  if (res.headers.get('content-type')?.includes('json')) body = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body, text };
+  if (resHeaders.get('content-type')?.includes('json')) body = JSON.parse(text);
+  return { status, headers: resHeaders, body, text };
 }
 
 /** Asserts the `{error:{code,message}}` shape and returns the code. */

@@ -34,7 +34,7 @@ before(async () => {
   const cache = openResultCache(join(temp.dir, 'cache.sqlite'));
   const tiers = [llm, createRulesTier()];
   const pipeline = assemblePipeline({ classifier: createClassifier({ tiers, cache }) });
-  server = await startServer({ pipeline });
+  server = await startServer({ pipeline, inject: true });
 });
 after(async () => {
   await server.close();
@@ -42,7 +42,7 @@ after(async () => {
 });
 
 async function metric(name: string, labels = ''): Promise<number | undefined> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const { text } = await call(`${server.url}/metrics`);
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }

@@ -36,6 +36,8 @@ export interface ClassifyOptions extends ChainFlags {
   escapeFormulas?: boolean;
   textColumn?: string;
   idColumn?: string;
+  /** Column naming each row's author (default: sniffed); the operator's accounts are a signal. */
+  authorColumn?: string;
   skipInvalid?: boolean;
   encoding?: 'utf-8' | 'windows-1252';
   maxRecordSize?: number;
@@ -67,6 +69,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       sheet: options.sheet,
       textColumn: options.textColumn,
       idColumn: options.idColumn,
+      authorColumn: options.authorColumn,
       skipInvalid: options.skipInvalid,
       encoding: options.encoding,
       maxRecordSize: options.maxRecordSize,
@@ -141,7 +144,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       // On a signal this rejects at once; the run still going fails on its own once the
       // engine is closed and the sink aborted below.
       const summary = await interrupts.race(
-        classifyRows({ source, sink: sink!, engine, output: { format, columns, dialect }, batchSize: options.batchSize, onProgress: progress?.update, startedAt }),
+        classifyRows({ source, sink: sink!, engine, output: { format, columns, dialect }, batchSize: options.batchSize, onProgress: progress?.update, startedAt, operatorAccounts: config.operatorAccounts }),
       );
       clearInterval(polling);
       progress?.stop();

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseOperatorAccounts } from './clean/author.js';
 import { FmcError } from './errors.js';
+import { parseSlaMinutes, type SlaTargets } from './server/console/sla.js';
 import { tierSettingsFrom } from './tiers/registry.js';
 import type { TierConfig } from './tiers/tier-module.js';
 
@@ -16,14 +17,20 @@ export interface ServerEnv {
   /** Origins allowed by CORS; empty = no cross-origin access; ['*'] = any, without credentials. */
   readonly corsOrigins: readonly string[];
   readonly tokenTtlSeconds: number;
+  /** FMC_REFRESH_TTL: a refresh session (the dashboard's silent renewal) unused this long ends. */
+  readonly refreshTtlSeconds: number;
   /** FMC_MASTER_KEY (base64 of 32 bytes) for the relay's data keys; undefined = the key file. */
   readonly masterKey?: string | undefined;
   /** FMC_NEW_MASTER_KEY: the key `fmc keys rotate` moves to when FMC_MASTER_KEY is in use. */
   readonly newMasterKey?: string | undefined;
+  /** FMC_SLA_MINUTES: the console's answer-time target per urgency, in minutes. */
+  readonly slaMinutes: SlaTargets;
 }
 
 export interface Config {
   readonly cachePath: string;
+  /** FMC_DATABASE_URL: PostgreSQL instead of the SQLite files (store/database-url.ts); undefined = SQLite. */
+  readonly databaseUrl?: string | undefined;
   readonly dataDir: string;
   readonly logLevel: string;
   readonly tiers: TierConfig;
@@ -94,6 +101,7 @@ function timeoutMs(raw: string | undefined): number {
 export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     cachePath: env.FMC_CACHE || join(defaultCacheDir(env), 'cache.sqlite'),
+    databaseUrl: env.FMC_DATABASE_URL || undefined,
     dataDir: env.FMC_DATA_DIR || defaultDataDir(env),
     logLevel: env.FMC_LOG_LEVEL || 'warn',
     operatorAccounts: parseOperatorAccounts(env.FMC_OPERATOR_ACCOUNTS || undefined),
@@ -116,7 +124,9 @@ export function loadServerEnv(env: Env = process.env): ServerEnv {
     jwtSecret: jwtSecret(env.FMC_JWT_SECRET),
     corsOrigins: Object.freeze(corsOrigins(env.FMC_CORS_ORIGINS)),
     tokenTtlSeconds: positiveNumber('FMC_TOKEN_TTL', env.FMC_TOKEN_TTL, 900) || 900,
+    refreshTtlSeconds: positiveNumber('FMC_REFRESH_TTL', env.FMC_REFRESH_TTL, 43_200) || 43_200,
     masterKey: env.FMC_MASTER_KEY || undefined,
     newMasterKey: env.FMC_NEW_MASTER_KEY || undefined,
+    slaMinutes: parseSlaMinutes(env.FMC_SLA_MINUTES),
   });
 }

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createTokenService } from '../auth/tokens.js';
 import { loadConfig, loadServerEnv } from '../config.js';
-import { openDataDb } from '../data/db.js';
-import { loadOrCreateSecret } from '../data/secret.js';
-import { createUserStore } from '../data/users.js';
+import { openDataDb } from '../store/sqlite/data-db.js';
+import { loadOrCreateSecret } from '../store/secret.js';
+import { createUserStore } from '../store/users.js';
 import { createCorrectionStore } from '../corrections/store.js';
 import { openKeyring } from '../server/relay/keyring.js';
 import { FmcError } from '../errors.js';
@@ -16,7 +16,7 @@ import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
-import type { ClassifyOptions } from './classify.js';
+import type { ClassifyOptions } from './classify-command.js';
 import { pipelineOptionsFrom } from './chain-options.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { announceStartup, modelToBuild } from './startup.js';
@@ -113,7 +113,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
       users: createUserStore(data.db),
       tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
       logger,
-      relay: { masterKey },
+      relay: { masterKey, sla: serverEnv.slaMinutes },
       options: {
         requireAuth,
         allowSignup: options.allowSignup ?? false,
@@ -121,6 +121,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
         rateLimits: { ...DEFAULT_RATE_LIMITS, perMinute: options.rateLimit ?? DEFAULT_RATE_LIMITS.perMinute },
         version: VERSION,
         trustProxy: options.trustProxy,
+        refreshTtlSeconds: serverEnv.refreshTtlSeconds,
       },
     });
     // Registered before listen, so a signal during start-up is not the default "exit now".

@@ -203,7 +203,7 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
     tierNames: pipeline.tiers.map((t) => t.name),
     async labelTexts(texts, tweets, operator) {
       if (!tweets && !texts) throw new Error('labelTexts: no texts');
-      return classifyTweets(tweets ?? markOperator(texts!.map((text) => pipeline.toItem({ id: '', text }).tweet), operator));
+      return classifyTweets(tweets ?? markOperator(texts!.map((text) => pipeline.clean(text)), operator));
     },
     async stats() {
       return {

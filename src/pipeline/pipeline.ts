@@ -1,13 +1,17 @@
-import { openResultCache, type ResultCache } from '../cache/store.js';
+import { openPgDatabase, type PgDatabase } from '../store/pg/database.js';
+import { openPgResultCache } from '../store/pg/result-cache.js';
+import { sharedPaces } from '../store/pg/shared-pace.js';
+import type { ResultCache } from '../store/result-cache.js';
+import { openResultCache } from '../store/sqlite/result-cache.js';
 import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { cleanTweet, type CleanOptions } from '../clean/clean-tweet.js';
 import type { TierConfig } from '../config.js';
 import type { LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildChain, type TierProbe } from '../tiers/registry.js';
-import type { Tier, TierItem } from '../tiers/tier.js';
+import type { CleanTweet, Tier, TierItem } from '../tiers/tier.js';
 import { countResults } from './chunk.js';
-import { createClassifier, type Classifier, type Lane } from './classify.js';
+import { createClassifier, type Classifier, type Lane } from './tier-cascade.js';
 import { addCounts, type Counts } from './counts.js';
 import { createInvoker } from './retry.js';
 
@@ -16,6 +20,8 @@ export interface PipelineOptions {
   readonly tiers: TierConfig;
   /** SQLite cache path; undefined = no cache. */
   readonly cachePath?: string | undefined;
+  /** PostgreSQL (store/database-url.ts): the cache lives there instead of at cachePath. */
+  readonly databaseUrl?: string | undefined;
   readonly concurrency?: number;
   readonly batchSize?: number;
   readonly escalateBelow?: number | undefined;
@@ -46,25 +52,38 @@ export interface Pipeline {
   readonly cache: ResultCache | undefined;
   /** Everything counted since the engine started (rows, labels, cache, tier calls, circuits). */
   readonly counts: Counts;
+  /** The one cleaning step: a raw text (and its author) as the tiers see it. */
+  clean(text: string, author?: string): CleanTweet;
   toItem(item: TextItem): TierItem;
   /** One result per text, in order; a text repeated in `items` is classified once. Counted. */
   classifyTexts(items: readonly TextItem[], signal?: AbortSignal, lane?: Lane): Promise<LabelResult[]>;
   close(): Promise<void>;
 }
 
-/** How a pipeline with these options cleans: the reading thread cleans with the same. */
-export function cleanOptionsOf(options: Pick<PipelineOptions, 'keepHashtags'>): CleanOptions {
-  return { keepHashtags: options.keepHashtags ?? true };
+/**
+ * How an engine with these options cleans a text: the engine's `clean`, and the same on
+ * `fmc classify`'s reading thread, which cleans a share of the chunks itself (worker-client.ts).
+ */
+export function createCleaner(options: Pick<PipelineOptions, 'keepHashtags' | 'operatorAccounts'>): (text: string, author?: string) => CleanTweet {
+  const cleanOptions: CleanOptions = { keepHashtags: options.keepHashtags ?? true };
+  const accounts = options.operatorAccounts ?? parseOperatorAccounts(undefined);
+  return (text, author) => {
+    const tweet = cleanTweet(text, cleanOptions);
+    return isOperatorAccount(author, accounts) ? { ...tweet, fromOperator: true } : tweet;
+  };
 }
 
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
   const logger = options.logger ?? silentLogger;
   const { tiers, probes } = await buildChain(options.provider, options.tiers, logger);
   let cache: ResultCache | undefined;
+  let database: PgDatabase | undefined;
   try {
-    cache = options.cachePath === undefined ? undefined : openResultCache(options.cachePath);
+    if (options.databaseUrl !== undefined) database = await openPgDatabase(options.databaseUrl, { max: Math.max(2, (options.concurrency ?? 4) + 1) });
+    if (options.cachePath !== undefined) cache = database ? openPgResultCache(database.pool, database.url) : openResultCache(options.cachePath);
   } catch (err) {
     await Promise.all(tiers.map((t) => t.close?.()));
+    await database?.close();
     throw err;
   }
   const classifier = createClassifier({
@@ -72,30 +91,43 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     cache,
     concurrency: options.concurrency,
     batchSize: options.batchSize,
-    invoke: createInvoker({ timeoutMs: options.tiers.timeoutMs, maxWaitMs: options.tiers.maxWaitMs, rpm: options.tiers.rpm, logger }),
+    invoke: createInvoker({
+      timeoutMs: options.tiers.timeoutMs,
+      maxWaitMs: options.tiers.maxWaitMs,
+      rpm: options.tiers.rpm,
+      // On PostgreSQL, --rpm and a spent quota hold for every process on the database.
+      ...(database ? { paceFor: sharedPaces(database.pool, logger) } : {}),
+      logger,
+    }),
     escalateBelow: options.escalateBelow,
     logger,
   });
-  return assemblePipeline({ classifier, probes, cleanOptions: cleanOptionsOf(options), operatorAccounts: options.operatorAccounts });
+  const pipeline = assemblePipeline({ classifier, probes, clean: createCleaner(options) });
+  if (!database) return pipeline;
+  const db = database;
+  return {
+    ...pipeline,
+    async close() {
+      await pipeline.close();
+      await db.close();
+    },
+  };
 }
 
 /** The engine over a classifier built elsewhere (tests build one over fake tiers). */
-export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; cleanOptions?: CleanOptions; operatorAccounts?: ReadonlySet<string> | undefined }): Pipeline {
+export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; clean?: (text: string, author?: string) => CleanTweet }): Pipeline {
   const { classifier } = parts;
   const { tiers, cache } = classifier;
   const counts = classifier.stats();
-  const cleanOptions = parts.cleanOptions ?? cleanOptionsOf({});
-  const accounts = parts.operatorAccounts ?? parseOperatorAccounts(undefined);
-  const toItem = (item: TextItem): TierItem => {
-    const tweet = cleanTweet(item.text, cleanOptions);
-    return { id: item.id, tweet: isOperatorAccount(item.author, accounts) ? { ...tweet, fromOperator: true } : tweet };
-  };
+  const clean = parts.clean ?? createCleaner({});
+  const toItem = (item: TextItem): TierItem => ({ id: item.id, tweet: clean(item.text, item.author) });
   return {
     classifier,
     tiers,
     probes: parts.probes ?? tiers.map((t) => ({ name: t.name, check: { ok: true, detail: `${t.name}: given` } })),
     cache,
     counts,
+    clean,
     toItem,
     async classifyTexts(items, signal, lane) {
       const { results, duplicates } = await classifyUnique(classifier, items.map(toItem), signal, lane);
@@ -104,7 +136,7 @@ export function assemblePipeline(parts: { classifier: Classifier; probes?: reado
     },
     async close() {
       await classifier.close();
-      cache?.close();
+      await cache?.close();
     },
   };
 }

@@ -12,13 +12,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanTweet } from '../clean/clean-tweet.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
-import { parseFieldValue, LABEL_FIELDS, type LabelField, type Labels } from '../labels.js';
+import { parseFieldValue, TRAINED_FIELDS, type TrainedField, type TrainedLabels } from '../labels.js';
 import type { TierItem } from './tier.js';
 
 export interface Example {
   /** Cleaned, as the tweets of a batch are sent. */
   readonly text: string;
-  readonly labels: Labels;
+  /** What labeled files carry: the trained fields. */
+  readonly labels: TrainedLabels;
 }
 
 export interface ExamplePool {
@@ -77,7 +78,7 @@ function unitVector(counts: ReadonlyMap<string, number>, ids: ReadonlyMap<string
 }
 
 /** Builds the nearest-neighbour index over `examples` (pure; exported for tests). */
-export function indexExamples(examples: readonly { readonly text: string; readonly labels: Labels }[]): ExampleIndex {
+export function indexExamples(examples: readonly { readonly text: string; readonly labels: TrainedLabels }[]): ExampleIndex {
   const tweets = examples.map((e) => cleanTweet(e.text));
   const docs = tweets.map((t) => features(t.folded));
   const df = new Map<string, number>();
@@ -138,18 +139,18 @@ export function pickFrom(index: ExampleIndex, batch: readonly TierItem[], k: num
   return chosen.map((i) => index.examples[i]!);
 }
 
-const toLabels = (strings: Readonly<Record<LabelField, string>>): Labels =>
-  Object.fromEntries(LABEL_FIELDS.map((f) => [f, parseFieldValue(f, strings[f])])) as unknown as Labels;
+const toLabels = (strings: Readonly<Record<TrainedField, string>>): TrainedLabels =>
+  Object.fromEntries(TRAINED_FIELDS.map((f) => [f, parseFieldValue(f, strings[f])])) as unknown as TrainedLabels;
 
 /** A labeled tweet given in memory (`fmc serve`'s stored corrections), raw text as written. */
 export interface LabeledText {
   readonly text: string;
-  readonly labels: Labels;
+  readonly labels: TrainedLabels;
 }
 
 /** Names a list of in-memory examples for the pool's digest ('' for none, so file-only pools keep theirs). */
 const rowsDigest = (rows: readonly LabeledText[]): string =>
-  rows.length === 0 ? '' : createHash('sha256').update(JSON.stringify(rows.map((r) => [r.text, LABEL_FIELDS.map((f) => r.labels[f])]))).digest('hex');
+  rows.length === 0 ? '' : createHash('sha256').update(JSON.stringify(rows.map((r) => [r.text, TRAINED_FIELDS.map((f) => r.labels[f])]))).digest('hex');
 
 /**
  * A pool over labeled CSV files, then `rows` (read once, on the first batch: a run whose LLM
@@ -163,7 +164,7 @@ export function examplePoolFromFiles(files: readonly string[], rows: readonly La
   if (rows.length > 0) h.update('\0rows\0').update(rowsDigest(rows));
   let index: Promise<ExampleIndex> | undefined;
   const load = async (): Promise<ExampleIndex> => {
-    const byText = new Map<string, { text: string; labels: Labels }>();
+    const byText = new Map<string, { text: string; labels: TrainedLabels }>();
     for (const file of files) {
       for (const row of await readLabeledFile(file)) {
         const key = cleanTweet(row.text).text;

@@ -17,7 +17,7 @@ import { readLabeledFile } from '../../src/eval/read-labeled.js';
 import { FIELD_VALUES, TRAINED_FIELDS, labelStrings, type TrainedField } from '../../src/labels.js';
 import { fitIsotonic, rawScore } from '../../src/model/calibrate.js';
 import { combineProbabilities, fitCombiner, loadCombiner } from '../../src/model/combiner.js';
-import { hybridAnswer } from '../../src/model/decide.js';
+import { hybridAnswer } from '../../src/model/model-answer.js';
 import { allowedCombinations, decodeJointly, deriveForbiddenPairs, type FieldProbabilities } from '../../src/model/joint.js';
 import { assignFolds } from '../../src/model/random.js';
 import { RULE_SIGNALS, RULES_VERSION, viewByRules } from '../../src/model/rule-view.js';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import type { CommandIO } from '../../src/cli/classify.js';
+import type { CommandIO } from '../../src/cli/command-io.js';
 import { usersAdd, usersPasswd } from '../../src/cli/users.js';
-import { openDataDb } from '../../src/data/db.js';
-import { createUserStore } from '../../src/data/users.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
+import { createUserStore } from '../../src/store/users.js';
 import { fmc } from '../ops/helpers.js';
 import { call } from '../server/helpers.js';
 import { openConversation, startRelayServer, TEST_PASSWORD, type RelayServer } from '../server/relay-helpers.js';

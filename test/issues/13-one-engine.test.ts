@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cacheKey } from '../../src/cache/key.js';
-import { openResultCache } from '../../src/cache/store.js';
+import { cacheKey } from '../../src/store/cache-key.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { assemblePipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { createServerMetrics } from '../../src/server/metrics.js';
 import { createChatClassifier } from '../../src/server/relay/chat-classifier.js';
@@ -57,8 +57,11 @@ test('chat and API requests to one tier share --rpm: five requests cannot start 
   const interval = 60_000 / RPM;
   assert.ok(Math.max(...arrivals) - started >= 4 * interval, `the fifth request started ${Math.max(...arrivals) - started} ms in, before four intervals (${4 * interval} ms)`);
   // Chat answers are never cached; the API's are.
-  assert.equal(pipeline.cache!.get(cacheKey('gemini', pipeline.tiers[0]!.version, 'toujours pas de connexion')), undefined);
-  assert.ok(pipeline.cache!.get(cacheKey('gemini', pipeline.tiers[0]!.version, 'panne fibre à lyon')));
+  const chatKey = cacheKey('gemini', pipeline.tiers[0]!.version, 'toujours pas de connexion');
+  const apiKey = cacheKey('gemini', pipeline.tiers[0]!.version, 'panne fibre à lyon');
+  const stored = await pipeline.cache!.getMany([chatKey, apiKey]);
+  assert.equal(stored.has(chatKey), false);
+  assert.ok(stored.has(apiKey));
   await pipeline.close();
 });
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createCorrectionStore } from '../../src/corrections/store.js';
-import { openDataDb } from '../../src/data/db.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { FAKE_KEY, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { sharedExamplePool } from '../../src/tiers/few-shot.js';

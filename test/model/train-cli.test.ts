@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { env, pipeline } from '@huggingface/transformers';
 import { parse } from 'csv-parse/sync';
-import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS } from '../../src/labels.js';
 import { fixture, repoRoot, runFmc, tempDir, type FmcResult } from '../helpers.js';
 
 // `fmc train` as users run it, on the bundled train.csv only (dev.csv stays held out), then
@@ -37,7 +37,7 @@ test('fmc train writes one Transformers.js folder per field and reports cross-va
   assert.equal(report.rows, 1198);
   assert.ok(report.vocabSize > 1000);
   assert.equal(report.cv.folds, 5);
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', join('onnx', 'model.onnx')]) assert.ok(existsSync(join(model, field, file)), `${field}/${file}`);
     const config = JSON.parse(readFileSync(join(model, field, 'config.json'), 'utf8')) as { id2label: Record<string, string> };
     assert.deepEqual(Object.values(config.id2label).sort(), [...FIELD_VALUES[field]].sort());
@@ -58,11 +58,11 @@ test('an exported folder loads in bare Transformers.js, with no fmc code in the 
   await classify.dispose();
 });
 
-test('fmc classify --provider transformers works with every network call refused', () => {
+test('fmc classify --provider model works with every network call refused', () => {
   const netLog = join(dir, 'net.log');
   const out = join(dir, 'offline.csv');
   const noNetwork = ['--import', join(repoRoot, 'dist', 'test', 'fakes', 'no-network.js')];
-  const r = fmc(['classify', fixture('tweets.csv'), '-o', out, '--provider', 'transformers', '--model-dir', model, '--quiet'], {
+  const r = fmc(['classify', fixture('tweets.csv'), '-o', out, '--provider', 'model', '--model-dir', model, '--quiet'], {
     nodeArgs: noNetwork,
     env: { FMC_TEST_NET_LOG: netLog },
   });
@@ -70,13 +70,13 @@ test('fmc classify --provider transformers works with every network call refused
   const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
   const input = parse(readFileSync(fixture('tweets.csv')), { columns: true }) as unknown[];
   assert.equal(rows.length, input.length);
-  assert.ok(rows.every((row) => row.provider === 'transformers'));
+  assert.ok(rows.every((row) => row.provider === 'model'));
   // The preload ran in both threads, and nothing tried to reach out.
   assert.deepEqual(readFileSync(netLog, 'utf8').trim().split('\n').sort(), ['main loaded', 'worker loaded']);
 
   // The same trap does catch a hub download: asking for a hub model shows up in the log.
   const hubLog = join(dir, 'hub.log');
-  const hub = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'hub.csv'), '--provider', 'transformers', '--model-dir', model, '--allow-remote', '--hub-model', 'Xenova/distilbert-base-multilingual-cased-sentiments-student'], {
+  const hub = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'hub.csv'), '--provider', 'model', '--model-dir', model, '--allow-remote', '--hub-model', 'Xenova/distilbert-base-multilingual-cased-sentiments-student'], {
     nodeArgs: noNetwork,
     env: { FMC_TEST_NET_LOG: hubLog },
   });
@@ -85,7 +85,7 @@ test('fmc classify --provider transformers works with every network call refused
 });
 
 test('a hub model without --allow-remote is refused before any download', () => {
-  const r = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'x.csv'), '--provider', 'transformers', '--model-dir', model, '--hub-model', 'Xenova/x']);
+  const r = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'x.csv'), '--provider', 'model', '--model-dir', model, '--hub-model', 'Xenova/x']);
   assert.equal(r.status, 2);
   assert.match(r.stderr.trim(), /^fmc: hub model Xenova\/x needs --allow-remote .*\[FMC_ERR_MODEL\]$/);
 });
@@ -111,7 +111,7 @@ test('offline auto on dev.csv (model trained on train.csv only) beats the rules 
 
 test('model folders that are missing, corrupt or off-taxonomy are refused in one line naming the folder', () => {
   const tweets = fixture('formats', 'semicolon.csv');
-  const classifyWith = (modelDir: string): FmcResult => fmc(['classify', tweets, '-o', join(dir, 'bad.csv'), '--provider', 'transformers', '--model-dir', modelDir]);
+  const classifyWith = (modelDir: string): FmcResult => fmc(['classify', tweets, '-o', join(dir, 'bad.csv'), '--provider', 'model', '--model-dir', modelDir]);
   const oneLine = (r: FmcResult, pattern: RegExp): void => {
     assert.equal(r.status, 2, r.stderr);
     const lines = r.stderr.trim().split('\n');
@@ -164,7 +164,7 @@ test('training is deterministic for a seed', () => {
   const a = join(dir, 'a');
   const b = join(dir, 'b');
   for (const out of [a, b]) assert.equal(fmc(['train', subset, '--out', out, '--seed', '7']).status, 0);
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     for (const file of readdirSync(join(a, field), { recursive: true }).map(String)) {
       if (!file.includes('.')) continue;
       assert.ok(readFileSync(join(a, field, file)).equals(readFileSync(join(b, field, file))), `${field}/${file} differs`);
@@ -213,7 +213,7 @@ test('fmc eval fixtures/dev.csv with the built-in model (train + extra, never de
   for (const [field, floor] of Object.entries(floors)) assert.ok(accuracy[field]! >= floor, `${field}: ${accuracy[field]} < ${floor}`);
   assert.ok(report.ece <= 0.05, `ECE ${report.ece} > 0.05`);
   // Per class: every taxonomy value of every field, supports adding up to the rows.
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     assert.deepEqual(report.perClass[field]!.map((c) => c.value), [...FIELD_VALUES[field]]);
     assert.equal(report.perClass[field]!.reduce((a, c) => a + c.support, 0), 300);
   }

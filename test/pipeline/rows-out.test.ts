@@ -3,8 +3,9 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { ByteLog } from '../../src/pipeline/byte-log.js';
+import { ByteLog, createRecordCopier } from '../../src/pipeline/record-copy.js';
 import { createChunkClassifier } from '../../src/pipeline/chunk.js';
+import { OUTPUT_COLUMNS } from '../../src/labels.js';
 import { createPipeline } from '../../src/pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../../src/pipeline/read.js';
 import { classifyRows, outputColumns } from '../../src/pipeline/run.js';
@@ -16,7 +17,6 @@ import { testTierConfig } from '../server/helpers.js';
 // than serialized again. Whatever the input's quoting, line ends, chunking or skipped rows,
 // the output must hold the same cells as a fresh serialization of the parsed rows.
 
-const LABELS = ['is_claim', 'sentiment', 'topic', 'incident', 'urgency', 'confidence', 'provider'];
 
 /** A stream delivering `bytes` in pieces of `size`, so records and characters straddle chunks. */
 function inPieces(bytes: Buffer, size: number): Readable {
@@ -31,7 +31,8 @@ async function classifyBytes(
 ): Promise<{ output: string; rawUsed: boolean }> {
   const pipeline = await createPipeline({ provider: 'rules', tiers: testTierConfig });
   try {
-    const source = await openTweetSource({ stream: inPieces(input, options.pieces), name: 'input.csv' }, { ...options.read, keepRawRecords: options.keepRaw });
+    const copier = options.keepRaw ? createRecordCopier() : undefined;
+    const source = await openTweetSource({ stream: inPieces(input, options.pieces), name: 'input.csv' }, { ...options.read, copier });
     const format = options.format ?? 'csv';
     const columns = outputColumns(source.columns);
     const parts: Buffer[] = [];
@@ -43,9 +44,9 @@ async function classifyBytes(
     });
     const dialect = options.dialect ?? DEFAULT_DIALECT;
     const sink = openStreamSink({ stream: out, format, columns, dialect });
-    await classifyRows({ source, sink, engine: createChunkClassifier(pipeline), output: { format, columns, dialect }, chunkSize: options.chunkSize ?? 3 });
+    await classifyRows({ source, sink, engine: createChunkClassifier(pipeline), copier, output: { format, columns, dialect }, chunkSize: options.chunkSize ?? 3 });
     await sink.commit();
-    return { output: Buffer.concat(parts).toString('utf8'), rawUsed: source.raw !== undefined };
+    return { output: Buffer.concat(parts).toString('utf8'), rawUsed: copier?.into(dialect.delimiter) !== undefined };
   } finally {
     await pipeline.close();
   }
@@ -81,10 +82,10 @@ test('rows copied as read hold the same cells as rows serialized anew, across li
       assert.ok(!fresh.rawUsed);
       const rows = expectedRows(copied.output);
       assert.deepEqual(rows, expectedRows(fresh.output), `${name}, pieces of ${pieces}`);
-      assert.deepEqual(rows[0], [...header.split(','), ...LABELS]);
+      assert.deepEqual(rows[0], [...header.split(','), ...OUTPUT_COLUMNS]);
       // Input cells unchanged, labels appended, one row per input row, in order.
       assert.deepEqual(rows.slice(1).map((r) => r.slice(0, 3)), TRICKY_ROWS, `${name}, pieces of ${pieces}`);
-      assert.ok(rows.slice(1).every((r) => r.length === 3 + LABELS.length));
+      assert.ok(rows.slice(1).every((r) => r.length === 3 + OUTPUT_COLUMNS.length));
     }
   }
 });

@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { createTokenService, type TokenService } from '../../src/auth/tokens.js';
-import { openDataDb, type DataDb } from '../../src/data/db.js';
-import { createUserStore, type Role, type UserStore } from '../../src/data/users.js';
+import { openDataDb, type DataDb } from '../../src/store/sqlite/data-db.js';
+import { createUserStore, type Role, type UserStore } from '../../src/store/users.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { buildApp } from '../../src/server/app.js';
@@ -43,6 +43,8 @@ export interface RelayServerOptions {
   readonly requireAuth?: boolean;
   /** The Trends view's live figures (a test may fill in history first). */
   readonly trends?: LiveTrends;
+  /** Access-token lifetime (default 900 s): the session tests make it a couple of seconds. */
+  readonly tokenTtlSeconds?: number;
 }
 
 const PASSWORD = 'correct horse battery';
@@ -54,7 +56,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const cachePath = join(temp.dir, 'cache', 'cache.sqlite');
   const data = openDataDb(dataDir);
   const users = createUserStore(data.db);
-  const tokens: TokenService = createTokenService({ secret: TEST_SECRET, ttlSeconds: 900 });
+  const tokens: TokenService = createTokenService({ secret: TEST_SECRET, ttlSeconds: options.tokenTtlSeconds ?? 900 });
   const pipeline = options.pipeline ? await options.pipeline(cachePath) : await createPipeline({ provider: 'rules', tiers: testTierConfig, cachePath });
   const app = await buildApp({
     pipeline,

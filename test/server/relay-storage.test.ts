@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { cacheKey } from '../../src/cache/key.js';
-import { openResultCache } from '../../src/cache/store.js';
+import { cacheKey } from '../../src/store/cache-key.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import type { CommandIO } from '../../src/cli/command-io.js';
-import { openDataDb } from '../../src/data/db.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { keysRotate } from '../../src/cli/keys.js';
 import { FmcError } from '../../src/errors.js';
-import { createClassifier } from '../../src/pipeline/classify.js';
+import { createClassifier } from '../../src/pipeline/tier-cascade.js';
 import { assemblePipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { lockDataDir } from '../../src/server/relay/data-lock.js';
 import { rewrapDataKeys } from '../../src/server/relay/keyring.js';
@@ -98,9 +98,10 @@ test('no message text in plaintext under the data dir, in the classification cac
     assert.ok(server.app.server.listening);
     const cache = openResultCache(server.cachePath);
     try {
-      assert.ok(cache.get(key(control)), 'the /api/classify text is cached');
-      assert.equal(cache.get(key(texts.customer)), undefined, 'the chat message is not');
-      assert.equal(cache.stats().entries, 1);
+      const stored = await cache.getMany([key(control), key(texts.customer)]);
+      assert.ok(stored.has(key(control)), 'the /api/classify text is cached');
+      assert.equal(stored.has(key(texts.customer)), false, 'the chat message is not');
+      assert.equal((await cache.stats()).entries, 1);
     } finally {
       cache.close();
     }

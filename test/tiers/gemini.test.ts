@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openResultCache } from '../../src/cache/store.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { FIELD_VALUES } from '../../src/labels.js';
 import { createGeminiTier } from '../../src/tiers/gemini.js';
 import { answerReply, FAKE_KEY, generateReply, googleError, quotaFailure, retryInfo, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';
-import { createClassifier } from '../../src/pipeline/classify.js';
+import { createClassifier } from '../../src/pipeline/tier-cascade.js';
 import { createRulesTier } from '../../src/tiers/rules.js';
 import { tempDir } from '../helpers.js';
 import { chain, items, TEXTS } from './llm-helpers.js';
@@ -177,7 +177,7 @@ test('cache: a rerun makes zero requests; rows the rules answered are not cached
     const tier = gemini((call) => answerReply(call.items, (a) => a.filter((x) => x.id !== 't1')));
     const out = await chain(tier, { cache }).classify(items());
     assert.deepEqual(out.map((r) => r.provider), ['gemini', 'rules', 'gemini', 'gemini']);
-    assert.deepEqual(cache.stats().byTier, { gemini: 3 });
+    assert.deepEqual((await cache.stats()).byTier, { gemini: 3 });
     const requests = fake.calls.length;
 
     const again = chain(gemini((call) => answerReply(call.items, (a) => a.filter((x) => x.id !== 't1'))), { cache });

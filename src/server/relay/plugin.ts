@@ -3,17 +3,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import type { WebSocket } from 'ws';
 import type { TokenService } from '../../auth/tokens.js';
-import type { DataDb } from '../../data/db.js';
-import type { UserStore } from '../../data/users.js';
+import type { DataDb } from '../../store/sqlite/data-db.js';
+import type { UserStore } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
+import { createAttachmentStore } from '../../attachments/store.js';
 import { createCorrectionStore } from '../../corrections/store.js';
+import { attachmentRoutes } from '../routes/attachments.js';
 import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
+import { consoleRoutes } from '../routes/console.js';
 import { correctionRoutes } from '../routes/corrections.js';
+import { DEFAULT_SLA_MINUTES, type SlaTargets } from '../console/sla.js';
 import { createChatClassifier } from './chat-classifier.js';
 import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -38,6 +42,8 @@ export interface RelayPluginDeps {
   readonly options?: RelayOptions;
   /** The Trends view: fed each labeled customer message; its alerts go to watching agents. */
   readonly trends?: LiveTrends;
+  /** The console's answer-time targets per urgency (FMC_SLA_MINUTES). */
+  readonly sla?: SlaTargets;
 }
 
 // Sockets still open at shutdown get a 1001 and this long to answer before being cut.
@@ -65,7 +71,9 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const store = createConversationStore(deps.data.db, keyring);
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
   const versionOf = versionLookup(deps.pipeline.tiers);
+  const attachments = createAttachmentStore(deps.data.db, () => keyring);
   const relay = createRelay({
+    attachments,
     store,
     rooms,
     rate: createRateLimiter(options.rate),
@@ -77,6 +85,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     versionOf,
     onWriteFailure: (err) => deps.data.writeFailed(err),
     onWrite: () => deps.data.wrote(),
+    findUser: (username) => deps.users.byName(username),
     onLabels: (labels, message) => deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt)),
   });
   // Agents watching the conversation list hear of spikes and of fresh figures.
@@ -167,12 +176,15 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         metrics: deps.metrics,
         heartbeat,
         options,
+        tokens: deps.tokens,
         expiresAt: (request) => ticketExpiry.get(request),
         onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }),
       }),
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(attachmentRoutes, { attachments });
+  await app.register(consoleRoutes, { relay, users: deps.users, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return relay;
 }

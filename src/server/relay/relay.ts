@@ -1,16 +1,19 @@
+import type { AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction, CorrectionStore } from '../../corrections/store.js';
-import { isStorageError } from '../../data/db.js';
-import type { User } from '../../data/users.js';
+import { isStorageError } from '../../store/sqlite/data-db.js';
+import type { User } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
 import type { Logger } from '../../log.js';
+import { matchesFilter, STAFF_FILTERS, type ConversationFilter } from '../console/filter.js';
+import { searchMessages, type SearchHit } from '../console/search.js';
 import type { ChatClassifier } from './chat-classifier.js';
 import type { Peer } from './peer.js';
 import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Rooms } from './rooms.js';
-import { byOpenRecency, type ChatMessage, type ConversationStore, type ConversationSummary, type ConversationView } from './store.js';
+import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationStore, type ConversationSummary, type ConversationView } from './store.js';
 
 export interface RelayLimits {
   /** Characters per chat message. */
@@ -43,6 +46,10 @@ export interface RelayDeps {
   /** A store write failed for storage reasons (disk full), or one succeeded: health follows these. */
   readonly onWriteFailure?: (err: unknown) => void;
   readonly onWrite?: () => void;
+  /** Files sent with messages; absent = a send naming an attachment is refused. */
+  readonly attachments?: AttachmentLinks;
+  /** Who may be given a conversation (assign); absent = `assign` refuses every name. */
+  readonly findUser?: (username: string) => User | undefined;
 }
 
 // How soon a client may resend a message the database refused: storage trouble rarely clears at once.
@@ -55,22 +62,49 @@ export interface Relay {
   listConversations(user: User): ConversationView[];
   messages(user: User, conversationId: string, afterSeq: number, limit: number): ChatMessage[];
   closeConversation(user: User, conversationId: string): ConversationView;
+  /** Agents and admins: open (a reopen), pending or closed; the new summary goes to the room and the watchers. */
+  setState(user: User, conversationId: string, state: ConversationState): ConversationView;
+  /** Agents and admins: gives it to an agent or admin by user name, or to nobody (null). */
+  assign(user: User, conversationId: string, assignee: string | null): ConversationView;
   handle(peer: Peer, frame: ClientFrame): void;
   /**
    * An agent's or admin's correction of a customer message's labels: stored with the
    * original, then the new labels go to the room and the new triage to the watchers.
    */
   correct(user: User, conversationId: string, seq: number, patch: LabelPatch): Correction;
+  /** Records how far the user has read a conversation (up to its last message). */
+  markRead(user: User, conversationId: string, seq: number): void;
+  /** How far the user has read each conversation, by id. */
+  reads(user: User): Record<string, number>;
+  /**
+   * The conversations the user may see that pass the filter and, with a text, hold a message
+   * containing every word of it (decrypted in memory, never indexed), in the list's order.
+   */
+  search(user: User, filter: ConversationFilter, text: string): SearchResult;
   /** Resolves when no classification is in flight (shutdown waits for it before closing the DB). */
   idle(): Promise<void>;
 }
 
+export interface SearchResult {
+  readonly conversations: (ConversationView & { readonly hits: readonly SearchHit[] })[];
+  /** Messages decrypted to answer. */
+  readonly scanned: number;
+  /** True when the scan stopped at the limit (`searchMessages`) or the results at `searchResults`. */
+  readonly truncated: boolean;
+}
+
+// One search decrypts at most this many messages and returns at most this many conversations.
+const SEARCH_MESSAGES = 50_000;
+const SEARCH_RESULTS = 200;
+const SEARCH_PAGE = 500;
+const HITS_PER_CONVERSATION = 3;
+
 const isStaff = (user: User): boolean => user.role === 'agent' || user.role === 'admin';
 const staffOnly = (peer: Peer): boolean => isStaff(peer.user);
 
-/** Customers are not shown their triage: not in their list, the close answer or any frame. */
+/** Customers are not shown their triage or staff logins: not in their list, the close answer or any frame. */
 function withoutTriage(conversation: ConversationSummary): ConversationView {
-  const { urgency: _urgency, claim: _claim, ...view } = conversation;
+  const { urgency: _urgency, claim: _claim, topics: _topics, assignee: _assignee, ...view } = conversation;
   return view;
 }
 const viewFor = (user: User, conversation: ConversationSummary): ConversationView => (isStaff(user) ? conversation : withoutTriage(conversation));
@@ -88,10 +122,29 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
+  /** Messages with the files they show (the store keeps messages; attachments live apart). */
+  function withAttachments(conversationId: string, messages: ChatMessage[]): ChatMessage[] {
+    if (!deps.attachments || messages.length === 0) return messages;
+    const found = deps.attachments.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
+    return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
+  }
+
   function announce(conversationId: string): void {
     if (!rooms.hasWatchers()) return;
     const conversation = store.summary(conversationId);
     if (conversation) rooms.publishToWatchers({ type: 'conversation', conversation });
+  }
+
+  /** A conversation's new state to its room (each as their role may see it) and to the watchers. */
+  function publishChange(conversationId: string): ConversationSummary {
+    const conversation = store.summary(conversationId)!;
+    const frame: ServerFrame = { type: 'conversation', conversation };
+    const customerFrame: ServerFrame = { type: 'conversation', conversation: withoutTriage(conversation) };
+    // Watchers hear of it through publishToWatchers; the rest of the room, each as their role may see it.
+    rooms.publish(conversationId, frame, (peer) => !peer.watching && isStaff(peer.user));
+    rooms.publish(conversationId, customerFrame, (peer) => !peer.watching && !isStaff(peer.user));
+    rooms.publishToWatchers(frame);
+    return conversation;
   }
 
   function classify(message: ChatMessage): void {
@@ -113,9 +166,9 @@ export function createRelay(deps: RelayDeps): Relay {
   }
 
   function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): void {
-    const { conversationId, clientId, text } = frame;
+    const { conversationId, clientId, text, attachmentId } = frame;
     const head = visible(peer.user, conversationId);
-    const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role };
+    const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role, ...(peer.user.displayName !== undefined && { displayName: peer.user.displayName }) };
     // A retry of an already-stored clientId is acknowledged again, whatever happened since
     // (the conversation closed, the budget ran out): the client may only have missed the ack.
     const earlier = store.existing(conversationId, sender.id, clientId);
@@ -126,6 +179,10 @@ export function createRelay(deps: RelayDeps): Relay {
     if (text.trim().length === 0) throw new FmcError('FMC_ERR_BAD_REQUEST', 'text is empty');
     if (text.length > limits.maxTextLength) throw new FmcError('FMC_ERR_TOO_LARGE', `text is ${text.length} characters; the limit is ${limits.maxTextLength}`);
     if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+    if (attachmentId !== undefined) {
+      if (!deps.attachments) throw new FmcError('FMC_ERR_ATTACHMENT', 'this server takes no attachments');
+      deps.attachments.check(conversationId, sender.id, attachmentId);
+    }
     const wait = rate.take(peer.user.id);
     if (wait > 0) {
       peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
@@ -145,7 +202,12 @@ export function createRelay(deps: RelayDeps): Relay {
     }
     deps.onWrite?.();
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
-    const { message, duplicate } = stored;
+    const { duplicate } = stored;
+    let message = stored.message;
+    if (!duplicate && attachmentId !== undefined && deps.attachments) {
+      deps.attachments.link(conversationId, attachmentId, message.seq);
+      message = withAttachments(conversationId, [message])[0]!;
+    }
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
     if (duplicate) return;
     deps.onStored?.(message);
@@ -158,7 +220,7 @@ export function createRelay(deps: RelayDeps): Relay {
     visible(peer.user, conversationId);
     // Joining and replaying in one synchronous step: no message can fall between the two.
     rooms.join(peer, conversationId);
-    const replay = store.after(conversationId, afterSeq, limits.replayLimit + 1);
+    const replay = withAttachments(conversationId, store.after(conversationId, afterSeq, limits.replayLimit + 1));
     let count = 0;
     let chars = 0;
     // At least one message, so a single long one cannot stall the replay.
@@ -207,20 +269,68 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     messages(user, conversationId, afterSeq, limit) {
       visible(user, conversationId);
-      const messages = store.after(conversationId, afterSeq, limit);
+      const messages = withAttachments(conversationId, store.after(conversationId, afterSeq, limit));
       return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
     },
     closeConversation(user, conversationId) {
       visible(user, conversationId);
       store.close(conversationId);
-      const conversation = store.summary(conversationId)!;
-      const frame: ServerFrame = { type: 'conversation', conversation };
-      const customerFrame: ServerFrame = { type: 'conversation', conversation: withoutTriage(conversation) };
-      // Watchers hear of it through publishToWatchers; the rest of the room, each as their role may see it.
-      rooms.publish(conversationId, frame, (peer) => !peer.watching && isStaff(peer.user));
-      rooms.publish(conversationId, customerFrame, (peer) => !peer.watching && !isStaff(peer.user));
-      rooms.publishToWatchers(frame);
-      return viewFor(user, conversation);
+      return viewFor(user, publishChange(conversationId));
+    },
+    setState(user, conversationId, state) {
+      if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins reopen a conversation or mark it pending');
+      visible(user, conversationId);
+      store.setState(conversationId, state);
+      return publishChange(conversationId);
+    },
+    assign(user, conversationId, assignee) {
+      if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins assign conversations');
+      visible(user, conversationId);
+      let assigneeId: number | null = null;
+      if (assignee !== null) {
+        const found = deps.findUser?.(assignee);
+        if (!found) throw new FmcError('FMC_ERR_ASSIGNEE', `no user ${JSON.stringify(assignee)}; assign to an agent or admin (fmc users list)`);
+        if (!isStaff(found)) throw new FmcError('FMC_ERR_ASSIGNEE', `${found.username} is a customer; conversations are assigned to agents or admins`);
+        assigneeId = found.id;
+      }
+      store.assign(conversationId, assigneeId);
+      return publishChange(conversationId);
+    },
+    markRead(user, conversationId, seq) {
+      visible(user, conversationId);
+      const last = store.summary(conversationId)?.lastSeq ?? 0;
+      store.markRead(user.id, conversationId, Math.min(seq, last));
+    },
+    reads: (user) => Object.fromEntries(store.reads(user.id)),
+    search(user, filter, text) {
+      const staff = isStaff(user);
+      const refused = STAFF_FILTERS.filter((k) => filter[k] !== undefined);
+      if (!staff && refused.length > 0) throw new FmcError('FMC_ERR_FORBIDDEN', `customers cannot filter by ${refused.join(', ')}`);
+      const candidates = store.all(staff ? {} : { customerId: user.id }).filter((c) => matchesFilter(c, filter, user));
+      const found: { conversation: ConversationSummary; hits: SearchHit[] }[] = [];
+      let scanned = 0;
+      let truncated = false;
+      for (const conversation of candidates) {
+        if (found.length >= SEARCH_RESULTS || scanned >= SEARCH_MESSAGES) {
+          truncated = true;
+          break;
+        }
+        if (text.trim() === '') {
+          found.push({ conversation, hits: [] });
+          continue;
+        }
+        const hits: SearchHit[] = [];
+        for (let after = 0; hits.length < HITS_PER_CONVERSATION && scanned < SEARCH_MESSAGES; ) {
+          const page = store.after(conversation.id, after, Math.min(SEARCH_PAGE, SEARCH_MESSAGES - scanned));
+          if (page.length === 0) break;
+          scanned += page.length;
+          hits.push(...searchMessages(page, text, HITS_PER_CONVERSATION - hits.length));
+          after = page.at(-1)!.seq;
+        }
+        if (hits.length > 0) found.push({ conversation, hits });
+      }
+      found.sort((a, b) => (staff ? byOpenUrgency(a.conversation, b.conversation) : byOpenRecency(a.conversation, b.conversation)));
+      return { conversations: found.map(({ conversation, hits }) => ({ ...viewFor(user, conversation), hits })), scanned, truncated };
     },
     handle(peer, frame) {
       const conversationId = 'conversationId' in frame ? frame.conversationId : undefined;

@@ -1,0 +1,11 @@
+import type { PgMigration } from './migrate.js';
+import { STORE_PG_MIGRATIONS } from './store-migrations.js';
+import { QUEUE_PG_MIGRATIONS } from '../../queue/schema.js';
+import { CONSOLE_PG_MIGRATIONS } from '../../server/console/pg-migrations.js';
+
+// Every PostgreSQL migration list, one line per owner (numbers: migrate.ts). Add yours here.
+export const PG_MIGRATIONS: readonly (readonly PgMigration[])[] = [
+  STORE_PG_MIGRATIONS, // 1–19: result cache, users, tier budgets
+  QUEUE_PG_MIGRATIONS, // 40–49: fmc classify --queue and fmc worker
+  CONSOLE_PG_MIGRATIONS, // 50–69: the agent console
+];

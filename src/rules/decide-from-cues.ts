@@ -38,7 +38,7 @@ function cannedTopic(n: Count): Topic {
 function networkTopic(n: Count): Topic {
   const fibre = n(CUE.fibre);
   const mobile = n(CUE.mobile);
-  const tv = n(CUE.tv) + n(CUE.tvLoss);
+  const tv = n(CUE.tv);
   if (mobile > fibre && mobile >= tv) return 'mobile';
   if (tv > fibre) return 'tv';
   return 'fibre';
@@ -78,11 +78,9 @@ function pickIncident(n: Count, complaining: boolean): { incident: Incident; str
   }
   const total = n(CUE.outageTotal) + missing;
   const outage = n(CUE.outage);
-  const slow = n(CUE.slowness) + n(CUE.speedFigure);
+  const slow = n(CUE.slowness);
   if (n(CUE.billingIssue) > 0 && total === 0) return { incident: 'billing', strong: true };
   if (total > 0) return { incident: n(CUE.device) > 0 ? 'equipment' : 'outage', strong: true };
-  // Channels that cannot be watched: the TV service is out, not the decoder broken.
-  if (n(CUE.tvLoss) > 0) return { incident: 'outage', strong: false };
   // Cuts every few minutes are an outage even when the tweet also says "bug" and "lag".
   if (outage > 0) return { incident: slow > outage && n(CUE.repeated) === 0 ? 'slowness' : 'outage', strong: false };
   if (slow > 0) return { incident: 'slowness', strong: false };
@@ -96,8 +94,6 @@ function pickIncident(n: Count, complaining: boolean): { incident: Incident; str
   // "Pareil dans le 95": a neighbour's outage confirmed; a bare "pareil" says too little.
   if (n(CUE.meToo) > 0 && (products > 0 || n(CUE.place) > 0)) return { incident: 'outage', strong: false };
   if (complaining && n(CUE.device) > 0) return { incident: 'equipment', strong: false };
-  // A complaint quoting an amount ("49 €", "30 euros") is about money taken.
-  if (complaining && n(CUE.amount) > 0) return { incident: 'billing', strong: false };
   if (complaining && n(CUE.process) > 0) return { incident: 'support', strong: false };
   return { incident: 'none', strong: false };
 }
@@ -203,8 +199,7 @@ export function decide(tweet: CleanTweet, cues: Cues): Decision {
     // Days of trouble or of waiting, or work/health at stake: high. A total loss right now is
     // high too; cuts that come and go, slowness and pending requests are medium.
     let urgency: Urgency = 'medium';
-    // "3 pannes en 2 semaines" says how often, not how long: its weeks are no wait.
-    if (n(CUE.longDuration) > n(CUE.frequency) || n(CUE.stakes) > 0) urgency = 'high';
+    if (n(CUE.longDuration) > 0 || n(CUE.stakes) > 0) urgency = 'high';
     else if (incident === 'outage' && n(CUE.repeated) === 0 && (found.strong || n(CUE.sinceToday) > 0)) urgency = 'high';
     return {
       rule: `incident-${incident}${found.strong ? '' : '-weak'}`,

@@ -295,15 +295,6 @@ export const MOOD_LEXICON = {
     'éligible*',
     'éligibilité',
     'la démarche',
-    'on fait comment',
-    'je fais comment',
-    'comment ça se passe',
-    'où est-ce qu*',
-    'où est ce qu*',
-    'quand est-ce qu*',
-    'quand est ce qu*',
-    'c\'est quoi (vos|les|le|la)',
-    'quelles sont (vos|les)',
     'la procédure',
   ],
   /** Interest in buying or switching, not a problem. */
@@ -318,13 +309,6 @@ export const MOOD_LEXICON = {
     'intéressé*',
     'différence',
     'compatible*',
-    'm\'abonner',
-    'vous rejoindre',
-    'vos (offres?|promos?|forfaits)',
-    'les (offres?|promos?) (actuelles?|du moment)',
-    'horaires?',
-    '(est|êtes|sera) (ouvert|fermé|dispo|disponible)',
-    'ouvert (le|les|jusqu\'à|aujourd\'hui|ce)',
   ],
   /** A problem or a wait lasting days ("depuis 3 jours", "ça fait une semaine", "depuis hier"). */
   longDuration: [
@@ -348,18 +332,6 @@ export const MOOD_LEXICON = {
     'ce week-end',
     'tout le (week-end|weekend)',
     'avant-hier',
-  ],
-  /** How often, not how long: "3 pannes en 2 semaines", "pas une semaine sans" (a duration here is no wait). */
-  frequency: [
-    '(#|#x|# x|# fois|deux fois|trois fois) en (#|deux|trois|quatre|une|un) (jours?|semaines?|mois|ans?)',
-    '# (pannes?|coupures?|décos?|déconnexions?) en (#|deux|trois|quatre|une|un) (jours?|semaines?|mois|ans?)',
-    'pas (une|un) (semaine|jour|mois) sans',
-    'tou(s|t|tes) les (#|#/#|# ou #|# à #) (jours|semaines|mois)',
-    'toutes les semaines',
-    'une fois par (jour|semaine|mois)',
-    'par moments?',
-    'de temps en temps',
-    'de temps à autre',
   ],
   /** Since earlier today: an ongoing problem ("depuis ce matin", "depuis 15h"). */
   sinceToday: [

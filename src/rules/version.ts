@@ -3,7 +3,7 @@ import { LEXICON_LAYERS } from './lexicon.js';
 
 // Bump when decide-from-cues.ts or the matcher change what the same lexicon produces: the version is
 // part of every cache key, and cached answers of older rules must not be served.
-const DECISION_REVISION = 3;
+const DECISION_REVISION = 2;
 
 /**
  * A short hash of the lexicon and the decision revision: editing a single term changes it,

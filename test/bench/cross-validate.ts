@@ -23,12 +23,17 @@ import { assignFolds } from '../../src/model/random.js';
 import { RULE_SIGNALS, RULES_VERSION, viewByRules } from '../../src/model/rule-view.js';
 import { softmaxRows } from '../../src/model/softmax-regression.js';
 import { lastRowPerText, readTexts } from '../../src/model/train-dir.js';
-import { DEFAULT_HYPER, fieldLogits, trainModels, type LabeledRow } from '../../src/model/train.js';
+import { DEFAULT_HYPER, fieldLogits, trainModels, type LabeledRow, type TrainHyper } from '../../src/model/train.js';
 import type { CleanTweet } from '../../src/tiers/tier.js';
 import { fixture } from '../helpers.js';
 
 type Scores = Record<TrainedField, number>;
 type Gold = Readonly<Record<TrainedField, string>>;
+
+/** Variants measured by this script without editing train.ts: CV_L2 (combiner), CV_FIELD_L2 (every field model). */
+const HYPER: TrainHyper = process.env.CV_FIELD_L2
+  ? { ...DEFAULT_HYPER, fields: Object.fromEntries(TRAINED_FIELDS.map((f) => [f, { ...DEFAULT_HYPER.fields[f], l2: Number(process.env.CV_FIELD_L2) }])) as TrainHyper['fields'] }
+  : DEFAULT_HYPER;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CACHE_DIR = join(tmpdir(), 'fmc-cv-cache');
@@ -42,7 +47,7 @@ function modelCodeDigest(): string {
       h.update(name).update(readFileSync(join(dir, name)));
     }
   }
-  h.update(JSON.stringify(DEFAULT_HYPER));
+  h.update(JSON.stringify(HYPER));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -70,7 +75,7 @@ async function modelProbabilities(rows: readonly LabeledRow[], dev: readonly Lab
   const path = join(CACHE_DIR, `probs-${key}.json`);
   if (!existsSync(path)) {
     process.stderr.write(`cv: training the text model (5 folds + full fit), cache ${path}\n`);
-    const trained = await trainModels({ rows, unlabeled, seed, onProgress: (s) => process.stderr.write(`  ${s.stage} ${s.done}/${s.total}\n`) });
+    const trained = await trainModels({ rows, unlabeled, seed, hyper: HYPER, onProgress: (s) => process.stderr.write(`  ${s.stage} ${s.done}/${s.total}\n`) });
     const tweets = dev.map((r) => cleanTweet(r.text));
     const probs = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, softmaxRows(fieldLogits(trained.corpus, trained.models[f], tweets), FIELD_VALUES[f].length)])) as Record<TrainedField, Float64Array>;
     const devProbs = dev.map((_, i) => TRAINED_FIELDS.map((f) => {
@@ -134,12 +139,12 @@ export async function crossValidate(options: { dev?: boolean; errors?: string; s
   const tweets = rows.map(tweetOf);
   const views = tweets.map((t) => viewByRules(t));
   const combinations = allowedCombinations(deriveForbiddenPairs(gold));
-  const training = { signals: RULE_SIGNALS, rulesVersion: RULES_VERSION, l2: DEFAULT_HYPER.combinerL2 };
-  const folds = assignFolds(gold.map((g) => g.topic), DEFAULT_HYPER.folds, seed);
+  const training = { signals: RULE_SIGNALS, rulesVersion: RULES_VERSION, l2: Number(process.env.CV_L2 ?? HYPER.combinerL2) };
+  const folds = assignFolds(gold.map((g) => g.topic), HYPER.folds, seed);
   const outcomes: Outcome[] = new Array(rows.length);
   const oofScore: number[] = [];
   const oofRight: number[] = [];
-  for (let fold = 0; fold < DEFAULT_HYPER.folds; fold++) {
+  for (let fold = 0; fold < HYPER.folds; fold++) {
     const pick = <T>(xs: readonly T[]): T[] => xs.filter((_, i) => folds[i] !== fold);
     const combiner = loadCombiner(fitCombiner({ ...training, model: pick(probs.oof), views: pick(views), tweets: pick(tweets), gold: pick(gold) }), RULE_SIGNALS);
     rows.forEach((_, i) => {

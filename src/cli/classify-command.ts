@@ -38,6 +38,8 @@ export interface ClassifyOptions extends ChainFlags {
   escapeFormulas?: boolean;
   textColumn?: string;
   idColumn?: string;
+  /** Column naming each row's author (default: sniffed); the operator's accounts are a signal. */
+  authorColumn?: string;
   skipInvalid?: boolean;
   encoding?: 'utf-8' | 'windows-1252';
   maxRecordSize?: number;
@@ -83,6 +85,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       sheet: options.sheet,
       textColumn: options.textColumn,
       idColumn: options.idColumn,
+      authorColumn: options.authorColumn,
       skipInvalid: options.skipInvalid,
       encoding: options.encoding,
       maxRecordSize: options.maxRecordSize,
@@ -183,6 +186,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
           batchSize: options.batchSize,
           onProgress: progress?.update,
           startedAt,
+          operatorAccounts: config.operatorAccounts,
           ...(coordinator && { chunkSize: coordinator.chunkRows, maxInFlight: coordinator.maxInFlight, ramp: false }),
         }),
       );

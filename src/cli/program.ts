@@ -149,6 +149,7 @@ export function buildProgram(run: Run): Command {
       .option('--no-escape-formulas', "CSV output: leave cells starting with = + - @ tab CR as they are (default: prefix ' so spreadsheets do not run them)")
       .option('--text-column <name>', 'column holding the tweet (default: text, tweet, full_text, content, message or texte)')
       .option('--id-column <name>', 'column holding a row id (reported with skipped rows) (default: none)')
+      .option('--author-column <name>', 'column naming the author; the operator\'s accounts (FMC_OPERATOR_ACCOUNTS) post no claims (default: author, user, username, screen_name or user_name)')
       .option('--skip-invalid', 'skip malformed rows (counted and listed in the summary) instead of stopping')
       .addOption(new Option('--encoding <name>', 'input encoding (default: sniffed)').choices(['utf-8', 'windows-1252']))
       .option('--max-record-size <chars>', 'largest accepted CSV field or JSONL line (default: 1048576)', integer('--max-record-size', 1))

@@ -6,6 +6,8 @@ import { loadConfig, loadServerEnv } from '../config.js';
 import { openDataDb } from '../store/sqlite/data-db.js';
 import { loadOrCreateSecret } from '../store/secret.js';
 import { createUserStore } from '../store/users.js';
+import { createCorrectionStore } from '../corrections/store.js';
+import { openKeyring } from '../server/relay/keyring.js';
 import { FmcError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
@@ -78,7 +80,18 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     data.close();
     throw err;
   }
-  const chain = pipelineOptionsFrom(config, options);
+  let chain = pipelineOptionsFrom(config, options);
+  try {
+    // The agents' stored corrections join the LLM tiers' example pool, after the bundled
+    // tweets and --examples files (a corrected text takes its corrected labels); the pool's
+    // digest, hence the prompt hash and the cache keys, changes with them.
+    const corrected = createCorrectionStore(data.db, () => openKeyring(data.db, masterKey)).list().map((c) => ({ text: c.text, labels: c.labels }));
+    if (corrected.length > 0) chain = { ...chain, tiers: { ...chain.tiers, exampleRows: corrected } };
+  } catch (err) {
+    data.close();
+    lock.release();
+    throw err;
+  }
   const notice = announceStartup(io.stderr, await modelToBuild(options.provider, chain.tiers));
   const pipeline = await createPipeline({ ...chain, logger }).finally(() => notice.done()).catch((err: unknown) => {
     data.close();

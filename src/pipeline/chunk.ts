@@ -2,6 +2,7 @@ import { LABEL_FIELDS, labelsKey, type LabelResult } from '../labels.js';
 import type { CleanTweet, TierItem, TierUsage } from '../tiers/tier.js';
 import { addCounts, emptyCounts, type Counts } from './counts.js';
 import type { Pipeline } from './pipeline.js';
+import { markOperator } from './worker-protocol.js';
 
 export { labelCells } from '../labels.js';
 
@@ -26,9 +27,11 @@ export interface ChunkClassifier {
   /**
    * Labels the rows of a chunk from their raw texts. `tweets`: the same texts already
    * cleaned (the engine thread's client cleans some chunks on the reading thread when it
-   * has time to spare); cleaned here when absent.
+   * has time to spare); cleaned here when absent. `operator`: 1 for each row posted by one of
+   * the operator's accounts (the input's author column), a signal for the rules and the
+   * model; already folded into `tweets` when those are given.
    */
-  labelTexts(texts: readonly string[] | undefined, tweets?: readonly CleanTweet[]): Promise<LabeledChunk>;
+  labelTexts(texts: readonly string[] | undefined, tweets?: readonly CleanTweet[], operator?: Uint8Array): Promise<LabeledChunk>;
   stats(): Promise<EngineStats>;
   close(): Promise<void>;
 }
@@ -137,6 +140,10 @@ export interface ChunkClassifierOptions {
   readonly dedupeWindow?: number;
 }
 
+// The same text from the operator and from a customer gets two answers (the author is a
+// signal), so repeats are found by text and author, as the cache keys them.
+const repeatKey = (tweet: CleanTweet): string => (tweet.fromOperator ? `\u0000operator\u0000${tweet.text}` : tweet.text);
+
 // Item ids are positions in the chunk: their strings are made once, not per row.
 const IDS: string[] = [];
 const idOf = (i: number): string => IDS[i] ?? (IDS[i] = String(i));
@@ -158,19 +165,20 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
     let waits = false;
     for (let i = 0; i < tweets.length; i++) {
       const tweet = tweets[i]!;
-      const known = recent.get(tweet.text) ?? seen.get(tweet.text) ?? inFlight.get(tweet.text);
+      const key = repeatKey(tweet);
+      const known = recent.get(key) ?? seen.get(key) ?? inFlight.get(key);
       if (known !== undefined) {
         slots[i] = known;
         if (typeof known === 'object' && 'then' in known) waits = true;
       } else {
-        seen.set(tweet.text, items.length);
+        seen.set(key, items.length);
         slots[i] = items.length;
         items.push({ id: idOf(items.length), tweet });
       }
     }
     const classified = pipeline.classifier.classify(items);
     for (let i = 0; i < items.length; i++) {
-      const text = items[i]!.tweet.text;
+      const text = repeatKey(items[i]!.tweet);
       const answer = classified.then((unique) => unique[i]!);
       answer.catch(() => undefined); // the chunk's own await reports a failure
       inFlight.set(text, answer);
@@ -179,9 +187,9 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
     try {
       unique = await classified;
       // Shared objects out too: a chunk sends each distinct one once.
-      for (let i = 0; i < items.length; i++) unique[i] = recent.set(items[i]!.tweet.text, unique[i]!);
+      for (let i = 0; i < items.length; i++) unique[i] = recent.set(repeatKey(items[i]!.tweet), unique[i]!);
     } finally {
-      for (const item of items) inFlight.delete(item.tweet.text);
+      for (const item of items) inFlight.delete(repeatKey(item.tweet));
     }
     const results = waits
       ? await Promise.all(slots.map((s) => (typeof s === 'number' ? unique[s]! : s)))
@@ -193,9 +201,9 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
 
   const engine: ChunkClassifier = {
     tierNames: pipeline.tiers.map((t) => t.name),
-    async labelTexts(texts, tweets) {
+    async labelTexts(texts, tweets, operator) {
       if (!tweets && !texts) throw new Error('labelTexts: no texts');
-      return classifyTweets(tweets ?? texts!.map((text) => pipeline.clean(text)));
+      return classifyTweets(tweets ?? markOperator(texts!.map((text) => pipeline.clean(text)), operator));
     },
     async stats() {
       return {

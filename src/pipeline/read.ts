@@ -9,6 +9,7 @@ import { boundedLines } from './jsonl-lines.js';
 import { countNewlines, lineInFile } from './line-of.js';
 import { InvalidUtf8, utf8Checker } from './utf8.js';
 import { transcodeUtf16, looksUtf16, utf16Bom } from './utf16.js';
+import { AUTHOR_COLUMN_CANDIDATES } from '../clean/author.js';
 import { findColumn, hasUtf8Bom, sniffCrlf, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
 import { looksLikeZip, openXlsxRows } from './xlsx-read.js';
 import type { RecordCopier } from './record-copy.js';
@@ -42,6 +43,8 @@ export interface ReadOptions {
   readonly sheet?: string | undefined;
   readonly textColumn?: string | undefined;
   readonly idColumn?: string | undefined;
+  /** Column naming each row's author (default: sniffed from AUTHOR_COLUMN_CANDIDATES; none is fine). */
+  readonly authorColumn?: string | undefined;
   /** Skip malformed rows (counted and reported) instead of stopping. */
   readonly skipInvalid?: boolean | undefined;
   /** Force an encoding instead of sniffing it. */
@@ -75,6 +78,8 @@ export interface TweetSource {
   readonly textColumn: string;
   /** Position of the text column in `InputRow.values`. */
   readonly textIndex: number;
+  /** Position of the author column in `InputRow.values`, -1 without one (clean/author.ts). */
+  readonly authorIndex: number;
   /** The rows one by one; read either these or `batches`, not both. */
   readonly rows: AsyncIterable<InputRow>;
   /** The rows in arrays of up to `max` (what has been parsed already): one await per array. */
@@ -230,9 +235,9 @@ async function openXlsx(base: Pick<TweetSource, 'name' | 'format' | 'encoding' |
   const input = Readable.from(all(), { objectMode: false });
   const sheet = await openXlsxRows(base.name, input, options, options.maxRecordSize ?? DEFAULT_MAX_RECORD);
   const { columns } = sheet;
-  const { text: textIndex, id: idIndex } = columnIndexes(`${base.name} [${sheet.sheet}]`, columns, options);
+  const { text: textIndex, id: idIndex, author: authorIndex } = columnIndexes(`${base.name} [${sheet.sheet}]`, columns, options);
   const rows = sheet.rows((line, values) => ({ line, values, text: String(values[textIndex]), id: idIndex < 0 ? undefined : String(values[idIndex]), start: -1, end: -1 }));
-  return { ...base, bytesRead: () => read, columns, renamedColumns: sheet.renamed, textColumn: columns[textIndex]!, textIndex, rows, batches: (max) => batched(rows, max), invalid: sheet.invalid };
+  return { ...base, bytesRead: () => read, columns, renamedColumns: sheet.renamed, textColumn: columns[textIndex]!, textIndex, authorIndex, rows, batches: (max) => batched(rows, max), invalid: sheet.invalid };
 }
 
 function utf16Error(name: string, line: number): FmcError {
@@ -261,7 +266,7 @@ async function readHead(bytes: AsyncIterator<Buffer>, name: string): Promise<Buf
 
 type SourceBase = Pick<TweetSource, 'name' | 'format' | 'encoding' | 'bytesRead' | 'totalBytes'>;
 
-function columnIndexes(name: string, columns: readonly string[], options: ReadOptions): { text: number; id: number } {
+function columnIndexes(name: string, columns: readonly string[], options: ReadOptions): { text: number; id: number; author: number } {
   const text = findColumn(columns, options.textColumn, TEXT_COLUMN_CANDIDATES);
   const names = options.optionNames ?? CLI_OPTION_NAMES;
   if (text < 0) {
@@ -272,7 +277,11 @@ function columnIndexes(name: string, columns: readonly string[], options: ReadOp
   if (options.idColumn !== undefined && id < 0) {
     throw new FmcError('FMC_ERR_USAGE', `${atPosition(name, 1)}: ${names.idColumn} "${options.idColumn}" not found; columns found: ${columns.join(', ')}`);
   }
-  return { text, id };
+  const author = findColumn(columns, options.authorColumn, AUTHOR_COLUMN_CANDIDATES);
+  if (options.authorColumn !== undefined && author < 0) {
+    throw new FmcError('FMC_ERR_USAGE', `${atPosition(name, 1)}: --author-column "${options.authorColumn}" not found; columns found: ${columns.join(', ')}`);
+  }
+  return { text, id, author };
 }
 
 /** A row as the parser hands it over; its text is undefined until the header is read. */
@@ -354,7 +363,7 @@ async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, 
   }
   if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no header line`);
   const { names: columns, renamed: renamedColumns } = uniqueColumnNames(first[0]!.values);
-  const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
+  const { text: textIndex, id: idIndex, author: authorIndex } = columnIndexes(base.name, columns, options);
   textAt = textIndex;
   idAt = idIndex;
   const width = columns.length;
@@ -384,7 +393,7 @@ async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, 
       fail(err);
     }
   }
-  return { ...base, dialect, columns, renamedColumns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid };
+  return { ...base, dialect, columns, renamedColumns, textColumn: columns[textIndex]!, textIndex, authorIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid };
 }
 
 // What `rows` reads at a time: small enough that a consumer that stops early (a failing
@@ -473,7 +482,7 @@ async function openJsonl(base: SourceBase, text: AsyncIterable<string>, maxRecor
   const first = await nextObject();
   if (!first) throw new FmcError('FMC_ERR_INPUT_EMPTY', `${base.name}: no JSON objects`);
   const columns = Object.keys(first.obj);
-  const { text: textIndex, id: idIndex } = columnIndexes(base.name, columns, options);
+  const { text: textIndex, id: idIndex, author: authorIndex } = columnIndexes(base.name, columns, options);
   textKey = columns[textIndex];
   const toRow = ({ obj, line }: { obj: Record<string, unknown>; line: number }): InputRow => {
     const values = columns.map((c) => obj[c] ?? '');
@@ -485,5 +494,5 @@ async function openJsonl(base: SourceBase, text: AsyncIterable<string>, maxRecor
     for (let next = await nextObject(); next; next = await nextObject()) yield toRow(next);
   }
   const all = rows();
-  return { ...base, columns, renamedColumns: [], textColumn: columns[textIndex]!, textIndex, rows: all, batches: (max) => batched(all, max), invalid };
+  return { ...base, columns, renamedColumns: [], textColumn: columns[textIndex]!, textIndex, authorIndex, rows: all, batches: (max) => batched(all, max), invalid };
 }

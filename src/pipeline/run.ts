@@ -10,6 +10,7 @@ import type { Pipeline } from './pipeline.js';
 import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
 import { openStreamSink, type OutputFormat, type RowSink } from './write.js';
 import { FmcError } from '../errors.js';
+import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { summarize, type RunCounters, type RunSummary } from './summary.js';
 
 export interface Progress {
@@ -36,6 +37,8 @@ export interface ClassifyRowsOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** When the command started (Date.now()): the summary's duration counts from there. */
   readonly startedAt?: number;
+  /** Handles whose rows (the source's author column) are the operator's; default the built-in list. */
+  readonly operatorAccounts?: ReadonlySet<string>;
   /**
    * Chunks labeled at once (default 3). The queue's engine (`--queue`) takes many: each is a
    * job some worker runs, and the output still goes out in order.
@@ -66,6 +69,8 @@ export function dialectFor(source: Pick<TweetSource, 'dialect'>, overrides?: Dia
 
 const MAX_IN_FLIGHT = 3;
 
+const authorOf = (cell: unknown): string | undefined => (cell === undefined || cell === null ? undefined : String(cell));
+
 interface Chunk {
   readonly rows: readonly InputRow[];
   readonly labeled: Promise<LabeledChunk>;
@@ -81,8 +86,17 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   const before = await engine.stats();
   const counters: RunCounters = emptyCounts();
 
+  const accounts = options.operatorAccounts ?? parseOperatorAccounts(undefined);
+  const authorAt = source.authorIndex;
+  /** 1 per row by one of the operator's accounts; undefined when none is (or no author column). */
+  const operatorRows = (rows: readonly InputRow[]): Uint8Array | undefined => {
+    if (authorAt < 0) return undefined;
+    const flags = Uint8Array.from(rows, (r) => (isOperatorAccount(authorOf(r.values[authorAt]), accounts) ? 1 : 0));
+    return flags.includes(1) ? flags : undefined;
+  };
+
   const start = (rows: InputRow[]): Chunk => {
-    const labeled = engine.labelTexts(rows.map((r) => r.text));
+    const labeled = engine.labelTexts(rows.map((r) => r.text), undefined, operatorRows(rows));
     // Awaited later, in order; this keeps an early failure from being "unhandled" meanwhile.
     labeled.catch(() => undefined);
     return { rows, labeled };

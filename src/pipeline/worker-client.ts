@@ -3,7 +3,7 @@ import { chainHoldsModel } from '../tiers/registry.js';
 import { ERRORS, FmcError, type ErrorCode } from '../errors.js';
 import type { ChunkClassifier, EngineStats } from './chunk.js';
 import { createCleaner } from './pipeline.js';
-import { packCleaned, type EngineInit, type EngineReply, type EngineRequest, type SerializedError } from './worker-protocol.js';
+import { markOperator, packCleaned, type EngineInit, type EngineReply, type EngineRequest, type SerializedError } from './worker-protocol.js';
 
 function revive(error: SerializedError): Error {
   return error.code && error.code in ERRORS ? new FmcError(error.code as ErrorCode, error.message) : new Error(error.message);
@@ -68,7 +68,7 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
 
   return {
     tierNames,
-    async labelTexts(texts, tweets) {
+    async labelTexts(texts, tweets, operator) {
       // Load balancing: cleaning is about half of the engine's work on a rules run, and this
       // (reading) thread cleans a share of the chunks itself, with the same function and
       // options. Each reply says how long the engine sat idle before the request: idle means
@@ -77,9 +77,9 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
       credit += share;
       const here = tweets === undefined && credit >= 1;
       if (here) credit -= 1;
-      const tweetsHere = tweets ?? (here ? texts!.map((t) => clean(t)) : undefined);
+      const tweetsHere = tweets ?? (here ? markOperator(texts!.map((t) => clean(t)), operator) : undefined);
       const cleaned = tweetsHere && packCleaned(tweetsHere);
-      const reply = await request<'labeled'>({ type: 'label', id: nextId++, texts: cleaned ? undefined : texts, cleaned });
+      const reply = await request<'labeled'>({ type: 'label', id: nextId++, texts: cleaned ? undefined : texts, cleaned, ...(cleaned || !operator ? {} : { operator }) });
       share = Math.min(1, Math.max(0, share + (reply.idleMs > ENGINE_IDLE_MS ? -SHARE_STEP : SHARE_STEP)));
       return { codes: reply.codes, distinct: reply.distinct, counts: reply.counts };
     },

@@ -12,7 +12,7 @@ export interface EngineInit {
 
 export type EngineRequest =
   /** The raw texts of a chunk's rows, or the same texts cleaned on the reading thread. */
-  | { readonly type: 'label'; readonly id: number; readonly texts?: readonly string[]; readonly cleaned?: CleanedTexts }
+  | { readonly type: 'label'; readonly id: number; readonly texts?: readonly string[]; readonly cleaned?: CleanedTexts; readonly operator?: Uint8Array }
   | { readonly type: 'stats'; readonly id: number }
   | { readonly type: 'close'; readonly id: number };
 
@@ -31,6 +31,12 @@ export function packCleaned(tweets: readonly CleanTweet[]): CleanedTexts {
   const flags = new Uint8Array(tweets.length);
   for (let i = 0; i < tweets.length; i++) flags[i] = (tweets[i]!.isRetweet ? 1 : 0) | (tweets[i]!.isCanned ? 2 : 0) | (tweets[i]!.fromOperator ? 4 : 0);
   return { text: tweets.map((t) => t.text), folded: tweets.map((t) => t.folded), flags };
+}
+
+/** The tweets with `fromOperator` set where `operator[i]` is 1 (the author column's verdict). */
+export function markOperator(tweets: CleanTweet[], operator: Uint8Array | undefined): CleanTweet[] {
+  if (operator) for (let i = 0; i < tweets.length; i++) if (operator[i] === 1) tweets[i] = { ...tweets[i]!, fromOperator: true };
+  return tweets;
 }
 
 export function unpackCleaned(cleaned: CleanedTexts): CleanTweet[] {

@@ -32,7 +32,7 @@ port.on('message', async (message: EngineRequest) => {
   const idleMs = doneAt === undefined ? 0 : performance.now() - doneAt;
   try {
     if (message.type === 'label') {
-      const { codes, distinct, counts } = await engine.labelTexts(message.texts, message.cleaned && unpackCleaned(message.cleaned));
+      const { codes, distinct, counts } = await engine.labelTexts(message.texts, message.cleaned && unpackCleaned(message.cleaned), message.operator);
       reply({ type: 'labeled', id: message.id, codes, distinct, counts, idleMs }, [codes.buffer as ArrayBuffer]);
       doneAt = performance.now();
     } else if (message.type === 'stats') reply({ type: 'stats', id: message.id, stats: await engine.stats() });

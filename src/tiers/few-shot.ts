@@ -142,14 +142,26 @@ export function pickFrom(index: ExampleIndex, batch: readonly TierItem[], k: num
 const toLabels = (strings: Readonly<Record<TrainedField, string>>): TrainedLabels =>
   Object.fromEntries(TRAINED_FIELDS.map((f) => [f, parseFieldValue(f, strings[f])])) as unknown as TrainedLabels;
 
+/** A labeled tweet given in memory (`fmc serve`'s stored corrections), raw text as written. */
+export interface LabeledText {
+  readonly text: string;
+  readonly labels: TrainedLabels;
+}
+
+/** Names a list of in-memory examples for the pool's digest ('' for none, so file-only pools keep theirs). */
+const rowsDigest = (rows: readonly LabeledText[]): string =>
+  rows.length === 0 ? '' : createHash('sha256').update(JSON.stringify(rows.map((r) => [r.text, TRAINED_FIELDS.map((f) => r.labels[f])]))).digest('hex');
+
 /**
- * A pool over labeled CSV files (read once, on the first batch: a run whose LLM tiers are
- * down never pays for it). A text given again in a later file takes the later labels, as in
- * `fmc train`. The digest comes from the files' bytes, so it is known before reading them.
+ * A pool over labeled CSV files, then `rows` (read once, on the first batch: a run whose LLM
+ * tiers are down never pays for it). A text given again later takes the later labels, as in
+ * `fmc train`. The digest comes from the files' bytes and the rows, so it is known before
+ * reading them.
  */
-export function examplePoolFromFiles(files: readonly string[]): ExamplePool {
+export function examplePoolFromFiles(files: readonly string[], rows: readonly LabeledText[] = []): ExamplePool {
   const h = createHash('sha256').update(PICKER_VERSION);
   for (const file of files) h.update('\0').update(readFileSync(file));
+  if (rows.length > 0) h.update('\0rows\0').update(rowsDigest(rows));
   let index: Promise<ExampleIndex> | undefined;
   const load = async (): Promise<ExampleIndex> => {
     const byText = new Map<string, { text: string; labels: TrainedLabels }>();
@@ -159,6 +171,11 @@ export function examplePoolFromFiles(files: readonly string[]): ExamplePool {
         byText.delete(key);
         byText.set(key, { text: row.text, labels: toLabels(row.labels) });
       }
+    }
+    for (const row of rows) {
+      const key = cleanTweet(row.text).text;
+      byText.delete(key);
+      byText.set(key, { text: row.text, labels: row.labels });
     }
     const index = indexExamples([...byText.values()]);
     // One pick now, so the first batch's (made after its request's pacing slot) is not the
@@ -189,11 +206,14 @@ export const BUNDLED_EXAMPLE_FILES: readonly string[] = ['train.csv', 'extra.csv
 
 const pools = new Map<string, ExamplePool>();
 
-/** One pool per list of files in a process: Gemini and Ollama share it, and its index is built once. */
-export function sharedExamplePool(extraFiles: readonly string[]): ExamplePool {
+/**
+ * One pool per list of files (and of in-memory rows) in a process: Gemini and Ollama share
+ * it, and its index is built once.
+ */
+export function sharedExamplePool(extraFiles: readonly string[], rows: readonly LabeledText[] = []): ExamplePool {
   const files = [...BUNDLED_EXAMPLE_FILES.filter((f) => existsSync(f)), ...extraFiles];
-  const key = JSON.stringify(files);
+  const key = JSON.stringify(files) + rowsDigest(rows);
   let pool = pools.get(key);
-  if (!pool) pools.set(key, (pool = examplePoolFromFiles(files)));
+  if (!pool) pools.set(key, (pool = examplePoolFromFiles(files, rows)));
   return pool;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { HealthCheck, Tier } from './tier.js';
+import type { Labels } from '../labels.js';
 
 // What each tier declares about itself (src/tiers/modules/<name>.ts): its name, its
 // settings from the environment, why it counts as not configured, its free check from
@@ -25,6 +26,8 @@ export interface SharedTierConfig {
   readonly rpm: number;
   /** Labeled CSVs (exported corrections, reviewed samples) added to the LLM prompt's example pool. */
   readonly exampleFiles?: readonly string[] | undefined;
+  /** Labeled texts added after the files (`fmc serve`: the agents' stored corrections). */
+  readonly exampleRows?: readonly { readonly text: string; readonly labels: Labels }[] | undefined;
 }
 
 /**

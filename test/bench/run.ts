@@ -11,6 +11,7 @@ import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
 import { benchReport } from './report.js';
 import { benchActiveLearning } from './active-learning.js';
+import { crossValidate } from './cross-validate.js';
 import { benchWorkers } from './workers.js';
 import { benchConsole } from './console.js';
 
@@ -121,7 +122,8 @@ try {
       'non-2xx answers': serve.non2xx,
     });
   }
-  if (only.includes('active-learning')) {
+  // `accuracy` draws the active-learning curves too (they are accuracy figures); a bare `npm run bench` skips them (minutes of training).
+  if (only.includes('active-learning') || only.includes('accuracy')) {
     // Not in the default run: about ten minutes of training on two cores.
     const curves = await benchActiveLearning();
     const row: Record<string, string> = {};
@@ -135,6 +137,7 @@ try {
   }
   if (wanted('console')) report('console: the dashboard in Chromium (1280x800, loopback)', await benchConsole());
   // The relay bench runs its own server child and exits when done; its figures print as they are.
+  if (only.includes('cv')) report('cv: rules, model and hybrid cross-validated on train + extra (5 folds), is_claim sentiment topic incident urgency', await crossValidate());
   if (wanted('relay')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay.js')], { stdio: 'inherit', timeout: 120_000 });
   if (wanted('relay-sync')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay-sync.js')], { stdio: 'inherit', timeout: 300_000 });
 } finally {

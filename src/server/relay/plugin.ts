@@ -25,6 +25,8 @@ import { createRelay, type Relay } from './relay.js';
 import { createRooms } from './rooms.js';
 import { createTicketStore } from './tickets.js';
 import { createConversationStore } from './store.js';
+import { createFeed } from './feed.js';
+import { sqliteRelayStore } from './relay-store.js';
 import type { LiveTrends } from '../../report/live.js';
 
 export interface RelayPluginDeps {
@@ -62,18 +64,20 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const counters = relayMetrics(deps.metrics);
   const rooms = createRooms();
   const classifier = createChatClassifier(deps.pipeline);
-  const store = createConversationStore(deps.data.db, keyring);
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
+  const lastSeq = deps.data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
+  const store = sqliteRelayStore(createConversationStore(deps.data.db, keyring), corrections, (id) => lastSeq.get(id) as number);
+  const feed = createFeed(store, rooms, deps.logger);
   const versionOf = versionLookup(deps.pipeline.tiers);
   const relay = createRelay({
     store,
     rooms,
+    feed,
     rate: createRateLimiter(options.rate),
     classifier,
     limits: options.limits,
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
-    corrections,
     versionOf,
     onWriteFailure: (err) => deps.data.writeFailed(err),
     onWrite: () => deps.data.wrote(),

@@ -24,6 +24,8 @@ export interface ServerEnv {
 
 export interface Config {
   readonly cachePath: string;
+  /** FMC_DATABASE_URL: PostgreSQL instead of the SQLite files (store/database-url.ts); undefined = SQLite. */
+  readonly databaseUrl?: string | undefined;
   readonly dataDir: string;
   readonly logLevel: string;
   readonly tiers: TierConfig;
@@ -94,6 +96,7 @@ function timeoutMs(raw: string | undefined): number {
 export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     cachePath: env.FMC_CACHE || join(defaultCacheDir(env), 'cache.sqlite'),
+    databaseUrl: env.FMC_DATABASE_URL || undefined,
     dataDir: env.FMC_DATA_DIR || defaultDataDir(env),
     logLevel: env.FMC_LOG_LEVEL || 'warn',
     operatorAccounts: parseOperatorAccounts(env.FMC_OPERATOR_ACCOUNTS || undefined),

@@ -48,6 +48,7 @@ export const ERRORS = {
   FMC_ERR_CACHE: { exit: EXIT.runtime, status: 500, summary: 'cache database cannot be opened or written' },
   FMC_ERR_CONFIG: { exit: EXIT.usage, status: 500, summary: 'an environment variable or config value is invalid' },
   FMC_ERR_DATA: { exit: EXIT.runtime, status: 500, summary: 'data directory or database cannot be opened or written' },
+  FMC_ERR_DB_UNAVAILABLE: { exit: EXIT.usage, status: 503, summary: 'PostgreSQL (FMC_DATABASE_URL) cannot be reached: bad URL, refused, wrong password, missing database, or gone' },
   FMC_ERR_USER_EXISTS: { exit: EXIT.usage, status: 409, summary: 'a user with that name already exists' },
   FMC_ERR_USER_NOT_FOUND: { exit: EXIT.usage, status: 404, summary: 'no user with that name' },
   FMC_ERR_BAD_USER: { exit: EXIT.usage, status: 400, summary: 'user name, role or password does not meet the rules' },

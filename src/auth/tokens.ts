@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { FmcError } from '../errors.js';
-import type { TokenSubject } from '../data/users.js';
+import type { TokenSubject } from '../store/users.js';
 
 export interface IssuedToken {
   readonly token: string;

@@ -1,4 +1,4 @@
-import { openResultCache } from '../cache/store.js';
+import { openResultCache } from '../store/sqlite/result-cache.js';
 import { loadConfig } from '../config.js';
 import { FmcError } from '../errors.js';
 import { processIO, type CommandIO } from './command-io.js';

@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { loadConfig, loadServerEnv } from '../config.js';
 import { correctionStats } from '../corrections/stats.js';
 import { createCorrectionStore, type Correction } from '../corrections/store.js';
-import { openDataDb } from '../data/db.js';
+import { openDataDb } from '../store/sqlite/data-db.js';
 import { FmcError } from '../errors.js';
 import { LABEL_FIELDS, labelStrings } from '../labels.js';
 import { openKeyring } from '../server/relay/keyring.js';

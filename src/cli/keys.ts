@@ -1,7 +1,7 @@
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, loadServerEnv } from '../config.js';
-import { openDataDb } from '../data/db.js';
+import { openDataDb } from '../store/sqlite/data-db.js';
 import { FmcError } from '../errors.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
 import { finishInterruptedRotation, rewrapDataKeys } from '../server/relay/keyring.js';

@@ -1,8 +1,8 @@
 import type { ReadStream } from 'node:tty';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { loadConfig } from '../config.js';
-import { openDataDb } from '../data/db.js';
-import { createUserStore, isRole, normalizeUsername, ROLES, type UserStore } from '../data/users.js';
+import { openDataDb } from '../store/sqlite/data-db.js';
+import { createUserStore, isRole, normalizeUsername, ROLES, type UserStore } from '../store/users.js';
 import { FmcError } from '../errors.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { promptHidden, readFirstLine } from './prompt.js';

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } 
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig, loadServerEnv, type Config, type ServerEnv } from '../config.js';
-import { DATA_DB_FILE, openDataDb } from '../data/db.js';
+import { DATA_DB_FILE, openDataDb } from '../store/sqlite/data-db.js';
 import { isRuntimeFile } from './backup.js';
 
 // The checks behind `fmc health`, one function each. None of them creates a file: health

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { DATA_DB_FILE } from '../data/db.js';
+import { DATA_DB_FILE } from '../store/sqlite/data-db.js';
 import { MASTER_KEY_FILE, parseMasterKey, readKeyFile } from '../server/relay/master-key.js';
 import { keyId } from '../server/relay/seal.js';
 

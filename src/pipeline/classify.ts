@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import { cacheKey } from '../cache/key.js';
-import type { CacheEntry, ResultCache } from '../cache/store.js';
+import { cacheKey } from '../store/cache-key.js';
+import type { CacheEntry, ResultCache } from '../store/sqlite/result-cache.js';
 import { toLabelResult, type LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
 import { TierUnavailableError, type CleanTweet, type Tier, type TierItem } from '../tiers/tier.js';

@@ -1,4 +1,4 @@
-import { openResultCache, type ResultCache } from '../cache/store.js';
+import { openResultCache, type ResultCache } from '../store/sqlite/result-cache.js';
 import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { cleanTweet, type CleanOptions } from '../clean/clean-tweet.js';
 import type { TierConfig } from '../config.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrate } from '../cache/migrations.js';
+import { migrate } from '../store/sqlite/cache-migrations.js';
 import { FmcError } from '../errors.js';
 import type { Alert } from './report-data.js';
 

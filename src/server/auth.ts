@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import { ROLES, type Role, type User, type UserStore } from '../data/users.js';
+import { ROLES, type Role, type User, type UserStore } from '../store/users.js';
 import { FmcError } from '../errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isStorageError } from '../data/db.js';
+import { isStorageError } from '../store/sqlite/data-db.js';
 import { FmcError, type ErrorCode } from '../errors.js';
 
 export interface ErrorBody {

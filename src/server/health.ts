@@ -1,4 +1,4 @@
-import type { DataDb } from '../data/db.js';
+import type { DataDb } from '../store/sqlite/data-db.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { HealthCheck } from '../tiers/tier.js';
 

@@ -79,7 +79,7 @@ export interface CacheFigures {
  */
 export async function measureCache(path: string, cachePath: string): Promise<CacheFigures> {
   const { cleanTweet } = await import('../../src/clean/clean-tweet.js');
-  const { openResultCache } = await import('../../src/cache/store.js');
+  const { openResultCache } = await import('../../src/store/sqlite/result-cache.js');
   const { createClassifier } = await import('../../src/pipeline/classify.js');
   const { createRulesTier } = await import('../../src/tiers/rules.js');
   const rows = parseSync(readFileSync(path), { columns: true }) as Record<string, string>[];

@@ -4,8 +4,8 @@
 // alternating rounds in this one run; the ratio is FULL's rate over NORMAL's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDataDb } from '../../src/data/db.js';
-import { createUserStore } from '../../src/data/users.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
+import { createUserStore } from '../../src/store/users.js';
 import { openKeyring } from '../../src/server/relay/keyring.js';
 import { createConversationStore } from '../../src/server/relay/store.js';
 import { repoRoot } from '../helpers.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openDataDb } from '../../src/data/db.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { readManifest } from '../../src/ops/backup.js';
 import { openKeyring } from '../../src/server/relay/keyring.js';
 import { tempDir } from '../helpers.js';

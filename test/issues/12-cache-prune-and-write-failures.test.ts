@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { openResultCache } from '../../src/cache/store.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { parseDuration, parseSize } from '../../src/cli/units.js';
 import { FAKE_KEY, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';

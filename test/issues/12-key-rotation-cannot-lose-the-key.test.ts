@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openDataDb } from '../../src/data/db.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { openKeyring } from '../../src/server/relay/keyring.js';
 import { repoRoot, tempDir } from '../helpers.js';
 import { fmc, isolatedEnv, localizeTemplate, run } from '../ops/helpers.js';

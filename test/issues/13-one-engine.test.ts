@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cacheKey } from '../../src/cache/key.js';
-import { openResultCache } from '../../src/cache/store.js';
+import { cacheKey } from '../../src/store/cache-key.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { assemblePipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { createServerMetrics } from '../../src/server/metrics.js';
 import { createChatClassifier } from '../../src/server/relay/chat-classifier.js';

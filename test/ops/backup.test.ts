@@ -4,9 +4,9 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { openResultCache } from '../../src/cache/store.js';
-import { openDataDb } from '../../src/data/db.js';
-import { createUserStore } from '../../src/data/users.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
+import { createUserStore } from '../../src/store/users.js';
 import { backupAll, pruneBackups, readManifest, restoreBackup } from '../../src/ops/backup.js';
 import { tempDir } from '../helpers.js';
 import { fmc, isolatedEnv } from './helpers.js';

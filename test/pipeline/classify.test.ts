@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { test } from 'node:test';
-import { openResultCache } from '../../src/cache/store.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { createClassifier } from '../../src/pipeline/classify.js';
 import { TierUnavailableError, type Tier, type TierAnswer, type TierItem } from '../../src/tiers/tier.js';
 import { tempDir } from '../helpers.js';

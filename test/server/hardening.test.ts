@@ -3,7 +3,7 @@ import { statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { corsOrigins, loadConfig, loadServerEnv, PLACEHOLDER_SECRETS } from '../../src/config.js';
-import { loadOrCreateSecret } from '../../src/data/secret.js';
+import { loadOrCreateSecret } from '../../src/store/secret.js';
 import { FmcError } from '../../src/errors.js';
 import { isLoopback } from '../../src/cli/serve.js';
 import { tempDir } from '../helpers.js';

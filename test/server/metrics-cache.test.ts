@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openResultCache } from '../../src/cache/store.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { createClassifier } from '../../src/pipeline/classify.js';
 import { assemblePipeline } from '../../src/pipeline/pipeline.js';
 import { createRulesTier } from '../../src/tiers/rules.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openResultCache } from '../../src/cache/store.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { FIELD_VALUES } from '../../src/labels.js';
 import { createGeminiTier } from '../../src/tiers/gemini.js';
 import { answerReply, FAKE_KEY, generateReply, googleError, quotaFailure, retryInfo, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';

@@ -3,7 +3,7 @@ import { createClassifier, type Classifier } from '../../src/pipeline/classify.j
 import { createInvoker, type InvokeOptions } from '../../src/pipeline/retry.js';
 import { createRulesTier } from '../../src/tiers/rules.js';
 import type { Tier, TierItem } from '../../src/tiers/tier.js';
-import type { ResultCache } from '../../src/cache/store.js';
+import type { ResultCache } from '../../src/store/sqlite/result-cache.js';
 
 // Shared by the LLM tier tests: a chain of one LLM tier and the real rules, with retry
 // settings small enough that a test waits tenths of a second, not the production seconds.

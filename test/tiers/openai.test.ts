@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openResultCache } from '../../src/cache/store.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { loadConfig } from '../../src/config.js';
 import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
 import { silentLogger } from '../../src/log.js';

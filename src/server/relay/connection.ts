@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { WebSocket } from 'ws';
-import type { UserStore } from '../../data/users.js';
+import type { UserStore } from '../../store/users.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { RelayOptions } from './options.js';

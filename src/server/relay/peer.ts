@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { User } from '../../data/users.js';
+import type { User } from '../../store/users.js';
 import type { ServerFrame } from './protocol.js';
 
 /** One open socket, as the relay sees it. */

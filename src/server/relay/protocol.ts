@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Role } from '../../data/users.js';
+import type { Role } from '../../store/users.js';
 import type { ErrorCode } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
 import type { Alert } from '../../report/report-data.js';

@@ -1,5 +1,5 @@
 import type { Correction, CorrectionInput, CorrectionStore } from '../../corrections/store.js';
-import type { User } from '../../data/users.js';
+import type { User } from '../../store/users.js';
 import type { LabelResult } from '../../labels.js';
 import type { ChatMessage, ConversationStatus, ConversationStore, ConversationSummary, Sender } from './store.js';
 

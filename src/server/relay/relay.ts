@@ -1,7 +1,7 @@
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction } from '../../corrections/store.js';
-import { isStorageError } from '../../data/db.js';
-import type { User } from '../../data/users.js';
+import { isStorageError } from '../../store/sqlite/data-db.js';
+import type { User } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
 import type { Logger } from '../../log.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { Role, User } from '../../data/users.js';
+import type { Role, User } from '../../store/users.js';
 import { toScoredLabels, URGENCIES, type LabelResult, type Urgency } from '../../labels.js';
 import type { Keyring } from './keyring.js';
 import { aad, open, openJson, seal, sealJson } from './seal.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TokenSubject } from '../../data/users.js';
+import type { TokenSubject } from '../../store/users.js';
 
 // A browser cannot set headers on a WebSocket, so its credential travels in the URL, where
 // proxies, access logs and browser history keep it. A ticket is what goes there instead: it

@@ -2,7 +2,7 @@ import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import { hashPassword, PASSWORD_MAX, verifyDecoy, verifyPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
-import { normalizeUsername, type UserStore } from '../../data/users.js';
+import { normalizeUsername, type UserStore } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import { errorSchema } from '../errors.js';
 

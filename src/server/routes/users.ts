@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { UserStore } from '../../data/users.js';
+import type { UserStore } from '../../store/users.js';
 import { errorSchema } from '../errors.js';
 import { userSchema } from './auth.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cacheKey } from '../../src/cache/key.js';
-import { openResultCache } from '../../src/cache/store.js';
+import { cacheKey } from '../../src/store/cache-key.js';
+import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { tempDir } from '../helpers.js';
 
 const labels = { is_claim: false, sentiment: 'neutral', topic: 'tv', incident: 'none', urgency: 'low', confidence: 0.7 } as const;

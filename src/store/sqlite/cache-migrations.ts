@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { applyMigrations, type Migration } from '../db/migrate.js';
+import { applyMigrations, type Migration } from './migrate.js';
 
 // Numbered, applied in order, recorded in `migrations`; never edit one that has shipped.
 const MIGRATIONS: readonly Migration[] = [

@@ -1,8 +1,8 @@
 import { accessSync, chmodSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { FmcError } from '../errors.js';
-import { migrateData } from './migrations.js';
+import { FmcError } from '../../errors.js';
+import { migrateData } from './data-migrations.js';
 
 export const DATA_DB_FILE = 'fmc.sqlite';
 

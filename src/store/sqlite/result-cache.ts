@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { FmcError } from '../errors.js';
-import { toScoredLabels, type AnswerLabels, type ScoredLabels } from '../labels.js';
-import { migrate } from './migrations.js';
+import { FmcError } from '../../errors.js';
+import { toScoredLabels, type AnswerLabels, type ScoredLabels } from '../../labels.js';
+import { migrate } from './cache-migrations.js';
 
 export interface CacheEntry {
   readonly key: string;

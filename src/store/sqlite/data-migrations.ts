@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { applyMigrations, type Migration } from '../db/migrate.js';
+import { applyMigrations, type Migration } from './migrate.js';
 
 // The server's data database (users now; conversations and messages come with the relay).
 // Numbered, applied in order; never edit one that has shipped.

@@ -281,6 +281,7 @@ export function buildProgram(run: Run): Command {
       .option('--port <n>', 'TCP port (0 = any free port, printed on stderr)', port, 8502)
       .option('--host <address>', 'address to bind', '127.0.0.1')
       .option('--data-dir <dir>', `users database and generated secrets ${DATA_DIR_DEFAULT}`)
+      .option('--database-url <url>', 'PostgreSQL for the conversations (several fmc serve on one database); default FMC_DATABASE_URL, else the data dir')
       .option('--require-auth', 'require an agent or admin token on /api/classify (default: on unless the host is loopback)')
       .option('--no-require-auth', 'let anyone call /api/classify, even on a non-loopback host')
       .option('--allow-signup', 'let anyone create a customer account (POST /api/auth/signup)')

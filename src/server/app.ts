@@ -14,12 +14,13 @@ import { installAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { createHealth } from './health.js';
+import type { HealthCheck } from '../tiers/tier.js';
 import { LOG_SERIALIZERS } from './log-redact.js';
 import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits } from './limits.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
-import { registerRelay } from './relay/plugin.js';
+import { registerRelay, type RelayPg } from './relay/plugin.js';
 import { authRoutes } from './routes/auth.js';
 import { classifyRoutes } from './routes/classify.js';
 import { healthRoutes } from './routes/health.js';
@@ -54,7 +55,7 @@ export interface AppDeps {
   readonly options: AppOptions;
   readonly metrics?: ServerMetrics;
   /** The chat relay (/ws, /api/conversations); absent = classification API only. */
-  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions };
+  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly pg?: RelayPg };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
 }
@@ -138,7 +139,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
 
-  await app.register(healthRoutes, { check: createHealth({ data: deps.data, pipeline, version: options.version }).check });
+  // The relay registers later; its LISTEN check is read through this once it exists.
+  let listenCheck: (() => HealthCheck) | undefined;
+  await app.register(healthRoutes, { check: createHealth({ data: deps.data, pipeline, version: options.version, listen: () => listenCheck?.() }).check });
   await app.register(metricsRoutes, { registry: metrics.registry });
   await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute });
   await app.register(userRoutes, { users: deps.users });
@@ -148,7 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trendsRoutes, { trends });
   await app.register(dashboardRoutes);
   if (deps.relay) {
-    await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, trends, ...deps.relay });
+    const relay = await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, trends, ...deps.relay });
+    listenCheck = relay.listen;
   }
 
   app.setNotFoundHandler(rateLimits.perMinute > 0 ? { preHandler: app.rateLimit() } : {}, handleNotFound);

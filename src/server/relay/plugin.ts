@@ -17,11 +17,20 @@ import { correctionRoutes } from '../routes/corrections.js';
 import { createChatClassifier } from './chat-classifier.js';
 import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
-import { openKeyring, type MasterKeySource } from './keyring.js';
+import { openKeyring, type Keyring, type MasterKeySource } from './keyring.js';
+import { openPgKeyring } from './pg/keyring.js';
+import { startListener, type Listener } from './pg/listener.js';
+import { createPgRateLimiter } from './pg/rate-limit.js';
+import { createPgRelayStore } from './pg/store.js';
+import type { RelayStore } from './relay-store.js';
+import type { HealthCheck } from '../../tiers/tier.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type pg from 'pg';
 import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from './options.js';
 import { CLOSE_GOING_AWAY } from './peer.js';
-import { createRateLimiter } from './rate-limit.js';
-import { createRelay, type Relay } from './relay.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { createRelay, type Relay, type RelayDeps } from './relay.js';
 import { createRooms } from './rooms.js';
 import { createTicketStore } from './tickets.js';
 import { createConversationStore } from './store.js';
@@ -40,6 +49,22 @@ export interface RelayPluginDeps {
   readonly options?: RelayOptions;
   /** The Trends view: fed each labeled customer message; its alerts go to watching agents. */
   readonly trends?: LiveTrends;
+  /** PostgreSQL mode: conversations in the shared database, fan-out across instances. */
+  readonly pg?: RelayPg;
+}
+
+/** The relay's share of a PostgreSQL database (store/pg/database.ts opens and migrates it). */
+export interface RelayPg {
+  readonly pool: pg.Pool;
+  readonly url: string;
+  /** This instance's name in the NOTIFY payloads (default: host, pid and a random part). */
+  readonly instance?: string;
+}
+
+/** What the relay plugin gives back: the relay, and (PostgreSQL mode) its LISTEN health. */
+export interface RegisteredRelay {
+  readonly relay: Relay;
+  readonly listen?: () => HealthCheck;
 }
 
 // Sockets still open at shutdown get a 1001 and this long to answer before being cut.
@@ -58,31 +83,51 @@ function relayMetrics(metrics: ServerMetrics) {
  * The chat relay: `/ws`, the conversation routes, and the encrypted store under them. The
  * master key is checked here, before the server listens: a wrong or exposed key stops start-up.
  */
-export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps): Promise<Relay> {
+export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps): Promise<RegisteredRelay> {
   const options = deps.options ?? DEFAULT_RELAY_OPTIONS;
-  const keyring = openKeyring(deps.data.db, deps.masterKey);
   const counters = relayMetrics(deps.metrics);
   const rooms = createRooms();
   const classifier = createChatClassifier(deps.pipeline);
+  const backend = deps.pg ? await pgBackend(deps.pg, deps.masterKey, options) : sqliteBackend(deps.data, deps.masterKey, options);
+  const { keyring, store } = backend;
+  // Batch corrections (a text, no conversation) stay in the data DB in both modes.
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
-  const lastSeq = deps.data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
-  const store = sqliteRelayStore(createConversationStore(deps.data.db, keyring), corrections, (id) => lastSeq.get(id) as number);
   const feed = createFeed(store, rooms, deps.logger);
   const versionOf = versionLookup(deps.pipeline.tiers);
   const relay = createRelay({
     store,
     rooms,
     feed,
-    rate: createRateLimiter(options.rate),
+    rate: backend.rate,
     classifier,
     limits: options.limits,
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
     versionOf,
-    onWriteFailure: (err) => deps.data.writeFailed(err),
-    onWrite: () => deps.data.wrote(),
+    ...backend.writes,
     onLabels: (labels, message) => deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt)),
   });
+  let listener: Listener | undefined;
+  if (deps.pg) {
+    const own = backend.instance;
+    const log = (what: string) => (err: unknown) => deps.logger.warn({ err: (err as Error).message }, `relay: ${what} from another instance not passed on`);
+    listener = await startListener({
+      url: deps.pg.url,
+      logger: deps.logger,
+      onNotice(notice) {
+        // Messages: every notice, own ones too (the feed drops what it already sent).
+        if (notice.kind === 'message') return feed.wake(notice.conversationId, notice.seq);
+        if (notice.instance === own) return;
+        if (notice.kind === 'labels') void relay.remote.labels(notice.conversationId, notice.seq).catch(log('labels'));
+        else void relay.remote.conversation(notice.conversationId).catch(log('a conversation change'));
+      },
+      onResync() {
+        feed.wakeAll();
+        void relay.remote.refresh().catch(log('the conversation list'));
+      },
+    });
+    app.addHook('onClose', async () => listener?.close());
+  }
   // Agents watching the conversation list hear of spikes and of fresh figures.
   deps.trends?.subscribe((event) => rooms.publishToWatchers(event));
   const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
@@ -178,5 +223,39 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
 
   await app.register(conversationRoutes, { relay });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
-  return relay;
+  return { relay, ...(listener && { listen: () => listener.status() }) };
+}
+
+interface Backend {
+  readonly keyring: Keyring;
+  readonly store: RelayStore;
+  readonly rate: RateLimiter;
+  readonly instance?: string;
+  readonly writes: Pick<RelayDeps, 'onWriteFailure' | 'onWrite' | 'isRetryable'>;
+}
+
+/** One server per data dir: conversations in the SQLite data DB, fan-out in this process. */
+function sqliteBackend(data: DataDb, masterKey: MasterKeySource, options: RelayOptions): Backend {
+  const keyring = openKeyring(data.db, masterKey);
+  const corrections = createCorrectionStore(data.db, () => keyring);
+  const lastSeq = data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
+  return {
+    keyring,
+    store: sqliteRelayStore(createConversationStore(data.db, keyring), corrections, (id) => lastSeq.get(id) as number),
+    rate: createRateLimiter(options.rate),
+    writes: { onWriteFailure: (err) => data.writeFailed(err), onWrite: () => data.wrote() },
+  };
+}
+
+/** Several servers on one database: the tables are the log, NOTIFY the wake-up, limits shared. */
+async function pgBackend(db: RelayPg, masterKey: MasterKeySource, options: RelayOptions): Promise<Backend> {
+  const keyring = await openPgKeyring(db.pool, masterKey);
+  const instance = db.instance ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  return {
+    keyring,
+    instance,
+    store: createPgRelayStore(db.pool, keyring, { url: db.url, instance }),
+    rate: createPgRateLimiter(db.pool, options.rate, db.url),
+    writes: { isRetryable: (err) => err instanceof FmcError && err.code === 'FMC_ERR_DB_UNAVAILABLE' },
+  };
 }

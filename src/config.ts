@@ -20,6 +20,8 @@ export interface ServerEnv {
   readonly masterKey?: string | undefined;
   /** FMC_NEW_MASTER_KEY: the key `fmc keys rotate` moves to when FMC_MASTER_KEY is in use. */
   readonly newMasterKey?: string | undefined;
+  /** FMC_CHAT_RATE `<burst>/<per second>`: chat messages per user; undefined = the relay's default. */
+  readonly chatRate?: { readonly burst: number; readonly perSecond: number } | undefined;
 }
 
 export interface Config {
@@ -121,5 +123,13 @@ export function loadServerEnv(env: Env = process.env): ServerEnv {
     tokenTtlSeconds: positiveNumber('FMC_TOKEN_TTL', env.FMC_TOKEN_TTL, 900) || 900,
     masterKey: env.FMC_MASTER_KEY || undefined,
     newMasterKey: env.FMC_NEW_MASTER_KEY || undefined,
+    chatRate: chatRate(env.FMC_CHAT_RATE),
   });
+}
+
+function chatRate(raw: string | undefined): ServerEnv['chatRate'] {
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(raw);
+  if (!m) throw new FmcError('FMC_ERR_CONFIG', `FMC_CHAT_RATE=${JSON.stringify(raw)}: use <burst>/<messages per second>, e.g. 20/1 (0/0 turns the limit off)`);
+  return { burst: Number(m[1]), perSecond: Number(m[2]) };
 }

@@ -12,6 +12,7 @@ import { createPipeline } from '../pipeline/pipeline.js';
 import { buildApp } from '../server/app.js';
 import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
+import { DEFAULT_RELAY_OPTIONS } from '../server/relay/options.js';
 import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
 import { openPgDatabase } from '../store/pg/database.js';
 import { masterKeySource } from '../server/relay/master-key.js';
@@ -117,7 +118,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
       users: createUserStore(data.db),
       tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
       logger,
-      relay: { masterKey, ...(pgDb && { pg: { pool: pgDb.pool, url: pgDb.url } }) },
+      relay: { masterKey, ...(serverEnv.chatRate && { options: { ...DEFAULT_RELAY_OPTIONS, rate: serverEnv.chatRate } }), ...(pgDb && { pg: { pool: pgDb.pool, url: pgDb.url } }) },
       options: {
         requireAuth,
         allowSignup: options.allowSignup ?? false,

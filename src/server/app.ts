@@ -21,6 +21,7 @@ import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
 import { registerRelay, type RelayPg } from './relay/plugin.js';
+import { pgRateStore } from './relay/pg/rate-store.js';
 import { authRoutes } from './routes/auth.js';
 import { classifyRoutes } from './routes/classify.js';
 import { healthRoutes } from './routes/health.js';
@@ -133,6 +134,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       max: rateLimits.perMinute || Number.MAX_SAFE_INTEGER,
       // Runs after the token is resolved: a logged-in user has their own budget, wherever they connect from.
       // IPv6 clients are keyed by their /64 (the plugin's default), or one host could rotate addresses.
+      // Several instances on one PostgreSQL count in one place: a client's budget is not
+      // multiplied by the number of servers behind the load balancer.
+      ...(deps.relay?.pg && { store: pgRateStore(deps.relay.pg.pool, deps.relay.pg.url) }),
       keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${normalizeIP(request.ip)}`),
       errorResponseBuilder: (_request, context) =>
         new FmcError('FMC_ERR_RATE_LIMITED', `rate limit of ${context.max} requests a minute reached; retry in ${context.after}`),

@@ -231,3 +231,45 @@ describe('two instances, one killed mid-stream', () => {
     await agent.close();
   });
 });
+
+describe('per-user limits hold across instances', () => {
+  let cluster: Cluster;
+  before(async () => {
+    // 5 messages, then (practically) none; 6 requests a minute; the default 10 logins a minute.
+    cluster = await startCluster(2, { dora: 'customer', eve: 'customer', frank: 'agent' }, { FMC_CHAT_RATE: '5/0.001' }, ['--rate-limit', '6']);
+  });
+  after(async () => {
+    await cluster?.close();
+  });
+
+  test('messages per second: one bucket per user, whichever instance the sockets reach', async () => {
+    const [a, b] = cluster.instances;
+    const conversationId = await open(cluster, 0, 'dora');
+    const sockets = [await connectTo(a!, await cluster.token('dora')), await connectTo(b!, await cluster.token('dora'))];
+    for (let i = 0; i < 10; i++) sockets[i % 2]!.send({ type: 'send', conversationId, clientId: `r${i}`, text: `message ${i}` });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => {
+        const s = sockets[i % 2]!;
+        return Promise.race([s.waitFor('ack', (f) => f.clientId === `r${i}`), s.waitFor('error', (f) => f.clientId === `r${i}`)]);
+      }),
+    );
+    assert.equal(answers.filter((f) => f.type === 'ack').length, 5);
+    const refused = answers.filter((f): f is Extract<ServerFrame, { type: 'error' }> => f.type === 'error');
+    assert.equal(refused.length, 5);
+    for (const f of refused) assert.equal(f.code, 'FMC_ERR_RATE_LIMITED');
+    for (const s of sockets) await s.close();
+  });
+
+  test('HTTP requests per minute and login attempts: counted once for all instances', async () => {
+    const urls = cluster.instances.map((i) => i.url);
+    const token = await cluster.token('eve');
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await call(`${urls[i % 2]}/api/conversations`, { token })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429, 429, 429]);
+
+    const logins: number[] = [];
+    for (let i = 0; i < 14; i++) logins.push((await call(`${urls[i % 2]}/api/auth/login`, { method: 'POST', json: { username: 'frank', password: 'wrong password' } })).status);
+    assert.equal(logins.filter((s) => s === 401).length, 10, JSON.stringify(logins));
+    assert.deepEqual(logins.slice(10), [429, 429, 429, 429]);
+  });
+});

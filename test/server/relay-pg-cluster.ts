@@ -27,7 +27,7 @@ export interface Cluster {
 const SECRET = randomBytes(48).toString('base64');
 
 /** `n` instances; `users` made first, each with its role. */
-export async function startCluster(n: number, users: Record<string, Role>, extraEnv: NodeJS.ProcessEnv = {}): Promise<Cluster> {
+export async function startCluster(n: number, users: Record<string, Role>, extraEnv: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<Cluster> {
   const pg = await startPostgres();
   const temp = tempDir('fmc-relay-pg-');
   const dataDir = join(temp.dir, 'data');
@@ -55,7 +55,7 @@ export async function startCluster(n: number, users: Record<string, Role>, extra
     env,
     instances,
     async start() {
-      instances.push(await serveFmc(env));
+      instances.push(await serveFmc(env, args));
       return instances.length - 1;
     },
     async token(username) {

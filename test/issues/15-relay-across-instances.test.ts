@@ -3,8 +3,10 @@
 // only wakes the other instances up.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ServerFrame } from '../../src/server/relay/protocol.js';
+import { fmc } from '../ops/helpers.js';
 import { call } from '../server/helpers.js';
 import { clientId, type Client } from '../server/relay-helpers.js';
 import { connectTo, startCluster, type Cluster } from '../server/relay-pg-cluster.js';
@@ -229,6 +231,33 @@ describe('two instances, one killed mid-stream', () => {
     assert.ok(ok, 'health recovers');
     await customer.close();
     await agent.close();
+  });
+
+  test('fmc keys rotate refuses while instances run on the database; once they are stopped it rotates, and history reads under the new key', async () => {
+    const newKey = randomBytes(32).toString('base64');
+    const conversationId = await open(cluster, 1, 'carol');
+    const customer = await connectTo(cluster.instances[1]!, await cluster.token('carol'));
+    await joined(customer, conversationId);
+    customer.send({ type: 'send', conversationId, clientId: 'k', text: 'avant la rotation' });
+    await customer.waitFor('ack', (f) => f.clientId === 'k');
+    await customer.close();
+
+    const refused = await fmc(['keys', 'rotate'], { ...cluster.env, FMC_NEW_MASTER_KEY: newKey });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /fmc serve instance\(s\) run on this database .*nothing was changed\. Stop every instance/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+
+    for (const instance of cluster.instances) await instance.stop();
+    const rotated = await fmc(['keys', 'rotate'], { ...cluster.env, FMC_NEW_MASTER_KEY: newKey });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.match(rotated.stdout, /re-wrapped \d+ data keys in PostgreSQL/);
+
+    // The old key no longer starts an instance; the new one reads the history.
+    await assert.rejects(cluster.start(), /is not the one the conversations were encrypted under/);
+    const i = await cluster.start({ FMC_MASTER_KEY: newKey });
+    const history = await call(`${cluster.instances[i]!.url}/api/conversations/${conversationId}/messages`, { token: await cluster.token('carol') });
+    assert.equal(history.status, 200, history.text);
+    assert.deepEqual((history.body as { messages: { text: string }[] }).messages.map((m) => m.text), ['avant la rotation']);
   });
 });
 

@@ -17,8 +17,8 @@ export interface Cluster {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
   readonly instances: Served[];
-  /** Starts one more instance; its index in `instances`. */
-  start(): Promise<number>;
+  /** Starts one more instance (with `env` changed by `extra`); its index in `instances`. */
+  start(extra?: NodeJS.ProcessEnv): Promise<number>;
   /** Users are made before the instances start (the data dir's SQLite is shared). */
   token(username: string): Promise<string>;
   close(): Promise<void>;
@@ -54,8 +54,8 @@ export async function startCluster(n: number, users: Record<string, Role>, extra
     dir: temp.dir,
     env,
     instances,
-    async start() {
-      instances.push(await serveFmc(env, args));
+    async start(extra = {}) {
+      instances.push(await serveFmc({ ...env, ...extra }, args));
       return instances.length - 1;
     },
     async token(username) {

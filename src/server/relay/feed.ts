@@ -24,6 +24,8 @@ export interface Feed {
 
 // Messages read per query while catching up; a long gap is read in pages.
 const PAGE = 200;
+// After a failed read, the next attempt.
+const RETRY_MS = 500;
 
 interface Line {
   /** Messages stored here, by seq, not yet sent to every socket. */
@@ -98,9 +100,11 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Fee
     if (line.running) return;
     line.running = run(conversationId, line)
       .catch((err: unknown) => {
-        // The store is away (the database restarted): the next wake-up or reconnect reads again.
+        // The store is away (the database restarted, the pool is exhausted): read again in a
+        // moment, whether or not another wake-up comes (the last message may have been sent).
         line.check = true;
         line.failed = true;
+        setTimeout(() => wake(conversationId), RETRY_MS).unref();
         logger.warn({ conversationId, err: (err as Error).message }, 'relay feed could not read the store');
       })
       .finally(() => {

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseOperatorAccounts } from './clean/author.js';
 import { FmcError } from './errors.js';
+import { parseSlaMinutes, type SlaTargets } from './server/console/sla.js';
 import { tierSettingsFrom } from './tiers/registry.js';
 import type { TierConfig } from './tiers/tier-module.js';
 
@@ -22,6 +23,8 @@ export interface ServerEnv {
   readonly newMasterKey?: string | undefined;
   /** FMC_CHAT_RATE `<burst>/<per second>`: chat messages per user; undefined = the relay's default. */
   readonly chatRate?: { readonly burst: number; readonly perSecond: number } | undefined;
+  /** FMC_SLA_MINUTES: the console's answer-time target per urgency, in minutes. */
+  readonly slaMinutes: SlaTargets;
 }
 
 export interface Config {
@@ -124,6 +127,7 @@ export function loadServerEnv(env: Env = process.env): ServerEnv {
     masterKey: env.FMC_MASTER_KEY || undefined,
     newMasterKey: env.FMC_NEW_MASTER_KEY || undefined,
     chatRate: chatRate(env.FMC_CHAT_RATE),
+    slaMinutes: parseSlaMinutes(env.FMC_SLA_MINUTES),
   });
 }
 

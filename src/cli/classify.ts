@@ -21,6 +21,7 @@ import { checkDistinctPaths, type RunPath } from './path-guard.js';
 import { createClassifyProgress, type ClassifyProgress } from './progress.js';
 import { announceStartup, modelToBuild } from './startup.js';
 import { formatSummary } from './summary-format.js';
+import type { QueueSummary } from './classify-queue.js';
 
 export interface ClassifyOptions extends ChainFlags {
   output?: string;
@@ -46,6 +47,14 @@ export interface ClassifyOptions extends ChainFlags {
   dryRun?: boolean;
   /** Also write the HTML report of the output file (fmc report's defaults) at the end of the run. */
   report?: string;
+  /** Spread the rows over `fmc worker` processes through the PostgreSQL queue (this process coordinates). */
+  queue?: boolean;
+  /** Remove the input's queued batch (jobs and stored results) instead of classifying. */
+  cancel?: boolean;
+  /** --queue: rows per chunk job. */
+  chunkRows?: number;
+  /** PostgreSQL for --queue / --cancel; default FMC_DATABASE_URL. */
+  databaseUrl?: string;
 }
 
 // Shared by every command: kept importable from here for code written against it.
@@ -57,6 +66,11 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
   const startedAt = Date.now();
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
+  if (options.cancel) {
+    const { cancelQueued, databaseUrlFrom } = await import('./classify-queue.js');
+    return cancelQueued(input, databaseUrlFrom(options.databaseUrl, io.env, '--cancel'), io.env, logger, io.stderr);
+  }
+  if (options.queue && options.dryRun) throw new FmcError('FMC_ERR_USAGE', '--queue and --dry-run do not go together: --dry-run plans a local run');
   const interrupts = catchInterrupts();
   let lock: Lock | undefined;
   let outputFile: OutputFile | undefined;
@@ -119,19 +133,36 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       }
     }
 
-    const starting = startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel });
-    const engine = await interrupts
-      .race(starting)
+    const queued = options.queue ? await import('./classify-queue.js') : undefined;
+    const starting = queued
+      ? queued.startCoordinator({
+          input,
+          readOptions,
+          pipelineOptions,
+          chunkRows: options.chunkRows ?? queued.DEFAULT_CHUNK_ROWS,
+          url: queued.databaseUrlFrom(options.databaseUrl, io.env, '--queue'),
+          env: io.env,
+          logger,
+          stderr: io.stderr,
+          quiet: options.quiet ?? false,
+        })
+      : startEngineWorker({ pipeline: pipelineOptions, logLevel: options.logLevel ?? config.logLevel }).then((engine) => ({ engine, coordinator: undefined }));
+    const started = await interrupts
+      .race(starting.then((c) => ('batch' in c ? { engine: c.engine, coordinator: c } : c)))
       .catch((err: unknown) => {
         // Stopped while the engine loads: its thread would keep the process alive.
-        void starting.then((late) => late.close(), () => undefined);
+        void starting.then((late) => ('batch' in late ? late.close() : late.engine.close()), () => undefined);
         throw err;
       })
       .finally(() => notice.done());
+    const { engine, coordinator } = started;
     let progress: ClassifyProgress | undefined;
     let polling: NodeJS.Timeout | undefined;
+    let stopQueueProgress: (() => void) | undefined;
     try {
-      if (!options.quiet && io.stderr.isTTY) {
+      if (coordinator && !options.quiet && io.stderr.isTTY) {
+        stopQueueProgress = coordinator.showProgress(io.stderr, source.totalBytes, () => source.bytesRead());
+      } else if (!options.quiet && io.stderr.isTTY) {
         const shown = (progress = createClassifyProgress(io.stderr, source.totalBytes));
         // The cache counters live on the engine thread: asked for once a second, not per chunk.
         polling = setInterval(() => {
@@ -141,24 +172,42 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       // On a signal this rejects at once; the run still going fails on its own once the
       // engine is closed and the sink aborted below.
       const summary = await interrupts.race(
-        classifyRows({ source, sink: sink!, engine, output: { format, columns, dialect }, batchSize: options.batchSize, onProgress: progress?.update, startedAt }),
+        classifyRows({
+          source,
+          sink: sink!,
+          engine,
+          output: { format, columns, dialect },
+          batchSize: options.batchSize,
+          onProgress: progress?.update,
+          startedAt,
+          ...(coordinator && { chunkSize: coordinator.chunkRows, maxInFlight: coordinator.maxInFlight, ramp: false }),
+        }),
       );
       clearInterval(polling);
       progress?.stop();
       progress = undefined;
+      stopQueueProgress?.();
+      stopQueueProgress = undefined;
+      const queueSummary = await coordinator?.summary(startedAt);
       await sink!.commit();
       sink = undefined;
       outputFile = undefined;
-      if (options.summaryJson) await writeSummaryJson(options.summaryJson, JSON.stringify(summary, null, 2) + '\n', io.stdout, toStdout ? 'stdout' : outputPath);
+      // The output is in place: the batch's jobs and stored labels are no longer needed.
+      await coordinator?.finish();
+      const fullSummary: typeof summary & { queue?: QueueSummary } = queueSummary ? { ...summary, queue: { ...queueSummary, wallMs: Date.now() - startedAt } } : summary;
+      if (options.summaryJson) await writeSummaryJson(options.summaryJson, JSON.stringify(fullSummary, null, 2) + '\n', io.stdout, toStdout ? 'stdout' : outputPath);
       if (options.report) await (await import('../report/build.js')).writeReportHtml([outputPath], options.report, { escalateBelow: options.escalateBelow });
       if (!options.quiet) io.stderr.write(formatSummary(summary, colorsFor(io.stderr, io.env)) + '\n');
+      if (!options.quiet && queueSummary) io.stderr.write(formatQueueSummary(fullSummary.queue!) + '\n');
       logger.info({ summary }, 'classify done');
       return 0;
     } finally {
       clearInterval(polling);
       // Restores the cursor and clears the line before the error message is printed.
       progress?.stop();
-      await engine.close();
+      stopQueueProgress?.();
+      // The queue's batch stays (jobs, stored chunks): the same command resumes it.
+      await (coordinator ?? engine).close();
     }
   } catch (err) {
     // Stopped mid-read: stdin would keep the process alive.
@@ -197,17 +246,24 @@ async function dryRun(rows: AsyncIterable<{ text: string }>, pipeline: Awaited<R
   let cached = 0;
   const requests: Record<string, number> = {};
   let chunk: { id: string; text: string }[] = [];
-  const flush = (): void => {
-    const plan = pipeline.classifier.plan(chunk.map(pipeline.toItem));
+  const flush = async (): Promise<void> => {
+    const plan = await pipeline.classifier.plan(chunk.map(pipeline.toItem));
     cached += plan.cached;
     for (const [tier, n] of Object.entries(plan.requests)) requests[tier] = (requests[tier] ?? 0) + n;
     chunk = [];
   };
   for await (const row of rows) {
     chunk.push({ id: String(total++), text: row.text });
-    if (chunk.length >= 2000) flush();
+    if (chunk.length >= 2000) await flush();
   }
-  flush();
+  await flush();
   out.write(`dry run: ${count(total, 'row')}, ${num(cached)} cached, ${num(total - cached)} to classify\n`);
   for (const [tier, n] of Object.entries(requests)) out.write(`  ${tier}: ${count(n, 'request')}\n`);
+}
+
+/** The queue's lines under the summary: who labeled what, retried chunks, wall time. */
+function formatQueueSummary(q: QueueSummary): string {
+  const total = Object.values(q.workers).reduce((a, b) => a + b, 0);
+  const shares = Object.entries(q.workers).map(([w, n]) => `  ${w}: ${num(n)} rows (${Math.round((100 * n) / Math.max(1, total))}%)`);
+  return [`queue: ${count(q.chunks, 'chunk')} by ${count(Object.keys(q.workers).length, 'worker')}, ${num(q.retriedChunks)} retried, wall time ${(q.wallMs / 1000).toFixed(1)} s`, ...shares].join('\n');
 }

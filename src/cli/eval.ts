@@ -3,7 +3,7 @@ import { coverageTable, expectedCalibrationError, thresholdForAccuracy, type Sco
 import { evaluate, type FieldReport, type LabelRow } from '../eval/metrics.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
 import { formatEvalReport } from '../eval/report-text.js';
-import { LABEL_FIELDS, labelStrings, type LabelField, type LabelResult } from '../labels.js';
+import { labelStrings, TRAINED_FIELDS, type LabelResult, type TrainedField } from '../labels.js';
 import { createLogger } from '../log.js';
 import { trainedTextKey } from '../model/trained-texts.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
@@ -26,7 +26,7 @@ export const DEFAULT_TARGET_ACCURACY = 0.95;
 function outcomesOf(gold: readonly LabelRow[], results: readonly LabelResult[]): ScoredOutcome[] {
   return results.map((r, i) => {
     const predicted = labelStrings(r);
-    const correct = Object.fromEntries(LABEL_FIELDS.map((f) => [f, predicted[f] === gold[i]![f]])) as Record<LabelField, boolean>;
+    const correct = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, predicted[f] === gold[i]![f]])) as Record<TrainedField, boolean>;
     return { confidence: r.confidence, correct };
   });
 }

@@ -54,6 +54,7 @@ const port = (raw: string): number => {
 // Defaults that come from the environment, said the same way in every command's help.
 const CACHE_DEFAULT = '(default: $FMC_CACHE or ~/.cache/fmc/cache.sqlite)';
 const DATA_DIR_DEFAULT = '(default: $FMC_DATA_DIR or ~/.local/share/fmc)';
+const DATABASE_URL_HELP = 'PostgreSQL shared by several machines, e.g. postgres://fmc@db:5432/fmc (default: $FMC_DATABASE_URL; none = the SQLite files)';
 
 const fraction = (raw: string): number => {
   const n = Number(raw);
@@ -95,6 +96,7 @@ function withChainOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'tweets per tier call (LLM request)', integer('--batch-size', 1), 20)
     .option('--cache <path>', `SQLite result cache ${CACHE_DEFAULT}`)
     .option('--no-cache', 'do not read or write the result cache')
+    .option('--database-url <url>', DATABASE_URL_HELP)
     .option('--model-dir <dir>', 'local model folders (default: $FMC_MODEL_DIR, else the built-in model)')
     .option('--allow-remote', 'let the local model tier load --hub-model from the Hugging Face hub (needs network)')
     .option('--hub-model <id>', 'a hub sentiment model replacing the local sentiment head, e.g. Xenova/distilbert-base-multilingual-cased-sentiments-student (needs --allow-remote) (default: none)')
@@ -141,10 +143,22 @@ export function buildProgram(run: Run): Command {
       .option('-q, --quiet', 'no progress and no summary on stderr')
       .option('--summary-json <path>', 'also write the run summary as JSON, - for stdout (default: none)')
       .option('--lock <path>', 'take an exclusive lock file; a second concurrent run exits 75 (default: no lock)')
-      .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)'),
+      .option('--report <html>', 'also write the fmc report of the output file at the end of the run (HTML) (default: none)')
+      .option('--queue', 'spread the rows over `fmc worker` processes through PostgreSQL (FMC_DATABASE_URL); this process sends chunks and writes the output; the same command again resumes')
+      .option('--cancel', 'remove the queued chunks and stored labels of <input> (after an interrupted --queue run) and exit')
+      .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1)),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
     .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
+
+  withChainOptions(
+    program
+      .command('worker')
+      .description('take chunks queued by `fmc classify --queue` from PostgreSQL and label them with this machine\'s tiers, until SIGTERM (finishes its chunk, then exits)')
+      .option('-q, --quiet', 'no line per chunk on stderr'),
+  )
+    .addHelpText('after', '\nExamples:\n  FMC_DATABASE_URL=postgres://fmc@db.example/fmc fmc worker --provider ollama --concurrency 8\n  fmc classify big.csv -o out.csv --queue      # on the coordinating machine')
+    .action(async (options) => run(await (await import('./worker.js')).worker(options)));
 
   withChainOptions(
     program
@@ -221,6 +235,7 @@ export function buildProgram(run: Run): Command {
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .option('--json', 'JSON output')
     .addHelpText('after', '\nExamples:\n  fmc cache stats\n  fmc cache stats --json')
+    .option('--database-url <url>', DATABASE_URL_HELP)
     .action(async (options) => run(await (await import('./cache.js')).cacheStats(options)));
   cache
     .command('clear')
@@ -228,6 +243,7 @@ export function buildProgram(run: Run): Command {
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .addOption(new Option('--tier <name>', 'only the results of this tier (default: every tier)').choices(ALL_TIER_NAMES))
     .addHelpText('after', '\nExamples:\n  fmc cache clear\n  fmc cache clear --tier gemini')
+    .option('--database-url <url>', DATABASE_URL_HELP)
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));
   cache
     .command('prune')
@@ -236,6 +252,7 @@ export function buildProgram(run: Run): Command {
     .option('--older-than <age>', 'remove entries written longer ago than this: 30d, 12h, 90m (s, m, h, d, w) (default: none; give this, --max-size or both)')
     .option('--max-size <size>', 'then remove the oldest until the file is at most this: 500MB, 2GB, 100MiB (default: no size limit)')
     .addHelpText('after', '\nExamples:\n  fmc cache prune --older-than 30d\n  fmc cache prune --max-size 500MB')
+    .option('--database-url <url>', DATABASE_URL_HELP)
     .action(async (options) => run(await (await import('./cache.js')).cachePrune(options)));
 
   program
@@ -247,6 +264,7 @@ export function buildProgram(run: Run): Command {
     .addOption(new Option('--provider <name>', 'check only the tiers of this chain, as given to fmc serve').choices(PROVIDERS).default('auto'))
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--database-url <url>', DATABASE_URL_HELP)
     .option('--model-dir <dir>', 'local model folders (default: $FMC_MODEL_DIR, else the built-in model)')
     .option('--min-free <MiB>', 'least free space in the data dir', integer('--min-free', 0), 512)
     .option('--timeout <seconds>', 'wait this long for --url (default: 5)', seconds)
@@ -260,6 +278,7 @@ export function buildProgram(run: Run): Command {
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .option('--no-cache', 'leave the result cache out')
+    .option('--database-url <url>', `${DATABASE_URL_HELP}; in that mode back up with pg_dump`)
     .option('--keep <n>', 'then delete all but the newest n backup folders in <dir> (default: keep them all)', integer('--keep', 1))
     .option('--include-master-key', "also copy <data-dir>/master-key (a leaked backup then opens every conversation); default: left out, save it apart")
     .addHelpText('after', '\nExamples:\n  fmc backup /var/backups/fmc --keep 14')
@@ -281,7 +300,6 @@ export function buildProgram(run: Run): Command {
       .option('--port <n>', 'TCP port (0 = any free port, printed on stderr)', port, 8502)
       .option('--host <address>', 'address to bind', '127.0.0.1')
       .option('--data-dir <dir>', `users database and generated secrets ${DATA_DIR_DEFAULT}`)
-      .option('--database-url <url>', 'PostgreSQL for the conversations (several fmc serve on one database); default FMC_DATABASE_URL, else the data dir')
       .option('--require-auth', 'require an agent or admin token on /api/classify (default: on unless the host is loopback)')
       .option('--no-require-auth', 'let anyone call /api/classify, even on a non-loopback host')
       .option('--allow-signup', 'let anyone create a customer account (POST /api/auth/signup)')
@@ -333,6 +351,14 @@ export function buildProgram(run: Run): Command {
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
     .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
+  users
+    .command('name')
+    .description('set the name customers see for an agent or admin (instead of the login); without one, clears it')
+    .argument('<name>', 'user name')
+    .argument('[display-name]', 'e.g. "Sophie M." (1-64 characters)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc users name alice "Alice, Free support"\n  fmc users name alice')
+    .action(async (name: string, displayName: string | undefined, options) => run(await (await import('./users.js')).usersName(name, displayName, options)));
 
   const corrections = program
     .command('corrections')

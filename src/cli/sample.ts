@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { cleanTweet } from '../clean/clean-tweet.js';
 import { atPosition, FmcError } from '../errors.js';
-import { FIELD_VALUES, labelStrings, LABEL_FIELDS, type LabelField } from '../labels.js';
+import { FIELD_VALUES, labelStrings, TRAINED_FIELDS, type TrainedField } from '../labels.js';
 import { openTweetSource } from '../pipeline/read.js';
 import { reasonFor, selectSample, STRATEGIES, type Candidate, type Strategy } from '../sample/select.js';
 import { createRulesTier } from '../tiers/rules.js';
@@ -18,8 +18,8 @@ export interface SampleOptions {
   textColumn?: string;
 }
 
-/** Columns added after the input's: why the row was picked, then one empty gold cell per field. */
-export const REVIEW_COLUMNS = ['review_reason', ...LABEL_FIELDS.map((f) => `gold_${f}`)] as const;
+/** Columns added after the input's: why the row was picked, then one empty gold cell per field `fmc train` learns. */
+export const REVIEW_COLUMNS = ['review_reason', ...TRAINED_FIELDS.map((f) => `gold_${f}`)] as const;
 
 interface ClassifiedRow {
   readonly values: readonly unknown[];
@@ -27,11 +27,11 @@ interface ClassifiedRow {
   readonly candidate: Candidate;
 }
 
-/** The rows of a file written by `fmc classify`: its text, its five labels and its confidence. */
+/** The rows of a file written by `fmc classify`: its text, the labels a review can correct for training, its confidence. */
 async function readClassified(path: string, textColumn: string | undefined): Promise<{ columns: readonly string[]; rows: ClassifiedRow[] }> {
   const source = await openTweetSource({ path }, { textColumn });
   const lower = source.columns.map((c) => c.trim().toLowerCase());
-  const needed = [...LABEL_FIELDS, 'confidence'];
+  const needed = [...TRAINED_FIELDS, 'confidence'];
   const missing = needed.filter((c) => !lower.includes(c));
   if (missing.length > 0) {
     throw new FmcError('FMC_ERR_LABELS', `${atPosition(path, 1)}: no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}; fmc sample reads a file labeled by fmc classify (run \`fmc classify ${path} -o labeled.csv\` first)`);
@@ -39,8 +39,8 @@ async function readClassified(path: string, textColumn: string | undefined): Pro
   const at = Object.fromEntries(needed.map((c) => [c, lower.indexOf(c)])) as Record<string, number>;
   const rows: ClassifiedRow[] = [];
   for await (const row of source.rows) {
-    const predicted = {} as Record<LabelField, string>;
-    for (const field of LABEL_FIELDS) {
+    const predicted = {} as Record<TrainedField, string>;
+    for (const field of TRAINED_FIELDS) {
       const value = String(row.values[at[field]!] ?? '').trim().toLowerCase();
       if (!FIELD_VALUES[field].includes(value)) {
         throw new FmcError('FMC_ERR_LABELS', `${atPosition(path, row.line, at[field]! + 1)}: ${field} "${value.slice(0, 40)}" is not one of ${FIELD_VALUES[field].join(', ')}`);
@@ -63,7 +63,7 @@ async function withRulesOpinion(rows: readonly ClassifiedRow[]): Promise<Classif
   const answers = await rules.classify(rows.map((r, i) => ({ id: String(i), tweet: cleanTweet(r.text) })), new AbortController().signal);
   return rows.map((r, i) => {
     const theirs = labelStrings(answers.get(String(i))!);
-    const disagreeing = LABEL_FIELDS.filter((f) => theirs[f] !== r.candidate.predicted[f]);
+    const disagreeing = TRAINED_FIELDS.filter((f) => theirs[f] !== r.candidate.predicted[f]);
     return { ...r, candidate: { ...r.candidate, disagreeing } };
   });
 }
@@ -91,7 +91,7 @@ export async function sample(input: string, options: SampleOptions, io: CommandI
   const picked = selectSample(rows.map((r) => r.candidate), { n: options.count, strategy, seed: options.seed });
   const csv = stringify([
     [...read.columns, ...REVIEW_COLUMNS],
-    ...picked.map((i) => [...read.columns.map((_, c) => cell(rows[i]!.values[c])), reasonFor(rows[i]!.candidate, strategy), ...LABEL_FIELDS.map(() => '')]),
+    ...picked.map((i) => [...read.columns.map((_, c) => cell(rows[i]!.values[c])), reasonFor(rows[i]!.candidate, strategy), ...TRAINED_FIELDS.map(() => '')]),
   ]);
   if (options.output === '-') io.stdout.write(csv);
   else {

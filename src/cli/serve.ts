@@ -118,7 +118,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
       users: createUserStore(data.db),
       tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
       logger,
-      relay: { masterKey, ...(serverEnv.chatRate && { options: { ...DEFAULT_RELAY_OPTIONS, rate: serverEnv.chatRate } }), ...(pgDb && { pg: { pool: pgDb.pool, url: pgDb.url } }) },
+      relay: { masterKey, sla: serverEnv.slaMinutes, ...(serverEnv.chatRate && { options: { ...DEFAULT_RELAY_OPTIONS, rate: serverEnv.chatRate } }), ...(pgDb && { pg: { pool: pgDb.pool, url: pgDb.url } }) },
       options: {
         requireAuth,
         allowSignup: options.allowSignup ?? false,

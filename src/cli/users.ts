@@ -2,7 +2,7 @@ import type { ReadStream } from 'node:tty';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { loadConfig } from '../config.js';
 import { openDataDb } from '../store/sqlite/data-db.js';
-import { createUserStore, isRole, normalizeUsername, ROLES, type UserStore } from '../store/users.js';
+import { createUserStore, isRole, normalizeDisplayName, normalizeUsername, ROLES, type UserStore } from '../store/users.js';
 import { FmcError } from '../errors.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { promptHidden, readFirstLine } from './prompt.js';
@@ -126,5 +126,15 @@ export async function usersRole(name: string, role: string, options: UsersOption
   const before = await withUsers(options, io, async (users) => users.setRole(username, role));
   if (before === undefined) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
   io.stdout.write(before === role ? `${username} is already ${role}\n` : `${username}: ${before} -> ${role} (open sockets are closed at their next frame)\n`);
+  return 0;
+}
+
+/** `fmc users name <name> [display name]`: what customers are shown instead of the login; none clears it. */
+export async function usersName(name: string, displayName: string | undefined, options: UsersOptions, io: CommandIO = processIO()): Promise<number> {
+  const username = name.trim().toLowerCase();
+  const shown = displayName === undefined || displayName.trim() === '' ? null : normalizeDisplayName(displayName);
+  const found = await withUsers(options, io, async (users) => users.setDisplayName(username, shown));
+  if (!found) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
+  io.stdout.write(shown === null ? `${username}: display name cleared (customers see "Support agent")\n` : `${username}: customers now see ${JSON.stringify(shown)}\n`);
   return 0;
 }

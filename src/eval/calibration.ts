@@ -3,12 +3,12 @@
 // calibration error, and the lowest threshold whose kept rows reach a target accuracy (the
 // value for `--escalate-below`). Pure: confidences and per-field outcomes in, figures out.
 
-import { LABEL_FIELDS, type LabelField } from '../labels.js';
+import { TRAINED_FIELDS, type TrainedField } from '../labels.js';
 
 export interface ScoredOutcome {
   readonly confidence: number;
   /** Whether each field's prediction equals the gold label. */
-  readonly correct: Readonly<Record<LabelField, boolean>>;
+  readonly correct: Readonly<Record<TrainedField, boolean>>;
 }
 
 export interface CoverageRow {
@@ -18,18 +18,18 @@ export interface CoverageRow {
   readonly rows: number;
   /** Share of those rows with all five fields right (0 when no row is kept). */
   readonly accuracy: number;
-  readonly fields: Readonly<Record<LabelField, number>>;
+  readonly fields: Readonly<Record<TrainedField, number>>;
 }
 
 export const COVERAGE_THRESHOLDS: readonly number[] = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
 
-const allRight = (o: ScoredOutcome): boolean => LABEL_FIELDS.every((f) => o.correct[f]);
+const allRight = (o: ScoredOutcome): boolean => TRAINED_FIELDS.every((f) => o.correct[f]);
 
 /** Accuracy (all five, and per field) of the rows with confidence >= threshold. */
 export function coverageAt(outcomes: readonly ScoredOutcome[], threshold: number): CoverageRow {
   const kept = outcomes.filter((o) => o.confidence >= threshold);
   const share = (hits: number): number => (kept.length === 0 ? 0 : hits / kept.length);
-  const fields = Object.fromEntries(LABEL_FIELDS.map((f) => [f, share(kept.filter((o) => o.correct[f]).length)])) as Record<LabelField, number>;
+  const fields = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, share(kept.filter((o) => o.correct[f]).length)])) as Record<TrainedField, number>;
   return {
     threshold,
     coverage: outcomes.length === 0 ? 0 : kept.length / outcomes.length,

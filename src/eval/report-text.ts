@@ -3,7 +3,7 @@
 // get the same text as a terminal.
 
 import Table from 'cli-table3';
-import { LABEL_FIELDS } from '../labels.js';
+import { TRAINED_FIELDS } from '../labels.js';
 import type { CoverageRow, ThresholdChoice } from './calibration.js';
 import type { FieldReport } from './metrics.js';
 
@@ -34,8 +34,8 @@ export function confusionTable(report: FieldReport): string {
 /** Share of rows at or above each threshold and their accuracy, all five fields and per field. */
 export function coverageTableText(rows: readonly CoverageRow[]): string {
   return table(
-    ['confidence ≥', 'coverage', 'rows', 'all five', ...LABEL_FIELDS],
-    rows.map((r) => [r.threshold.toFixed(2), `${(r.coverage * 100).toFixed(1)}%`, r.rows, fixed(r.accuracy), ...LABEL_FIELDS.map((f) => fixed(r.fields[f]))]),
+    ['confidence ≥', 'coverage', 'rows', 'all five', ...TRAINED_FIELDS],
+    rows.map((r) => [r.threshold.toFixed(2), `${(r.coverage * 100).toFixed(1)}%`, r.rows, fixed(r.accuracy), ...TRAINED_FIELDS.map((f) => fixed(r.fields[f]))]),
   );
 }
 

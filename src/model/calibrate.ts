@@ -3,7 +3,7 @@
 // hybrid predictions, where each row's labels came from a combiner that never saw it; the
 // fitted steps are joined by straight lines so nearby scores get nearby confidences.
 
-import { LABEL_FIELDS } from '../labels.js';
+import { TRAINED_FIELDS } from '../labels.js';
 import type { FieldProbabilities } from './joint.js';
 
 export interface CalibrationJson {
@@ -19,7 +19,7 @@ export const RAW_SCORE = 'product-of-chosen-probabilities';
 /** The raw score: the chosen values' probabilities multiplied over the five fields. */
 export function rawScore(probs: FieldProbabilities, indexes: ArrayLike<number>): number {
   let p = 1;
-  LABEL_FIELDS.forEach((f, d) => (p *= probs[f][indexes[d]!] ?? 0));
+  TRAINED_FIELDS.forEach((f, d) => (p *= probs[f][indexes[d]!] ?? 0));
   return p;
 }
 

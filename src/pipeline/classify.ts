@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { cacheKey } from '../store/cache-key.js';
-import type { CacheEntry, ResultCache } from '../store/sqlite/result-cache.js';
+import type { CacheEntry, ResultCache } from '../store/result-cache.js';
 import { toLabelResult, type LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
 import { TierUnavailableError, type CleanTweet, type Tier, type TierItem } from '../tiers/tier.js';
@@ -48,7 +48,7 @@ export interface Classifier {
   /** One result per item, in the items' order. Never rejects for a tier failure. */
   classify(items: readonly TierItem[], signal?: AbortSignal, lane?: Lane): Promise<LabelResult[]>;
   /** How many items would reach each tier's first call after the cache (for --dry-run). */
-  plan(items: readonly TierItem[]): { cached: number; misses: number; requests: Record<string, number> };
+  plan(items: readonly TierItem[]): Promise<{ cached: number; misses: number; requests: Record<string, number> }>;
   stats(): ClassifierStats;
   close(): Promise<void>;
 }
@@ -72,19 +72,35 @@ export function createClassifier(options: ClassifierOptions): Classifier {
   const liveRemoteAbove = (tier: Tier): boolean => remoteAbove.get(tier)!.some((t) => !(t.name in stats.unavailable));
 
   // A tier whose circuit opened (daily quota) still has its cached answers: they cost nothing.
-  function lookup(item: TierItem): LabelResult | undefined {
-    for (const tier of cacheable) {
-      // A local answer stands in for a better tier only when that tier cannot be asked: a row
-      // the local model labeled offline (or while Gemini was out) goes to Gemini once it is
-      // live. In cascade mode a confident local answer is final, an unsure one is not.
-      if (!tier.remote && options.escalateBelow === undefined && liveRemoteAbove(tier)) continue;
-      const hit = cache!.get(cacheKey(tier.name, tier.version, cachedText(item.tweet)));
-      if (!hit) continue;
-      if (options.escalateBelow !== undefined && !tier.remote && hit.confidence < options.escalateBelow) continue;
-      // Stored under the tier that produced it, which is what the provider column names.
-      return { ...hit, provider: tier.name };
+  // One getMany per chunk for every tier's key of every item: never a query per row per tier.
+  async function lookupMany(items: readonly TierItem[]): Promise<(LabelResult | undefined)[]> {
+    // A local answer stands in for a better tier only when that tier cannot be asked: a row
+    // the local model labeled offline (or while Gemini was out) goes to Gemini once it is
+    // live. In cascade mode a confident local answer is final, an unsure one is not.
+    const eligible = cacheable.filter((tier) => tier.remote || options.escalateBelow !== undefined || !liveRemoteAbove(tier));
+    if (eligible.length === 0 || items.length === 0) return new Array(items.length);
+    const keys = items.map((item) => eligible.map((tier) => cacheKey(tier.name, tier.version, cachedText(item.tweet))));
+    let found;
+    try {
+      found = await cache!.getMany([...new Set(keys.flat())]);
+    } catch (err) {
+      // A cache that cannot be read (PostgreSQL gone) costs requests, not the run: counted, then misses.
+      count(stats.tierErrors, 'cache');
+      logger.warn({ err: (err as Error).message, items: items.length }, 'cache read failed; these rows are asked of the tiers');
+      return new Array(items.length);
     }
-    return undefined;
+    return keys.map((itemKeys) => {
+      for (let t = 0; t < eligible.length; t++) {
+        const hit = found.get(itemKeys[t]!);
+        if (!hit) continue;
+        const tier = eligible[t]!;
+        if (options.escalateBelow !== undefined && !tier.remote && hit.confidence < options.escalateBelow) continue;
+        // Stored under the tier that produced it, which is what the provider column names.
+        const { storedAt: _storedAt, ...labels } = hit;
+        return { ...labels, provider: tier.name };
+      }
+      return undefined;
+    });
   }
 
   /**
@@ -144,7 +160,7 @@ export function createClassifier(options: ClassifierOptions): Classifier {
           // A cache that cannot take the write (locked past its timeout, disk full) costs the
           // rerun, not this run: the answers are in hand and go out regardless.
           try {
-            if (toCache.length > 0) store?.putMany(toCache);
+            if (toCache.length > 0) await store?.putMany(toCache);
           } catch (err) {
             count(stats.tierErrors, 'cache');
             stats.cacheWriteFailures += toCache.length;
@@ -183,8 +199,9 @@ export function createClassifier(options: ClassifierOptions): Classifier {
       let missing: number[] = [];
       // No cached tier in the chain (the rules alone): no lookup, and no misses counted.
       if (cacheable.length > 0 && lane === 'batch') {
+        const hits = await lookupMany(items);
         for (let i = 0; i < items.length; i++) {
-          const hit = lookup(items[i]!);
+          const hit = hits[i];
           if (hit) results[i] = hit;
           else missing.push(i);
         }
@@ -208,9 +225,9 @@ export function createClassifier(options: ClassifierOptions): Classifier {
         return r;
       });
     },
-    plan(items) {
+    async plan(items) {
       let cached = 0;
-      for (const item of items) if (cache && lookup(item)) cached++;
+      if (cache) for (const hit of await lookupMany(items)) if (hit) cached++;
       const misses = items.length - cached;
       const requests: Record<string, number> = {};
       for (const tier of tiers) requests[tier.name] = Math.ceil(misses / batchFor(tier));

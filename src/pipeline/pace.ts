@@ -10,7 +10,16 @@ export interface Pace {
   turn(signal: AbortSignal): Promise<void>;
   /** No request starts before `at` (epoch ms). */
   holdUntil(at: number): void;
+  /**
+   * The tier's quota is spent. A pace shared through the database opens the circuit for
+   * every process (their turn() throws TierUnavailableError); this process's own circuit is
+   * the classifier's, so a local pace has nothing to do.
+   */
+  quotaSpent?(reason: string): void;
 }
+
+/** Makes the pace of one remote tier (the engine's default: createPace; PostgreSQL mode: shared). */
+export type PaceFactory = (tier: string, rpm: number) => Pace;
 
 export function createPace(rpm: number): Pace {
   const now = Date.now;

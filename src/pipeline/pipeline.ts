@@ -1,4 +1,8 @@
-import { openResultCache, type ResultCache } from '../store/sqlite/result-cache.js';
+import { openPgDatabase, type PgDatabase } from '../store/pg/database.js';
+import { openPgResultCache } from '../store/pg/result-cache.js';
+import { sharedPaces } from '../store/pg/shared-pace.js';
+import type { ResultCache } from '../store/result-cache.js';
+import { openResultCache } from '../store/sqlite/result-cache.js';
 import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
 import { cleanTweet, type CleanOptions } from '../clean/clean-tweet.js';
 import type { TierConfig } from '../config.js';
@@ -16,6 +20,8 @@ export interface PipelineOptions {
   readonly tiers: TierConfig;
   /** SQLite cache path; undefined = no cache. */
   readonly cachePath?: string | undefined;
+  /** PostgreSQL (store/database-url.ts): the cache lives there instead of at cachePath. */
+  readonly databaseUrl?: string | undefined;
   readonly concurrency?: number;
   readonly batchSize?: number;
   readonly escalateBelow?: number | undefined;
@@ -61,10 +67,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   const logger = options.logger ?? silentLogger;
   const { tiers, probes } = await buildChain(options.provider, options.tiers, logger);
   let cache: ResultCache | undefined;
+  let database: PgDatabase | undefined;
   try {
-    cache = options.cachePath === undefined ? undefined : openResultCache(options.cachePath);
+    if (options.databaseUrl !== undefined) database = await openPgDatabase(options.databaseUrl, { max: Math.max(2, (options.concurrency ?? 4) + 1) });
+    if (options.cachePath !== undefined) cache = database ? openPgResultCache(database.pool, database.url) : openResultCache(options.cachePath);
   } catch (err) {
     await Promise.all(tiers.map((t) => t.close?.()));
+    await database?.close();
     throw err;
   }
   const classifier = createClassifier({
@@ -72,11 +81,27 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     cache,
     concurrency: options.concurrency,
     batchSize: options.batchSize,
-    invoke: createInvoker({ timeoutMs: options.tiers.timeoutMs, maxWaitMs: options.tiers.maxWaitMs, rpm: options.tiers.rpm, logger }),
+    invoke: createInvoker({
+      timeoutMs: options.tiers.timeoutMs,
+      maxWaitMs: options.tiers.maxWaitMs,
+      rpm: options.tiers.rpm,
+      // On PostgreSQL, --rpm and a spent quota hold for every process on the database.
+      ...(database ? { paceFor: sharedPaces(database.pool, logger) } : {}),
+      logger,
+    }),
     escalateBelow: options.escalateBelow,
     logger,
   });
-  return assemblePipeline({ classifier, probes, cleanOptions: cleanOptionsOf(options), operatorAccounts: options.operatorAccounts });
+  const pipeline = assemblePipeline({ classifier, probes, cleanOptions: cleanOptionsOf(options), operatorAccounts: options.operatorAccounts });
+  if (!database) return pipeline;
+  const db = database;
+  return {
+    ...pipeline,
+    async close() {
+      await pipeline.close();
+      await db.close();
+    },
+  };
 }
 
 /** The engine over a classifier built elsewhere (tests build one over fake tiers). */
@@ -104,7 +129,7 @@ export function assemblePipeline(parts: { classifier: Classifier; probes?: reado
     },
     async close() {
       await classifier.close();
-      cache?.close();
+      await cache?.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../log.js';
 import { TierRetryableError, TierUnavailableError, type Tier, type TierAnswer, type TierItem } from '../tiers/tier.js';
-import { createPace, type Pace } from './pace.js';
+import { createPace, type Pace, type PaceFactory } from './pace.js';
 
 /** How one batch reaches one tier: timeouts and retries wrap the tier's own call. */
 export type TierInvoker = (tier: Tier, batch: readonly TierItem[], signal: AbortSignal, policy?: InvokePolicy) => Promise<Map<string, TierAnswer>>;
@@ -24,6 +24,8 @@ export interface InvokeOptions {
   readonly maxWaitMs?: number;
   /** Requests per minute per remote tier; 0 = unlimited. */
   readonly rpm?: number;
+  /** Where each remote tier's pace comes from (default: this process's own, createPace). */
+  readonly paceFor?: PaceFactory;
   /** Requests per batch before giving up on a transient failure (default 4). */
   readonly maxAttempts?: number;
   /** First backoff step in ms, doubled per attempt (default 500). */
@@ -56,10 +58,11 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
   const maxBackoffMs = options.maxBackoffMs ?? 20_000;
   const logger = options.logger ?? silentLogger;
   const paces = new Map<string, Pace>();
+  const makePace = options.paceFor ?? ((_tier: string, rpm: number) => createPace(rpm));
   const paceOf = (tier: Tier): Pace | undefined => {
     if (!tier.remote) return undefined;
     let pace = paces.get(tier.name);
-    if (!pace) paces.set(tier.name, (pace = createPace(options.rpm ?? 0)));
+    if (!pace) paces.set(tier.name, (pace = makePace(tier.name, options.rpm ?? 0)));
     return pace;
   };
 
@@ -73,6 +76,7 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
       try {
         return await tier.classify(batch, AbortSignal.any([signal, timeout]));
       } catch (err) {
+        if (err instanceof TierUnavailableError && err.quotaSpent) pace?.quotaSpent?.(err.message);
         if (signal.aborted || err instanceof TierUnavailableError) throw err;
         if (err instanceof TierRetryableError) failure = err;
         else if (timeout.aborted) failure = new TierRetryableError(tier.name, `${tier.name}: no answer within ${seconds(options.timeoutMs)} (--timeout)`);
@@ -80,6 +84,8 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
       }
       const asked = failure.retryAfterMs;
       if (asked !== undefined && asked > maxWaitMs) {
+        // This process stops asking; the others sharing the pace wait as asked.
+        pace?.holdUntil(Date.now() + asked);
         throw new TierUnavailableError(tier.name, `${tier.name}: server asks to wait ${seconds(asked)}, more than --max-wait ${seconds(maxWaitMs)}; rows go to the next tier (raise --max-wait to wait)`);
       }
       if (attempt >= attempts) throw new Error(`${failure.message} (gave up after ${attempt} attempts)`);

@@ -33,6 +33,16 @@ export interface ClassifyRowsOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** When the command started (Date.now()): the summary's duration counts from there. */
   readonly startedAt?: number;
+  /**
+   * Chunks labeled at once (default 3). The queue's engine (`--queue`) takes many: each is a
+   * job some worker runs, and the output still goes out in order.
+   */
+  readonly maxInFlight?: number;
+  /**
+   * false: every chunk has `chunkSize` rows, none smaller at the start, so chunk n holds the
+   * same rows on every run of the same input (the queue's chunks are keyed by their index).
+   */
+  readonly ramp?: boolean;
 }
 
 /**
@@ -93,9 +103,10 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   // code not yet optimized.
   const batch = Math.max(1, options.batchSize ?? 1);
   const ramp = (rows: number): number => Math.min(chunkSize, Math.ceil(Math.max(1, rows) / batch) * batch);
+  const maxInFlight = Math.max(1, options.maxInFlight ?? MAX_IN_FLIGHT);
   const inFlight: Chunk[] = [];
   let rows: InputRow[] = [];
-  let size = ramp(chunkSize >> 3);
+  let size = options.ramp === false ? chunkSize : ramp(chunkSize >> 3);
   for await (const parsed of source.batches(chunkSize)) {
     for (const row of parsed) {
       rows.push(row);
@@ -103,7 +114,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
       inFlight.push(start(rows));
       rows = [];
       size = ramp(size * 2);
-      if (inFlight.length >= MAX_IN_FLIGHT) await finish(inFlight.shift()!);
+      if (inFlight.length >= maxInFlight) await finish(inFlight.shift()!);
     }
   }
   if (rows.length > 0) inFlight.push(start(rows));

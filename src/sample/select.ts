@@ -3,7 +3,7 @@
 // first, so a review of 200 rows is not 200 fibre outages.
 
 import { seededRandom } from '../model/random.js';
-import { LABEL_FIELDS, type LabelField } from '../labels.js';
+import { TRAINED_FIELDS, type TrainedField } from '../labels.js';
 
 export const STRATEGIES = ['uncertain', 'disagreement', 'random'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -11,10 +11,10 @@ export type Strategy = (typeof STRATEGIES)[number];
 export interface Candidate {
   /** Text as the tiers see it: rows with the same key are one text, sampled once. */
   readonly key: string;
-  readonly predicted: Readonly<Record<LabelField, string>>;
+  readonly predicted: Readonly<Record<TrainedField, string>>;
   readonly confidence: number;
   /** Fields where another opinion (the rules) differs from `predicted`: the disagreement strategy. */
-  readonly disagreeing?: readonly LabelField[];
+  readonly disagreeing?: readonly TrainedField[];
 }
 
 export interface SelectOptions {
@@ -45,7 +45,7 @@ export function selectSample(candidates: readonly Candidate[], options: SelectOp
 
   // Coverage: the (field, value) pairs predicted in the file, rarest first.
   const counts = new Map<string, number>();
-  for (const i of distinct) for (const f of LABEL_FIELDS) counts.set(`${f}=${candidates[i]!.predicted[f]}`, (counts.get(`${f}=${candidates[i]!.predicted[f]}`) ?? 0) + 1);
+  for (const i of distinct) for (const f of TRAINED_FIELDS) counts.set(`${f}=${candidates[i]!.predicted[f]}`, (counts.get(`${f}=${candidates[i]!.predicted[f]}`) ?? 0) + 1);
   const pairs = [...counts].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).map(([p]) => p);
   const budget = Math.floor(n * coverageShare);
   const perPair = Math.max(1, Math.floor(budget / Math.max(1, pairs.length)));
@@ -53,13 +53,13 @@ export function selectSample(candidates: readonly Candidate[], options: SelectOp
   const have = new Map<string, number>();
   const take = (i: number): void => {
     chosen.add(i);
-    for (const f of LABEL_FIELDS) have.set(`${f}=${candidates[i]!.predicted[f]}`, (have.get(`${f}=${candidates[i]!.predicted[f]}`) ?? 0) + 1);
+    for (const f of TRAINED_FIELDS) have.set(`${f}=${candidates[i]!.predicted[f]}`, (have.get(`${f}=${candidates[i]!.predicted[f]}`) ?? 0) + 1);
   };
   for (let round = 0; round < perPair; round++) {
     for (const pair of pairs) {
       if (chosen.size >= budget) break;
       if ((have.get(pair) ?? 0) > round) continue;
-      const [field, value] = pair.split('=') as [LabelField, string];
+      const [field, value] = pair.split('=') as [TrainedField, string];
       const next = ranked.find((i) => !chosen.has(i) && candidates[i]!.predicted[field] === value);
       if (next !== undefined) take(next);
     }

@@ -20,6 +20,7 @@ import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
+import type { SlaTargets } from './console/sla.js';
 import { registerRelay, type RelayPg } from './relay/plugin.js';
 import { pgRateStore } from './relay/pg/rate-store.js';
 import { authRoutes } from './routes/auth.js';
@@ -56,7 +57,7 @@ export interface AppDeps {
   readonly options: AppOptions;
   readonly metrics?: ServerMetrics;
   /** The chat relay (/ws, /api/conversations); absent = classification API only. */
-  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly pg?: RelayPg };
+  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets; readonly pg?: RelayPg };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
 }

@@ -73,21 +73,16 @@ export function createHealth(options: HealthOptions): { check(): Promise<HealthR
     return tierChecks.result;
   };
 
-  const cacheCheck = (): HealthCheck => {
+  const cacheCheck = async (): Promise<HealthCheck> => {
     const cache = pipeline.cache;
     if (!cache) return { ok: true, detail: 'disabled (--no-cache)' };
-    try {
-      cache.get('health-probe');
-      return { ok: true, detail: 'readable' };
-    } catch (err) {
-      return { ok: false, detail: `not readable: ${(err as Error).message}` };
-    }
+    return cache.check();
   };
 
   return {
     async check() {
       const db = data.probeWrite();
-      const cache = cacheCheck();
+      const cache = await cacheCheck();
       const tiers = await probeTiers();
       const liveChecks = Object.values(tiers).filter((t) => t.live);
       const anyTier = liveChecks.some((t) => t.ok);

@@ -10,6 +10,8 @@ export interface User {
   readonly username: string;
   readonly role: Role;
   readonly createdAt: string;
+  /** What customers are shown instead of the login (agents, admins); absent when none is set. */
+  readonly displayName?: string;
 }
 
 export interface UserRecord extends User {
@@ -38,6 +40,8 @@ export interface UserStore {
   setPassword(username: string, passwordHash: string): boolean;
   /** Changes the role (read on every request, so it applies at once); the role before, or undefined when no such user. */
   setRole(username: string, role: Role): Role | undefined;
+  /** Sets (or, with null, clears) the name customers are shown; false when no such user. */
+  setDisplayName(username: string, displayName: string | null): boolean;
   /** How many conversations the user owns as a customer: removing the user deletes them. */
   conversationCount(username: string): number;
 }
@@ -64,9 +68,25 @@ interface Row {
   created_at: number;
   password_hash: string;
   session_key: string;
+  display_name: string | null;
 }
 
-const toUser = (r: Row): User => ({ id: r.id, username: r.username, role: r.role, createdAt: new Date(r.created_at).toISOString() });
+/** 1-64 characters once trimmed, no control characters: it is shown as text, never as markup. */
+export function normalizeDisplayName(raw: string): string {
+  const name = raw.trim().replace(/\s+/g, ' ');
+  if (name.length === 0 || name.length > 64 || /\p{Cc}/u.test(name)) {
+    throw new FmcError('FMC_ERR_BAD_USER', `display name ${JSON.stringify(raw)}: use 1-64 characters, no control characters`);
+  }
+  return name;
+}
+
+const toUser = (r: Row): User => ({
+  id: r.id,
+  username: r.username,
+  role: r.role,
+  createdAt: new Date(r.created_at).toISOString(),
+  ...(r.display_name !== null && { displayName: r.display_name }),
+});
 const toRecord = (r: Row): UserRecord => ({ ...toUser(r), passwordHash: r.password_hash, sessionKey: r.session_key });
 
 export function createUserStore(db: Database): UserStore {
@@ -77,6 +97,7 @@ export function createUserStore(db: Database): UserStore {
   const deleteByName = db.prepare('DELETE FROM users WHERE username = ?');
   const updatePassword = db.prepare('UPDATE users SET password_hash = ?, session_key = ? WHERE username = ?');
   const updateRole = db.prepare('UPDATE users SET role = ? WHERE username = ?');
+  const updateDisplayName = db.prepare('UPDATE users SET display_name = ? WHERE username = ?');
   const countConversations = db.prepare('SELECT COUNT(*) FROM conversations c JOIN users u ON u.id = c.customer_id WHERE u.username = ?').pluck();
   return {
     add({ username, role, passwordHash }) {
@@ -117,6 +138,7 @@ export function createUserStore(db: Database): UserStore {
         return row.role;
       })();
     },
+    setDisplayName: (username, displayName) => updateDisplayName.run(displayName === null ? null : normalizeDisplayName(displayName), username.trim().toLowerCase()).changes > 0,
     conversationCount: (username) => countConversations.get(username.trim().toLowerCase()) as number,
   };
 }

@@ -12,13 +12,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanTweet } from '../clean/clean-tweet.js';
 import { readLabeledFile } from '../eval/read-labeled.js';
-import { parseFieldValue, LABEL_FIELDS, type LabelField, type Labels } from '../labels.js';
+import { parseFieldValue, TRAINED_FIELDS, type TrainedField, type TrainedLabels } from '../labels.js';
 import type { TierItem } from './tier.js';
 
 export interface Example {
   /** Cleaned, as the tweets of a batch are sent. */
   readonly text: string;
-  readonly labels: Labels;
+  /** What labeled files carry: the trained fields. */
+  readonly labels: TrainedLabels;
 }
 
 export interface ExamplePool {
@@ -77,7 +78,7 @@ function unitVector(counts: ReadonlyMap<string, number>, ids: ReadonlyMap<string
 }
 
 /** Builds the nearest-neighbour index over `examples` (pure; exported for tests). */
-export function indexExamples(examples: readonly { readonly text: string; readonly labels: Labels }[]): ExampleIndex {
+export function indexExamples(examples: readonly { readonly text: string; readonly labels: TrainedLabels }[]): ExampleIndex {
   const tweets = examples.map((e) => cleanTweet(e.text));
   const docs = tweets.map((t) => features(t.folded));
   const df = new Map<string, number>();
@@ -138,8 +139,8 @@ export function pickFrom(index: ExampleIndex, batch: readonly TierItem[], k: num
   return chosen.map((i) => index.examples[i]!);
 }
 
-const toLabels = (strings: Readonly<Record<LabelField, string>>): Labels =>
-  Object.fromEntries(LABEL_FIELDS.map((f) => [f, parseFieldValue(f, strings[f])])) as unknown as Labels;
+const toLabels = (strings: Readonly<Record<TrainedField, string>>): TrainedLabels =>
+  Object.fromEntries(TRAINED_FIELDS.map((f) => [f, parseFieldValue(f, strings[f])])) as unknown as TrainedLabels;
 
 /**
  * A pool over labeled CSV files (read once, on the first batch: a run whose LLM tiers are
@@ -151,7 +152,7 @@ export function examplePoolFromFiles(files: readonly string[]): ExamplePool {
   for (const file of files) h.update('\0').update(readFileSync(file));
   let index: Promise<ExampleIndex> | undefined;
   const load = async (): Promise<ExampleIndex> => {
-    const byText = new Map<string, { text: string; labels: Labels }>();
+    const byText = new Map<string, { text: string; labels: TrainedLabels }>();
     for (const file of files) {
       for (const row of await readLabeledFile(file)) {
         const key = cleanTweet(row.text).text;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { TAXONOMY_VERSION, type Labels } from '../labels.js';
+import { TAXONOMY_VERSION, TRAINED_FIELDS, type TrainedLabels } from '../labels.js';
 import type { ExamplePool } from './few-shot.js';
 import { ANSWER_JSON_SCHEMA } from './llm-answers.js';
 import type { TierItem } from './tier.js';
@@ -21,8 +21,8 @@ Pour chaque tweet, donne exactement ces champs :
 - confidence (0..1): ta certitude sur l'ensemble des cinq champs.
 Règles: l'auteur qui signale son propre problème = negative, même poli. Une simple question (panne dans mon secteur ?) sans dire qu'il est touché = neutral et is_claim=false. Signalement de panne par un tiers, un bot ou la presse: is_claim=false, incident=outage, urgency=medium. Coup de gueule sans panne concrète ("free c'est nul"): is_claim=true, incident=none, urgency=low. Réponses automatiques de l'opérateur: false/neutral/customer_service/none/low, sauf topic = le sujet nommé. incident=none implique urgency=low.`;
 
-/** [text, is_claim, sentiment, topic, incident, urgency], from fixtures/train.csv. */
-const EXAMPLES: readonly (readonly [string, boolean, string, string, string, string])[] = [
+/** [text, ...the trained fields in table order], from fixtures/train.csv. */
+const EXAMPLES: readonly (readonly [string, ...(string | boolean)[]])[] = [
   ['la meme 3 jours avant plus de co avec free pendant 3 jours', true, 'negative', 'fibre', 'outage', 'high'],
   ["rapide la free box? ça rame de plus en plus avec la fibre, c'est décevant !", true, 'negative', 'fibre', 'slowness', 'medium'],
   ['qui juste pour changer de forfait veulent me faire payer 49€ on sait pas pourquoi', true, 'negative', 'billing', 'billing', 'medium'],
@@ -34,8 +34,8 @@ const EXAMPLES: readonly (readonly [string, boolean, string, string, string, str
   ['elle est là freeboxultraeditionlimitee25ans merci', false, 'positive', 'fibre', 'none', 'low'],
 ];
 
-const exampleLine = (text: string, l: Labels): string =>
-  `${JSON.stringify(text)} -> ${JSON.stringify({ is_claim: l.is_claim, sentiment: l.sentiment, topic: l.topic, incident: l.incident, urgency: l.urgency })}`;
+const exampleLine = (text: string, l: TrainedLabels): string =>
+  `${JSON.stringify(text)} -> ${JSON.stringify(Object.fromEntries(TRAINED_FIELDS.map((f) => [f, l[f]])))}`;
 
 const systemWith = (examples: string): string => `${TAXONOMY}
 
@@ -46,7 +46,7 @@ Tu reçois un tableau JSON de tweets {"id","text"}. Réponds uniquement en JSON 
 
 /** The system prompt with the nine fixed examples (no example pool). */
 export const SYSTEM_PROMPT = systemWith(
-  EXAMPLES.map(([text, is_claim, sentiment, topic, incident, urgency]) => exampleLine(text, { is_claim, sentiment, topic, incident, urgency } as Labels)).join('\n'),
+  EXAMPLES.map(([text, ...values]) => exampleLine(text, Object.fromEntries(TRAINED_FIELDS.map((f, i) => [f, values[i]])) as TrainedLabels)).join('\n'),
 );
 
 /** Examples per batch when they come from a pool: a few more than the fixed nine, still ~500 tokens. */

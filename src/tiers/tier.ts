@@ -66,6 +66,8 @@ export class TierUnavailableError extends Error {
   constructor(
     readonly tier: string,
     message: string,
+    /** The provider's quota is spent (not this process's setup): every process on the same key should stop. */
+    readonly quotaSpent = false,
   ) {
     super(message);
     this.name = 'TierUnavailableError';

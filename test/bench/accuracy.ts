@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { isOperatorAccount, parseOperatorAccounts } from '../../src/clean/author.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { readLabeledFile } from '../../src/eval/read-labeled.js';
-import { FIELD_VALUES, LABEL_FIELDS, labelStrings, type LabelField } from '../../src/labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, labelStrings, type TrainedField } from '../../src/labels.js';
 import { loadCombiner } from '../../src/model/combiner.js';
 import { hybridAnswer, modelAnswer, rowOf } from '../../src/model/decide.js';
 import { allowedCombinations } from '../../src/model/joint.js';
@@ -18,7 +18,7 @@ import { readTexts } from '../../src/model/train-dir.js';
 import { fieldLogits, trainModels, type LabeledRow } from '../../src/model/train.js';
 import { fixture, repoRoot } from '../helpers.js';
 
-type Scores = Record<LabelField, number>;
+type Scores = Record<TrainedField, number>;
 
 const SIZES = [300, 600, 1200, 2400] as const;
 
@@ -36,7 +36,7 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
 async function scoreOnDev(rows: readonly LabeledRow[], unlabeled: readonly string[], dev: readonly LabeledRow[]): Promise<{ model: Scores; hybrid: Scores; seconds: number }> {
   const trained = await trainModels({ rows, unlabeled });
   const tweets = dev.map((r) => (r.fromOperator ? { ...cleanTweet(r.text), fromOperator: true } : cleanTweet(r.text)));
-  const probs = Object.fromEntries(LABEL_FIELDS.map((f) => [f, softmaxRows(fieldLogits(trained.corpus, trained.models[f], tweets), FIELD_VALUES[f].length)])) as Record<LabelField, Float64Array>;
+  const probs = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, softmaxRows(fieldLogits(trained.corpus, trained.models[f], tweets), FIELD_VALUES[f].length)])) as Record<TrainedField, Float64Array>;
   const combinations = allowedCombinations(trained.forbidden);
   const combiner = loadCombiner(trained.combiner!, RULE_SIGNALS);
   const hits = { model: zero(), hybrid: zero() };
@@ -44,12 +44,12 @@ async function scoreOnDev(rows: readonly LabeledRow[], unlabeled: readonly strin
     const p = rowOf(probs, i);
     const model = labelStrings(modelAnswer(p, combinations));
     const hybrid = labelStrings(hybridAnswer(combiner, combinations, p, viewByRules(tweets[i]!), tweets[i]!));
-    for (const f of LABEL_FIELDS) {
+    for (const f of TRAINED_FIELDS) {
       if (model[f] === row.labels[f]) hits.model[f]++;
       if (hybrid[f] === row.labels[f]) hits.hybrid[f]++;
     }
   });
-  const rate = (h: Scores): Scores => Object.fromEntries(LABEL_FIELDS.map((f) => [f, h[f] / dev.length])) as Scores;
+  const rate = (h: Scores): Scores => Object.fromEntries(TRAINED_FIELDS.map((f) => [f, h[f] / dev.length])) as Scores;
   return { model: rate(hits.model), hybrid: rate(hits.hybrid), seconds: trained.report.seconds };
 }
 
@@ -57,7 +57,7 @@ function zero(): Scores {
   return { is_claim: 0, sentiment: 0, topic: 0, incident: 0, urgency: 0 };
 }
 
-const fields = (s: Scores): string => LABEL_FIELDS.map((f) => s[f].toFixed(3)).join(' / ');
+const fields = (s: Scores): string => TRAINED_FIELDS.map((f) => s[f].toFixed(3)).join(' / ');
 
 /**
  * Labeled rows -> dev accuracy per field (is_claim / sentiment / topic / incident / urgency).
@@ -83,7 +83,7 @@ export async function benchLearningCurve(): Promise<Record<string, string>> {
 }
 
 interface EvalJson {
-  fields: { field: LabelField; accuracy: number }[];
+  fields: { field: TrainedField; accuracy: number }[];
   ece: number;
 }
 

@@ -6,7 +6,7 @@
 // combiner and without the dense features (a fast setting: ~1-4 s per fit here instead of
 // ~30 s): the curves compare strategies, not the shipped model's level.
 import { readLabeledFile } from '../../src/eval/read-labeled.js';
-import { FIELD_VALUES, LABEL_FIELDS, labelStrings, type LabelField } from '../../src/labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS, labelStrings, type TrainedField } from '../../src/labels.js';
 import { modelAnswer, rowOf } from '../../src/model/decide.js';
 import { allowedCombinations } from '../../src/model/joint.js';
 import { seededRandom } from '../../src/model/random.js';
@@ -22,13 +22,13 @@ export interface CurvePoint {
   readonly labels: number;
   /** Mean accuracy over the five fields on dev, and each field's. */
   readonly mean: number;
-  readonly fields: Readonly<Record<LabelField, number>>;
+  readonly fields: Readonly<Record<TrainedField, number>>;
 }
 
 async function predict(rows: readonly LabeledRow[], texts: readonly string[]) {
   const trained = await trainModels({ rows, hybrid: false, hyper: FAST, threads: 1 });
   const tweets = texts.map((t) => cleanTweet(t));
-  const probs = Object.fromEntries(LABEL_FIELDS.map((f) => [f, softmaxRows(fieldLogits(trained.corpus, trained.models[f], tweets), FIELD_VALUES[f].length)])) as Record<LabelField, Float64Array>;
+  const probs = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, softmaxRows(fieldLogits(trained.corpus, trained.models[f], tweets), FIELD_VALUES[f].length)])) as Record<TrainedField, Float64Array>;
   const combinations = allowedCombinations(trained.forbidden);
   return tweets.map((_, i) => modelAnswer(rowOf(probs, i), combinations));
 }
@@ -54,10 +54,10 @@ export async function benchActiveLearning(options: { start?: number; step?: numb
       const rows = [...labeled].map((i) => pool[i]!);
       const rest = pool.map((_, i) => i).filter((i) => !labeled.has(i));
       const answers = await predict(rows, [...dev.map((d) => d.text), ...rest.map((i) => pool[i]!.text)]);
-      const fields = Object.fromEntries(LABEL_FIELDS.map((f) => [f, dev.filter((d, i) => labelStrings(answers[i]!)[f] === d.labels[f]).length / dev.length])) as Record<LabelField, number>;
-      const mean = LABEL_FIELDS.reduce((a, f) => a + fields[f], 0) / LABEL_FIELDS.length;
+      const fields = Object.fromEntries(TRAINED_FIELDS.map((f) => [f, dev.filter((d, i) => labelStrings(answers[i]!)[f] === d.labels[f]).length / dev.length])) as Record<TrainedField, number>;
+      const mean = TRAINED_FIELDS.reduce((a, f) => a + fields[f], 0) / TRAINED_FIELDS.length;
       curve.push({ labels: labeled.size, mean, fields });
-      process.stderr.write(`  active-learning ${strategy} ${labeled.size} labels: mean ${mean.toFixed(3)} ${LABEL_FIELDS.map((f) => fields[f].toFixed(3)).join(' ')}\n`);
+      process.stderr.write(`  active-learning ${strategy} ${labeled.size} labels: mean ${mean.toFixed(3)} ${TRAINED_FIELDS.map((f) => fields[f].toFixed(3)).join(' ')}\n`);
       if (round === rounds) break;
       const candidates: Candidate[] = rest.map((i, k) => ({ key: String(i), predicted: labelStrings(answers[dev.length + k]!), confidence: answers[dev.length + k]!.confidence }));
       for (const k of selectSample(candidates, { n: step, strategy, seed: round + 1 })) labeled.add(rest[k]!);

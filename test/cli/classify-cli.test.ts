@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
+import { FIELD_VALUES, LABEL_FIELDS, OUTPUT_COLUMNS, TRAINED_FIELDS } from '../../src/labels.js';
 import { fixture, fmcBin, formulaEscaped, holdLock, runFmc, tempDir, type FmcResult } from '../helpers.js';
 
 // The CLI as users run it: a child process, real files, exit codes and stderr.
@@ -34,7 +34,7 @@ test('classifies the bundled sample: one labeled row per input row, input column
   const input = parse(readFileSync(fixture('tweets.csv')), { columns: true }) as Record<string, string>[];
   const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
   assert.equal(rows.length, input.length);
-  assert.deepEqual(Object.keys(rows[0]!), ['tweet_id', 'author', 'text', 'date', 'url', 'is_claim', 'sentiment', 'topic', 'incident', 'urgency', 'confidence', 'provider']);
+  assert.deepEqual(Object.keys(rows[0]!), ['tweet_id', 'author', 'text', 'date', 'url', ...OUTPUT_COLUMNS]);
   rows.forEach((row, i) => {
     assert.equal(row.tweet_id, input[i]!.tweet_id, 'input order kept');
     assert.equal(row.text, formulaEscaped(input[i]!.text!), 'input text untouched (a formula start escaped)');
@@ -193,7 +193,7 @@ test('fmc eval prints accuracy per field; fmc cache stats and clear', () => {
   const r = fmc(['eval', fixture('dev.csv'), '--provider', 'rules', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.deepEqual(report.fields.map((f: { field: string }) => f.field), [...LABEL_FIELDS]);
+  assert.deepEqual(report.fields.map((f: { field: string }) => f.field), [...TRAINED_FIELDS]);
   for (const f of report.fields) assert.ok(f.accuracy > 0 && f.accuracy <= 1);
   const text = fmc(['eval', fixture('dev.csv'), '--provider', 'rules']);
   assert.match(text.stdout, /│ is_claim\s+│ 0\.\d{3}/);

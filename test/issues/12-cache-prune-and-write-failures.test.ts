@@ -23,10 +23,10 @@ const labels = { is_claim: true, sentiment: 'negative', topic: 'fibre', incident
 const DAY = 86_400_000;
 
 /** A cache of `n` entries (`pad` bytes of padding each), entry i written `ageDays(i)` days ago. */
-function seedCache(path: string, n: number, ageDays: (i: number) => number, pad = 0): void {
+async function seedCache(path: string, n: number, ageDays: (i: number) => number, pad = 0): Promise<void> {
   const cache = openResultCache(path);
-  cache.putMany(Array.from({ length: n }, (_, i) => ({ key: `k${String(i).padStart(5, '0')}`, tier: 'gemini', version: 'v', labels: { ...labels, provider: 'x'.repeat(pad) } })));
-  cache.close();
+  await cache.putMany(Array.from({ length: n }, (_, i) => ({ key: `k${String(i).padStart(5, '0')}`, tier: 'gemini', version: 'v', labels: { ...labels, provider: 'x'.repeat(pad) } })));
+  await cache.close();
   const db = new BetterSqlite3(path);
   const set = db.prepare('UPDATE results SET created_at = ? WHERE key = ?');
   db.transaction(() => {
@@ -46,7 +46,7 @@ test('durations and sizes parse as written; a typo is a usage error', () => {
 
 test('fmc cache prune --older-than 30d removes the entries written before, keeps the rest; the index migration is recorded', async () => {
   const path = join(dir, 'age.sqlite');
-  seedCache(path, 200, (i) => (i < 120 ? 45 : 2));
+  await seedCache(path, 200, (i) => (i < 120 ? 45 : 2));
   const r = await fmc(['cache', 'prune', '--older-than', '30d', '--cache', path], {});
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^removed 120 of 200 entries from .*: 80 left/);
@@ -66,21 +66,22 @@ test('fmc cache prune --older-than 30d removes the entries written before, keeps
 test('fmc cache prune --max-size removes the oldest until the file fits', async () => {
   const path = join(dir, 'size.sqlite');
   // 2,000 entries of ~1 KB, the oldest first.
-  seedCache(path, 2000, (i) => 2000 - i, 1000);
+  await seedCache(path, 2000, (i) => 2000 - i, 1000);
   const before = openResultCache(path);
-  const bytesBefore = before.stats().bytes;
+  const bytesBefore = (await before.stats()).bytes;
   before.close();
   assert.ok(bytesBefore > 1_500_000, `${bytesBefore}`);
   const r = await fmc(['cache', 'prune', '--max-size', '500KB', '--cache', path], {});
   assert.equal(r.code, 0, r.stderr);
   const after = openResultCache(path);
   try {
-    const stats = after.stats();
+    const stats = await after.stats();
     assert.ok(stats.bytes <= 500_000, `${stats.bytes} bytes left`);
     const fits = (2000 * 500_000) / bytesBefore;
     assert.ok(stats.entries >= 0.8 * fits, `only ${stats.entries} entries left where about ${Math.round(fits)} fit: it removed far more than needed`);
-    assert.ok(after.get('k01999'), 'the newest entry is kept');
-    assert.equal(after.get('k00000'), undefined, 'the oldest went first');
+    const kept = await after.getMany(['k01999', 'k00000']);
+    assert.ok(kept.has('k01999'), 'the newest entry is kept');
+    assert.equal(kept.has('k00000'), false, 'the oldest went first');
   } finally {
     after.close();
   }

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { outputDialect } from '../../src/pipeline/dialect.js';
 import { sniffCrlf } from '../../src/pipeline/sniff.js';
-import { FIELD_VALUES } from '../../src/labels.js';
+import { FIELD_VALUES, OUTPUT_COLUMNS } from '../../src/labels.js';
 import { fmcBin, runFmc, tempDir } from '../helpers.js';
 
 // Issue #12, item 14: a French Excel "CSV" (`;`, Windows-1252, CRLF) came back `,`-separated
@@ -21,7 +21,6 @@ after(() => cleanup());
 
 const fmc = (args: string[], input?: string | Buffer) => runFmc([...args, '--provider', 'rules', '--no-cache', '--quiet'], { input });
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const LABELS = ['is_claim', 'sentiment', 'topic', 'incident', 'urgency', 'confidence', 'provider'];
 
 const FRENCH_ROWS = [
   ['1', 'Très déçu : plus de connexion depuis hier, la Freebox clignote', 'Gérard'],
@@ -46,10 +45,10 @@ test('a ; / Windows-1252 / CRLF input comes back ; / UTF-8 with a BOM / CRLF, ac
   const lines = text.split('\r\n');
   assert.equal(lines.length, FRENCH_ROWS.length + 2, 'CRLF after every record');
   assert.ok(!lines.slice(0, -1).some((l) => l.includes('\n')));
-  assert.equal(lines[0], ['id', 'texte', 'auteur', ...LABELS].join(';'));
+  assert.equal(lines[0], ['id', 'texte', 'auteur', ...OUTPUT_COLUMNS].join(';'));
   const rows = parse(bytes, { bom: true, delimiter: ';' }) as string[][];
   assert.deepEqual(rows.slice(1).map((row) => row.slice(0, 3)), FRENCH_ROWS);
-  for (const row of rows.slice(1)) assert.ok(FIELD_VALUES.topic.includes(row[5]!), row.join(';'));
+  for (const row of rows.slice(1)) assert.ok(FIELD_VALUES.topic.includes(row[3 + OUTPUT_COLUMNS.indexOf('topic')]!), row.join(';'));
 });
 
 test('a UTF-8 ; file with a BOM and CRLF keeps all three, its records copied as read', () => {
@@ -115,13 +114,13 @@ test('an .xlsx input classifies: the first sheet by default, --sheet by name or 
     const r = fmc(['classify', input, '--sheet', sheet, '-o', '-', '--format', 'csv']);
     assert.equal(r.status, 0, r.stderr);
     const rows = parse(r.stdout) as string[][];
-    assert.deepEqual(rows[0], ['tweet_id', 'texte', 'date', ...LABELS]);
+    assert.deepEqual(rows[0], ['tweet_id', 'texte', 'date', ...OUTPUT_COLUMNS]);
     assert.deepEqual(rows.slice(1).map((row) => row.slice(0, 3)), [
       ['101', 'Plus de réseau mobile depuis ce matin, panne ?', '2026-01-02T09:30:00'],
       ['102', 'Merci Free', '2026-01-03'],
       ['103', "'=1+1 ma box redémarre en boucle", ''],
     ]);
-    assert.equal(rows[1]![LABELS.indexOf('topic') + 3], 'mobile');
+    assert.equal(rows[1]![OUTPUT_COLUMNS.indexOf('topic') + 3], 'mobile');
   }
 
   // No -o: a workbook comes back as a workbook, beside the input.
@@ -146,12 +145,13 @@ test('-o out.xlsx writes a real workbook: exceljs reads back the cells, typed', 
   await book.xlsx.readFile(out);
   assert.equal(book.worksheets.length, 1);
   const sheet = book.worksheets[0]!;
-  assert.deepEqual((sheet.getRow(1).values as unknown[]).slice(1), ['id', 'text', ...LABELS]);
+  assert.deepEqual((sheet.getRow(1).values as unknown[]).slice(1), ['id', 'text', ...OUTPUT_COLUMNS]);
   const row = (n: number): unknown[] => (sheet.getRow(n).values as unknown[]).slice(1);
   assert.deepEqual(row(2).slice(0, 2), ['1', 'plus de connexion depuis hier']);
-  assert.equal(row(2)[2], true, 'is_claim is a boolean cell');
-  assert.equal(typeof row(2)[7], 'number', 'confidence is a number cell');
-  assert.equal(row(2)[8], 'rules');
+  const at = (column: string): number => 2 + OUTPUT_COLUMNS.indexOf(column);
+  assert.equal(row(2)[at('is_claim')], true, 'is_claim is a boolean cell');
+  assert.equal(typeof row(2)[at('confidence')], 'number', 'confidence is a number cell');
+  assert.equal(row(2)[at('provider')], 'rules');
   // A string cell is never a formula in XLSX: kept as typed, no escaping needed.
   assert.deepEqual(row(3).slice(0, 2), ['2', '=HYPERLINK("x")']);
   assert.equal(sheet.getRow(3).getCell(2).type, ExcelJS.ValueType.String);

@@ -4,6 +4,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fmcBin, runFmc, tempDir, type FmcResult } from '../helpers.js';
+import { OUTPUT_COLUMNS } from '../../src/labels.js';
 
 // Issue 12, item 13: I/O failures each get the right one-line message, exit code and
 // cleanup, and every path is checked at start, before a row is read.
@@ -110,7 +111,7 @@ test('UTF-16 with a BOM (LE and BE) is decoded; without one, the message says to
     const r = runFmc(['classify', input, '-o', '-', ...RULES, '--quiet']);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.equal(lines[0], 'id,text,is_claim,sentiment,topic,incident,urgency,confidence,provider');
+    assert.equal(lines[0], ['id', 'text', ...OUTPUT_COLUMNS].join(','));
     assert.match(lines[2]!, /^2,"merci, ça marche",/);
   }
   const bare = join(dir, 'bare16.csv');

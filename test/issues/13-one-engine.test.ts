@@ -57,8 +57,11 @@ test('chat and API requests to one tier share --rpm: five requests cannot start 
   const interval = 60_000 / RPM;
   assert.ok(Math.max(...arrivals) - started >= 4 * interval, `the fifth request started ${Math.max(...arrivals) - started} ms in, before four intervals (${4 * interval} ms)`);
   // Chat answers are never cached; the API's are.
-  assert.equal(pipeline.cache!.get(cacheKey('gemini', pipeline.tiers[0]!.version, 'toujours pas de connexion')), undefined);
-  assert.ok(pipeline.cache!.get(cacheKey('gemini', pipeline.tiers[0]!.version, 'panne fibre à lyon')));
+  const chatKey = cacheKey('gemini', pipeline.tiers[0]!.version, 'toujours pas de connexion');
+  const apiKey = cacheKey('gemini', pipeline.tiers[0]!.version, 'panne fibre à lyon');
+  const stored = await pipeline.cache!.getMany([chatKey, apiKey]);
+  assert.equal(stored.has(chatKey), false);
+  assert.ok(stored.has(apiKey));
   await pipeline.close();
 });
 

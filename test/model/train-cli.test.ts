@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { env, pipeline } from '@huggingface/transformers';
 import { parse } from 'csv-parse/sync';
-import { FIELD_VALUES, LABEL_FIELDS } from '../../src/labels.js';
+import { FIELD_VALUES, TRAINED_FIELDS } from '../../src/labels.js';
 import { fixture, repoRoot, runFmc, tempDir, type FmcResult } from '../helpers.js';
 
 // `fmc train` as users run it, on the bundled train.csv only (dev.csv stays held out), then
@@ -37,7 +37,7 @@ test('fmc train writes one Transformers.js folder per field and reports cross-va
   assert.equal(report.rows, 1198);
   assert.ok(report.vocabSize > 1000);
   assert.equal(report.cv.folds, 5);
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', join('onnx', 'model.onnx')]) assert.ok(existsSync(join(model, field, file)), `${field}/${file}`);
     const config = JSON.parse(readFileSync(join(model, field, 'config.json'), 'utf8')) as { id2label: Record<string, string> };
     assert.deepEqual(Object.values(config.id2label).sort(), [...FIELD_VALUES[field]].sort());
@@ -164,7 +164,7 @@ test('training is deterministic for a seed', () => {
   const a = join(dir, 'a');
   const b = join(dir, 'b');
   for (const out of [a, b]) assert.equal(fmc(['train', subset, '--out', out, '--seed', '7']).status, 0);
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     for (const file of readdirSync(join(a, field), { recursive: true }).map(String)) {
       if (!file.includes('.')) continue;
       assert.ok(readFileSync(join(a, field, file)).equals(readFileSync(join(b, field, file))), `${field}/${file} differs`);
@@ -213,7 +213,7 @@ test('fmc eval fixtures/dev.csv with the built-in model (train + extra, never de
   for (const [field, floor] of Object.entries(floors)) assert.ok(accuracy[field]! >= floor, `${field}: ${accuracy[field]} < ${floor}`);
   assert.ok(report.ece <= 0.05, `ECE ${report.ece} > 0.05`);
   // Per class: every taxonomy value of every field, supports adding up to the rows.
-  for (const field of LABEL_FIELDS) {
+  for (const field of TRAINED_FIELDS) {
     assert.deepEqual(report.perClass[field]!.map((c) => c.value), [...FIELD_VALUES[field]]);
     assert.equal(report.perClass[field]!.reduce((a, c) => a + c.support, 0), 300);
   }

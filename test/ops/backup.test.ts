@@ -58,12 +58,12 @@ const usernames = (): string[] => {
   }
 };
 
-const cacheEntries = (): number => {
+const cacheEntries = async (): Promise<number> => {
   const cache = openResultCache(cachePath);
   try {
-    return cache.stats().entries;
+    return (await cache.stats()).entries;
   } finally {
-    cache.close();
+    await cache.close();
   }
 };
 
@@ -82,7 +82,7 @@ test('back up while writers hold the databases open, change everything, restore,
   const insert = messages.prepare('INSERT INTO messages (body) VALUES (?)');
   for (const text of ['bonjour, plus de fibre depuis hier', 'on regarde ça tout de suite']) insert.run(seal(key, text));
   const cache = openResultCache(cachePath);
-  cache.putMany([{ key: 'k1', tier: 'gemini', version: 'v', labels }]);
+  await cache.putMany([{ key: 'k1', tier: 'gemini', version: 'v', labels }]);
 
   // Everything is still open with its latest writes in the WAL: the online backup must see them.
   assert.ok(statSync(join(dataDir, 'messages.sqlite-wal')).size > 0);
@@ -104,13 +104,13 @@ test('back up while writers hold the databases open, change everything, restore,
   cache.clear();
   for (const db of [data, messages, cache]) db.close();
   assert.deepEqual(usernames(), []);
-  assert.equal(cacheEntries(), 0);
+  assert.equal(await cacheEntries(), 0);
 
   const restored = await restoreBackup(folder, { dataDir, cachePath });
   assert.equal(restored.length, 4);
   assert.deepEqual(usernames(), ['alice']);
   assert.deepEqual(readHistory(), ['bonjour, plus de fibre depuis hier', 'on regarde ça tout de suite']);
-  assert.equal(cacheEntries(), 1);
+  assert.equal(await cacheEntries(), 1);
   assert.equal(statSync(join(dataDir, 'message-key')).mode & 0o777, 0o600);
 });
 

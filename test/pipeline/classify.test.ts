@@ -103,7 +103,7 @@ test('results are cached under the tier that produced them, and a rerun makes no
     const rules = scriptedTier('rules', answerAll(labels({ confidence: 0.3 })));
     const first = createClassifier({ tiers: [llm, rules], cache });
     await first.classify([item('1', 'easy'), item('2', 'hard')]);
-    assert.deepEqual(cache.stats().byTier, { llm: 1, rules: 1 }, 'fallback answer stored under rules, not llm');
+    assert.deepEqual((await cache.stats()).byTier, { llm: 1, rules: 1 }, 'fallback answer stored under rules, not llm');
     const callsBefore = llm.seen.length;
 
     const second = createClassifier({ tiers: [llm, rules], cache });
@@ -124,7 +124,7 @@ test('a cached local answer does not keep a live remote tier from being asked', 
     // An offline run first: only the local tier, its answers cached.
     const local = scriptedTier('local', answerAll(labels({ confidence: 0.8 })));
     await createClassifier({ tiers: [local], cache }).classify([item('1', 'a'), item('2', 'b'), item('4', 'd')]);
-    assert.deepEqual(cache.stats().byTier, { local: 3 });
+    assert.deepEqual((await cache.stats()).byTier, { local: 3 });
 
     // Then with a live remote tier above it: the remote answers, the local cache is not used.
     let remoteUp = true;

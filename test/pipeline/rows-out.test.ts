@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ByteLog } from '../../src/pipeline/byte-log.js';
 import { createChunkClassifier } from '../../src/pipeline/chunk.js';
+import { OUTPUT_COLUMNS } from '../../src/labels.js';
 import { createPipeline } from '../../src/pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../../src/pipeline/read.js';
 import { classifyRows, outputColumns } from '../../src/pipeline/run.js';
@@ -16,7 +17,6 @@ import { testTierConfig } from '../server/helpers.js';
 // than serialized again. Whatever the input's quoting, line ends, chunking or skipped rows,
 // the output must hold the same cells as a fresh serialization of the parsed rows.
 
-const LABELS = ['is_claim', 'sentiment', 'topic', 'incident', 'urgency', 'confidence', 'provider'];
 
 /** A stream delivering `bytes` in pieces of `size`, so records and characters straddle chunks. */
 function inPieces(bytes: Buffer, size: number): Readable {
@@ -81,10 +81,10 @@ test('rows copied as read hold the same cells as rows serialized anew, across li
       assert.ok(!fresh.rawUsed);
       const rows = expectedRows(copied.output);
       assert.deepEqual(rows, expectedRows(fresh.output), `${name}, pieces of ${pieces}`);
-      assert.deepEqual(rows[0], [...header.split(','), ...LABELS]);
+      assert.deepEqual(rows[0], [...header.split(','), ...OUTPUT_COLUMNS]);
       // Input cells unchanged, labels appended, one row per input row, in order.
       assert.deepEqual(rows.slice(1).map((r) => r.slice(0, 3)), TRICKY_ROWS, `${name}, pieces of ${pieces}`);
-      assert.ok(rows.slice(1).every((r) => r.length === 3 + LABELS.length));
+      assert.ok(rows.slice(1).every((r) => r.length === 3 + OUTPUT_COLUMNS.length));
     }
   }
 });

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { FmcError } from '../../src/errors.js';
+import { OUTPUT_COLUMNS } from '../../src/labels.js';
 import { outputColumns } from '../../src/pipeline/run.js';
 import { defaultOutputPath, formatFor, openFileSink, openStreamSink } from '../../src/pipeline/write.js';
 import { tempDir } from '../helpers.js';
 
 test('output columns: input columns in order, then the labels; clashing input columns renamed', () => {
-  assert.deepEqual(outputColumns(['id', 'text']), ['id', 'text', 'is_claim', 'sentiment', 'topic', 'incident', 'urgency', 'confidence', 'provider']);
+  assert.deepEqual(outputColumns(['id', 'text']), ['id', 'text', ...OUTPUT_COLUMNS]);
   assert.deepEqual(outputColumns(['text', 'topic']).slice(0, 2), ['text', 'input_topic']);
 });
 

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
+import { OUTPUT_COLUMNS } from '../../src/labels.js';
 
 // Classified files as fmc classify writes them, built row by row for the report tests.
 
@@ -15,7 +16,7 @@ export interface Row {
   provider: string;
 }
 
-export const COLUMNS = ['tweet_id', 'text', 'date', 'is_claim', 'sentiment', 'topic', 'incident', 'urgency', 'confidence', 'provider'] as const;
+export const COLUMNS: readonly string[] = ['tweet_id', 'text', 'date', ...OUTPUT_COLUMNS];
 
 const DEFAULT: Row = { text: 'bonjour', date: '2024-03-04 10:00:00', is_claim: false, sentiment: 'neutral', topic: 'other', incident: 'none', urgency: 'low', confidence: 0.8, provider: 'rules' };
 

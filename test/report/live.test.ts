@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LabelResult } from '../../src/labels.js';
+import { toLabelResult } from '../../src/labels.js';
 import { createLiveTrends, type TrendsEvent } from '../../src/report/live.js';
 
 const HOUR = 3_600_000;
-const quiet: LabelResult = { is_claim: false, sentiment: 'neutral', topic: 'other', incident: 'none', urgency: 'low', confidence: 0.8, provider: 'rules' };
-const outage: LabelResult = { is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.9, provider: 'rules' };
+const quiet = toLabelResult({ is_claim: false, sentiment: 'neutral', topic: 'other', incident: 'none', urgency: 'low', confidence: 0.8 }, 'rules')!;
+const outage = toLabelResult({ is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.9 }, 'rules')!;
 
 test('live trends: a spike in chat claims is pushed once as an alert; API results are counted without texts', async () => {
   let clock = Date.parse('2024-03-05T00:00:00Z');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { OUTPUT_COLUMNS } from '../../src/labels.js';
 import { fixture, runFmc, tempDir } from '../helpers.js';
 import { COLUMNS, spikeRows, writeClassified } from './helpers.js';
 
@@ -113,7 +114,7 @@ test('fmc report: bad input is one line naming the file, and nothing is written 
   badLabel[2]!.sentiment = 'furious';
   writeClassified(path('bad-label.csv'), badLabel);
   const cases: [string[], RegExp][] = [
-    [[fixture('tweets.csv')], /tweets\.csv:1: not fmc classify output: missing label columns is_claim, sentiment, topic, incident, urgency, confidence, provider; run fmc classify .* \[FMC_ERR_NOT_CLASSIFIED\]/],
+    [[fixture('tweets.csv')], new RegExp(`tweets\\.csv:1: not fmc classify output: missing label columns ${OUTPUT_COLUMNS.join(', ')}; run fmc classify .* \\[FMC_ERR_NOT_CLASSIFIED\\]`)],
     [[path('spike.csv'), path('other-columns.csv')], /other-columns\.csv:1: columns differ from .*spike\.csv \(extra extra\).*\[FMC_ERR_COLUMNS\]/],
     [[path('empty.csv')], /empty\.csv: file is empty.*\[FMC_ERR_INPUT_EMPTY\]/],
     [[path('header-only.csv')], /header-only\.csv: no data rows.*\[FMC_ERR_INPUT_EMPTY\]/],

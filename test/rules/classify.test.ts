@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
-import { labelStrings, type ScoredLabels } from '../../src/labels.js';
+import { labelStrings, TRAINED_FIELDS, type ScoredLabels } from '../../src/labels.js';
 import { classifyByRules } from '../../src/rules/classify.js';
 
 function classify(raw: string): ScoredLabels {
   return classifyByRules(cleanTweet(raw));
 }
 
-/** The five labels as "is_claim/sentiment/topic/incident/urgency". */
+/** The trained labels as "is_claim/sentiment/topic/incident/urgency". */
 function summary(raw: string): string {
-  return Object.values(labelStrings(classify(raw))).join('/');
+  const strings = labelStrings(classify(raw));
+  return TRAINED_FIELDS.map((f) => strings[f]).join('/');
 }
 
 describe('classifyByRules: outages and urgency', () => {

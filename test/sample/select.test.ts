@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LabelField } from '../../src/labels.js';
+import type { TrainedField } from '../../src/labels.js';
 import { selectSample, type Candidate } from '../../src/sample/select.js';
 
-const labels = (topic: string, incident = 'none'): Record<LabelField, string> => ({ is_claim: 'false', sentiment: 'neutral', topic, incident, urgency: 'low' });
+const labels = (topic: string, incident = 'none'): Record<TrainedField, string> => ({ is_claim: 'false', sentiment: 'neutral', topic, incident, urgency: 'low' });
 
 /** 100 fibre rows with confidence 0.01..1.00 (row i: (i+1)/100), and one tv row, very confident. */
 function pool(): Candidate[] {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { FIELD_VALUES, LABEL_FIELDS, OUTPUT_COLUMNS } from '../../src/labels.js';
+import { FIELD_VALUES, LABEL_FIELDS, OUTPUT_COLUMNS, type LabelResult } from '../../src/labels.js';
 import { fixture, formulaEscaped } from '../helpers.js';
 import { call, errorCode, startServer, type TestServer } from './helpers.js';
 
@@ -12,16 +12,7 @@ before(async () => {
 });
 after(() => server.close());
 
-interface Result {
-  id: string;
-  is_claim: boolean;
-  sentiment: string;
-  topic: string;
-  incident: string;
-  urgency: string;
-  confidence: number;
-  provider: string;
-}
+type Result = { id: string } & LabelResult;
 
 const results = (body: unknown): Result[] => (body as { results: Result[] }).results;
 

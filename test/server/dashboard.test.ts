@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { LABEL_FIELDS, OUTPUT_COLUMNS } from '../../src/labels.js';
 import { tempDir } from '../helpers.js';
 import { startRelayServer, TEST_PASSWORD, type RelayServer } from './relay-helpers.js';
 
@@ -80,7 +81,7 @@ test('dashboard: an agent classifies a small CSV: labeled table, a bar chart per
   assert.equal(await agent.locator('#classify-table tbody tr').count(), 3);
   const header = await agent.locator('#classify-table th').allTextContents();
   assert.deepEqual(header.slice(0, 2), ['id', 'text']);
-  for (const field of ['is_claim', 'sentiment', 'topic', 'incident', 'urgency']) {
+  for (const field of LABEL_FIELDS) {
     assert.ok(header.includes(field), `${field} column`);
     const bars = agent.locator(`[data-testid=chart-${field}] .bar-row`);
     assert.ok((await bars.count()) >= 1, `${field} chart has bars`);
@@ -93,7 +94,7 @@ test('dashboard: an agent classifies a small CSV: labeled table, a bar chart per
   await download.saveAs(saved);
   const lines = readFileSync(saved, 'utf8').trim().split(/\r?\n/);
   assert.equal(lines.length, 4);
-  assert.match(lines[0]!, /^id,text,is_claim,sentiment,topic,incident,urgency,confidence,provider$/);
+  assert.equal(lines[0], ['id', 'text', ...OUTPUT_COLUMNS].join(','));
   await agent.close();
 });
 
@@ -112,7 +113,7 @@ test('dashboard: a French Excel CSV (; BOM CRLF) shows in columns and downloads 
   const bytes = readFileSync(saved);
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the BOM Excel needs is kept');
   const lines = bytes.subarray(3).toString('utf8').split('\r\n');
-  assert.equal(lines[0], 'id;texte;is_claim;sentiment;topic;incident;urgency;confidence;provider');
+  assert.equal(lines[0], ['id', 'texte', ...OUTPUT_COLUMNS].join(';'));
   assert.match(lines[2]!, /^2;"'=HYPERLINK\(""http/);
   await agent.close();
 });

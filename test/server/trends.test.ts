@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
-import type { LabelResult } from '../../src/labels.js';
+import { toLabelResult } from '../../src/labels.js';
 import { createLiveTrends, type LiveTrends } from '../../src/report/live.js';
 import { repoRoot, tempDir } from '../helpers.js';
 import { call } from './helpers.js';
@@ -13,7 +13,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = join(repoRoot, '.scratch', 'report-screenshots');
 const HOUR = 3_600_000;
-const quiet: LabelResult = { is_claim: false, sentiment: 'positive', topic: 'other', incident: 'none', urgency: 'low', confidence: 0.8, provider: 'rules' };
+const quiet = toLabelResult({ is_claim: false, sentiment: 'positive', topic: 'other', incident: 'none', urgency: 'low', confidence: 0.8 }, 'rules')!;
 
 let server: RelayServer;
 let trends: LiveTrends;

@@ -177,7 +177,7 @@ test('cache: a rerun makes zero requests; rows the rules answered are not cached
     const tier = gemini((call) => answerReply(call.items, (a) => a.filter((x) => x.id !== 't1')));
     const out = await chain(tier, { cache }).classify(items());
     assert.deepEqual(out.map((r) => r.provider), ['gemini', 'rules', 'gemini', 'gemini']);
-    assert.deepEqual(cache.stats().byTier, { gemini: 3 });
+    assert.deepEqual((await cache.stats()).byTier, { gemini: 3 });
     const requests = fake.calls.length;
 
     const again = chain(gemini((call) => answerReply(call.items, (a) => a.filter((x) => x.id !== 't1'))), { cache });

@@ -141,7 +141,7 @@ test('cache: a rerun makes zero requests; rows the rules answered are not cached
     const drop = (call: Parameters<FakeOpenAi['script']>[0]) => openAiAnswer(call.items, (a) => a.filter((x) => x.id !== 't1'));
     const out = await chain(openai(drop), { cache }).classify(items());
     assert.deepEqual(out.map((r) => r.provider), ['openai', 'rules', 'openai', 'openai']);
-    assert.deepEqual(cache.stats().byTier, { openai: 3 });
+    assert.deepEqual((await cache.stats()).byTier, { openai: 3 });
     const again = chain(openai(drop), { cache });
     const rerun = await again.classify(items(TEXTS.filter((_, i) => i !== 1)));
     assert.deepEqual(rerun.map((r) => r.provider), ['openai', 'openai', 'openai']);

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import { FmcError } from '../../errors.js';
 import { labelTableJson } from '../../labels.js';
-import { PAGE_CSS, PAGE_HTML } from './page.js';
+import { negotiateLocale, LOCALES } from './client/catalogue.js';
+import { PAGE_CSS, renderPage } from './page.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('./client/', import.meta.url));
 
@@ -20,7 +21,15 @@ function loadClientModules(): Map<string, string> {
 /** `GET /`: the dashboard page; `/dashboard/*`: its stylesheet and ES modules. */
 export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   const modules = loadClientModules();
-  app.get('/', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(PAGE_HTML));
+  // One page per language, rendered once; the browser's Accept-Language picks (French for `fr`).
+  const pages = new Map(LOCALES.map((l) => [l, renderPage(l)]));
+  app.get('/', { config: { access: 'public' } }, async (request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('vary', 'Accept-Language')
+      .send(pages.get(negotiateLocale(request.headers['accept-language']))),
+  );
   app.get('/dashboard/style.css', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS));
   // The label fields and output columns: the page renders from these, it keeps no copy.
   app.get('/dashboard/labels.json', { config: { access: 'public' } }, async () => labelTableJson());

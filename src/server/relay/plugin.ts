@@ -13,7 +13,9 @@ import { errorSchema } from '../errors.js';
 import { createCorrectionStore } from '../../corrections/store.js';
 import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
+import { consoleRoutes } from '../routes/console.js';
 import { correctionRoutes } from '../routes/corrections.js';
+import { DEFAULT_SLA_MINUTES, type SlaTargets } from '../console/sla.js';
 import { createChatClassifier } from './chat-classifier.js';
 import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -49,6 +51,8 @@ export interface RelayPluginDeps {
   readonly options?: RelayOptions;
   /** The Trends view: fed each labeled customer message; its alerts go to watching agents. */
   readonly trends?: LiveTrends;
+  /** The console's answer-time targets per urgency (FMC_SLA_MINUTES). */
+  readonly sla?: SlaTargets;
   /** PostgreSQL mode: conversations in the shared database, fan-out across instances. */
   readonly pg?: RelayPg;
 }
@@ -105,6 +109,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
     versionOf,
     ...backend.writes,
+    findUser: (username) => deps.users.byName(username),
     onLabels: (labels, message) => deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt)),
   });
   let listener: Listener | undefined;
@@ -222,6 +227,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(consoleRoutes, { relay, users: deps.users, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return { relay, ...(listener && { listen: () => listener.status() }) };
 }

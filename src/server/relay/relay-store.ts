@@ -1,7 +1,7 @@
 import type { Correction, CorrectionInput, CorrectionStore } from '../../corrections/store.js';
 import type { User } from '../../store/users.js';
 import type { LabelResult } from '../../labels.js';
-import type { ChatMessage, ConversationStatus, ConversationStore, ConversationSummary, Sender } from './store.js';
+import type { Assignee, ChatMessage, ConversationState, ConversationStatus, ConversationStore, ConversationSummary, Sender } from './store.js';
 
 /** Who owns a conversation, whether it is open and its last seq: read without decrypting anything. */
 export interface ConversationHead {
@@ -30,8 +30,18 @@ export interface RelayStore {
   summary(id: string): Promise<ConversationSummary | undefined>;
   /** Open conversations, then up to `closedLimit` recently closed ones, by open urgency. */
   list(filter: { customerId?: number; closedLimit: number }): Promise<ConversationSummary[]>;
+  /** Every conversation (of this customer), most recent activity first: what search and filters look through. */
+  all(filter: { customerId?: number }): Promise<ConversationSummary[]>;
   /** False when it was already closed (or does not exist). */
   close(id: string): Promise<boolean>;
+  /** Moves it to this state (a reopen, a close, pending); false when it was already there or does not exist. */
+  setState(id: string, state: ConversationState): Promise<boolean>;
+  /** Sets the owner (null = nobody); false when the conversation does not exist. */
+  assign(id: string, assignee: Assignee | null): Promise<boolean>;
+  /** Records that `userId` has read up to `seq` (never backwards). */
+  markRead(userId: number, conversationId: string, seq: number): Promise<void>;
+  /** How far this user has read each conversation they opened. */
+  reads(userId: number): Promise<Map<string, number>>;
   /**
    * Stores a message with the next seq, assigned in the same transaction (so a rollback uses
    * no seq), or returns the one already stored under this sender's clientId (`duplicate`).
@@ -61,7 +71,12 @@ export function sqliteRelayStore(store: ConversationStore, corrections: Correcti
     },
     summary: async (id) => store.summary(id),
     list: async (filter) => store.list(filter),
+    all: async (filter) => store.all(filter),
     close: async (id) => store.close(id),
+    setState: async (id, state) => store.setState(id, state),
+    assign: async (id, assignee) => store.assign(id, assignee && assignee.id),
+    markRead: async (userId, conversationId, seq) => store.markRead(userId, conversationId, seq),
+    reads: async (userId) => store.reads(userId),
     append: async (input) => store.append(input),
     existing: async (conversationId, senderId, clientId) => store.existing(conversationId, senderId, clientId),
     after: async (conversationId, afterSeq, limit) => store.after(conversationId, afterSeq, limit),

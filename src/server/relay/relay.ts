@@ -5,6 +5,8 @@ import type { User } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
 import type { Logger } from '../../log.js';
+import { matchesFilter, STAFF_FILTERS, type ConversationFilter } from '../console/filter.js';
+import { searchMessages, type SearchHit } from '../console/search.js';
 import type { ChatClassifier } from './chat-classifier.js';
 import type { Feed } from './feed.js';
 import type { Peer } from './peer.js';
@@ -12,7 +14,7 @@ import type { ClientFrame, ServerFrame } from './protocol.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ConversationHead, RelayStore } from './relay-store.js';
 import type { Rooms } from './rooms.js';
-import { byOpenRecency, type ChatMessage, type ConversationSummary, type ConversationView } from './store.js';
+import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationSummary, type ConversationView } from './store.js';
 
 export interface RelayLimits {
   /** Characters per chat message. */
@@ -50,6 +52,8 @@ export interface RelayDeps {
    * that went away) rather than a bug: the client is told to send again with the same clientId.
    */
   readonly isRetryable?: (err: unknown) => boolean;
+  /** Who may be given a conversation (assign); absent = `assign` refuses every name. */
+  readonly findUser?: (username: string) => User | undefined;
 }
 
 // How soon a client may resend a message the database refused: storage trouble rarely clears at once.
@@ -62,6 +66,10 @@ export interface Relay {
   listConversations(user: User): Promise<ConversationView[]>;
   messages(user: User, conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   closeConversation(user: User, conversationId: string): Promise<ConversationView>;
+  /** Agents and admins: open (a reopen), pending or closed; the new summary goes to the room and the watchers. */
+  setState(user: User, conversationId: string, state: ConversationState): Promise<ConversationView>;
+  /** Agents and admins: gives it to an agent or admin by user name, or to nobody (null). */
+  assign(user: User, conversationId: string, assignee: string | null): Promise<ConversationView>;
   /** One frame; the caller runs one socket's frames one after another, so its sends keep their order. */
   handle(peer: Peer, frame: ClientFrame): Promise<void>;
   /**
@@ -79,16 +87,39 @@ export interface Relay {
     /** After a reconnect, when notices may have been missed: the watchers' list is sent again. */
     refresh(): Promise<void>;
   };
+  /** Records how far the user has read a conversation (up to its last message). */
+  markRead(user: User, conversationId: string, seq: number): Promise<void>;
+  /** How far the user has read each conversation, by id. */
+  reads(user: User): Promise<Record<string, number>>;
+  /**
+   * The conversations the user may see that pass the filter and, with a text, hold a message
+   * containing every word of it (decrypted in memory, never indexed), in the list's order.
+   */
+  search(user: User, filter: ConversationFilter, text: string): Promise<SearchResult>;
   /** Resolves when no classification is in flight (shutdown waits for it before closing the DB). */
   idle(): Promise<void>;
 }
 
+export interface SearchResult {
+  readonly conversations: (ConversationView & { readonly hits: readonly SearchHit[] })[];
+  /** Messages decrypted to answer. */
+  readonly scanned: number;
+  /** True when the scan stopped at the limit (`searchMessages`) or the results at `searchResults`. */
+  readonly truncated: boolean;
+}
+
+// One search decrypts at most this many messages and returns at most this many conversations.
+const SEARCH_MESSAGES = 50_000;
+const SEARCH_RESULTS = 200;
+const SEARCH_PAGE = 500;
+const HITS_PER_CONVERSATION = 3;
+
 const isStaff = (user: User): boolean => user.role === 'agent' || user.role === 'admin';
 const staffOnly = (peer: Peer): boolean => isStaff(peer.user);
 
-/** Customers are not shown their triage: not in their list, the close answer or any frame. */
+/** Customers are not shown their triage or staff logins: not in their list, the close answer or any frame. */
 function withoutTriage(conversation: ConversationSummary): ConversationView {
-  const { urgency: _urgency, claim: _claim, ...view } = conversation;
+  const { urgency: _urgency, claim: _claim, topics: _topics, assignee: _assignee, ...view } = conversation;
   return view;
 }
 const viewFor = (user: User, conversation: ConversationSummary): ConversationView => (isStaff(user) ? conversation : withoutTriage(conversation));
@@ -113,6 +144,13 @@ export function createRelay(deps: RelayDeps): Relay {
     if (conversation) rooms.publishToWatchers({ type: 'conversation', conversation });
   }
 
+  /** Reads the conversation's new state and sends it to its room and the watchers. */
+  async function publishChange(conversationId: string): Promise<ConversationSummary> {
+    const conversation = (await store.summary(conversationId))!;
+    publishConversation(conversation);
+    return conversation;
+  }
+
   function classify(message: ChatMessage): void {
     const job = classifier
       .classify(message.conversationId, message.seq, message.text)
@@ -134,7 +172,7 @@ export function createRelay(deps: RelayDeps): Relay {
   async function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
     const { conversationId, clientId, text } = frame;
     const head = await visible(peer.user, conversationId);
-    const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role };
+    const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role, ...(peer.user.displayName !== undefined && { displayName: peer.user.displayName }) };
     // A retry of an already-stored clientId is acknowledged again, whatever happened since
     // (the conversation closed, the budget ran out): the client may only have missed the ack.
     const earlier = await store.existing(conversationId, sender.id, clientId);
@@ -255,9 +293,61 @@ export function createRelay(deps: RelayDeps): Relay {
     async closeConversation(user, conversationId) {
       await visible(user, conversationId);
       await store.close(conversationId);
-      const conversation = (await store.summary(conversationId))!;
-      publishConversation(conversation);
-      return viewFor(user, conversation);
+      return viewFor(user, await publishChange(conversationId));
+    },
+    async setState(user, conversationId, state) {
+      if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins reopen a conversation or mark it pending');
+      await visible(user, conversationId);
+      await store.setState(conversationId, state);
+      return publishChange(conversationId);
+    },
+    async assign(user, conversationId, assignee) {
+      if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins assign conversations');
+      await visible(user, conversationId);
+      let to: User | null = null;
+      if (assignee !== null) {
+        const found = deps.findUser?.(assignee);
+        if (!found) throw new FmcError('FMC_ERR_ASSIGNEE', `no user ${JSON.stringify(assignee)}; assign to an agent or admin (fmc users list)`);
+        if (!isStaff(found)) throw new FmcError('FMC_ERR_ASSIGNEE', `${found.username} is a customer; conversations are assigned to agents or admins`);
+        to = found;
+      }
+      await store.assign(conversationId, to && { id: to.id, username: to.username, ...(to.displayName !== undefined && { displayName: to.displayName }) });
+      return publishChange(conversationId);
+    },
+    async markRead(user, conversationId, seq) {
+      const head = await visible(user, conversationId);
+      await store.markRead(user.id, conversationId, Math.min(seq, head.lastSeq));
+    },
+    reads: async (user) => Object.fromEntries(await store.reads(user.id)),
+    async search(user, filter, text) {
+      const staff = isStaff(user);
+      const refused = STAFF_FILTERS.filter((k) => filter[k] !== undefined);
+      if (!staff && refused.length > 0) throw new FmcError('FMC_ERR_FORBIDDEN', `customers cannot filter by ${refused.join(', ')}`);
+      const candidates = (await store.all(staff ? {} : { customerId: user.id })).filter((c) => matchesFilter(c, filter, user));
+      const found: { conversation: ConversationSummary; hits: SearchHit[] }[] = [];
+      let scanned = 0;
+      let truncated = false;
+      for (const conversation of candidates) {
+        if (found.length >= SEARCH_RESULTS || scanned >= SEARCH_MESSAGES) {
+          truncated = true;
+          break;
+        }
+        if (text.trim() === '') {
+          found.push({ conversation, hits: [] });
+          continue;
+        }
+        const hits: SearchHit[] = [];
+        for (let after = 0; hits.length < HITS_PER_CONVERSATION && scanned < SEARCH_MESSAGES; ) {
+          const page = await store.after(conversation.id, after, Math.min(SEARCH_PAGE, SEARCH_MESSAGES - scanned));
+          if (page.length === 0) break;
+          scanned += page.length;
+          hits.push(...searchMessages(page, text, HITS_PER_CONVERSATION - hits.length));
+          after = page.at(-1)!.seq;
+        }
+        if (hits.length > 0) found.push({ conversation, hits });
+      }
+      found.sort((a, b) => (staff ? byOpenUrgency(a.conversation, b.conversation) : byOpenRecency(a.conversation, b.conversation)));
+      return { conversations: found.map(({ conversation, hits }) => ({ ...viewFor(user, conversation), hits })), scanned, truncated };
     },
     async handle(peer, frame) {
       const conversationId = 'conversationId' in frame ? frame.conversationId : undefined;

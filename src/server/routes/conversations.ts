@@ -7,7 +7,9 @@ export interface ConversationRouteOptions {
   readonly relay: Relay;
 }
 
-const summary = {
+const staffUser = { type: 'object', properties: { id: { type: 'integer' }, username: { type: 'string' }, displayName: { type: 'string' } } } as const;
+
+export const summary = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -18,6 +20,9 @@ const summary = {
     lastSeq: { type: 'integer' },
     urgency: { type: ['string', 'null'] },
     claim: { type: 'boolean' },
+    topics: { type: 'array', items: { type: 'string' } },
+    assignee: { anyOf: [staffUser, { type: 'null' }] },
+    waitingSince: { type: ['string', 'null'] },
   },
 } as const;
 
@@ -29,14 +34,14 @@ const message = {
     conversationId: { type: 'string' },
     seq: { type: 'integer' },
     id: { type: 'integer' },
-    sender: { type: 'object', properties: { id: { type: 'integer' }, username: { type: 'string' }, role: { type: 'string' } } },
+    sender: { type: 'object', properties: { id: { type: 'integer' }, username: { type: 'string' }, role: { type: 'string' }, displayName: { type: 'string' } } },
     text: { type: 'string' },
     createdAt: { type: 'string' },
     labels,
   },
 } as const;
 
-const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
+export const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
 
 /**
  * The relay's REST side: customers open and list their conversations; agents list all of

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { applyPatch, parseLabelPatch } from '../../corrections/labels.js';
 import type { CorrectionStore } from '../../corrections/store.js';
 import { FmcError } from '../../errors.js';
-import { LABEL_FIELDS } from '../../labels.js';
+import { LABEL_TABLE } from '../../labels.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { errorSchema } from '../errors.js';
 import { DEFAULT_LIMITS } from '../limits.js';
@@ -38,7 +38,7 @@ const body = {
 
 const fiveLabels = {
   type: 'object',
-  properties: Object.fromEntries(LABEL_FIELDS.map((f) => [f, f === 'is_claim' ? { type: 'boolean' } : { type: 'string' }])),
+  properties: Object.fromEntries(LABEL_TABLE.map((f) => [f.name, { type: f.kind === 'boolean' ? 'boolean' : 'string' }])),
 } as const;
 
 const correction = {

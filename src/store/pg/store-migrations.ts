@@ -31,15 +31,15 @@ export const STORE_PG_MIGRATIONS: readonly PgMigration[] = [
           );`,
   },
   {
-    // One row per paid tier: a token bucket every process takes from atomically (--rpm), and
-    // the pause or open circuit a 429 or a daily quota sets for all of them.
+    // One row per paid tier, shared by every process on the database: `next_at` is when the
+    // next request may start (a token bucket of one token refilled every 60/--rpm s, taken
+    // atomically by moving it forward; a 429's wait moves it too), `open_until` the circuit a
+    // spent quota opens for all of them. Times come from the database's clock, not the machines'.
     id: 3,
     name: 'tier_budgets',
     sql: `CREATE TABLE tier_budgets (
             tier text PRIMARY KEY,
-            tokens double precision NOT NULL,
-            refilled_at bigint NOT NULL,
-            paused_until bigint NOT NULL DEFAULT 0,
+            next_at bigint NOT NULL DEFAULT 0,
             open_until bigint NOT NULL DEFAULT 0,
             open_reason text
           );`,

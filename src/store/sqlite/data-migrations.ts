@@ -89,6 +89,40 @@ const MIGRATIONS: readonly Migration[] = [
           );
           CREATE INDEX corrections_message ON corrections (conversation_id, seq);`,
   },
+  {
+    // The agent console (#16). `pending`: an agent waits on the customer; the customer's next
+    // message makes it open again (it stays `status = 'open'`: it takes messages). `assignee_id`:
+    // the owner, cleared when that account is removed. `waiting_since`: when the customer's
+    // oldest unanswered message came (the SLA clock), cleared by a staff answer or a close;
+    // back-filled here from the messages already stored.
+    id: 'm008_conversation_workflow',
+    sql: `ALTER TABLE conversations ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE conversations ADD COLUMN assignee_id INTEGER REFERENCES users (id) ON DELETE SET NULL;
+          ALTER TABLE conversations ADD COLUMN waiting_since INTEGER;
+          UPDATE conversations SET waiting_since = (
+            SELECT MIN(m.created_at) FROM messages m
+            WHERE m.conversation_id = conversations.id AND m.sender_role = 'customer'
+              AND m.seq > COALESCE((SELECT MAX(s.seq) FROM messages s WHERE s.conversation_id = conversations.id AND s.sender_role <> 'customer'), 0)
+          ) WHERE status = 'open';
+          CREATE INDEX conversations_assignee ON conversations (assignee_id);`,
+  },
+  {
+    // How far each user has read each conversation: unread = last_seq - last_read_seq.
+    id: 'm009_conversation_reads',
+    sql: `CREATE TABLE conversation_reads (
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            last_read_seq INTEGER NOT NULL,
+            PRIMARY KEY (user_id, conversation_id)
+          ) WITHOUT ROWID;`,
+  },
+  {
+    // The name customers are shown instead of a login. Messages keep the one their sender
+    // had when writing, as they keep the login (sender_name).
+    id: 'm010_display_names',
+    sql: `ALTER TABLE users ADD COLUMN display_name TEXT;
+          ALTER TABLE messages ADD COLUMN sender_display TEXT;`,
+  },
 ];
 
 export function migrateData(db: Database): void {

@@ -2,41 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { FmcError } from '../../errors.js';
-import { toScoredLabels, type AnswerLabels, type ScoredLabels } from '../../labels.js';
+import { toCachedAnswer, type CacheEntry, type CachedAnswer, type ResultCache } from '../result-cache.js';
 import { migrate } from './cache-migrations.js';
 
-export interface CacheEntry {
-  readonly key: string;
-  readonly tier: string;
-  readonly version: string;
-  /** A tier's answer as stored: fields not every answer carries may be absent. */
-  readonly labels: AnswerLabels & { readonly confidence: number; readonly provider?: string };
-}
-
-export interface CacheStats {
-  readonly path: string;
-  readonly entries: number;
-  readonly byTier: Readonly<Record<string, number>>;
-  readonly bytes: number;
-}
+export type { CacheEntry, CacheStats, ResultCache } from '../result-cache.js';
 
 /** The SQLite result cache. JSON rows, never pickles: a cache file is data, not code. */
-export interface ResultCache {
-  readonly path: string;
-  get(key: string): (ScoredLabels & { provider?: string }) | undefined;
-  /** One transaction for the whole batch: per-row commits would dominate the run time. */
-  putMany(entries: readonly CacheEntry[]): void;
-  stats(): CacheStats;
-  /** Removes every entry (or one tier's); returns how many. */
-  clear(tier?: string): number;
-  /**
-   * Removes entries written before `olderThan` (ms since the epoch), then the oldest until the
-   * file is at most `maxBytes`; compacts the file. Returns how many went and the size after.
-   */
-  prune(options: { olderThan?: number; maxBytes?: number }): { removed: number; bytes: number; entries: number };
-  close(): void;
-}
-
 export function openResultCache(path: string): ResultCache {
   let db: BetterSqlite3.Database;
   try {
@@ -49,7 +20,8 @@ export function openResultCache(path: string): ResultCache {
   } catch (err) {
     throw new FmcError('FMC_ERR_CACHE', `cache ${path}: ${(err as Error).message} (set --cache <path> or FMC_CACHE, or pass --no-cache)`, { cause: err });
   }
-  const select = db.prepare('SELECT labels FROM results WHERE key = ?').pluck();
+  // One statement for a whole chunk's keys: json_each turns the JSON array into rows.
+  const selectMany = db.prepare('SELECT key, labels, created_at FROM results WHERE key IN (SELECT value FROM json_each(?))');
   const insert = db.prepare(
     'INSERT OR REPLACE INTO results (key, tier, version, labels, created_at) VALUES (?, ?, ?, ?, ?)',
   );
@@ -57,42 +29,35 @@ export function openResultCache(path: string): ResultCache {
     const now = Date.now();
     for (const e of entries) insert.run(e.key, e.tier, e.version, JSON.stringify(e.labels), now);
   });
+  const size = (): number => (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+  const count = (): number => db.prepare('SELECT count(*) FROM results').pluck().get() as number;
 
   return {
     path,
-    get(key) {
-      const raw = select.get(key) as string | undefined;
-      if (raw === undefined) return undefined;
-      // A row that no longer validates (schema drift, manual edit) is a miss, not a crash.
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch {
-        return undefined;
+    async getMany(keys) {
+      const found = new Map<string, CachedAnswer>();
+      if (keys.length === 0) return found;
+      for (const row of selectMany.all(JSON.stringify(keys)) as { key: string; labels: string; created_at: number }[]) {
+        const answer = toCachedAnswer(row.labels, row.created_at);
+        if (answer) found.set(row.key, answer);
       }
-      const labels = toScoredLabels(parsed);
-      if (!labels) return undefined;
-      const provider = (parsed as { provider?: unknown }).provider;
-      return typeof provider === 'string' ? { ...labels, provider } : labels;
+      return found;
     },
-    putMany(entries) {
+    async putMany(entries) {
       if (entries.length > 0) insertAll(entries);
     },
-    stats() {
+    async stats() {
       const rows = db.prepare('SELECT tier, count(*) AS n FROM results GROUP BY tier').all() as { tier: string; n: number }[];
       const byTier = Object.fromEntries(rows.map((r) => [r.tier, r.n]));
-      const pageCount = db.pragma('page_count', { simple: true }) as number;
-      const pageSize = db.pragma('page_size', { simple: true }) as number;
-      return { path, entries: rows.reduce((a, r) => a + r.n, 0), byTier, bytes: pageCount * pageSize };
+      const age = db.prepare('SELECT min(created_at) AS oldest, max(created_at) AS newest FROM results').get() as { oldest: number | null; newest: number | null };
+      return { path, entries: rows.reduce((a, r) => a + r.n, 0), byTier, bytes: size(), oldest: age.oldest ?? undefined, newest: age.newest ?? undefined };
     },
-    clear(tier) {
+    async clear(tier) {
       const info = tier === undefined ? db.prepare('DELETE FROM results').run() : db.prepare('DELETE FROM results WHERE tier = ?').run(tier);
       db.exec('VACUUM');
       return info.changes;
     },
-    prune({ olderThan, maxBytes }) {
-      const size = (): number => (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
-      const count = (): number => db.prepare('SELECT count(*) FROM results').pluck().get() as number;
+    async prune({ olderThan, maxBytes }) {
       let removed = 0;
       if (olderThan !== undefined) removed += db.prepare('DELETE FROM results WHERE created_at < ?').run(olderThan).changes;
       db.exec('VACUUM');
@@ -110,8 +75,16 @@ export function openResultCache(path: string): ResultCache {
       }
       return { removed, bytes: size(), entries: count() };
     },
-    close() {
-      db.close();
+    async check() {
+      try {
+        selectMany.all('["health-probe"]');
+        return { ok: true, detail: 'readable' };
+      } catch (err) {
+        return { ok: false, detail: `not readable: ${(err as Error).message}` };
+      }
+    },
+    async close() {
+      if (db.open) db.close();
     },
   };
 }

@@ -2,23 +2,24 @@ import type { LabelResult } from '../../../labels.js';
 import { api } from './api.js';
 import { urgencyBadge } from './badges.js';
 import { h } from './dom.js';
+import { t } from './locale.js';
 import type { LabelTable } from './label-table.js';
 
 // Agents correct a customer message's labels here: each label is a chip; a click turns it
 // into a list of the field's values, and picking one posts the correction. The new labels
 // come back as a `labels` frame (to every agent in the room), which redraws the chips.
 
-const shown = (field: string, value: string): string => (field === 'is_claim' ? (value === 'true' ? 'claim' : 'no claim') : value);
+const shown = (field: string, value: string): string => (field === 'is_claim' ? t(value === 'true' ? 'label.claim' : 'label.no-claim') : value);
 
 function chip(field: string, value: string): HTMLElement {
   if (field === 'urgency') {
     const badge = urgencyBadge(value as 'low' | 'medium' | 'high');
     badge.dataset.field = field;
     badge.classList.add('chip');
-    badge.title = 'click to correct';
+    badge.title = t('label.correct-hint');
     return badge;
   }
-  return h('span', { class: `badge chip${field === 'is_claim' && value === 'true' ? ' claim' : ''}`, dataset: { field }, title: 'click to correct' }, shown(field, value));
+  return h('span', { class: `badge chip${field === 'is_claim' && value === 'true' ? ' claim' : ''}`, dataset: { field }, title: t('label.correct-hint') }, shown(field, value));
 }
 
 export interface CorrectionTarget {
@@ -45,7 +46,7 @@ export function labelChips(labels: LabelResult, table: LabelTable, target?: Corr
     const field = clicked?.dataset.field;
     const options = table.fields.find((f) => f.name === field)?.values;
     if (!clicked || !field || !options) return;
-    const select = h('select', { dataset: { field }, 'aria-label': `correct ${field}` }, ...options.map((v) => {
+    const select = h('select', { dataset: { field }, 'aria-label': t('label.correct-field', { field }) }, ...options.map((v) => {
       const option = h('option', { value: v }, shown(field, v));
       option.selected = v === values[field];
       return option;

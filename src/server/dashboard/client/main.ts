@@ -1,17 +1,27 @@
 import { forget, login, savedSession, type Session } from './api.js';
 import { createChatPane } from './chat-pane.js';
 import { createClassifyPane } from './classify-pane.js';
+import { consoleApi } from './console-api.js';
+import { createConversationActions } from './conversation-actions.js';
 import { createConversationList } from './conversation-list.js';
 import { byId } from './dom.js';
+import { createDrawer } from './drawer.js';
+import { createFilters } from './filters.js';
+import { initLocale, t } from './locale.js';
 import { fetchLabelTable } from './label-table.js';
+import { createNotifier } from './notifier.js';
 import { connectRelay, type Frame } from './relay-client.js';
 import { createTrendsPane, type TrendsPane } from './trends-pane.js';
+
+initLocale(byId<HTMLSelectElement>('lang'));
 
 async function start(session: Session): Promise<void> {
   byId('login').hidden = true;
   byId('app').hidden = false;
-  byId('whoami').textContent = `${session.user.username} (${session.user.role})`;
-  byId('classify').hidden = session.user.role === 'customer';
+  byId('logout').hidden = false;
+  const staff = session.user.role !== 'customer';
+  byId('whoami').textContent = `${session.user.username} (${t(`role.${session.user.role}`)})`;
+  byId('classify').hidden = !staff;
   const online = byId('online');
   // Frames can arrive while the list is still loading: they wait here instead of being lost.
   let deliver: ((frame: Frame) => void) | undefined;
@@ -20,7 +30,8 @@ async function start(session: Session): Promise<void> {
     session.token,
     (frame) => (deliver ? deliver(frame) : early.push(frame)),
     (up) => {
-      online.textContent = up ? 'live' : 'offline';
+      online.dataset.i18n = up ? 'app.online' : 'app.offline';
+      online.textContent = t(up ? 'app.online' : 'app.offline');
       online.className = up ? 'badge live' : 'badge offline';
     },
     () => {
@@ -28,17 +39,36 @@ async function start(session: Session): Promise<void> {
       location.reload();
     },
   );
-  const table = await fetchLabelTable();
-  const chat = createChatPane(relay, session.user.username, table, session.user.role === 'customer' ? undefined : session.token);
-  const trends: TrendsPane | undefined = session.user.role === 'customer' ? undefined : createTrendsPane(session);
-  const conversations = await createConversationList(session, relay, chat);
+  const calls = consoleApi(session);
+  const [table, state] = await Promise.all([fetchLabelTable(), calls.state()]);
+  const chat = createChatPane(relay, session.user, table, calls, staff ? session.token : undefined);
+  const trends: TrendsPane | undefined = staff ? createTrendsPane(session) : undefined;
+  const notifier = createNotifier();
+  const drawer = createDrawer();
+  let selfAssign: (id: string) => void = () => undefined;
+  const actions = createConversationActions(session, calls, state, (id) => selfAssign(id));
+  const conversations = await createConversationList({
+    session,
+    relay,
+    chat,
+    state,
+    notifier,
+    onPick: (conversation) => {
+      actions.show(conversation);
+      drawer.close();
+    },
+  });
+  selfAssign = conversations.expectSelfAssign;
+  const filters = createFilters(session, calls, state, table, conversations);
   deliver = (frame) => {
     conversations.onFrame(frame);
     chat.onFrame(frame);
+    actions.onFrame(frame);
+    filters.onFrame(frame);
     trends?.onFrame(frame);
   };
   for (const frame of early.splice(0)) deliver(frame);
-  if (session.user.role !== 'customer') createClassifyPane(session, table);
+  if (staff) createClassifyPane(session, table);
   byId('logout').addEventListener('click', () => {
     relay.close();
     forget();

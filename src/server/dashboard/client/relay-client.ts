@@ -7,7 +7,8 @@ export interface RelayClient {
   /** Joins a conversation live, replaying its history from the start (the pane redraws it). */
   join(conversationId: string): void;
   leave(conversationId: string): void;
-  send(conversationId: string, text: string): void;
+  /** Returns the message's clientId: its ack names it. */
+  send(conversationId: string, text: string): string;
   watch(): void;
   close(): void;
 }
@@ -111,6 +112,7 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
       const message = { conversationId, clientId: crypto.randomUUID(), text };
       pending.set(message.clientId, message);
       raw({ type: 'send', ...message });
+      return message.clientId;
     },
     watch() {
       watching = true;

@@ -79,4 +79,23 @@ export const RELAY_PG_MIGRATIONS: readonly PgMigration[] = [
             reset_at bigint NOT NULL
           );`,
   },
+  {
+    // The agent console's state (SQLite m008-m010) behind the same RelayStore methods: pending,
+    // the SLA clock, the owner (name kept on the row, like the customer's), display names, reads.
+    id: 23,
+    name: 'relay_console_state',
+    sql: `ALTER TABLE conversations
+            ADD COLUMN pending boolean NOT NULL DEFAULT false,
+            ADD COLUMN waiting_since bigint,
+            ADD COLUMN assignee_id bigint,
+            ADD COLUMN assignee_name text,
+            ADD COLUMN assignee_display text;
+          ALTER TABLE messages ADD COLUMN sender_display text;
+          CREATE TABLE conversation_reads (
+            user_id bigint NOT NULL,
+            conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            last_read_seq integer NOT NULL,
+            PRIMARY KEY (user_id, conversation_id)
+          );`,
+  },
 ];

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
-import { toScoredLabels, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
+import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
 import { asDbError } from '../../../store/pg/pool.js';
 import type { Role } from '../../../store/users.js';
 import type { Keyring } from '../keyring.js';
 import type { RelayStore } from '../relay-store.js';
 import { aad, open, openJson, seal, sealJson } from '../seal.js';
-import { byOpenUrgency, type ChatMessage, type ConversationStatus, type ConversationSummary } from '../store.js';
+import { byOpenUrgency, type ChatMessage, type ConversationState, type ConversationStatus, type ConversationSummary } from '../store.js';
 import { notice, RELAY_CHANNEL } from './notice.js';
 
 // The relay's tables on PostgreSQL (migrations.ts). Each call is one transaction on one pooled
@@ -27,6 +27,11 @@ interface ConversationRow {
   last_seq: number;
   wrapped_key: Buffer;
   triage: Buffer | null;
+  pending: boolean;
+  waiting_since: string | null;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  assignee_display: string | null;
 }
 
 interface MessageRow {
@@ -36,6 +41,7 @@ interface MessageRow {
   sender_id: string;
   sender_name: string;
   sender_role: Role;
+  sender_display: string | null;
   body: Buffer;
   labels: Buffer | null;
   created_at: string;
@@ -44,7 +50,12 @@ interface MessageRow {
 interface Triage {
   urgency: Urgency | null;
   claim: boolean;
+  topics?: string[];
 }
+
+const TOPIC_ORDER: readonly string[] = TOPICS;
+const sortTopics = (topics: readonly string[]): string[] => [...topics].sort((a, b) => TOPIC_ORDER.indexOf(a) - TOPIC_ORDER.indexOf(b));
+const stateOf = (row: ConversationRow): ConversationState => (row.status === 'closed' ? 'closed' : row.pending ? 'pending' : 'open');
 
 const rank = (u: Urgency | null): number => (u === null ? -1 : URGENCIES.indexOf(u));
 const iso = (ms: number | string): string => new Date(Number(ms)).toISOString();
@@ -91,7 +102,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   }
 
   function triageOf(id: string, key: Buffer, sealed: Buffer | null): Triage {
-    if (sealed === null) return { urgency: null, claim: false };
+    if (sealed === null) return { urgency: null, claim: false, topics: [] };
     return openJson(key, sealed, aad.triage(id)) as Triage;
   }
 
@@ -100,12 +111,18 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     return {
       id: row.id,
       customer: { id: Number(row.customer_id), username: row.customer_name },
-      status: row.status,
+      status: stateOf(row),
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       lastSeq: row.last_seq,
       urgency: triage.urgency,
       claim: triage.claim,
+      topics: sortTopics(triage.topics ?? []),
+      assignee:
+        row.assignee_id === null || row.assignee_name === null
+          ? null
+          : { id: Number(row.assignee_id), username: row.assignee_name, ...(row.assignee_display !== null && { displayName: row.assignee_display }) },
+      waitingSince: row.waiting_since === null ? null : iso(row.waiting_since),
     };
   }
 
@@ -114,7 +131,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       conversationId: row.conversation_id,
       seq: row.seq,
       id: Number(row.id),
-      sender: { id: Number(row.sender_id), username: row.sender_name, role: row.sender_role },
+      sender: { id: Number(row.sender_id), username: row.sender_name, role: row.sender_role, ...(row.sender_display !== null && { displayName: row.sender_display }) },
       text: open(key, row.body, aad.text(row.conversation_id, row.seq)).toString('utf8'),
       createdAt: iso(row.created_at),
     };
@@ -129,13 +146,16 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
 
   /** The triage recomputed from every labeled message (a correction may lower it). */
   async function retriage(client: pg.PoolClient, conversationId: string, key: Buffer): Promise<Triage> {
-    const triage: Triage = { urgency: null, claim: false };
+    const triage: Triage = { urgency: null, claim: false, topics: [] };
+    const topics = new Set<string>();
     const rows = await client.query<{ seq: number; labels: Buffer }>('SELECT seq, labels FROM messages WHERE conversation_id = $1 AND labels IS NOT NULL', [conversationId]);
     for (const r of rows.rows) {
       const l = openJson(key, r.labels, aad.labels(conversationId, r.seq)) as LabelResult;
       if (rank(l.urgency) > rank(triage.urgency)) triage.urgency = l.urgency;
       triage.claim ||= l.is_claim;
+      topics.add(l.topic);
     }
+    triage.topics = [...topics];
     return triage;
   }
 
@@ -182,7 +202,8 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     },
     async close(id) {
       return tx(async (client) => {
-        const done = await client.query("UPDATE conversations SET status = 'closed', updated_at = $1 WHERE id = $2 AND status = 'open'", [Date.now(), id]);
+        // A close stops the SLA clock: nobody is waiting on a resolved conversation.
+        const done = await client.query("UPDATE conversations SET status = 'closed', pending = false, waiting_since = NULL, updated_at = $1 WHERE id = $2 AND status <> 'closed'", [Date.now(), id]);
         if (done.rowCount === 0) return false;
         await notify(client, notice.conversation(instance, id));
         return true;
@@ -202,15 +223,63 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         const seq = conversation.last_seq + 1;
         const now = Date.now();
         const body = seal(key, Buffer.from(text, 'utf8'), aad.text(conversationId, seq));
-        await client.query('UPDATE conversations SET last_seq = $1, updated_at = $2 WHERE id = $3', [seq, now, conversationId]);
+        // A customer's message starts the SLA clock (if not running) and ends a pending wait; a staff answer stops the clock.
+        await client.query(
+          'UPDATE conversations SET last_seq = $1, updated_at = $2, waiting_since = CASE WHEN $4 THEN coalesce(waiting_since, $2) ELSE NULL END, pending = CASE WHEN $4 THEN false ELSE pending END WHERE id = $3',
+          [seq, now, conversationId, sender.role === 'customer'],
+        );
         const inserted = await client.query<{ id: string }>(
-          'INSERT INTO messages (conversation_id, seq, sender_id, sender_name, sender_role, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
-          [conversationId, seq, sender.id, sender.username, sender.role, clientId, body, now],
+          'INSERT INTO messages (conversation_id, seq, sender_id, sender_name, sender_role, sender_display, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id',
+          [conversationId, seq, sender.id, sender.username, sender.role, sender.displayName ?? null, clientId, body, now],
         );
         await notify(client, notice.message(instance, conversationId, seq));
         const message: ChatMessage = { conversationId, seq, id: Number(inserted.rows[0]!.id), sender, text, createdAt: iso(now) };
         return { message, duplicate: false };
       });
+    },
+    async all({ customerId }) {
+      const rows =
+        customerId === undefined
+          ? await query<ConversationRow>('SELECT * FROM conversations ORDER BY updated_at DESC', [])
+          : await query<ConversationRow>('SELECT * FROM conversations WHERE customer_id = $1 ORDER BY updated_at DESC', [customerId]);
+      return rows.map(toSummary);
+    },
+    async setState(id, state) {
+      if (state === 'closed') return this.close(id);
+      const sql =
+        state === 'pending'
+          ? "UPDATE conversations SET status = 'open', pending = true, updated_at = $1 WHERE id = $2 AND (status = 'closed' OR NOT pending)"
+          : "UPDATE conversations SET status = 'open', pending = false, updated_at = $1 WHERE id = $2 AND (status = 'closed' OR pending)";
+      return tx(async (client) => {
+        const done = await client.query(sql, [Date.now(), id]);
+        if (done.rowCount === 0) return false;
+        await notify(client, notice.conversation(instance, id));
+        return true;
+      });
+    },
+    async assign(id, assignee) {
+      return tx(async (client) => {
+        const done = await client.query('UPDATE conversations SET assignee_id = $1, assignee_name = $2, assignee_display = $3, updated_at = $4 WHERE id = $5', [
+          assignee?.id ?? null,
+          assignee?.username ?? null,
+          assignee?.displayName ?? null,
+          Date.now(),
+          id,
+        ]);
+        if (done.rowCount === 0) return false;
+        await notify(client, notice.conversation(instance, id));
+        return true;
+      });
+    },
+    async markRead(userId, conversationId, seq) {
+      await query(
+        'INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq) VALUES ($1, $2, $3) ON CONFLICT (user_id, conversation_id) DO UPDATE SET last_read_seq = GREATEST(conversation_reads.last_read_seq, excluded.last_read_seq)',
+        [userId, conversationId, seq],
+      );
+    },
+    async reads(userId) {
+      const rows = await query<{ conversation_id: string; last_read_seq: number }>('SELECT conversation_id, last_read_seq FROM conversation_reads WHERE user_id = $1', [userId]);
+      return new Map(rows.map((r) => [r.conversation_id, r.last_read_seq]));
     },
     async existing(conversationId, senderId, clientId) {
       const [row] = await query<{ seq: number; id: string }>('SELECT seq, id FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3', [conversationId, senderId, clientId]);
@@ -234,7 +303,11 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         const key = keyOf(conversationId, row.wrapped_key);
         await client.query('UPDATE messages SET labels = $1 WHERE conversation_id = $2 AND seq = $3', [sealJson(key, labels, aad.labels(conversationId, seq)), conversationId, seq]);
         const triage = triageOf(conversationId, key, row.triage);
-        const next: Triage = { urgency: rank(labels.urgency) > rank(triage.urgency) ? labels.urgency : triage.urgency, claim: triage.claim || labels.is_claim };
+        const next: Triage = {
+          urgency: rank(labels.urgency) > rank(triage.urgency) ? labels.urgency : triage.urgency,
+          claim: triage.claim || labels.is_claim,
+          topics: [...new Set([...(triage.topics ?? []), labels.topic])],
+        };
         await client.query('UPDATE conversations SET triage = $1, updated_at = $2 WHERE id = $3', [sealJson(key, next, aad.triage(conversationId)), Date.now(), conversationId]);
         await notify(client, notice.labels(instance, conversationId, seq));
       });

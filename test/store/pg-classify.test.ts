@@ -1,0 +1,156 @@
+// Batch machines sharing one PostgreSQL: `fmc classify` processes (the built CLI, as users run
+// it) against one fake Gemini on loopback share the result cache, --rpm and the quota circuit.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import pg from 'pg';
+import { FAKE_KEY, googleError, quotaFailure, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
+import { closedPort } from '../fakes/http.js';
+import { fmcBin, tempDir } from '../helpers.js';
+import { startPostgres, type TestPostgres } from '../pg/postgres.js';
+
+let dir: string;
+let cleanup: () => void;
+let fake: FakeGemini;
+let server: TestPostgres;
+let noOllama: string;
+let databases = 0;
+
+before(async () => {
+  ({ dir, cleanup } = tempDir('fmc-pg-classify-'));
+  [fake, server] = await Promise.all([startFakeGemini(), startPostgres()]);
+  noOllama = `http://127.0.0.1:${await closedPort()}`;
+});
+after(async () => {
+  await fake?.close();
+  await server?.destroy();
+  cleanup();
+});
+
+/** A fresh database for one test, so runs of other tests leave no cache or budget behind. */
+async function freshDatabase(): Promise<string> {
+  const name = `classify_${databases++}`;
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return server.url.replace(/\/fmc$/, `/${name}`);
+}
+
+interface Done {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** One batch machine: its own SQLite cache path (unused in this mode), the shared database. */
+function fmc(args: string[], env: NodeJS.ProcessEnv): Promise<Done> {
+  const child = spawn(process.execPath, [fmcBin, ...args], {
+    env: { ...process.env, NO_COLOR: '1', FMC_CACHE: join(dir, `machine-${Math.random()}.sqlite`), GEMINI_API_KEY: FAKE_KEY, GEMINI_BASE_URL: fake.url, GEMINI_MODEL: 'gemini-2.5-flash', OLLAMA_HOST: noOllama, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+function writeInput(name: string, rows: number, tag = ''): string {
+  const path = join(dir, name);
+  const records = Array.from({ length: rows }, (_, i) => [`id${i}`, i % 3 === 0 ? `panne fibre ${tag}numéro ${i}` : `question ${tag}numéro ${i} sur mon forfait`]);
+  writeFileSync(path, stringify([['tweet_id', 'text'], ...records]));
+  return path;
+}
+
+const readRows = (path: string) => parse(readFileSync(path), { columns: true }) as Record<string, string>[];
+
+test('a second machine classifying the same file pays 0 requests: the cache is the database', async () => {
+  fake.calls.length = 0;
+  fake.script = () => undefined;
+  const url = await freshDatabase();
+  const input = writeInput('shared.csv', 40);
+  const run = (out: string) => fmc(['classify', input, '-o', join(dir, out), '--provider', 'gemini', '--batch-size', '10', '--summary-json', join(dir, `${out}.json`)], { FMC_DATABASE_URL: url });
+  const first = await run('first.csv');
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(fake.calls.length, 4);
+  const second = await run('second.csv');
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(fake.calls.length, 4, 'the second machine made no request');
+  const summary = JSON.parse(readFileSync(join(dir, 'second.csv.json'), 'utf8'));
+  assert.equal(summary.cache.hits, 40);
+  assert.equal(summary.tiers.gemini.requests, 0);
+  assert.deepEqual(readRows(join(dir, 'second.csv')), readRows(join(dir, 'first.csv')));
+
+  // `fmc cache` sees the same entries, through the flag as through the variable.
+  const stats = await fmc(['cache', 'stats', '--json', '--database-url', url], {});
+  assert.equal(stats.status, 0, stats.stderr);
+  assert.equal(JSON.parse(stats.stdout).byTier.gemini, 40);
+  const pruned = await fmc(['cache', 'prune', '--older-than', '1d'], { FMC_DATABASE_URL: url });
+  assert.equal(pruned.status, 0, pruned.stderr);
+  assert.match(pruned.stdout, /^removed 0 of 40 entries from postgres fmc@127\.0\.0\.1:\d+\/classify_\d+: 40 left/);
+});
+
+test('two machines with --rpm share one budget: together they never exceed it', async () => {
+  fake.calls.length = 0;
+  const arrivals: { at: number; tag: string }[] = [];
+  fake.script = (call) => void arrivals.push({ at: performance.now(), tag: call.items[0]!.text.includes('alpha') ? 'a' : 'b' });
+  const url = await freshDatabase();
+  // rpm 600: one request every 100 ms for both machines together, 25 requests each.
+  const RPM = 600;
+  const args = (name: string, tag: string) => ['classify', writeInput(`${name}.csv`, 25, tag), '-o', join(dir, `${name}-out.csv`), '--provider', 'gemini', '--batch-size', '1', '--concurrency', '4', '--rpm', String(RPM), '--quiet'];
+  const [a, b] = await Promise.all([fmc(args('alpha', 'alpha '), { FMC_DATABASE_URL: url }), fmc(args('beta', 'beta '), { FMC_DATABASE_URL: url })]);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(arrivals.length, 50);
+  const times = arrivals.map((x) => x.at).sort((x, y) => x - y);
+  // The two runs overlapped: otherwise this shows nothing about sharing.
+  const lastA = Math.max(...arrivals.filter((x) => x.tag === 'a').map((x) => x.at));
+  const lastB = Math.max(...arrivals.filter((x) => x.tag === 'b').map((x) => x.at));
+  const firstA = Math.min(...arrivals.filter((x) => x.tag === 'a').map((x) => x.at));
+  const firstB = Math.min(...arrivals.filter((x) => x.tag === 'b').map((x) => x.at));
+  assert.ok(firstA < lastB && firstB < lastA, 'the two machines ran at the same time');
+  // In any one-second window at the fake: at most rpm/60 = 10 departures, plus 2 for the
+  // jitter between a departure and its arrival. Two unshared limiters would send 20.
+  const WINDOW = 1000;
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i]! - times[j]! >= WINDOW) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  assert.ok(most <= RPM / 60 + 2, `${most} requests within one second (limit ${RPM / 60})`);
+});
+
+test('a daily quota spent on one machine opens the circuit for the others: they pay nothing and say why', async () => {
+  fake.calls.length = 0;
+  fake.script = () => googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded', [quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier')]);
+  const url = await freshDatabase();
+  const run = (name: string) => fmc(['classify', writeInput(`${name}.csv`, 10, name), '-o', join(dir, `${name}-out.csv`), '--batch-size', '10', '--concurrency', '1'], { FMC_DATABASE_URL: url });
+  const first = await run('quota-one');
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(fake.calls.length, 1);
+  assert.match(first.stderr, /gemini +unavailable: gemini: daily quota exhausted/);
+  const second = await run('quota-two');
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(fake.calls.length, 1, 'the second machine asked nothing');
+  assert.match(second.stderr, /gemini +unavailable: gemini: daily quota exhausted .*circuit opened for every fmc process on the database until \d\d:\d\d UTC/);
+  assert.ok(readRows(join(dir, 'quota-two-out.csv')).every((r) => r.provider !== 'gemini'));
+});
+
+test('a database that cannot be reached: one line naming the host and the fix, exit 2, nothing written', async () => {
+  const port = await closedPort();
+  const out = join(dir, 'never.csv');
+  const r = await fmc(['classify', writeInput('down.csv', 3), '-o', out, '--provider', 'rules', '--database-url', `postgres://fmc:secret@127.0.0.1:${port}/fmc`], {});
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim(), `fmc: PostgreSQL at 127.0.0.1:${port} refused the connection: start the server, or fix the host and port in --database-url or FMC_DATABASE_URL [FMC_ERR_DB_UNAVAILABLE]`);
+  const stats = await fmc(['cache', 'stats'], { FMC_DATABASE_URL: 'mysql://x@y/z' });
+  assert.equal(stats.status, 2);
+  assert.match(stats.stderr.trim(), /^fmc: FMC_DATABASE_URL is not a PostgreSQL URL \(scheme mysql\); .* \[FMC_ERR_DB_UNAVAILABLE\]$/);
+  const both = await fmc(['cache', 'stats', '--cache', join(dir, 'x.sqlite')], { FMC_DATABASE_URL: server.url });
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--cache names an SQLite file, but a database URL is set/);
+});

@@ -17,6 +17,8 @@ export interface ServerEnv {
   /** Origins allowed by CORS; empty = no cross-origin access; ['*'] = any, without credentials. */
   readonly corsOrigins: readonly string[];
   readonly tokenTtlSeconds: number;
+  /** FMC_REFRESH_TTL: a refresh session (the dashboard's silent renewal) unused this long ends. */
+  readonly refreshTtlSeconds: number;
   /** FMC_MASTER_KEY (base64 of 32 bytes) for the relay's data keys; undefined = the key file. */
   readonly masterKey?: string | undefined;
   /** FMC_NEW_MASTER_KEY: the key `fmc keys rotate` moves to when FMC_MASTER_KEY is in use. */
@@ -124,6 +126,7 @@ export function loadServerEnv(env: Env = process.env): ServerEnv {
     jwtSecret: jwtSecret(env.FMC_JWT_SECRET),
     corsOrigins: Object.freeze(corsOrigins(env.FMC_CORS_ORIGINS)),
     tokenTtlSeconds: positiveNumber('FMC_TOKEN_TTL', env.FMC_TOKEN_TTL, 900) || 900,
+    refreshTtlSeconds: positiveNumber('FMC_REFRESH_TTL', env.FMC_REFRESH_TTL, 43_200) || 43_200,
     masterKey: env.FMC_MASTER_KEY || undefined,
     newMasterKey: env.FMC_NEW_MASTER_KEY || undefined,
     chatRate: chatRate(env.FMC_CHAT_RATE),

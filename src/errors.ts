@@ -77,6 +77,17 @@ export const ERRORS = {
   FMC_ERR_SHUTTING_DOWN: { exit: EXIT.runtime, status: 503, summary: 'the server is shutting down' },
   FMC_ERR_STORAGE: { exit: EXIT.runtime, status: 503, summary: 'the data database refused a write (disk full, I/O error, read-only); nothing was stored: retry' },
   FMC_ERR_INTERNAL: { exit: EXIT.runtime, status: 500, summary: 'unexpected server error (logged with the request id)' },
+  // The agent console (issue #16): sessions, accounts, canned replies, attachments.
+  FMC_ERR_SESSION_EXPIRED: { exit: EXIT.usage, status: 401, summary: 'the refresh session was unused for longer than FMC_REFRESH_TTL; log in again' },
+  FMC_ERR_SESSION_REVOKED: { exit: EXIT.usage, status: 401, summary: 'the session ended: logout, password changed, account disabled or removed' },
+  FMC_ERR_REFRESH_REUSED: { exit: EXIT.usage, status: 401, summary: 'an already-used refresh token was presented; its session is revoked' },
+  FMC_ERR_ACCOUNT_DISABLED: { exit: EXIT.usage, status: 403, summary: 'the account is disabled by an admin' },
+  FMC_ERR_BAD_REPLY: { exit: EXIT.usage, status: 400, summary: 'a canned reply shortcut or text does not meet the rules' },
+  FMC_ERR_REPLY_EXISTS: { exit: EXIT.usage, status: 409, summary: 'a canned reply with that shortcut already exists' },
+  FMC_ERR_REPLY_NOT_FOUND: { exit: EXIT.usage, status: 404, summary: 'no canned reply with that shortcut' },
+  FMC_ERR_ATTACHMENT_TOO_LARGE: { exit: EXIT.usage, status: 413, summary: 'an attachment is over 10 MB' },
+  FMC_ERR_ATTACHMENT_TYPE: { exit: EXIT.usage, status: 415, summary: 'an attachment is not a PNG, JPEG, GIF, WebP image or PDF by its content, or its name says another type' },
+  FMC_ERR_ATTACHMENT: { exit: EXIT.usage, status: 400, summary: 'no file in the upload, or a message names an attachment that is not its sender\'s in that conversation' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { loadConfig, loadServerEnv } from '../config.js';
-import { EXIT } from '../errors.js';
+import { EXIT, FmcError } from '../errors.js';
 import { backupAll, pruneBackups, restoreBackup } from '../ops/backup.js';
 import { checkRestoredMasterKey } from '../ops/master-key-check.js';
+import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
 import { VERSION } from '../version.js';
 import { processIO, type CommandIO } from './command-io.js';
@@ -14,11 +15,25 @@ export interface BackupOptions {
   keep?: number;
   /** Copy `<data-dir>/master-key` into the backup too. */
   includeMasterKey?: boolean;
+  /** PostgreSQL mode (also FMC_DATABASE_URL): refused, with how to back up instead. */
+  databaseUrl?: string;
+}
+
+/** In PostgreSQL mode the data is the database's: copying the SQLite files would copy nothing that matters. */
+function refuseOnPostgres(command: 'backup' | 'restore', databaseUrl: string | undefined): void {
+  if (databaseUrl === undefined) return;
+  const where = describeDatabase(databaseUrl);
+  const how =
+    command === 'backup'
+      ? `back it up with pg_dump (pg_dump -Fc -f fmc.dump '${databaseUrl.replace(/:[^:@/]*@/, '@')}'), and save the master key apart`
+      : 'restore a pg_dump with pg_restore (pg_restore --clean -d <url> fmc.dump) while no fmc serve runs';
+  throw new FmcError('FMC_ERR_USAGE', `fmc ${command} copies SQLite files, but the data is in PostgreSQL (${where}, from --database-url or FMC_DATABASE_URL): ${how}; README, "Running on PostgreSQL"`);
 }
 
 /** `fmc backup <dir>`: prints the new folder on stdout (scripts keep it), the rest on stderr. */
 export async function backup(dir: string, options: BackupOptions, io: CommandIO = processIO()): Promise<number> {
   const config = loadConfig(io.env);
+  refuseOnPostgres('backup', databaseUrlOf(options.databaseUrl, config));
   const cachePath = options.cache === false ? undefined : typeof options.cache === 'string' ? options.cache : config.cachePath;
   const result = await backupAll(dir, { dataDir: options.dataDir ?? config.dataDir, cachePath, version: VERSION, includeMasterKey: options.includeMasterKey ?? false });
   for (const gone of result.swept) io.stderr.write(`removed the partial backup ${gone} (its fmc backup died)\n`);
@@ -42,6 +57,7 @@ export async function backup(dir: string, options: BackupOptions, io: CommandIO 
  */
 export async function restore(path: string, options: Omit<BackupOptions, 'keep' | 'includeMasterKey'>, io: CommandIO = processIO()): Promise<number> {
   const config = loadConfig(io.env);
+  refuseOnPostgres('restore', databaseUrlOf(options.databaseUrl, config));
   const dataDir = options.dataDir ?? config.dataDir;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock = lockDataDir(dataDir, 'fmc restore');

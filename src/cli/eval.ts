@@ -7,7 +7,7 @@ import { labelStrings, TRAINED_FIELDS, type LabelResult, type TrainedField } fro
 import { createLogger } from '../log.js';
 import { trainedTextKey } from '../model/trained-texts.js';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.js';
-import type { ClassifyOptions } from './classify.js';
+import type { ClassifyOptions } from './classify-command.js';
 import { pipelineOptionsFrom } from './chain-options.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { createStepBar } from './progress.js';

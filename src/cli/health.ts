@@ -1,8 +1,9 @@
 import { loadConfig } from '../config.js';
 import { EXIT } from '../errors.js';
 import { createLogger } from '../log.js';
-import { checkCacheDb, checkConfig, checkDataDb, checkDisk, checkSecrets, checkServer, type OpsCheck } from '../ops/health-checks.js';
+import { checkCache, checkConfig, checkDatabase, checkDataDb, checkDisk, checkSecrets, checkServer, type OpsCheck } from '../ops/health-checks.js';
 import { checkTiers } from '../tiers/registry.js';
+import { databaseUrlFrom } from './chain-options.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { colorsFor } from './colors.js';
 import { plainTable } from './format.js';
@@ -17,6 +18,8 @@ export interface HealthOptions {
   provider?: string;
   dataDir?: string;
   cache?: string;
+  /** PostgreSQL mode (also FMC_DATABASE_URL): its connection and migrations are checked, and the cache there. */
+  databaseUrl?: string;
   modelDir?: string;
   /** Minimum free space in the data dir, MiB. */
   minFree?: number;
@@ -40,7 +43,7 @@ export function summarize(checks: readonly OpsCheck[]): HealthSummary {
 
 export const exitCodeOf = (status: HealthSummary['status']): number => (status === 'ok' ? EXIT.ok : status === 'degraded' ? EXIT.degraded : EXIT.runtime);
 
-const PATH_VARS = ['HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'FMC_CACHE', 'FMC_DATA_DIR'] as const;
+const PATH_VARS = ['HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'FMC_CACHE', 'FMC_DATA_DIR', 'FMC_DATABASE_URL'] as const;
 const pick = (env: CommandIO['env'], keys: readonly string[]): Record<string, string | undefined> => Object.fromEntries(keys.map((k) => [k, env[k]]));
 
 /** Runs every check; a bad environment still reports disk and server, which need no config. */
@@ -52,7 +55,14 @@ export async function runHealth(options: HealthOptions, env: CommandIO['env']): 
   const config = parsed ?? loadConfig(pick(env, PATH_VARS));
   const dataDir = options.dataDir ?? config.dataDir;
   checks.push(checkSecrets(serverEnv, dataDir));
-  checks.push(checkCacheDb(options.cache ?? config.cachePath));
+  let databaseUrl: string | undefined;
+  try {
+    databaseUrl = databaseUrlFrom(config, options);
+  } catch (err) {
+    checks.push({ name: 'database', ok: false, required: true, detail: (err as Error).message });
+  }
+  if (databaseUrl !== undefined) checks.push(await checkDatabase(databaseUrl));
+  checks.push(await checkCache({ path: options.cache ?? config.cachePath, databaseUrl }));
   checks.push(checkDataDb(dataDir));
   checks.push(checkDisk(dataDir, options.minFree ?? DEFAULT_MIN_FREE_MB));
   const logger = createLogger(options.logLevel ?? config.logLevel);
@@ -62,6 +72,17 @@ export async function runHealth(options: HealthOptions, env: CommandIO['env']): 
     checks.push({ name: `tier ${t.name}`, ok: t.check.ok || t.configured === false, required: t.required, detail: t.check.detail, ...(t.configured === false ? { configured: false } : {}) });
   }
   if (options.url) checks.push(await checkServer(options.url, options.timeout ?? 5000));
+  // With a database: the workers of `fmc classify --queue` seen recently, and the queue's depth.
+  if (databaseUrl) {
+    const [{ checkQueue }, { queueSettingsFrom }] = await Promise.all([import('../queue/health.js'), import('../queue/settings.js')]);
+    let settings;
+    try {
+      settings = queueSettingsFrom(env);
+    } catch (err) {
+      checks.push({ name: 'queue', ok: false, required: false, detail: (err as Error).message });
+    }
+    if (settings) checks.push(...(await checkQueue(databaseUrl, settings)));
+  }
   return summarize(checks);
 }
 

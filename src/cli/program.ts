@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { FmcError } from '../errors.js';
 import { DELIMITER_CHOICES, parseDelimiter } from '../pipeline/dialect.js';
-import { ALL_TIER_NAMES, PROVIDERS } from '../tiers/registry.js';
+import { ALL_TIER_NAMES, PROVIDER_ALIASES, PROVIDERS } from '../tiers/registry.js';
 import { VERSION } from '../version.js';
 
 // Every command, flag and example lives here; actions lazy-import their module so that
@@ -88,10 +88,24 @@ const proxyList = (raw: string): string[] => {
   return entries;
 };
 
+/**
+ * `--provider`, one of PROVIDERS; an old spelling (PROVIDER_ALIASES) still works, with a
+ * one-line note on stderr naming the new one. The help lists the current names only.
+ */
+function providerOption(description: string): Option {
+  const option = new Option('--provider <name>', description).choices(PROVIDERS).default('auto');
+  const check = option.parseArg!;
+  return option.argParser((value: string, previous: unknown) => {
+    const renamed = Object.hasOwn(PROVIDER_ALIASES, value) ? PROVIDER_ALIASES[value] : undefined;
+    if (renamed) process.stderr.write(`fmc: --provider ${value} is deprecated: it is now --provider ${renamed}\n`);
+    return check(renamed ?? value, previous);
+  });
+}
+
 /** Options shared by the commands that run the tier chain. */
 function withChainOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--provider <name>', 'tier to use; auto = the best available chain').choices(PROVIDERS).default('auto'))
+    .addOption(providerOption('tier to use; auto = the best available chain'))
     .option('--concurrency <n>', 'tier calls in flight at once', integer('--concurrency', 1), 4)
     .option('--batch-size <n>', 'tweets per tier call (LLM request)', integer('--batch-size', 1), 20)
     .option('--cache <path>', `SQLite result cache ${CACHE_DEFAULT}`)
@@ -149,7 +163,7 @@ export function buildProgram(run: Run): Command {
       .option('--chunk-rows <n>', '--queue: rows per chunk job (default: 500)', integer('--chunk-rows', 1)),
   )
     .addHelpText('after', '\nExamples:\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv\n  cat fixtures/tweets.csv | fmc classify - -o - --provider rules > /tmp/labeled.csv\n  fmc classify <your-export.csv> --lock /tmp/fmc.lock --summary-json /tmp/summary.json --quiet\n  fmc classify fixtures/tweets.csv -o /tmp/out.csv --provider rules --report /tmp/report.html')
-    .action(async (input: string, options) => run(await (await import('./classify.js')).classify(input, options)));
+    .action(async (input: string, options) => run(await (await import('./classify-command.js')).classify(input, options)));
 
   withChainOptions(
     program
@@ -261,7 +275,7 @@ export function buildProgram(run: Run): Command {
     .option('--json', 'JSON output')
     .option('--url <base>', 'also check a running server, e.g. http://127.0.0.1:8502 (default: none)')
     .option('--deep', 'let tiers make their free remote checks (Gemini model lookup); never a paid call')
-    .addOption(new Option('--provider <name>', 'check only the tiers of this chain, as given to fmc serve').choices(PROVIDERS).default('auto'))
+    .addOption(providerOption('check only the tiers of this chain, as given to fmc serve'))
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
     .option('--database-url <url>', DATABASE_URL_HELP)
@@ -290,6 +304,7 @@ export function buildProgram(run: Run): Command {
     .argument('<file>', 'backup folder, its manifest.json, or one database file from it')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
+    .option('--database-url <url>', `${DATABASE_URL_HELP}; in that mode restore with pg_restore`)
     .addHelpText('after', '\nExamples:\n  fmc restore /var/backups/fmc/fmc-backup-20261129T191300Z')
     .action(async (file: string, options) => run(await (await import('./backup.js')).restore(file, options)));
 
@@ -378,6 +393,34 @@ export function buildProgram(run: Run): Command {
     .option('--json', 'JSON output')
     .addHelpText('after', '\nExamples:\n  fmc corrections stats\n  fmc corrections stats --json')
     .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
+
+  const replies = program
+    .command('replies')
+    .description("the agents' canned replies, typed as /shortcut in the dashboard's message input")
+    .addHelpText('after', '\nExamples:\n  fmc replies list\n  fmc replies add box-bloquee --title "Box bloquée" "Pouvez-vous me dire ce qu\'affiche votre Freebox ?"');
+  replies
+    .command('add')
+    .description('add a reply; its text from the arguments, or one line of stdin when none is given')
+    .argument('<shortcut>', 'what follows "/" in the input (1-32 characters: letters, digits, _ -)')
+    .argument('[text...]', 'the reply (up to 2,000 characters)')
+    .option('--title <title>', 'shown in the list of suggestions (default: the shortcut)')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc replies add box-bloquee --title "Box bloquée" "Pouvez-vous me dire ce qu\'affiche votre Freebox ?"\n  printf "%s\\n" "$TEXT" | fmc replies add delai')
+    .action(async (shortcut: string, text: string[], options) => run(await (await import('./replies.js')).repliesAdd(shortcut, text, options)));
+  replies
+    .command('list')
+    .description('list the canned replies')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--json', 'JSON output')
+    .addHelpText('after', '\nExamples:\n  fmc replies list\n  fmc replies list --json')
+    .action(async (options) => run(await (await import('./replies.js')).repliesList(options)));
+  replies
+    .command('remove')
+    .description('remove a canned reply')
+    .argument('<shortcut>', 'the reply to remove')
+    .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .addHelpText('after', '\nExamples:\n  fmc replies remove cloture')
+    .action(async (shortcut: string, options) => run(await (await import('./replies.js')).repliesRemove(shortcut, options)));
 
   const keys = program
     .command('keys')

@@ -74,7 +74,7 @@ export function createStepBar(stream: NodeJS.WriteStream, label: string, total: 
   };
 }
 
-/** The tier/cache mix: "transformers 84% · rules 16% · cache 97%". */
+/** The tier/cache mix: "model 84% · rules 16% · cache 97%". */
 export function mixOf(providers: Readonly<Record<string, number>>, rows: number, cache?: { hits: number; misses: number }): string {
   const parts = Object.entries(providers)
     .filter(([, n]) => n > 0)

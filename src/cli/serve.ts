@@ -17,7 +17,7 @@ import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
 import { openPgDatabase } from '../store/pg/database.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
-import type { ClassifyOptions } from './classify.js';
+import type { ClassifyOptions } from './classify-command.js';
 import { pipelineOptionsFrom } from './chain-options.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { announceStartup, modelToBuild } from './startup.js';
@@ -126,6 +126,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
         rateLimits: { ...DEFAULT_RATE_LIMITS, perMinute: options.rateLimit ?? DEFAULT_RATE_LIMITS.perMinute },
         version: VERSION,
         trustProxy: options.trustProxy,
+        refreshTtlSeconds: serverEnv.refreshTtlSeconds,
       },
     });
     // Registered before listen, so a signal during start-up is not the default "exit now".

@@ -13,7 +13,6 @@ import { count } from './format.js';
 import { announceStartup, modelToBuild } from './startup.js';
 
 export interface WorkerOptions extends ChainFlags {
-  databaseUrl?: string;
   quiet?: boolean;
 }
 

@@ -1,6 +1,6 @@
 // Runs a model set (model-folder.ts) through Transformers.js: one ONNX session per field,
 // loaded with AutoModelForSequenceClassification from its folder, all fed the same tensors
-// from one tokenization per batch. Used by the transformers tier and the offline hybrid.
+// from one tokenization per batch. Used by the model tier and the offline hybrid.
 
 import { AutoModelForSequenceClassification, AutoTokenizer, env, pipeline, Tensor, type PreTrainedModel } from '@huggingface/transformers';
 import { FmcError } from '../errors.js';

@@ -5,7 +5,7 @@
 // up by name (new cues weigh nothing until the model is retrained).
 
 import type { ScoredLabels } from '../labels.js';
-import { decide } from '../rules/decide.js';
+import { decide } from '../rules/decide-from-cues.js';
 import { CUE, matchCues } from '../rules/match.js';
 import { RULES_HASH } from '../rules/version.js';
 import type { CleanTweet } from '../tiers/tier.js';

@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { FmcError } from '../errors.js';
 import { pidAlive } from '../fmc-running.js';
+import { openResultCache } from '../store/sqlite/result-cache.js';
 
 // Backups of everything fmc keeps: each SQLite database in the data dir (users now, the
 // relay's encrypted messages next: any database dropped there is picked up without a code
@@ -74,8 +75,9 @@ const RUNTIME_FILES = /(-wal|-shm|-journal|\.lock)$/;
 export const isRuntimeFile = (name: string): boolean => RUNTIME_FILES.test(name);
 
 /** The online backup API: consistent while a server writes, then checked before it counts. */
-async function backupDatabase(source: string, dest: string): Promise<void> {
-  await copyDatabase(source, dest);
+async function backupDatabase(source: string, dest: string, copyTo: (dest: string) => Promise<void> = (d) => copyDatabase(source, d)): Promise<void> {
+  await copyTo(dest);
+  chmodSync(dest, 0o600);
   const copy = new BetterSqlite3(dest, { fileMustExist: true });
   try {
     // The copy inherits WAL mode; a rollback-journal file is one self-contained file to checksum and ship.
@@ -162,7 +164,19 @@ export async function backupAll(dir: string, sources: BackupSources): Promise<Ba
       }
       await add(join(dataDir, e.name), `data/${e.name}`, 'data');
     }
-    if (sources.cachePath && existsSync(sources.cachePath)) await add(sources.cachePath, `cache/${basename(sources.cachePath)}`, 'cache');
+    if (sources.cachePath && existsSync(sources.cachePath)) {
+      // The cache is copied through its own interface (the online backup of the open store).
+      const file = `cache/${basename(sources.cachePath)}`;
+      const dest = join(partial, file);
+      mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
+      const cache = openResultCache(sources.cachePath);
+      try {
+        await backupDatabase(sources.cachePath, dest, (d) => cache.backupTo(d));
+      } finally {
+        await cache.close();
+      }
+      entries.push({ file, target: 'cache', kind: 'sqlite', bytes: statSync(dest).size, sha256: sha256(dest) });
+    }
     const masterKey = keyFile === undefined ? 'none' : sources.includeMasterKey ? 'included' : 'left out';
     const manifest: BackupManifest = { format: MANIFEST_FORMAT, createdAt: now.toISOString(), version: sources.version, dataDir, cachePath: sources.cachePath, masterKey, entries };
     writeFileSync(join(partial, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });

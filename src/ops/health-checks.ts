@@ -1,8 +1,16 @@
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
 import { loadConfig, loadServerEnv, type Config, type ServerEnv } from '../config.js';
+import { describeDatabase } from '../store/database-url.js';
+import type { CacheTarget } from '../store/open-cache.js';
+import { pendingPgMigrations } from '../store/pg/migrate.js';
+import { PG_MIGRATIONS } from '../store/pg/migrations.js';
+import { openPool } from '../store/pg/pool.js';
+import { openPgResultCache } from '../store/pg/result-cache.js';
+import type { ResultCache } from '../store/result-cache.js';
 import { DATA_DB_FILE, openDataDb } from '../store/sqlite/data-db.js';
+import { openResultCache } from '../store/sqlite/result-cache.js';
 import { isRuntimeFile } from './backup.js';
 
 // The checks behind `fmc health`, one function each. None of them creates a file: health
@@ -73,28 +81,48 @@ function creatable(name: string, path: string, creator: string): OpsCheck {
 }
 
 /**
- * The result cache takes writes: file and directory writable and the write lock taken
- * within 100 ms. The lock is released without writing, so the cache is left as it was.
+ * The result cache takes writes, asked through its interface: SQLite's file and directory
+ * writable and the write lock taken within 100 ms, then released without writing;
+ * PostgreSQL's results table writable by this user on a primary.
  */
-export function checkCacheDb(cachePath: string): OpsCheck {
+export async function checkCache(target: CacheTarget): Promise<OpsCheck> {
   const name = 'cache db';
-  if (!existsSync(cachePath)) return creatable(name, cachePath, 'the first classify creates it');
-  let db: BetterSqlite3.Database | undefined;
+  if (target.databaseUrl === undefined && !existsSync(target.path)) return creatable(name, target.path, 'the first classify creates it');
+  let cache: ResultCache | undefined;
   try {
-    // root ignores file modes, so these only catch the non-root case; BEGIN IMMEDIATE
-    // catches read-only mounts and a lock held by someone else.
-    accessSync(cachePath, constants.W_OK);
-    accessSync(dirname(cachePath), constants.W_OK);
-    db = new BetterSqlite3(cachePath, { fileMustExist: true });
-    db.pragma('busy_timeout = 100');
-    const entries = db.prepare('SELECT count(*) FROM results').pluck().get() as number;
-    db.exec('BEGIN IMMEDIATE');
-    db.exec('ROLLBACK');
-    return { name, ok: true, required: true, detail: `${cachePath} writable (${entries} entries)` };
+    cache = target.databaseUrl === undefined ? openResultCache(target.path) : await openPgCache(target.databaseUrl);
+    const check = await cache.check({ write: true });
+    return { name, ok: check.ok, required: true, detail: `${cache.path} ${check.detail}` };
   } catch (err) {
-    return { name, ok: false, required: true, detail: `${cachePath} not writable: ${(err as Error).message}` };
+    return { name, ok: false, required: true, detail: `${target.databaseUrl === undefined ? target.path : describeDatabase(target.databaseUrl)} not writable: ${(err as Error).message}` };
   } finally {
-    db?.close();
+    await cache?.close();
+  }
+}
+
+/** The cache on PostgreSQL without migrating: health writes nothing, so a missing table is reported, not created. */
+async function openPgCache(url: string): Promise<ResultCache> {
+  const pool = await openPool(url, { max: 1, applicationName: 'fmc health' });
+  return { ...openPgResultCache(pool, url), close: () => pool.end() };
+}
+
+/** PostgreSQL mode: the server answers with these credentials and every migration of this version is applied. */
+export async function checkDatabase(url: string): Promise<OpsCheck> {
+  const name = 'database';
+  const where = describeDatabase(url);
+  let pool: pg.Pool | undefined;
+  try {
+    pool = await openPool(url, { max: 1, applicationName: 'fmc health' });
+    const pending = await pendingPgMigrations(pool, PG_MIGRATIONS);
+    const version = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v.split(' ')[0];
+    if (pending.length > 0) {
+      return { name, ok: false, required: true, detail: `${where}: PostgreSQL ${version}, migrations ${pending.join(', ')} not applied; start \`fmc serve\` or run \`fmc cache stats\` with this URL to apply them` };
+    }
+    return { name, ok: true, required: true, detail: `${where}: PostgreSQL ${version}, every migration applied` };
+  } catch (err) {
+    return { name, ok: false, required: true, detail: (err as Error).message };
+  } finally {
+    await pool?.end();
   }
 }
 

@@ -195,7 +195,7 @@ export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifi
     tierNames: pipeline.tiers.map((t) => t.name),
     async labelTexts(texts, tweets) {
       if (!tweets && !texts) throw new Error('labelTexts: no texts');
-      return classifyTweets(tweets ?? texts!.map((text) => pipeline.toItem({ id: '', text }).tweet));
+      return classifyTweets(tweets ?? texts!.map((text) => pipeline.clean(text)));
     },
     async stats() {
       return {

@@ -2,7 +2,7 @@
 // thread, which holds the rows; the engine sends only each row's result index.
 import { Buffer } from 'node:buffer';
 import type { LabelResult } from '../labels.js';
-import type { ByteLog } from './byte-log.js';
+import type { RecordCopier } from './record-copy.js';
 import { labelCells, type LabeledChunk } from './chunk.js';
 import { csvWriter, isFormulaStart } from './csv-line.js';
 import { DEFAULT_DIALECT, type CsvDialect } from './dialect.js';
@@ -16,8 +16,8 @@ export interface FormatOptions {
   readonly format: OutputFormat;
   readonly columns: readonly string[];
   readonly dialect?: CsvDialect | undefined;
-  /** The input's record bytes, when they may be copied: same delimiter, UTF-8. */
-  readonly raw?: ByteLog | undefined;
+  /** The copier the input was read with, when its records may be copied as read (CSV output). */
+  readonly copier?: RecordCopier | undefined;
 }
 
 /**
@@ -37,21 +37,24 @@ function copyCheck(escapeFormulas: boolean): (values: readonly unknown[]) => boo
 }
 
 /**
- * CSV: a row whose record bytes `raw` still holds is copied as read (same cells, maybe
+ * CSV: a row whose record bytes the copier holds is copied as read (same cells, maybe
  * quoted differently from how csv-stringify would, which any CSV reader reads alike),
  * unless a cell needs escaping; others (another encoding or delimiter, a record after a
- * skipped one or over several lines) are written anew.
+ * skipped one or over several lines) are written anew. Chunks are formatted in input
+ * order, so a chunk's bytes are released as soon as it is copied.
  */
 export function rowFormatter(options: FormatOptions): RowFormatter {
   const { format, columns } = options;
   const dialect = options.dialect ?? DEFAULT_DIALECT;
+  // Records are copied into a CSV output only: for the others, the copier stops keeping bytes.
+  if (format !== 'csv') options.copier?.into(undefined);
   if (format === 'xlsx') return (rows, { codes, distinct }) => rows.map((row, i) => [...row.values, ...labelCells(distinct[codes[i]!]!)]);
   if (format === 'jsonl') {
     const serialize = serializer('jsonl', columns);
     return (rows, { codes, distinct }) => serialize(rows.map((row, i) => [...row.values, ...labelCells(distinct[codes[i]!]!)]));
   }
   const writer = csvWriter(dialect);
-  const raw = options.raw;
+  const raw = options.copier?.into(dialect.delimiter);
   const copyable = copyCheck(dialect.escapeFormulas);
   // "<delimiter><label cells><eol>" per distinct result; a run has few (the engine shares equal results).
   let tails = new Map<string, Buffer>();
@@ -96,6 +99,8 @@ export function rowFormatter(options: FormatOptions): RowFormatter {
       const tail = rowTails[codes[i]!]!;
       at += tail.copy(out, at, rows[i]!.values.length === 0 ? 1 : 0);
     }
+    // Later rows start after this chunk's last record: its bytes are no longer needed.
+    if (rows.length > 0) raw?.release(rows[rows.length - 1]!.end);
     return out;
   };
 }

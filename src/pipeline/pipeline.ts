@@ -9,9 +9,9 @@ import type { TierConfig } from '../config.js';
 import type { LabelResult } from '../labels.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildChain, type TierProbe } from '../tiers/registry.js';
-import type { Tier, TierItem } from '../tiers/tier.js';
+import type { CleanTweet, Tier, TierItem } from '../tiers/tier.js';
 import { countResults } from './chunk.js';
-import { createClassifier, type Classifier, type Lane } from './classify.js';
+import { createClassifier, type Classifier, type Lane } from './tier-cascade.js';
 import { addCounts, type Counts } from './counts.js';
 import { createInvoker } from './retry.js';
 
@@ -52,15 +52,25 @@ export interface Pipeline {
   readonly cache: ResultCache | undefined;
   /** Everything counted since the engine started (rows, labels, cache, tier calls, circuits). */
   readonly counts: Counts;
+  /** The one cleaning step: a raw text (and its author) as the tiers see it. */
+  clean(text: string, author?: string): CleanTweet;
   toItem(item: TextItem): TierItem;
   /** One result per text, in order; a text repeated in `items` is classified once. Counted. */
   classifyTexts(items: readonly TextItem[], signal?: AbortSignal, lane?: Lane): Promise<LabelResult[]>;
   close(): Promise<void>;
 }
 
-/** How a pipeline with these options cleans: the reading thread cleans with the same. */
-export function cleanOptionsOf(options: Pick<PipelineOptions, 'keepHashtags'>): CleanOptions {
-  return { keepHashtags: options.keepHashtags ?? true };
+/**
+ * How an engine with these options cleans a text: the engine's `clean`, and the same on
+ * `fmc classify`'s reading thread, which cleans a share of the chunks itself (worker-client.ts).
+ */
+export function createCleaner(options: Pick<PipelineOptions, 'keepHashtags' | 'operatorAccounts'>): (text: string, author?: string) => CleanTweet {
+  const cleanOptions: CleanOptions = { keepHashtags: options.keepHashtags ?? true };
+  const accounts = options.operatorAccounts ?? parseOperatorAccounts(undefined);
+  return (text, author) => {
+    const tweet = cleanTweet(text, cleanOptions);
+    return isOperatorAccount(author, accounts) ? { ...tweet, fromOperator: true } : tweet;
+  };
 }
 
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
@@ -92,7 +102,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     escalateBelow: options.escalateBelow,
     logger,
   });
-  const pipeline = assemblePipeline({ classifier, probes, cleanOptions: cleanOptionsOf(options), operatorAccounts: options.operatorAccounts });
+  const pipeline = assemblePipeline({ classifier, probes, clean: createCleaner(options) });
   if (!database) return pipeline;
   const db = database;
   return {
@@ -105,22 +115,19 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
 }
 
 /** The engine over a classifier built elsewhere (tests build one over fake tiers). */
-export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; cleanOptions?: CleanOptions; operatorAccounts?: ReadonlySet<string> | undefined }): Pipeline {
+export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; clean?: (text: string, author?: string) => CleanTweet }): Pipeline {
   const { classifier } = parts;
   const { tiers, cache } = classifier;
   const counts = classifier.stats();
-  const cleanOptions = parts.cleanOptions ?? cleanOptionsOf({});
-  const accounts = parts.operatorAccounts ?? parseOperatorAccounts(undefined);
-  const toItem = (item: TextItem): TierItem => {
-    const tweet = cleanTweet(item.text, cleanOptions);
-    return { id: item.id, tweet: isOperatorAccount(item.author, accounts) ? { ...tweet, fromOperator: true } : tweet };
-  };
+  const clean = parts.clean ?? createCleaner({});
+  const toItem = (item: TextItem): TierItem => ({ id: item.id, tweet: clean(item.text, item.author) });
   return {
     classifier,
     tiers,
     probes: parts.probes ?? tiers.map((t) => ({ name: t.name, check: { ok: true, detail: `${t.name}: given` } })),
     cache,
     counts,
+    clean,
     toItem,
     async classifyTexts(items, signal, lane) {
       const { results, duplicates } = await classifyUnique(classifier, items.map(toItem), signal, lane);

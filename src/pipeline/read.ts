@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { atPosition, FmcError, ioReason } from '../errors.js';
 import { batchReader } from './batch-reader.js';
-import { ByteLog } from './byte-log.js';
 import { uniqueColumnNames, type RenamedColumn } from './column-names.js';
 import type { InputDialect } from './dialect.js';
 import { openInputFile } from './input-file.js';
@@ -12,6 +11,7 @@ import { InvalidUtf8, utf8Checker } from './utf8.js';
 import { transcodeUtf16, looksUtf16, utf16Bom } from './utf16.js';
 import { findColumn, hasUtf8Bom, sniffCrlf, sniffDelimiter, sniffEncoding, TEXT_COLUMN_CANDIDATES } from './sniff.js';
 import { looksLikeZip, openXlsxRows } from './xlsx-read.js';
+import type { RecordCopier } from './record-copy.js';
 
 export interface InputRow {
   /** 1-based line where the record starts (the header is line 1 in a CSV). */
@@ -20,8 +20,9 @@ export interface InputRow {
   readonly text: string;
   readonly id: string | undefined;
   /**
-   * Byte offsets of the record in `TweetSource.raw` (with its line breaks), or -1 when it must
-   * be written anew: after a skipped record, or when it spans lines (see openCsv).
+   * Byte offsets of the record among the bytes given to the parser (with its line breaks),
+   * for the record copier; -1 when it must be written anew: after a skipped record, or when
+   * it spans lines (see openCsv).
    */
   readonly start: number;
   readonly end: number;
@@ -48,10 +49,10 @@ export interface ReadOptions {
   /** Largest record in characters; bigger ones are an error (or skipped). */
   readonly maxRecordSize?: number | undefined;
   /**
-   * Keep the bytes of the records read (`TweetSource.raw`) so rows can be written out as
-   * read. The consumer must release them as it goes (classifyRows does).
+   * Given by a caller whose output can take rows as read (a CSV output): a UTF-8 CSV input
+   * hands it the bytes it parses (record-copy.ts).
    */
-  readonly keepRawRecords?: boolean | undefined;
+  readonly copier?: RecordCopier | undefined;
   /**
    * How the caller spells the column options in its error messages: the CLI's flags by
    * default (`--text-column <name>`, `--id-column`); over HTTP, query parameters.
@@ -82,12 +83,6 @@ export interface TweetSource {
   readonly invalid: InvalidRow[];
   bytesRead(): number;
   readonly totalBytes: number | undefined;
-  /**
-   * The bytes of the rows not yet released, when a row's record can be written out as read:
-   * a UTF-8 CSV (into an output with its delimiter). Absent otherwise (the rows are then
-   * serialized anew).
-   */
-  readonly raw?: ByteLog | undefined;
 }
 
 export type SourceSpec = { readonly path: string } | { readonly stream: Readable; readonly name: string };
@@ -160,9 +155,9 @@ async function readTweetSource(stream: Readable, name: string, totalBytes: numbe
   const delimiter = format === 'csv' ? sniffDelimiter(headText) : ',';
   // A UTF-16 input had a BOM (only those are read): its UTF-8 output gets one.
   const dialect: InputDialect = { delimiter, bom: utf16 !== undefined || hasUtf8Bom(head), crlf: sniffCrlf(headText), encoding };
-  // What the parser reads, byte for byte (only UTF-8 reaches it as bytes), when its records
-  // can go out as read (the output is UTF-8 too).
-  const log = options.keepRawRecords && format === 'csv' && textEncoding === 'utf-8' ? new ByteLog() : undefined;
+  // What the parser reads, byte for byte (only UTF-8 reaches it as bytes), for a caller
+  // that copies records as read.
+  const tap = format === 'csv' ? options.copier?.open({ delimiter, utf8: textEncoding === 'utf-8' }) : undefined;
   let read = 0;
   // Newlines before the chunk being read, counted only when the input cannot be read again.
   let linesBefore = 0;
@@ -188,7 +183,7 @@ async function readTweetSource(stream: Readable, name: string, totalBytes: numbe
         if (nulAt >= 0) throw nulError(name, await lineAt(chunkStart + nulAt, chunk, chunkStart), chunkStart + nulAt);
         if (utf8) {
           const checked = utf8.check(chunk);
-          log?.append(checked);
+          tap?.(checked);
           yield asText ? checked.toString('utf8') : checked;
         } else {
           yield decoder!.decode(chunk, { stream: true });
@@ -213,7 +208,7 @@ async function readTweetSource(stream: Readable, name: string, totalBytes: numbe
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
   return format === 'jsonl'
     ? openJsonl(base, decoded(true) as AsyncGenerator<string>, maxRecordSize, options)
-    : openCsv(base, Readable.from(decoded(false)), dialect, options, log);
+    : openCsv(base, Readable.from(decoded(false)), dialect, options);
 }
 
 /** From the name's extension; a zip without one (stdin, an HTTP body) is a workbook. */
@@ -290,7 +285,7 @@ interface ParsedRow {
   readonly end: number;
 }
 
-async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, options: ReadOptions, log: ByteLog | undefined): Promise<TweetSource> {
+async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, options: ReadOptions): Promise<TweetSource> {
   const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD;
   const csvOptions = {
     delimiter: dialect.delimiter,
@@ -389,7 +384,7 @@ async function openCsv(base: SourceBase, text: Readable, dialect: InputDialect, 
       fail(err);
     }
   }
-  return { ...base, dialect, columns, renamedColumns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid, raw: log };
+  return { ...base, dialect, columns, renamedColumns, textColumn: columns[textIndex]!, textIndex, rows: flatten(batches(ROW_BATCH)), batches, invalid };
 }
 
 // What `rows` reads at a time: small enough that a consumer that stops early (a failing

@@ -5,6 +5,7 @@ import { uniqueColumnNames } from './column-names.js';
 import { addCounts, emptyCounts } from './counts.js';
 import { DEFAULT_DIALECT, outputDialect, type CsvDialect, type DialectOverrides } from './dialect.js';
 import { rowFormatter } from './format-rows.js';
+import type { RecordCopier } from './record-copy.js';
 import type { Pipeline } from './pipeline.js';
 import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
 import { openStreamSink, type OutputFormat, type RowSink } from './write.js';
@@ -24,6 +25,8 @@ export interface ClassifyRowsOptions {
   readonly source: TweetSource;
   readonly sink: RowSink;
   readonly engine: ChunkClassifier;
+  /** The record copier the source was opened with (record-copy.ts): CSV rows then go out as read. */
+  readonly copier?: RecordCopier | undefined;
   /** The output's format, columns (`outputColumns` of the source's) and CSV dialect (default: plain, formulas escaped). */
   readonly output: { readonly format: OutputFormat; readonly columns: readonly string[]; readonly dialect?: CsvDialect | undefined };
   /** Rows per classifier call; several chunks are in flight so reading overlaps slow tiers. */
@@ -72,9 +75,7 @@ interface Chunk {
 export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSummary> {
   const { source, sink, engine } = options;
   const dialect = options.output.dialect ?? DEFAULT_DIALECT;
-  // Record bytes are copied only into an output with the input's delimiter.
-  const raw = source.dialect?.delimiter === dialect.delimiter ? source.raw : undefined;
-  const format = rowFormatter({ ...options.output, dialect, raw });
+  const format = rowFormatter({ ...options.output, dialect, copier: options.copier });
   const chunkSize = Math.max(1, options.chunkSize ?? 1000);
   const started = Date.now();
   const before = await engine.stats();
@@ -92,8 +93,6 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     addCounts(counters, labeled.counts);
     const out = format(chunk.rows, labeled);
     await (Array.isArray(out) ? sink.writeRows(out) : sink.writeText(out));
-    // Later rows start after this chunk's last record: its bytes are no longer needed.
-    source.raw?.release(chunk.rows[chunk.rows.length - 1]!.end);
     options.onProgress?.({ rows: counters.rows, providers: counters.providers, bytesRead: source.bytesRead(), totalBytes: source.totalBytes, elapsedMs: Date.now() - started });
   };
 
@@ -125,35 +124,6 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
     throw new FmcError('FMC_ERR_INPUT_EMPTY', `${source.name}: header only, no data rows${skipped}`);
   }
   return summarize({ counters, invalid: source.invalid, before, after: await engine.stats(), tierNames: engine.tierNames, durationMs: Date.now() - started, startupMs: started - (options.startedAt ?? started) });
-}
-
-/** Streams CSV/JSONL from `input` to `output` (the server's text/csv endpoint). */
-export async function runClassification(options: {
-  input: Readable;
-  sourceName: string;
-  output: Writable;
-  format: OutputFormat;
-  pipeline: Pipeline;
-  textColumn?: string;
-  idColumn?: string;
-  skipInvalid?: boolean;
-  inputFormat?: ReadOptions['format'];
-}): Promise<RunSummary> {
-  const source = await openTweetSource(
-    { stream: options.input, name: options.sourceName },
-    {
-      format: options.inputFormat,
-      textColumn: options.textColumn,
-      idColumn: options.idColumn,
-      skipInvalid: options.skipInvalid,
-      keepRawRecords: options.format === 'csv',
-    },
-  );
-  const output = { format: options.format, columns: outputColumns(source.columns) };
-  const sink = openStreamSink({ stream: options.output, ...output });
-  const summary = await classifyRows({ source, sink, engine: createChunkClassifier(options.pipeline), output });
-  await sink.commit();
-  return summary;
 }
 
 export type { RunSummary, InvalidRow };

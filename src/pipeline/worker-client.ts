@@ -1,9 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { cleanTweet } from '../clean/clean-tweet.js';
 import { chainHoldsModel } from '../tiers/registry.js';
 import { ERRORS, FmcError, type ErrorCode } from '../errors.js';
 import type { ChunkClassifier, EngineStats } from './chunk.js';
-import { cleanOptionsOf } from './pipeline.js';
+import { createCleaner } from './pipeline.js';
 import { packCleaned, type EngineInit, type EngineReply, type EngineRequest, type SerializedError } from './worker-protocol.js';
 
 function revive(error: SerializedError): Error {
@@ -29,7 +28,7 @@ type Pending = { resolve: (reply: EngineReply) => void; reject: (err: Error) => 
 export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifier> {
   const resourceLimits = chainHoldsModel(init.pipeline.provider) ? MODEL_LIMITS : RULES_LIMITS;
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init, resourceLimits });
-  const cleanOptions = cleanOptionsOf(init.pipeline);
+  const clean = createCleaner(init.pipeline);
   const pending = new Map<number, Pending>();
   let nextId = 0;
   // The share of chunks cleaned here, and what has accrued of it.
@@ -78,8 +77,8 @@ export async function startEngineWorker(init: EngineInit): Promise<ChunkClassifi
       credit += share;
       const here = tweets === undefined && credit >= 1;
       if (here) credit -= 1;
-      const clean = tweets ?? (here ? texts!.map((t) => cleanTweet(t, cleanOptions)) : undefined);
-      const cleaned = clean && packCleaned(clean);
+      const tweetsHere = tweets ?? (here ? texts!.map((t) => clean(t)) : undefined);
+      const cleaned = tweetsHere && packCleaned(tweetsHere);
       const reply = await request<'labeled'>({ type: 'label', id: nextId++, texts: cleaned ? undefined : texts, cleaned });
       share = Math.min(1, Math.max(0, share + (reply.idleMs > ENGINE_IDLE_MS ? -SHARE_STEP : SHARE_STEP)));
       return { codes: reply.codes, distinct: reply.distinct, counts: reply.counts };

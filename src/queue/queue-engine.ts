@@ -44,6 +44,9 @@ export interface QueueEngine extends ChunkClassifier {
   status(): Promise<QueueStatus>;
 }
 
+/** How long the coordinator keeps retrying an unreachable database before it gives up. */
+const OUTAGE_LIMIT_MS = 30_000;
+
 interface Waiting {
   readonly rows: number;
   readonly resolve: (labeled: LabeledChunk) => void;
@@ -138,11 +141,19 @@ export async function createQueueEngine(options: {
     }
   };
   let polling = false;
+  // The database gone for a while: the run stops with the one-line reason; what the
+  // workers stored and the jobs still queued stay, and the same command resumes.
+  let failingSince: number | undefined;
   const timer = setInterval(() => {
     if (polling || closed) return;
     polling = true;
     poll()
-      .catch((err: Error) => options.logger.warn({ err: err.message }, 'queue: polling for results failed; retrying'))
+      .then(() => (failingSince = undefined))
+      .catch((err: Error) => {
+        failingSince ??= Date.now();
+        options.logger.warn({ err: err.message }, 'queue: polling for results failed; retrying');
+        if (Date.now() - failingSince >= OUTAGE_LIMIT_MS) failAll(err);
+      })
       .finally(() => (polling = false));
   }, settings.pollMs);
 

@@ -10,6 +10,8 @@ import type { QueueConnection } from './boss.js';
 import type { ChunkCountsRecord, ChunkJob, ChunkLabels } from './queue-engine.js';
 import type { QueueSettings } from './settings.js';
 
+const CHUNKS_IN_FLIGHT = 2;
+
 interface BatchRow {
   id: string;
   queue: string;
@@ -69,6 +71,8 @@ export async function runWorker(options: {
   let chunks = 0;
   let rows = 0;
   let outage = false;
+  let lastCounts = structuredClone(pipeline.counts);
+  let lastUsage = usageOf(pipeline);
 
   const refresh = async (): Promise<void> => {
     batches = await db.query<BatchRow>('SELECT id, queue, input_name, chain FROM fmc_queue_batches ORDER BY created_at, id');
@@ -90,8 +94,6 @@ export async function runWorker(options: {
     // A fresh repeat window per chunk: a chunk's labels and counts do not depend on which
     // worker ran it or what it ran before.
     const engine = createChunkClassifier(pipeline);
-    const before = structuredClone(pipeline.counts);
-    const usageBefore = usageOf(pipeline);
     let labeled;
     try {
       labeled = await engine.labelTexts(texts);
@@ -100,14 +102,23 @@ export async function runWorker(options: {
       logger.warn({ batch: batch.id, chunk, err: (err as Error).message }, 'chunk failed');
       return;
     }
-    const usageAfter = usageOf(pipeline);
+    // The engine's counters since the last chunk this worker finished: with two chunks in
+    // flight a chunk's own share cannot be told apart, but the chunks' figures add up to
+    // everything the worker spent (tier calls, cache, tokens). Rows, labels and repeats are
+    // the chunk's own.
+    const countsNow = structuredClone(pipeline.counts);
+    const usageNow = usageOf(pipeline);
     const usage: Record<string, TierUsage> = {};
-    for (const [tier, u] of Object.entries(usageAfter)) {
-      const b = usageBefore[tier] ?? { requests: 0, inputTokens: 0, outputTokens: 0 };
+    for (const [tier, u] of Object.entries(usageNow)) {
+      const b = lastUsage[tier] ?? { requests: 0, inputTokens: 0, outputTokens: 0 };
       usage[tier] = { requests: u.requests - b.requests, inputTokens: u.inputTokens - b.inputTokens, outputTokens: u.outputTokens - b.outputTokens };
     }
+    const spent = countsSince(countsNow, lastCounts);
+    lastCounts = countsNow;
+    lastUsage = usageNow;
+    const own = labeled.counts;
     const labels: ChunkLabels = { codes: Array.from(labeled.codes), distinct: labeled.distinct };
-    const counts: ChunkCountsRecord = { counts: countsSince(pipeline.counts, before), usage };
+    const counts: ChunkCountsRecord = { counts: { ...spent, rows: own.rows, duplicates: own.duplicates, labels: own.labels, providers: own.providers }, usage };
     await db.query(
       `INSERT INTO fmc_queue_results (batch_id, chunk, rows, labels, counts, worker, attempt) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (batch_id, chunk) DO NOTHING`,
@@ -120,30 +131,39 @@ export async function runWorker(options: {
     options.onChunk?.({ batch: batch.id, chunk, rows: texts.length, ms: Date.now() - started });
   };
 
-  while (!stop.aborted) {
-    let took = false;
-    try {
-      if (Date.now() - refreshedAt >= 1000) await refresh();
-      for (const batch of batches) {
-        if (stop.aborted || refused.has(batch.id)) continue;
-        const [job] = await boss.fetch<ChunkJob>(batch.queue, { batchSize: 1, includeMetadata: true });
-        if (!job) continue;
-        took = true;
-        await db.query(`UPDATE fmc_queue_workers SET seen_at = now(), state = 'busy' WHERE id = $1`, [id]);
-        await runChunk(batch, job);
-        break;
+  let refreshing: Promise<void> | undefined;
+  const refreshNow = (): Promise<void> => (refreshing ??= refresh().finally(() => (refreshing = undefined)));
+
+  /** One chunk at a time, until stopped: a worker runs CHUNKS_IN_FLIGHT of these. */
+  const slot = async (): Promise<void> => {
+    while (!stop.aborted) {
+      let took = false;
+      try {
+        if (Date.now() - refreshedAt >= 1000) await refreshNow();
+        for (const batch of batches) {
+          if (stop.aborted || refused.has(batch.id)) continue;
+          const [job] = await boss.fetch<ChunkJob>(batch.queue, { batchSize: 1, includeMetadata: true });
+          if (!job) continue;
+          took = true;
+          await db.query(`UPDATE fmc_queue_workers SET seen_at = now(), state = 'busy' WHERE id = $1`, [id]);
+          await runChunk(batch, job);
+          break;
+        }
+        if (outage) logger.warn('queue: database reachable again');
+        outage = false;
+      } catch (err) {
+        // The database went away (or the batch was cancelled under us): the chunk, if any, was
+        // not completed and comes back after its expiry. Keep trying; say so once per outage.
+        if (!outage) logger.warn({ err: (err as Error).message }, 'queue: database error; retrying');
+        outage = true;
+        took = false;
       }
-      if (outage) logger.warn('queue: database reachable again');
-      outage = false;
-    } catch (err) {
-      // The database went away (or the batch was cancelled under us): the chunk, if any, was
-      // not completed and comes back after its expiry. Keep trying; say so once per outage.
-      if (!outage) logger.warn({ err: (err as Error).message }, 'queue: database error; retrying');
-      outage = true;
-      took = false;
+      if (!took) await sleep(outage ? Math.max(settings.pollMs, 1000) : settings.pollMs, stop);
     }
-    if (!took) await sleep(outage ? Math.max(settings.pollMs, 1000) : settings.pollMs, stop);
-  }
+  };
+  // Two chunks in flight: while one waits on its last tier calls (or is being stored), the
+  // other keeps the tier's --concurrency slots busy.
+  await Promise.all(Array.from({ length: CHUNKS_IN_FLIGHT }, slot));
   await db.query(`UPDATE fmc_queue_workers SET seen_at = now(), state = 'stopped' WHERE id = $1`, [id]).catch(() => undefined);
   return { chunks, rows };
 }

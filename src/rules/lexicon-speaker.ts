@@ -63,7 +63,7 @@ export const SPEAKER_LEXICON = {
     'speedtest',
     'tuto',
   ],
-  /** Subjects named by the operator's canned replies (see cannedTopic in decide.ts). */
+  /** Subjects named by the operator's canned replies (see cannedTopic in decide-from-cues.ts). */
   cannedFibre: ['coupure*', 'raccordement', 'débit', 'connexion*', 'fibre', 'migration fibre', 'anomalies de connexion*', 'activation', 'cette ligne', 'déconnectée?'],
   cannedBilling: ['facture*', 'facturation', 'paiement', 'remboursement'],
   cannedTv: ['replay', 'chaîne*', 'décodeur', 'player', 'programme tv'],

@@ -3,7 +3,7 @@
 // folds them and documents the syntax (`*` continuation, `#` number, `(a|b)`, `?`).
 // All terms are matched in one pass and may overlap ("j'ai plus" and "plus d'internet" both
 // count); at one word only the longest term of each layer counts, and a negation ("pas de problème")
-// hides the problem words inside it. decide.ts turns the counts into labels.
+// hides the problem words inside it. decide-from-cues.ts turns the counts into labels.
 // Changing anything here changes the tier's version, hence its cache keys.
 
 import { INCIDENT_LEXICON } from './lexicon-incident.js';

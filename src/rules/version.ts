@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LEXICON_LAYERS } from './lexicon.js';
 
-// Bump when decide.ts or the matcher change what the same lexicon produces: the version is
+// Bump when decide-from-cues.ts or the matcher change what the same lexicon produces: the version is
 // part of every cache key, and cached answers of older rules must not be served.
 const DECISION_REVISION = 2;
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createSessionStore, type SessionStore } from '../auth/sessions.js';
 import type { TokenService } from '../auth/tokens.js';
 import { isStorageError, type DataDb } from '../store/sqlite/data-db.js';
 import type { UserStore } from '../store/users.js';
@@ -24,10 +26,13 @@ import type { SlaTargets } from './console/sla.js';
 import { registerRelay, type RelayPg } from './relay/plugin.js';
 import { pgRateStore } from './relay/pg/rate-store.js';
 import { authRoutes } from './routes/auth.js';
-import { classifyRoutes } from './routes/classify.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { classifyRoutes } from './routes/classify-api.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { userRoutes } from './routes/users.js';
+import { replyRoutes } from './routes/replies.js';
+import { createReplyStore } from '../replies/store.js';
 import { trendsRoutes } from './routes/trends.js';
 import { createLiveTrends, type LiveTrends } from '../report/live.js';
 
@@ -45,7 +50,11 @@ export interface AppOptions {
    * or empty = none, and the client is the socket's peer (a header anyone can send proves nothing).
    */
   readonly trustProxy?: readonly string[];
+  /** FMC_REFRESH_TTL: a refresh session unused this long ends (seconds); default 12 hours. */
+  readonly refreshTtlSeconds?: number;
 }
+
+export const DEFAULT_REFRESH_TTL_SECONDS = 12 * 3600;
 
 /** Everything the server works with is passed in: tests build it over temp dirs and fakes. */
 export interface AppDeps {
@@ -60,6 +69,8 @@ export interface AppDeps {
   readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets; readonly pg?: RelayPg };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
+  /** Refresh sessions; made over the data DB when absent (tests pass one with a clock). */
+  readonly sessions?: SessionStore;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -148,8 +159,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   let listenCheck: (() => HealthCheck) | undefined;
   await app.register(healthRoutes, { check: createHealth({ data: deps.data, pipeline, version: options.version, listen: () => listenCheck?.() }).check });
   await app.register(metricsRoutes, { registry: metrics.registry });
-  await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute });
+  await app.register(cookie);
+  const sessions = deps.sessions ?? createSessionStore(deps.data.db, { ttlSeconds: options.refreshTtlSeconds ?? DEFAULT_REFRESH_TTL_SECONDS });
+  await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute, sessions });
+  await app.register(sessionRoutes, { users: deps.users, tokens: deps.tokens, sessions });
   await app.register(userRoutes, { users: deps.users });
+  await app.register(replyRoutes, { replies: createReplyStore(deps.data.db) });
   const trends = deps.trends ?? createLiveTrends();
   app.addHook('onClose', async () => trends.close());
   await app.register(classifyRoutes, { pipeline, limits, metrics, onResults: trends.recordApi });

@@ -37,6 +37,8 @@ export interface PruneOptions {
 export interface CacheCheck {
   readonly ok: boolean;
   readonly detail: string;
+  /** How many entries the check counted, when it got that far. */
+  readonly entries?: number;
 }
 
 export interface ResultCache {
@@ -51,8 +53,13 @@ export interface ResultCache {
   clear(tier?: string): Promise<number>;
   /** Age first, then size; compacts where the backend can. */
   prune(options: PruneOptions): Promise<{ removed: number; bytes: number; entries: number }>;
-  /** A real read, for health checks; never throws. */
-  check(): Promise<CacheCheck>;
+  /** A real read (and with `write`, the write lock taken and released without writing), for health checks; never throws. */
+  check(options?: { write?: boolean }): Promise<CacheCheck>;
+  /**
+   * A consistent copy at `dest` while others keep using the cache (SQLite's online backup).
+   * PostgreSQL refuses with how to back it up instead (pg_dump): the database is not a file.
+   */
+  backupTo(dest: string): Promise<void>;
   close(): Promise<void>;
 }
 

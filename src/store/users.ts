@@ -18,6 +18,13 @@ export interface UserRecord extends User {
   readonly passwordHash: string;
   /** Random per account, carried by its tokens: ids are reused after a removal, keys are not. */
   readonly sessionKey: string;
+  /** Disabled by an admin: cannot log in; its tokens and sessions stopped working when it was. */
+  readonly disabled: boolean;
+}
+
+/** An account as the admin page lists it. */
+export interface Account extends User {
+  readonly disabled: boolean;
 }
 
 /** What a token names: the account's id and its session key. */
@@ -30,10 +37,18 @@ export interface UserStore {
   /** Throws FMC_ERR_USER_EXISTS when the name is taken (names are case-insensitive). */
   add(user: { username: string; role: Role; passwordHash: string }): UserRecord;
   byName(username: string): UserRecord | undefined;
+  /** An active (not disabled) account. */
   byId(id: number): User | undefined;
-  /** The account a token names, if it still exists: same id and same session key. */
+  /** The account a token names, if it still exists and is not disabled: same id and same session key. */
   byToken(subject: TokenSubject): User | undefined;
   list(): User[];
+  /** Every account with its disabled flag (the admin page). */
+  accounts(): Account[];
+  /**
+   * Disables or enables an account; disabling also changes its session key, so its tokens
+   * and refresh sessions stop at once. The state before, or undefined when no such user.
+   */
+  setDisabled(username: string, disabled: boolean): boolean | undefined;
   /** Whether a user was removed. */
   remove(username: string): boolean;
   /** Replaces the password hash and the session key (so every token issued before stops working); false when no such user. */
@@ -69,6 +84,7 @@ interface Row {
   password_hash: string;
   session_key: string;
   display_name: string | null;
+  disabled: number;
 }
 
 /** 1-64 characters once trimmed, no control characters: it is shown as text, never as markup. */
@@ -87,7 +103,7 @@ const toUser = (r: Row): User => ({
   createdAt: new Date(r.created_at).toISOString(),
   ...(r.display_name !== null && { displayName: r.display_name }),
 });
-const toRecord = (r: Row): UserRecord => ({ ...toUser(r), passwordHash: r.password_hash, sessionKey: r.session_key });
+const toRecord = (r: Row): UserRecord => ({ ...toUser(r), passwordHash: r.password_hash, sessionKey: r.session_key, disabled: r.disabled === 1 });
 
 export function createUserStore(db: Database): UserStore {
   const insert = db.prepare('INSERT INTO users (username, password_hash, role, created_at, session_key) VALUES (?, ?, ?, ?, ?)');
@@ -97,6 +113,7 @@ export function createUserStore(db: Database): UserStore {
   const deleteByName = db.prepare('DELETE FROM users WHERE username = ?');
   const updatePassword = db.prepare('UPDATE users SET password_hash = ?, session_key = ? WHERE username = ?');
   const updateRole = db.prepare('UPDATE users SET role = ? WHERE username = ?');
+  const updateDisabled = db.prepare('UPDATE users SET disabled = ?, session_key = ? WHERE username = ?');
   const updateDisplayName = db.prepare('UPDATE users SET display_name = ? WHERE username = ?');
   const countConversations = db.prepare('SELECT COUNT(*) FROM conversations c JOIN users u ON u.id = c.customer_id WHERE u.username = ?').pluck();
   return {
@@ -119,13 +136,24 @@ export function createUserStore(db: Database): UserStore {
     },
     byId(id) {
       const row = selectById.get(id) as Row | undefined;
-      return row && toUser(row);
+      return row && row.disabled === 0 ? toUser(row) : undefined;
     },
     byToken({ id, sessionKey }) {
       const row = selectById.get(id) as Row | undefined;
-      return row && row.session_key === sessionKey ? toUser(row) : undefined;
+      return row && row.session_key === sessionKey && row.disabled === 0 ? toUser(row) : undefined;
     },
     list: () => (selectAll.all() as Row[]).map(toUser),
+    accounts: () => (selectAll.all() as Row[]).map((r) => ({ ...toUser(r), disabled: r.disabled === 1 })),
+    setDisabled(username, disabled) {
+      const name = username.trim().toLowerCase();
+      return db.transaction(() => {
+        const row = selectByName.get(name) as Row | undefined;
+        if (!row) return undefined;
+        // Enabling keeps the key as it is (nothing issued while disabled is valid anyway).
+        updateDisabled.run(disabled ? 1 : 0, disabled ? randomBytes(16).toString('hex') : row.session_key, name);
+        return row.disabled === 1;
+      })();
+    },
     remove: (username) => deleteByName.run(username.trim().toLowerCase()).changes > 0,
     setPassword: (username, passwordHash) => updatePassword.run(passwordHash, randomBytes(16).toString('hex'), username.trim().toLowerCase()).changes > 0,
     setRole(username, role) {

@@ -4,12 +4,12 @@
 
 import { FmcError } from '../errors.js';
 import { loadCombiner } from '../model/combiner.js';
-import { hybridAnswer } from '../model/decide.js';
+import { hybridAnswer } from '../model/model-answer.js';
 import { allowedCombinations, deriveForbiddenPairs } from '../model/joint.js';
 import { loadLocalModel, type LocalModel } from '../model/local-model.js';
 import { RULE_SIGNALS, RULES_VERSION, viewByRules, type ViewRules } from '../model/rule-view.js';
 import type { Tier } from './tier.js';
-import { classifyInChunks, DEFAULT_BATCH_SIZE, type TransformersTierOptions } from './transformers.js';
+import { classifyInChunks, DEFAULT_BATCH_SIZE, type ModelTierOptions } from './model.js';
 
 export interface LocalHybridOptions {
   readonly model: LocalModel;
@@ -49,7 +49,7 @@ export function createLocalHybridTier(options: LocalHybridOptions): Tier {
 }
 
 /** Loads the model set and builds the hybrid over it (what the registry calls). */
-export async function openLocalHybridTier(options: TransformersTierOptions): Promise<Tier> {
+export async function openLocalHybridTier(options: ModelTierOptions): Promise<Tier> {
   const model = await loadLocalModel(options);
   try {
     return createLocalHybridTier({ model, batchSize: options.batchSize });

@@ -32,6 +32,8 @@ const create = (module: ModuleLike, config: TierConfig, logger: Logger): Promise
 
 export const TIER_NAMES: readonly string[] = TIER_MODULES.filter((f) => f.choosable).map((f) => f.name);
 export const PROVIDERS: readonly string[] = ['auto', ...TIER_NAMES];
+/** Old `--provider` spellings still accepted, and what they are now: the local model's tier was named after its runtime. */
+export const PROVIDER_ALIASES: Readonly<Record<string, string>> = { transformers: 'model' };
 /** Every tier, the hybrid included: the names results can be cached under (`fmc cache clear --tier`). */
 export const ALL_TIER_NAMES: readonly string[] = TIER_MODULES.map((m) => m.name);
 

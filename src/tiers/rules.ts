@@ -1,4 +1,4 @@
-import { classifyByRules } from '../rules/classify.js';
+import { classifyByRules } from '../rules/classify-by-rules.js';
 import { RULES_HASH } from '../rules/version.js';
 import type { Tier, TierAnswer, TierItem } from './tier.js';
 

@@ -31,11 +31,11 @@ export interface HealthCheck {
 
 /**
  * The one interface every tier implements. A tier only turns a batch into labels keyed by
- * id; caching, concurrency, timeouts, retries and fallback live in pipeline/classify.ts.
+ * id; caching, concurrency, timeouts, retries and fallback live in pipeline/tier-cascade.ts.
  * Items absent from the returned map are handed to the next tier.
  */
 export interface Tier {
-  /** 'gemini' | 'openai' | 'ollama' | 'hybrid' | 'transformers' | 'rules': written to the `provider` column. */
+  /** 'gemini' | 'openai' | 'ollama' | 'hybrid' | 'model' | 'rules': written to the `provider` column. */
   readonly name: string;
   /** Model id + prompt/lexicon/model-file hash: part of the cache key. */
   readonly version: string;

@@ -9,7 +9,7 @@ import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { readLabeledFile } from '../../src/eval/read-labeled.js';
 import { FIELD_VALUES, TRAINED_FIELDS, labelStrings, type TrainedField } from '../../src/labels.js';
 import { loadCombiner } from '../../src/model/combiner.js';
-import { hybridAnswer, modelAnswer, rowOf } from '../../src/model/decide.js';
+import { hybridAnswer, modelAnswer, rowOf } from '../../src/model/model-answer.js';
 import { allowedCombinations } from '../../src/model/joint.js';
 import { seededRandom } from '../../src/model/random.js';
 import { RULE_SIGNALS, viewByRules } from '../../src/model/rule-view.js';
@@ -98,7 +98,7 @@ export function benchProviders(dir: string): Record<string, string | number> {
   };
   const out: Record<string, string | number> = {};
   // auto first: it trains the built-in model, so its time is the first run's.
-  for (const [name, args] of [['auto (model + rules)', []], ['transformers (model alone)', ['--provider', 'transformers']], ['rules', ['--provider', 'rules']]] as const) {
+  for (const [name, args] of [['auto (model + rules)', []], ['model (model alone)', ['--provider', 'model']], ['rules', ['--provider', 'rules']]] as const) {
     const { json, seconds } = run([...args]);
     const acc = Object.fromEntries(json.fields.map((f) => [f.field, f.accuracy])) as Scores;
     out[`${name}: accuracy`] = fields(acc);

@@ -7,7 +7,7 @@
 // ~30 s): the curves compare strategies, not the shipped model's level.
 import { readLabeledFile } from '../../src/eval/read-labeled.js';
 import { FIELD_VALUES, TRAINED_FIELDS, labelStrings, type TrainedField } from '../../src/labels.js';
-import { modelAnswer, rowOf } from '../../src/model/decide.js';
+import { modelAnswer, rowOf } from '../../src/model/model-answer.js';
 import { allowedCombinations } from '../../src/model/joint.js';
 import { seededRandom } from '../../src/model/random.js';
 import { DEFAULT_HYPER, fieldLogits, trainModels, type LabeledRow, type TrainHyper } from '../../src/model/train.js';

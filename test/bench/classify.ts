@@ -80,7 +80,7 @@ export interface CacheFigures {
 export async function measureCache(path: string, cachePath: string): Promise<CacheFigures> {
   const { cleanTweet } = await import('../../src/clean/clean-tweet.js');
   const { openResultCache } = await import('../../src/store/sqlite/result-cache.js');
-  const { createClassifier } = await import('../../src/pipeline/classify.js');
+  const { createClassifier } = await import('../../src/pipeline/tier-cascade.js');
   const { createRulesTier } = await import('../../src/tiers/rules.js');
   const rows = parseSync(readFileSync(path), { columns: true }) as Record<string, string>[];
   const chunks: { id: string; tweet: ReturnType<typeof cleanTweet> }[][] = [];

@@ -16,13 +16,13 @@ export function benchLocalModel(dir: string, file100k: string): Record<string, n
     runCli(['classify', file100k, '-o', join(dir, `out-${provider}.csv`), '--provider', provider, '--model-dir', model, '--no-cache', '--quiet', '--summary-json', summary], 100_000);
     return rate(summary);
   };
-  const transformers = classify('transformers');
+  const modelAlone = classify('model');
   const auto = classify('auto');
   const rules = classify('rules');
   return {
     'fmc train on train.csv (1,200 rows), s': Number(train.seconds.toFixed(1)),
     'peak RSS while training, MB': Math.round(train.maxRssMb),
-    'transformers tier, tweets/s (target >= 5,000)': transformers,
+    'model tier, tweets/s (target >= 5,000)': modelAlone,
     'offline auto (model + rules), tweets/s': auto,
     'rules alone, tweets/s (same run)': rules,
     'ratio auto / rules': Number((auto / rules).toFixed(3)),

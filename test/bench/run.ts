@@ -11,6 +11,8 @@ import { benchGemini } from './llm.js';
 import { benchServe } from './serve.js';
 import { benchReport } from './report.js';
 import { benchActiveLearning } from './active-learning.js';
+import { benchWorkers } from './workers.js';
+import { benchConsole } from './console.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -102,9 +104,10 @@ try {
     report('accuracy: fmc eval fixtures/dev.csv per provider, built-in model (train + extra, not dev); is_claim / sentiment / topic / incident / urgency', benchProviders(dir));
     report('accuracy: learning curve, dev accuracy by labeled rows (nested random subsets of train + extra; all 3,164 = the built-in model above)', await benchLearningCurve());
   }
-  if (wanted('model')) report('local model: fmc train, then --provider transformers / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
+  if (wanted('model')) report('local model: fmc train, then --provider model / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('report')) report('report: fmc report vs fmc classify --provider rules on the same rows (fresh processes)', await benchReport(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
+  if (wanted('workers')) report(`workers: fmc classify --queue over 1, 2, 4 fmc worker processes (fake Ollama, 2 s a request, one per worker; then rules)`, await benchWorkers(dir));
   if (wanted('serve')) {
     const serve = await benchServe(dir);
     report('serve: POST /api/classify, one tweet per request, rules, 10 connections, 10 s', {
@@ -130,6 +133,7 @@ try {
     row['rounds where uncertain beats random'] = `${after.filter((u, i) => u.mean > curves.random[i + 1]!.mean).length} of ${after.length}`;
     report('active learning: train + extra as the pool, 300 random then 200 a round, dev accuracy (fast training setting)', row);
   }
+  if (wanted('console')) report('console: the dashboard in Chromium (1280x800, loopback)', await benchConsole());
   // The relay bench runs its own server child and exits when done; its figures print as they are.
   if (wanted('relay')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay.js')], { stdio: 'inherit', timeout: 120_000 });
   // Real fmc serve processes, on SQLite and then three on one PostgreSQL (one killed mid-run).

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { readLabeledFile } from '../../src/eval/read-labeled.js';
 import { RULE_SIGNALS, viewByRules } from '../../src/model/rule-view.js';
 import { packCleaned, unpackCleaned } from '../../src/pipeline/worker-protocol.js';
-import { classifyByRules } from '../../src/rules/classify.js';
+import { classifyByRules } from '../../src/rules/classify-by-rules.js';
 import { tempDir } from '../helpers.js';
 
 test('operator accounts: the built-in list, FMC_OPERATOR_ACCOUNTS replacing it, handles without @ or case', () => {

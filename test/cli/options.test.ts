@@ -33,6 +33,7 @@ const TABLE: readonly { argv: readonly string[]; want: Partial<PipelineOptions> 
   { argv: ['classify', 'in.csv', '--concurrency', '8', '--batch-size', '50', '--model-dir', '/m'], want: { concurrency: 8, batchSize: 50, modelDir: '/m' } },
   { argv: ['eval', 'dev.csv', '--provider', 'rules'], want: { provider: 'rules', cachePath: '/tmp/env-cache.sqlite', timeoutMs: 12_000 } },
   { argv: ['serve', '--provider', 'gemini', '--rpm', '60', '--no-cache'], want: { provider: 'gemini', rpm: 60, cachePath: undefined } },
+  { argv: ['classify', 'in.csv', '--provider', 'model'], want: { provider: 'model' } },
 ];
 
 for (const { argv, want } of TABLE) {
@@ -44,6 +45,19 @@ for (const { argv, want } of TABLE) {
 }
 
 test('a value outside the choices is refused before any command runs', async () => {
-  await assert.rejects(parse(['classify', 'in.csv', '--provider', 'gpt']), /Allowed choices are auto, gemini, openai, ollama, transformers, rules/);
+  await assert.rejects(parse(['classify', 'in.csv', '--provider', 'gpt']), /Allowed choices are auto, gemini, openai, ollama, model, rules/);
   await assert.rejects(parse(['classify', 'in.csv', '--escalate-below', '2']), /between 0 and 1/);
+});
+
+test('the old --provider transformers still works as model, with a one-line note on stderr', async () => {
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stderr.write;
+  try {
+    assert.equal((await engine(['classify', 'in.csv', '--provider', 'transformers'])).provider, 'model');
+    assert.equal((await parse(['health', '--provider', 'transformers'])).options.provider, 'model');
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(written, Array(2).fill('fmc: --provider transformers is deprecated: it is now --provider model\n'));
 });

@@ -29,12 +29,12 @@ after(async () => {
 
 const fmc = (args: string[]) => runFmc(args, { env: { FMC_CACHE: join(dir, 'cache.sqlite'), FMC_DATA_DIR: server.dataDir } });
 
-/** The transformers tier's topic for `text` under model folder `model`. */
+/** The model tier's topic for `text` under model folder `model`. */
 function topicOf(model: string, text: string): string {
   const input = join(dir, 'one.csv');
   writeFileSync(input, stringify([['text'], [text]]));
   const out = join(dir, 'one.out.csv');
-  const r = fmc(['classify', input, '-o', out, '--provider', 'transformers', '--model-dir', model, '--no-cache', '--quiet']);
+  const r = fmc(['classify', input, '-o', out, '--provider', 'model', '--model-dir', model, '--no-cache', '--quiet']);
   assert.equal(r.status, 0, r.stderr);
   return (parse(readFileSync(out), { columns: true }) as { topic: string }[])[0]!.topic;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import type { CommandIO } from '../../src/cli/classify.js';
+import type { CommandIO } from '../../src/cli/command-io.js';
 import { usersAdd, usersPasswd } from '../../src/cli/users.js';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { createUserStore } from '../../src/store/users.js';

@@ -58,11 +58,11 @@ test('an exported folder loads in bare Transformers.js, with no fmc code in the 
   await classify.dispose();
 });
 
-test('fmc classify --provider transformers works with every network call refused', () => {
+test('fmc classify --provider model works with every network call refused', () => {
   const netLog = join(dir, 'net.log');
   const out = join(dir, 'offline.csv');
   const noNetwork = ['--import', join(repoRoot, 'dist', 'test', 'fakes', 'no-network.js')];
-  const r = fmc(['classify', fixture('tweets.csv'), '-o', out, '--provider', 'transformers', '--model-dir', model, '--quiet'], {
+  const r = fmc(['classify', fixture('tweets.csv'), '-o', out, '--provider', 'model', '--model-dir', model, '--quiet'], {
     nodeArgs: noNetwork,
     env: { FMC_TEST_NET_LOG: netLog },
   });
@@ -70,13 +70,13 @@ test('fmc classify --provider transformers works with every network call refused
   const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
   const input = parse(readFileSync(fixture('tweets.csv')), { columns: true }) as unknown[];
   assert.equal(rows.length, input.length);
-  assert.ok(rows.every((row) => row.provider === 'transformers'));
+  assert.ok(rows.every((row) => row.provider === 'model'));
   // The preload ran in both threads, and nothing tried to reach out.
   assert.deepEqual(readFileSync(netLog, 'utf8').trim().split('\n').sort(), ['main loaded', 'worker loaded']);
 
   // The same trap does catch a hub download: asking for a hub model shows up in the log.
   const hubLog = join(dir, 'hub.log');
-  const hub = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'hub.csv'), '--provider', 'transformers', '--model-dir', model, '--allow-remote', '--hub-model', 'Xenova/distilbert-base-multilingual-cased-sentiments-student'], {
+  const hub = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'hub.csv'), '--provider', 'model', '--model-dir', model, '--allow-remote', '--hub-model', 'Xenova/distilbert-base-multilingual-cased-sentiments-student'], {
     nodeArgs: noNetwork,
     env: { FMC_TEST_NET_LOG: hubLog },
   });
@@ -85,7 +85,7 @@ test('fmc classify --provider transformers works with every network call refused
 });
 
 test('a hub model without --allow-remote is refused before any download', () => {
-  const r = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'x.csv'), '--provider', 'transformers', '--model-dir', model, '--hub-model', 'Xenova/x']);
+  const r = fmc(['classify', fixture('formats', 'semicolon.csv'), '-o', join(dir, 'x.csv'), '--provider', 'model', '--model-dir', model, '--hub-model', 'Xenova/x']);
   assert.equal(r.status, 2);
   assert.match(r.stderr.trim(), /^fmc: hub model Xenova\/x needs --allow-remote .*\[FMC_ERR_MODEL\]$/);
 });
@@ -111,7 +111,7 @@ test('offline auto on dev.csv (model trained on train.csv only) beats the rules 
 
 test('model folders that are missing, corrupt or off-taxonomy are refused in one line naming the folder', () => {
   const tweets = fixture('formats', 'semicolon.csv');
-  const classifyWith = (modelDir: string): FmcResult => fmc(['classify', tweets, '-o', join(dir, 'bad.csv'), '--provider', 'transformers', '--model-dir', modelDir]);
+  const classifyWith = (modelDir: string): FmcResult => fmc(['classify', tweets, '-o', join(dir, 'bad.csv'), '--provider', 'model', '--model-dir', modelDir]);
   const oneLine = (r: FmcResult, pattern: RegExp): void => {
     assert.equal(r.status, 2, r.stderr);
     const lines = r.stderr.trim().split('\n');

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { ByteLog } from '../../src/pipeline/byte-log.js';
+import { ByteLog, createRecordCopier } from '../../src/pipeline/record-copy.js';
 import { createChunkClassifier } from '../../src/pipeline/chunk.js';
 import { OUTPUT_COLUMNS } from '../../src/labels.js';
 import { createPipeline } from '../../src/pipeline/pipeline.js';
@@ -31,7 +31,8 @@ async function classifyBytes(
 ): Promise<{ output: string; rawUsed: boolean }> {
   const pipeline = await createPipeline({ provider: 'rules', tiers: testTierConfig });
   try {
-    const source = await openTweetSource({ stream: inPieces(input, options.pieces), name: 'input.csv' }, { ...options.read, keepRawRecords: options.keepRaw });
+    const copier = options.keepRaw ? createRecordCopier() : undefined;
+    const source = await openTweetSource({ stream: inPieces(input, options.pieces), name: 'input.csv' }, { ...options.read, copier });
     const format = options.format ?? 'csv';
     const columns = outputColumns(source.columns);
     const parts: Buffer[] = [];
@@ -43,9 +44,9 @@ async function classifyBytes(
     });
     const dialect = options.dialect ?? DEFAULT_DIALECT;
     const sink = openStreamSink({ stream: out, format, columns, dialect });
-    await classifyRows({ source, sink, engine: createChunkClassifier(pipeline), output: { format, columns, dialect }, chunkSize: options.chunkSize ?? 3 });
+    await classifyRows({ source, sink, engine: createChunkClassifier(pipeline), copier, output: { format, columns, dialect }, chunkSize: options.chunkSize ?? 3 });
     await sink.commit();
-    return { output: Buffer.concat(parts).toString('utf8'), rawUsed: source.raw !== undefined };
+    return { output: Buffer.concat(parts).toString('utf8'), rawUsed: copier?.into(dialect.delimiter) !== undefined };
   } finally {
     await pipeline.close();
   }

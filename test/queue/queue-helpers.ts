@@ -25,8 +25,17 @@ export function queueEnv(url: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pro
   };
 }
 
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every fmc process a test started that still runs. */
+export function killAll(): void {
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
 export function spawnFmc(args: readonly string[], env: NodeJS.ProcessEnv): Proc {
   const child = spawn(process.execPath, [fmcBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.on('close', () => live.delete(child));
   let err = '';
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

@@ -7,7 +7,7 @@ import { startFakeOllama, type FakeOllama } from '../fakes/ollama.js';
 import { closedPort } from '../fakes/http.js';
 import { fixture, tempDir } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
-import { query, queueEnv, spawnFmc, startWorker, stopWorkers, until, type Proc } from './queue-helpers.js';
+import { killAll, query, queueEnv, spawnFmc, startWorker, stopWorkers, until, type Proc } from './queue-helpers.js';
 
 let server: TestPostgres;
 let tmp: ReturnType<typeof tempDir>;
@@ -35,6 +35,8 @@ before(async () => {
   OLLAMA = ['--provider', 'ollama', '--no-cache', '--concurrency', '1'];
 });
 after(async () => {
+  // A failed test may leave a coordinator or worker waiting: their pipes would keep this process alive.
+  killAll();
   await fake?.close();
   await server?.destroy();
   tmp?.cleanup();
@@ -57,6 +59,12 @@ function coordinator(file: string, out: string, args: string[], extra: NodeJS.Pr
   return Object.assign(p, { summaryPath });
 }
 
+/** Batches stored (0 before the first coordinator made the tables). */
+async function batchCount(): Promise<number> {
+  const [t] = await query<{ t: string | null }>(server.url, "SELECT to_regclass('fmc_queue_batches')::text AS t");
+  if (!t?.t) return 0;
+  return Number((await query<{ n: string }>(server.url, 'SELECT count(*)::text AS n FROM fmc_queue_batches'))[0]!.n);
+}
 const resultCount = async (): Promise<number> => Number((await query<{ n: string }>(server.url, 'SELECT count(*)::text AS n FROM fmc_queue_results'))[0]!.n);
 
 test('three workers: the output equals a single-process run byte for byte; invalid rows reported alike', async () => {
@@ -139,7 +147,7 @@ test('kill the coordinator and run it again: it resumes, only the missing chunks
 test('Ctrl-C stops the coordinator (130, no output); --cancel removes the jobs and labels', async () => {
   const out = join(tmp.dir, 'cancelled.csv');
   const c = coordinator(small, out, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
-  await until(async () => (await query(server.url, 'SELECT 1 FROM fmc_queue_batches')).length > 0 && (await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'created'")).length > 0, 'chunks queued');
+  await until(async () => (await batchCount()) > 0 && (await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'created'")).length > 0, 'chunks queued');
   c.child.kill('SIGINT');
   assert.equal(await c.exited, 130);
   assert.equal(existsSync(out), false);
@@ -159,7 +167,7 @@ test('two coordinators on the same file: the second refuses in one line (75), th
   const out1 = join(tmp.dir, 'first.csv');
   const out2 = join(tmp.dir, 'second.csv');
   const first = coordinator(small, out1, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
-  await until(async () => (await query(server.url, 'SELECT 1 FROM fmc_queue_batches')).length > 0, 'the first coordinator to register');
+  await until(async () => (await batchCount()) > 0, 'the first coordinator to register');
   const second = coordinator(small, out2, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
   assert.equal(await second.exited, 75);
   const lines = second.stderr().trim().split('\n').filter((l) => l.startsWith('fmc: ') && !l.startsWith('fmc: queue:'));
@@ -187,6 +195,13 @@ test('a worker whose chain differs refuses the chunks with a clear message; a ma
     assert.match(wrong.stderr(), /its chain is rules rules-[^;]+, this worker's is ollama mistral\+/);
     await until(() => /warning: worker .* refuses the chunks of small\.csv/.test(c.stderr()), 'the coordinator to show the refusal');
     assert.equal(await resultCount(), 0, 'the refusing worker labeled chunks');
+    // fmc health: the worker seen, and the six chunks waiting.
+    const health = spawnFmc(['health', '--json', '--provider', 'rules'], env({ FMC_DATA_DIR: join(tmp.dir, 'data'), FMC_CACHE: join(tmp.dir, 'cache.sqlite') }));
+    await health.exited;
+    const checks = JSON.parse(health.stdout()).checks as { name: string; detail: string }[];
+    const workerId = /worker (\S+) refuses/.exec(wrong.stderr())![1]!;
+    assert.match(checks.find((k) => k.name === 'queue workers')!.detail, new RegExp(`1 seen in the last \\d+ s: ${workerId} \\(idle`));
+    assert.match(checks.find((k) => k.name === 'queue depth')!.detail, /6 chunks waiting: small\.csv 6 queued, 0 running, 0 done/);
     right.push(await startWorker(RULES, env()));
     assert.equal(await c.exited, 0, c.stderr());
     assert.ok(readFileSync(out).equals(local.out));
@@ -203,11 +218,14 @@ test('SIGTERM: a worker finishes the chunk in hand, stores it, and exits 0', asy
   const c = coordinator(small, out, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
   try {
     await until(async () => (await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'active'")).length > 0, 'a chunk in hand');
-    const done = await resultCount();
     worker.child.kill('SIGTERM');
     assert.equal(await worker.exited, 0, worker.stderr());
     assert.match(worker.stderr(), /SIGTERM: finishing the chunk in hand/);
-    assert.equal(await resultCount(), done + 1, 'the chunk in hand was not stored');
+    // Every chunk it had taken was finished and stored: none left active for expiry to retry.
+    const stopped = /stopped after (\d+) chunks?/.exec(worker.stderr());
+    assert.ok(stopped, worker.stderr());
+    assert.ok(Number(stopped[1]) >= 1);
+    assert.equal(await resultCount(), Number(stopped[1]));
     assert.equal((await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'active'")).length, 0);
   } finally {
     const finisher = await startWorker(OLLAMA, env(ollamaEnv));

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { TRAINED_FIELDS, labelStrings, type TrainedField } from '../../src/labels.js';
-import { classifyByRules } from '../../src/rules/classify.js';
+import { classifyByRules } from '../../src/rules/classify-by-rules.js';
 import { fixture } from '../helpers.js';
 
 // The acceptance floors, measured on the 300 adjudicated rows of fixtures/dev.csv

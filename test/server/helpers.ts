@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { hashPassword } from '../../src/auth/passwords.js';
+import type { SessionStore } from '../../src/auth/sessions.js';
 import { createTokenService, type TokenService } from '../../src/auth/tokens.js';
 import { openDataDb, type DataDb } from '../../src/store/sqlite/data-db.js';
 import { createUserStore, type Role, type UserStore } from '../../src/store/users.js';
@@ -30,9 +31,17 @@ export interface TestServer {
  * Rate limits are off unless a test asks for them, so tests don't trip over each other.
  */
 export async function startServer(
-  options: Partial<AppOptions> & { dataDir?: string; tokens?: TokenService; pipeline?: Pipeline; beforeListen?: (app: FastifyInstance) => void } = {},
+  options: Partial<AppOptions> & {
+    dataDir?: string;
+    tokens?: TokenService;
+    pipeline?: Pipeline;
+    beforeListen?: (app: FastifyInstance) => void;
+    /** Refresh sessions over the server's data DB (a test gives them a clock). */
+    sessions?: (data: DataDb) => SessionStore;
+  } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir('fmc-server-');
+  const { sessions, beforeListen, dataDir: _dataDir, tokens: _tokens, pipeline: _pipeline, ...appOptions } = options;
   const dataDir = options.dataDir ?? join(dir, 'data');
   const data = openDataDb(dataDir);
   const users = createUserStore(data.db);
@@ -44,16 +53,17 @@ export async function startServer(
     users,
     tokens,
     logger: silentLogger,
+    ...(sessions && { sessions: sessions(data) }),
     options: {
       requireAuth: false,
       allowSignup: false,
       corsOrigins: [],
       rateLimits: { perMinute: 0, loginPerMinute: 0 },
       version: 'test',
-      ...options,
+      ...appOptions,
     },
   });
-  options.beforeListen?.(app);
+  beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {

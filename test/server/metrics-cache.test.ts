@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openResultCache } from '../../src/store/sqlite/result-cache.js';
-import { createClassifier } from '../../src/pipeline/classify.js';
+import { createClassifier } from '../../src/pipeline/tier-cascade.js';
 import { assemblePipeline } from '../../src/pipeline/pipeline.js';
 import { createRulesTier } from '../../src/tiers/rules.js';
 import type { Tier, TierAnswer } from '../../src/tiers/tier.js';

@@ -43,6 +43,8 @@ export interface RelayServerOptions {
   readonly requireAuth?: boolean;
   /** The Trends view's live figures (a test may fill in history first). */
   readonly trends?: LiveTrends;
+  /** Access-token lifetime (default 900 s): the session tests make it a couple of seconds. */
+  readonly tokenTtlSeconds?: number;
 }
 
 const PASSWORD = 'correct horse battery';
@@ -54,7 +56,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const cachePath = join(temp.dir, 'cache', 'cache.sqlite');
   const data = openDataDb(dataDir);
   const users = createUserStore(data.db);
-  const tokens: TokenService = createTokenService({ secret: TEST_SECRET, ttlSeconds: 900 });
+  const tokens: TokenService = createTokenService({ secret: TEST_SECRET, ttlSeconds: options.tokenTtlSeconds ?? 900 });
   const pipeline = options.pipeline ? await options.pipeline(cachePath) : await createPipeline({ provider: 'rules', tiers: testTierConfig, cachePath });
   const app = await buildApp({
     pipeline,

@@ -12,7 +12,7 @@ import type { CommandIO } from '../../src/cli/command-io.js';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { keysRotate } from '../../src/cli/keys.js';
 import { FmcError } from '../../src/errors.js';
-import { createClassifier } from '../../src/pipeline/classify.js';
+import { createClassifier } from '../../src/pipeline/tier-cascade.js';
 import { assemblePipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { lockDataDir } from '../../src/server/relay/data-lock.js';
 import { rewrapDataKeys } from '../../src/server/relay/keyring.js';

@@ -169,9 +169,31 @@ for (const backend of [sqlite, postgres] as Backend[]) {
       await cache.close();
     });
 
-    test('check reads for real', async () => {
+    test('backupTo: SQLite writes a copy that opens with the entries; PostgreSQL refuses and names pg_dump', async () => {
       const cache = await backend.open();
-      assert.deepEqual(await cache.check(), { ok: true, detail: 'readable' });
+      await cache.putMany([entry('kept')]);
+      const { dir, cleanup } = tempDir('fmc-contract-backup-');
+      try {
+        const dest = join(dir, 'copy.sqlite');
+        if (backend.name === 'sqlite') {
+          await cache.backupTo(dest);
+          const copy = openResultCache(dest);
+          assert.ok((await copy.getMany(['kept'])).has('kept'));
+          await copy.close();
+        } else {
+          await assert.rejects(cache.backupTo(dest), /the result cache is in PostgreSQL \(postgres fmc@127\.0\.0\.1:\d+\/contract_\d+\): back the database up with pg_dump/);
+        }
+      } finally {
+        cleanup();
+      }
+      await cache.close();
+    });
+
+    test('check reads (and with write, takes the write lock) for real, counting the entries', async () => {
+      const cache = await backend.open();
+      await cache.putMany([entry('one')]);
+      assert.deepEqual(await cache.check(), { ok: true, detail: 'readable', entries: 1 });
+      assert.deepEqual(await cache.check({ write: true }), { ok: true, detail: 'writable (1 entries)', entries: 1 });
       await cache.close();
     });
   });

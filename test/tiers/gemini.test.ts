@@ -6,7 +6,7 @@ import { FIELD_VALUES } from '../../src/labels.js';
 import { createGeminiTier } from '../../src/tiers/gemini.js';
 import { answerReply, FAKE_KEY, generateReply, googleError, quotaFailure, retryInfo, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';
-import { createClassifier } from '../../src/pipeline/classify.js';
+import { createClassifier } from '../../src/pipeline/tier-cascade.js';
 import { createRulesTier } from '../../src/tiers/rules.js';
 import { tempDir } from '../helpers.js';
 import { chain, items, TEXTS } from './llm-helpers.js';

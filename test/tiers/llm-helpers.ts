@@ -1,5 +1,5 @@
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
-import { createClassifier, type Classifier } from '../../src/pipeline/classify.js';
+import { createClassifier, type Classifier } from '../../src/pipeline/tier-cascade.js';
 import { createInvoker, type InvokeOptions } from '../../src/pipeline/retry.js';
 import { createRulesTier } from '../../src/tiers/rules.js';
 import type { Tier, TierItem } from '../../src/tiers/tier.js';

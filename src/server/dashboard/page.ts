@@ -23,7 +23,7 @@ export function renderPage(locale: Locale): string {
 </head>
 <body>
 <header>
-  <button id="drawer-toggle" type="button" aria-controls="list-pane" aria-expanded="false" hidden ${text('app.conversations-toggle')}</button>
+  <button id="drawer-toggle" type="button" aria-controls="list-pane" aria-expanded="false" hidden><span aria-hidden="true">☰</span> <span class="sr-only" ${text('app.conversations-toggle')}</span></button>
   <h1>fmc</h1>
   <span id="whoami"></span>
   <span id="online" class="badge offline" role="status" ${text('app.offline')}</span>
@@ -39,6 +39,17 @@ export function renderPage(locale: Locale): string {
     <p id="login-error" role="alert"></p>
   </form>
 </section>
+<div id="session-ended" role="alertdialog" aria-modal="true" aria-labelledby="session-ended-title" hidden>
+  <form id="session-ended-form">
+    <h2 id="session-ended-title" ${text('session.ended')}</h2>
+    <p id="session-ended-reason"></p>
+    <p ${text('session.keep')}</p>
+    <label><span ${text('session.password')}</span> <input name="password" type="password" autocomplete="current-password" required></label>
+    <button type="submit" ${text('session.again')}</button>
+    <button id="session-ended-other" type="button" ${text('session.other')}</button>
+    <p id="session-ended-error" role="alert"></p>
+  </form>
+</div>
 <main id="app" hidden>
   <aside id="list-pane" aria-labelledby="list-title">
     <div class="pane-head">
@@ -78,6 +89,8 @@ export function renderPage(locale: Locale): string {
     <p id="chat-notice" role="status"></p>
     <form id="chat-form" hidden>
       <label for="chat-input" class="sr-only" ${text('chat.input')}</label>
+      <button id="attach-button" type="button" class="attach" data-i18n-label="attach.button" aria-label="${tx('attach.button')}" title="${tx('attach.button')}">📎</button>
+      <input id="attach-file" type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf" hidden>
       <textarea id="chat-input" rows="1" maxlength="4000" data-i18n-placeholder="chat.placeholder" placeholder="${tx('chat.placeholder')}" autocomplete="off" enterkeyhint="send"></textarea>
       <button type="submit" ${text('chat.send')}</button>
     </form>
@@ -118,8 +131,9 @@ button, select, input, textarea { font: inherit; }
 button { cursor: pointer; }
 :focus-visible { outline: 2px solid #1a56db; outline-offset: 2px; }
 header { display: flex; gap: .5rem; align-items: center; height: 3rem; padding: 0 .75rem; background: #1d2330; color: #fff; min-width: 0; }
-header h1 { font-size: 1.1rem; margin: 0 auto 0 0; }
-header select, header button { max-width: 8rem; }
+header h1 { font-size: 1.1rem; margin: 0 auto 0 0; min-width: 0; }
+header select, header button { max-width: 8rem; flex: none; }
+#drawer-toggle { font-size: 1.2rem; line-height: 1; padding: .2rem .5rem; }
 #whoami { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 #login { display: grid; place-items: center; padding: 2rem 1rem; }
 #login form, section, aside { background: #fff; border-radius: 6px; padding: 1rem; box-shadow: 0 1px 2px #0002; min-width: 0; }
@@ -133,6 +147,7 @@ aside { grid-area: list; display: flex; flex-direction: column; gap: .5rem; heig
 #drawer-close, #drawer-toggle { display: none; }
 .icon { background: none; border: 0; font-size: 1.5rem; line-height: 1; padding: 0 .3rem; }
 #chat-actions { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
+#chat-actions > * { max-width: 100%; min-width: 0; } #assign-to { width: 12rem; max-width: 100%; }
 #filters { display: grid; grid-template-columns: 1fr 1fr; gap: .3rem .5rem; font-size: .85rem; }
 #filters label { display: flex; flex-direction: column; min-width: 0; } #filters .wide { grid-column: 1 / -1; }
 #filters input, #filters select { width: 100%; min-width: 0; padding: .2rem; }
@@ -173,6 +188,14 @@ aside { grid-area: list; display: flex; flex-direction: column; gap: .5rem; heig
 .bar-row { display: grid; grid-template-columns: 7rem 1fr 3rem; align-items: center; gap: .3rem; }
 .bar { display: block; height: .8rem; background: #4a6fd8; border-radius: 2px; min-width: 2px; }
 .table-wrap { max-height: 40vh; overflow: auto; margin-top: 1rem; }
+#session-ended { position: fixed; inset: 0; display: grid; place-items: center; background: #1d233099; z-index: 10; }
+#session-ended form { background: #fff; border-radius: 6px; padding: 1rem; max-width: 26rem; box-shadow: 0 2px 8px #0004; }
+#session-ended label { display: block; margin: .5rem 0; }
+#chat-form { position: relative; } #chat-form .attach { padding: .5rem .6rem; }
+.attachment { display: inline-block; margin-top: .2rem; word-break: break-all; }
+#reply-suggestions { position: absolute; bottom: 100%; left: 0; right: 0; list-style: none; margin: 0 0 .25rem; padding: .25rem; background: #fff; border: 1px solid #ccd; border-radius: 6px; box-shadow: 0 2px 8px #0003; max-height: 16rem; overflow-y: auto; z-index: 5; }
+#reply-suggestions li { padding: .3rem .4rem; cursor: pointer; border-radius: 4px; } #reply-suggestions li.active { background: #e8eefc; }
+.reply-title { color: #445; } .reply-body { display: block; color: #667; font-size: .8rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 table { border-collapse: collapse; font-size: .8rem; } td, th { border: 1px solid #ddd; padding: .2rem .4rem; text-align: left; }
 @media (max-width: 767px) {
   header { padding: 0 .5rem; gap: .4rem; } #whoami { display: none; }

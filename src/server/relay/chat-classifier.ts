@@ -6,7 +6,7 @@ export interface ChatClassifier {
 }
 
 /**
- * Chat messages go through the server's one engine, in its `chat` lane (pipeline/classify.ts):
+ * Chat messages go through the server's one engine, in its `chat` lane (pipeline/tier-cascade.ts):
  * no result cache (it would keep, in the clear, that a sentence was said after the
  * conversation is gone), a pool of its own so chat never queues behind a CSV, and short
  * retries; the engine's pacing (`--rpm`), circuits and counters are the API's.

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { WebSocket } from 'ws';
+import type { TokenService } from '../../auth/tokens.js';
+import { FmcError } from '../../errors.js';
 import type { UserStore } from '../../store/users.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Heartbeat } from './heartbeat.js';
@@ -20,6 +22,8 @@ export interface ConnectionContext {
   readonly onSlowConsumer: () => void;
   /** The expiry of a credential other than a token (a ticket carries its token's). */
   readonly expiresAt?: (request: FastifyRequest) => number | undefined;
+  /** Verifies the tokens of `auth` frames (renewal without reconnecting); absent = refused. */
+  readonly tokens?: TokenService;
 }
 
 // setTimeout fires at once past this (about 24.8 days): a longer FMC_TOKEN_TTL must not.
@@ -55,9 +59,33 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
   ctx.heartbeat.track(socket);
   // A socket would outlive its short-lived token otherwise: at expiry it is closed, and 4001
   // tells the client to log in again before reconnecting.
-  const expiresAt = ctx.expiresAt?.(request) ?? tokenExpiry(request);
-  const expiry = expiresAt === undefined ? undefined : setTimeout(() => socket.close(CLOSE_TOKEN_EXPIRED, 'token expired; log in again'), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
-  expiry?.unref();
+  let expiry: NodeJS.Timeout | undefined;
+  const closeAt = (at: number | undefined): void => {
+    clearTimeout(expiry);
+    if (at === undefined) return;
+    expiry = setTimeout(() => socket.close(CLOSE_TOKEN_EXPIRED, 'token expired; log in again'), Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
+    expiry.unref();
+  };
+  closeAt(ctx.expiresAt?.(request) ?? tokenExpiry(request));
+  // A renewed token moves the deadline: the socket, its rooms and its resume point stay as they are.
+  const reauthenticate = async (token: string): Promise<void> => {
+    try {
+      if (!ctx.tokens) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'this server does not renew sockets; reconnect');
+      const subject = await ctx.tokens.verify(token);
+      const renewed = users.byToken(subject);
+      // Another account's token, or this one changed meanwhile: this socket is not theirs to extend.
+      if (!renewed || renewed.id !== user.id || renewed.createdAt !== user.createdAt || renewed.role !== user.role) {
+        socket.close(CLOSE_POLICY, renewed ? 'token of another account or role; reconnect' : 'user removed or disabled');
+        return;
+      }
+      const at = expiryOf(token)!;
+      closeAt(at);
+      peer.send({ type: 'authed', expiresAt: new Date(at).toISOString() });
+    } catch (err) {
+      const e = err instanceof FmcError ? err : new FmcError('FMC_ERR_UNAUTHORIZED', 'invalid token');
+      peer.send({ type: 'error', code: e.code, message: e.message });
+    }
+  };
   socket.on('close', () => {
     clearTimeout(expiry);
     rooms.remove(peer);
@@ -81,6 +109,10 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
     const current = found && found.createdAt === user.createdAt ? found : undefined;
     if (!current || current.role !== user.role) {
       socket.close(CLOSE_POLICY, current ? 'role changed; reconnect' : 'user removed');
+      return;
+    }
+    if (parsed.frame.type === 'auth') {
+      void reauthenticate(parsed.frame.token);
       return;
     }
     // One socket's frames run one after another: two sends keep their order (and their seqs)

@@ -10,7 +10,9 @@ import type { Logger } from '../../log.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
+import { createAttachmentStore } from '../../attachments/store.js';
 import { createCorrectionStore } from '../../corrections/store.js';
+import { attachmentRoutes } from '../routes/attachments.js';
 import { versionLookup } from '../../corrections/version.js';
 import { conversationRoutes } from '../routes/conversations.js';
 import { consoleRoutes } from '../routes/console.js';
@@ -96,9 +98,16 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const { keyring, store } = backend;
   // Batch corrections (a text, no conversation) stay in the data DB in both modes.
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
-  const feed = createFeed(store, rooms, deps.logger);
   const versionOf = versionLookup(deps.pipeline.tiers);
+  const attachments = createAttachmentStore(deps.data.db, () => keyring);
+  // Messages the feed reads back from the store show their files, as those it has in hand do.
+  const feed = createFeed(store, rooms, deps.logger, (conversationId, messages) => {
+    if (messages.length === 0) return messages;
+    const found = attachments.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
+    return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
+  });
   const relay = createRelay({
+    attachments,
     store,
     rooms,
     feed,
@@ -221,12 +230,14 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         metrics: deps.metrics,
         heartbeat,
         options,
+        tokens: deps.tokens,
         expiresAt: (request) => ticketExpiry.get(request),
         onSlowConsumer: () => counters.closed.inc({ reason: 'slow_consumer' }),
       }),
   });
 
   await app.register(conversationRoutes, { relay });
+  await app.register(attachmentRoutes, { attachments });
   await app.register(consoleRoutes, { relay, users: deps.users, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return { relay, ...(listener && { listen: () => listener.status() }) };

@@ -11,10 +11,13 @@ const id = z.string().min(1).max(64);
 
 // Text length is checked by the relay against its limit, so the error can name the limit.
 const clientFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('send'), conversationId: id, clientId: id, text: z.string() }),
+  // `attachmentId`: a file the sender uploaded to this conversation (POST …/attachments).
+  z.object({ type: z.literal('send'), conversationId: id, clientId: id, text: z.string(), attachmentId: id.optional() }),
   z.object({ type: z.literal('resume'), conversationId: id, afterSeq: z.number().int().min(0) }),
   z.object({ type: z.literal('leave'), conversationId: id }),
   z.object({ type: z.literal('watch') }),
+  // A renewed access token for this socket (same user): it stays open past the old expiry.
+  z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096) }),
 ]);
 
 export type ClientFrame = z.infer<typeof clientFrame>;
@@ -29,7 +32,9 @@ export type ServerFrame =
   | { type: 'error'; code: ErrorCode; message: string; clientId?: string; conversationId?: string; retryAfterMs?: number }
   // To watching agents: a spike alert, and "the Trends figures changed" (GET /api/trends).
   | { type: 'alert'; alert: Alert }
-  | { type: 'trends'; version: number };
+  | { type: 'trends'; version: number }
+  // The answer to `auth`: the socket now lasts until this token's expiry.
+  | { type: 'authed'; expiresAt: string };
 
 /** A client frame, or why it is not one (the message never quotes the frame: it may hold text). */
 export function parseClientFrame(raw: string): { frame: ClientFrame } | { error: string } {
@@ -43,7 +48,7 @@ export function parseClientFrame(raw: string): { frame: ClientFrame } | { error:
   if (parsed.success) return { frame: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'frame';
-  return { error: `${where}: ${issue?.message ?? 'invalid'}; expected one of send {conversationId, clientId, text}, resume {conversationId, afterSeq}, leave {conversationId}, watch` };
+  return { error: `${where}: ${issue?.message ?? 'invalid'}; expected one of send {conversationId, clientId, text}, resume {conversationId, afterSeq}, leave {conversationId}, watch, auth {token}` };
 }
 
 export const messageFrame = (m: ChatMessage): ServerFrame => ({
@@ -54,4 +59,5 @@ export const messageFrame = (m: ChatMessage): ServerFrame => ({
   sender: m.sender,
   text: m.text,
   createdAt: m.createdAt,
+  ...(m.attachment && { attachment: m.attachment }),
 });

@@ -1,3 +1,4 @@
+import type { AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction } from '../../corrections/store.js';
 import { isStorageError } from '../../store/sqlite/data-db.js';
@@ -52,6 +53,8 @@ export interface RelayDeps {
    * that went away) rather than a bug: the client is told to send again with the same clientId.
    */
   readonly isRetryable?: (err: unknown) => boolean;
+  /** Files sent with messages; absent = a send naming an attachment is refused. */
+  readonly attachments?: AttachmentLinks;
   /** Who may be given a conversation (assign); absent = `assign` refuses every name. */
   readonly findUser?: (username: string) => User | undefined;
 }
@@ -138,6 +141,13 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
+  /** Messages with the files they show (the store keeps messages; attachments live apart). */
+  function withAttachments(conversationId: string, messages: ChatMessage[]): ChatMessage[] {
+    if (!deps.attachments || messages.length === 0) return messages;
+    const found = deps.attachments.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
+    return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
+  }
+
   async function announce(conversationId: string): Promise<void> {
     if (!rooms.hasWatchers()) return;
     const conversation = await store.summary(conversationId);
@@ -170,7 +180,7 @@ export function createRelay(deps: RelayDeps): Relay {
   }
 
   async function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
-    const { conversationId, clientId, text } = frame;
+    const { conversationId, clientId, text, attachmentId } = frame;
     const head = await visible(peer.user, conversationId);
     const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role, ...(peer.user.displayName !== undefined && { displayName: peer.user.displayName }) };
     // A retry of an already-stored clientId is acknowledged again, whatever happened since
@@ -183,6 +193,10 @@ export function createRelay(deps: RelayDeps): Relay {
     if (text.trim().length === 0) throw new FmcError('FMC_ERR_BAD_REQUEST', 'text is empty');
     if (text.length > limits.maxTextLength) throw new FmcError('FMC_ERR_TOO_LARGE', `text is ${text.length} characters; the limit is ${limits.maxTextLength}`);
     if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+    if (attachmentId !== undefined) {
+      if (!deps.attachments) throw new FmcError('FMC_ERR_ATTACHMENT', 'this server takes no attachments');
+      deps.attachments.check(conversationId, sender.id, attachmentId);
+    }
     const wait = await rate.take(peer.user.id);
     if (wait > 0) {
       peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
@@ -204,7 +218,12 @@ export function createRelay(deps: RelayDeps): Relay {
     }
     deps.onWrite?.();
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
-    const { message, duplicate } = stored;
+    const { duplicate } = stored;
+    let message = stored.message;
+    if (!duplicate && attachmentId !== undefined && deps.attachments) {
+      deps.attachments.link(conversationId, attachmentId, message.seq);
+      message = withAttachments(conversationId, [message])[0]!;
+    }
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
     if (duplicate) return;
     deps.onStored?.(message);
@@ -218,7 +237,7 @@ export function createRelay(deps: RelayDeps): Relay {
     // was stored meanwhile once the socket is back in, from the last message replayed.
     rooms.leave(peer, conversationId);
     const head = await visible(peer.user, conversationId);
-    const replay = await store.after(conversationId, afterSeq, limits.replayLimit + 1);
+    const replay = withAttachments(conversationId, await store.after(conversationId, afterSeq, limits.replayLimit + 1));
     let count = 0;
     let chars = 0;
     // At least one message, so a single long one cannot stall the replay.
@@ -287,7 +306,7 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     async messages(user, conversationId, afterSeq, limit) {
       await visible(user, conversationId);
-      const messages = await store.after(conversationId, afterSeq, limit);
+      const messages = withAttachments(conversationId, await store.after(conversationId, afterSeq, limit));
       return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
     },
     async closeConversation(user, conversationId) {

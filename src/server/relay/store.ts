@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import type { AttachmentMeta } from '../../attachments/store.js';
 import type { Role, User } from '../../store/users.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../labels.js';
 import type { Keyring } from './keyring.js';
@@ -22,6 +23,8 @@ export interface ChatMessage {
   readonly createdAt: string;
   /** Customer messages, once classified; only agents and admins are shown them. */
   readonly labels?: LabelResult;
+  /** A file sent with the message (attachments/store.ts; the relay adds it, the store does not know). */
+  readonly attachment?: AttachmentMeta;
 }
 
 /** Whether a conversation takes messages: the stored state, checked without decryption. */

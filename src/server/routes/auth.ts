@@ -1,10 +1,12 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import { hashPassword, PASSWORD_MAX, verifyDecoy, verifyPassword } from '../../auth/passwords.js';
+import type { SessionStore } from '../../auth/sessions.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { normalizeUsername, type UserStore } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import { errorSchema } from '../errors.js';
+import { setRefreshCookie } from '../refresh-cookie.js';
 
 interface Credentials {
   username: string;
@@ -24,7 +26,11 @@ export const userSchema = {
   properties: { id: { type: 'integer' }, username: { type: 'string' }, role: { type: 'string' }, createdAt: { type: 'string' } },
 } as const;
 
-const tokenSchema = { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string' } } } as const;
+// `session` names the refresh session (its secret is in the httpOnly cookie): POST /api/auth/refresh.
+const tokenSchema = {
+  type: 'object',
+  properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, session: { type: 'string' }, sessionExpiresAt: { type: 'string' } },
+} as const;
 
 export interface AuthRouteOptions {
   readonly users: UserStore;
@@ -32,6 +38,8 @@ export interface AuthRouteOptions {
   readonly allowSignup: boolean;
   /** Per-IP limit on login and sign-up, tighter than the global one; 0 = none. */
   readonly attemptsPerMinute: number;
+  /** Refresh sessions: a login starts one and sets its cookie; absent = access tokens only. */
+  readonly sessions?: SessionStore;
 }
 
 /** `POST /api/auth/login`, `GET /api/auth/me`, `POST /api/auth/signup` (customers only). */
@@ -43,14 +51,20 @@ export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, opti
   app.post<{ Body: Credentials }>(
     '/api/auth/login',
     { config: { access: 'public', ...attempts }, schema: { body: credentials, response: { 200: tokenSchema, '4xx': errorSchema } } },
-    async (request) => {
+    async (request, reply) => {
       const { username, password } = request.body;
       const user = users.byName(username);
       // Same work and same answer whether the name or the password is wrong.
       const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyDecoy(password);
       if (!user || !ok) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'wrong user name or password');
+      // Said only to someone who knows the password: it tells a stranger nothing.
+      if (user.disabled) throw new FmcError('FMC_ERR_ACCOUNT_DISABLED', `the account ${user.username} is disabled; ask an admin to enable it`);
       request.log.info({ user: user.username }, 'login');
-      return tokens.issue(user);
+      const access = await tokens.issue(user);
+      if (!options.sessions) return access;
+      const grant = options.sessions.start({ id: user.id, sessionKey: user.sessionKey });
+      setRefreshCookie(request, reply, grant);
+      return { ...access, session: grant.id, sessionExpiresAt: grant.expiresAt };
     },
   );
 

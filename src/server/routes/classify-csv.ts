@@ -6,6 +6,7 @@ import type { LabelResult } from '../../labels.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { describeRenames } from '../../pipeline/column-names.js';
 import { openTweetSource } from '../../pipeline/read.js';
+import { createRecordCopier } from '../../pipeline/record-copy.js';
 import { parseDelimiter } from '../../pipeline/dialect.js';
 import { classifyRows, dialectFor, outputColumns } from '../../pipeline/run.js';
 import { openStreamSink } from '../../pipeline/write.js';
@@ -99,9 +100,10 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
   const input = (request.body as Readable).pipe(byteLimit(limits.csvBodyBytes));
   (request.body as Readable).on('error', (err) => input.destroy(err));
 
+  const copier = createRecordCopier();
   const source = await openTweetSource(
     { stream: input, name: 'body' },
-    { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength, keepRawRecords: true, optionNames: HTTP_OPTION_NAMES },
+    { format: 'csv', textColumn: query.text_column, idColumn: query.id_column, skipInvalid: query.skip_invalid, maxRecordSize: limits.maxTextLength, copier, optionNames: HTTP_OPTION_NAMES },
   );
   const columns = outputColumns(source.columns);
   const dialect = dialectFor(source, {
@@ -114,7 +116,7 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
   const sink = openStreamSink({ stream: writer, format: 'csv', columns, dialect });
   // Not the CLI's worker thread: requests are small and the engine stays warm in-process.
   const engine = tapResults(createChunkClassifier(deps.pipeline), deps.onResults);
-  const run = classifyRows({ source, sink, engine, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns, dialect } }).then(async (summary) => {
+  const run = classifyRows({ source, sink, engine, copier, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns, dialect } }).then(async (summary) => {
     await sink.commit();
     writer.end();
     return summary;

@@ -38,6 +38,7 @@ const message = {
     text: { type: 'string' },
     createdAt: { type: 'string' },
     labels,
+    attachment: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, contentType: { type: 'string' }, size: { type: 'integer' } } },
   },
 } as const;
 

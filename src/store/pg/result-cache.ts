@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { FmcError } from '../../errors.js';
 import { describeDatabase } from '../database-url.js';
 import { toCachedAnswer, type CacheEntry, type CachedAnswer, type ResultCache } from '../result-cache.js';
 import { asDbError } from './pool.js';
@@ -80,13 +81,20 @@ export function openPgResultCache(pool: pg.Pool, url: string): ResultCache {
       if (removed > 0) await q('VACUUM results');
       return { removed, bytes: await rowBytes(), entries: await entryCount() };
     },
-    async check() {
+    async check(options = {}) {
       try {
-        await q("SELECT 1 FROM results WHERE key = 'health-probe'");
-        return { ok: true, detail: 'readable' };
+        const entries = await entryCount();
+        if (!options.write) return { ok: true, detail: 'readable', entries };
+        const r = (await q<{ standby: boolean; may: boolean }>("SELECT pg_is_in_recovery() AS standby, has_table_privilege('results', 'INSERT, UPDATE, DELETE') AS may")).rows[0]!;
+        if (r.standby) return { ok: false, detail: 'not writable: the server is a read-only standby', entries };
+        if (!r.may) return { ok: false, detail: 'not writable: this user may not write the results table (GRANT INSERT, UPDATE, DELETE)', entries };
+        return { ok: true, detail: `writable (${entries} entries)`, entries };
       } catch (err) {
-        return { ok: false, detail: `not readable: ${(err as Error).message}` };
+        return { ok: false, detail: `not ${options.write ? 'writable' : 'readable'}: ${(err as Error).message}` };
       }
+    },
+    async backupTo() {
+      throw new FmcError('FMC_ERR_USAGE', `the result cache is in PostgreSQL (${path}): back the database up with pg_dump (README, "Running on PostgreSQL"), not fmc backup`);
     },
     // The pool belongs to whoever opened the database (it also serves users and budgets).
     async close() {},

@@ -90,6 +90,64 @@ const MIGRATIONS: readonly Migration[] = [
           CREATE INDEX corrections_message ON corrections (conversation_id, seq);`,
   },
   {
+    // Refresh sessions (auth/sessions.ts): one row per login, its current refresh secret kept
+    // as a SHA-256 (the secret is 256 random bits: a slow hash buys nothing). `session_key`
+    // is the account's key when the session began: `fmc users passwd` or a disable changes
+    // the account's key, which ends every session; `fmc users remove` deletes them (cascade).
+    // A disabled account keeps its conversations and history but cannot log in.
+    id: 'm006_refresh_sessions',
+    sql: `ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+          CREATE TABLE refresh_sessions (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            session_key TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            used_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            revoked_at INTEGER,
+            revoked_why TEXT
+          );
+          CREATE INDEX refresh_sessions_user ON refresh_sessions (user_id);`,
+  },
+  {
+    // Canned replies (replies/store.ts): shared templates, not customer data, so in clear;
+    // seeded with the common cases (admins remove or replace them). Attachments
+    // (attachments/store.ts): the file and its name are sealed under the conversation's data
+    // key like its messages, kept here rather than in a folder (nothing here is ever served
+    // as a file, backups carry them, and they go when the conversation goes); `seq` is the
+    // message that shows it, set when that message is sent.
+    id: 'm007_replies_attachments',
+    sql: `CREATE TABLE canned_replies (
+            id INTEGER PRIMARY KEY,
+            shortcut TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL
+          );
+          INSERT INTO canned_replies (shortcut, title, body, created_at, created_by) VALUES
+            ('panne', 'Panne en cours', 'Bonjour, nous avons identifié un incident sur le réseau de votre secteur. Nos équipes sont mobilisées pour rétablir le service au plus vite et nous vous tiendrons informé de son évolution. Merci de votre patience.', 0, 'fmc'),
+            ('redemarrage', 'Redémarrer la Freebox', 'Pouvez-vous débrancher votre Freebox de la prise électrique pendant 30 secondes, puis la rebrancher ? Attendez que l''afficheur indique l''heure, puis dites-moi si le problème persiste.', 0, 'fmc'),
+            ('technicien', 'Rendez-vous technicien', 'Je vous propose l''intervention d''un technicien à votre domicile. Pouvez-vous m''indiquer vos disponibilités (jour, et matin ou après-midi) ? Le technicien vous appellera avant son passage.', 0, 'fmc'),
+            ('facture', 'Question de facturation', 'Je comprends votre question sur votre facture. Pouvez-vous me préciser le mois concerné et le montant qui vous semble incorrect ? Le détail de vos factures est aussi dans votre Espace Abonné.', 0, 'fmc'),
+            ('retour', 'Retour d''équipement', 'Pour le retour de votre équipement, imprimez l''étiquette prépayée depuis votre Espace Abonné et déposez le colis en point relais sous 30 jours, avec tous les câbles et la télécommande.', 0, 'fmc'),
+            ('cloture', 'Clôture', 'Merci pour votre message. Je reste à votre disposition si vous avez d''autres questions. Bonne journée !', 0, 'fmc');
+          CREATE TABLE attachments (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            uploader_id INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            name BLOB NOT NULL,
+            body BLOB NOT NULL,
+            seq INTEGER,
+            created_at INTEGER NOT NULL
+          );
+          CREATE INDEX attachments_message ON attachments (conversation_id, seq);`,
+  },
+  {
     // The agent console (#16). `pending`: an agent waits on the customer; the customer's next
     // message makes it open again (it stays `status = 'open'`: it takes messages). `assignee_id`:
     // the owner, cleared when that account is removed. `waiting_since`: when the customer's
@@ -128,3 +186,6 @@ const MIGRATIONS: readonly Migration[] = [
 export function migrateData(db: Database): void {
   applyMigrations(db, MIGRATIONS);
 }
+
+/** The list itself, for tests that bring a database to one step and check the next one. */
+export { MIGRATIONS as DATA_MIGRATIONS };

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { FmcError } from '../../errors.js';
@@ -75,13 +75,30 @@ export function openResultCache(path: string): ResultCache {
       }
       return { removed, bytes: size(), entries: count() };
     },
-    async check() {
+    async check(options = {}) {
       try {
-        selectMany.all('["health-probe"]');
-        return { ok: true, detail: 'readable' };
+        const entries = count();
+        if (!options.write) return { ok: true, detail: 'readable', entries };
+        // root ignores file modes, so these only catch the non-root case; BEGIN IMMEDIATE
+        // catches read-only mounts and a lock held by someone else, and writes nothing.
+        if (path !== ':memory:') {
+          accessSync(path, constants.W_OK);
+          accessSync(dirname(path), constants.W_OK);
+        }
+        db.pragma('busy_timeout = 100');
+        try {
+          db.exec('BEGIN IMMEDIATE');
+          db.exec('ROLLBACK');
+        } finally {
+          db.pragma('busy_timeout = 5000');
+        }
+        return { ok: true, detail: `writable (${entries} entries)`, entries };
       } catch (err) {
-        return { ok: false, detail: `not readable: ${(err as Error).message}` };
+        return { ok: false, detail: `not ${options.write ? 'writable' : 'readable'}: ${(err as Error).message}` };
       }
+    },
+    async backupTo(dest) {
+      await db.backup(dest);
     },
     async close() {
       if (db.open) db.close();

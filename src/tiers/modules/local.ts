@@ -40,10 +40,10 @@ export const hybridModule = defineTier<undefined>({
 });
 
 export const modelModule = defineTier<undefined>({
-  name: 'transformers',
+  name: 'model',
   choosable: true,
   inChain: false,
   holdsModel: true,
   quickCheck,
-  create: async (_, shared, logger) => (await import('../transformers.js')).createTransformersTier(await localOptions(shared, logger)),
+  create: async (_, shared, logger) => (await import('../model.js')).createModelTier(await localOptions(shared, logger)),
 });

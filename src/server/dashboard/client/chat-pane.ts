@@ -1,4 +1,6 @@
 import type { ConversationView } from '../../relay/store.js';
+import type { AttachmentMeta } from '../../../attachments/store.js';
+import { attachmentLink } from './attachments.js';
 import type { ConsoleApi } from './console-api.js';
 import { byId, h } from './dom.js';
 import { labelChips } from './label-editor.js';
@@ -25,6 +27,7 @@ interface Shown {
   /** Own messages: sent (on its way, not yet acknowledged), stored (the server acknowledged it). */
   state?: 'sent' | 'stored';
   seq?: number;
+  attachment?: AttachmentMeta;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
         mine ? h('span', { class: 'state', 'data-testid': 'state', dataset: { state } }, t(`chat.state.${state}`)) : null,
       ),
       h('div', { class: 'text' }, shown.text),
+      shown.attachment ? attachmentLink(shown.attachment) : null,
     );
   }
 
@@ -80,7 +84,8 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
   function showState(conversation: ConversationView): void {
     const closed = conversation.status === 'closed';
     form.hidden = closed;
-    notice.dataset.i18n = closed ? 'chat.closed' : '';
+    if (closed) notice.dataset.i18n = 'chat.closed';
+    else delete notice.dataset.i18n;
     notice.textContent = closed ? t('chat.closed') : '';
   }
 
@@ -93,11 +98,18 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
     outgoing.set(clientId, entry);
     place(entry);
     input.value = '';
+    fit();
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     send();
   });
+  // The box grows with its text, up to the CSS max-height, then scrolls.
+  const fit = (): void => {
+    input.style.height = 'auto';
+    input.style.height = `${input.scrollHeight + 2}px`;
+  };
+  input.addEventListener('input', fit);
   input.addEventListener('keydown', (event) => {
     // Enter sends; Shift+Enter is a new line; an IME composing (accents, Asian scripts) keeps its Enter.
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -155,7 +167,14 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
         markRead(frame.seq);
         if (rows.has(frame.seq)) return;
         // One's own message from another tab, or from before a reload: stored, by definition.
-        const shown: Shown = { sender: frame.sender, text: frame.text, createdAt: frame.createdAt, seq: frame.seq, ...(frame.sender.id === me.id && { state: 'stored' as const }) };
+        const shown: Shown = {
+          sender: frame.sender,
+          text: frame.text,
+          createdAt: frame.createdAt,
+          seq: frame.seq,
+          ...(frame.sender.id === me.id && { state: 'stored' as const }),
+          ...(frame.attachment && { attachment: frame.attachment }),
+        };
         const entry = { row: draw(shown), shown };
         rows.set(frame.seq, entry);
         place(entry);

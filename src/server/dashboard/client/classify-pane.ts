@@ -1,6 +1,7 @@
 import { ApiError, type Session } from './api.js';
 import { parseCsv } from './csv.js';
 import { byId, h } from './dom.js';
+import { t } from './locale.js';
 import type { LabelTable } from './label-table.js';
 
 // The table shows a sample; the download has every row.
@@ -31,7 +32,7 @@ export function createClassifyPane(session: Session, table: LabelTable): void {
     event.preventDefault();
     const chosen = file.files?.[0];
     if (!chosen) return;
-    status.textContent = 'Classifying…';
+    status.textContent = t('classify.running');
     rowsTable.replaceChildren();
     charts.replaceChildren();
     download.hidden = true;
@@ -54,9 +55,9 @@ export function createClassifyPane(session: Session, table: LabelTable): void {
       download.href = URL.createObjectURL(new Blob([bytes], { type: 'text/csv' }));
       download.download = chosen.name.replace(/\.csv$/i, '') + '.classified.csv';
       download.hidden = false;
-      status.textContent = `${rows.length} rows labeled${rows.length > SHOWN_ROWS ? ` (first ${SHOWN_ROWS} shown)` : ''}`;
+      status.textContent = `${t('classify.done', { count: rows.length })}${rows.length > SHOWN_ROWS ? ` ${t('classify.first-shown', { shown: SHOWN_ROWS })}` : ''}`;
     } catch (err) {
-      status.textContent = `Failed: ${(err as Error).message}`;
+      status.textContent = t('classify.failed', { message: (err as Error).message });
     }
   });
 }

@@ -93,10 +93,13 @@ export async function createConversationList(deps: ListDeps): Promise<Conversati
   }
 
   const render = (): void => {
+    // Redrawing replaces the buttons: a keyboard user's focus goes back to the same conversation.
+    const focused = list.contains(document.activeElement) ? document.activeElement?.closest('li')?.dataset.id : undefined;
     const shown = results
       ? results.map((r) => item(known.get(r.id) ?? r, r.hits))
       : [...known.values()].sort(byConsoleOrder).map((c) => item(c));
     list.replaceChildren(...(shown.length > 0 ? shown : [h('li', { class: 'empty' }, t('list.empty'))]));
+    if (focused) list.querySelector<HTMLElement>(`li[data-id="${CSS.escape(focused)}"] > button`)?.focus();
   };
 
   function pick(conversation: ConversationView): void {

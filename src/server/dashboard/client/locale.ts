@@ -16,6 +16,7 @@ export function t(key: MessageKey, params?: Params): string {
 
 /** Every `data-i18n` (text), `data-i18n-placeholder` and `data-i18n-label` (aria-label) under root, in the current language. */
 export function applyStatic(root: ParentNode = document): void {
+  // An element whose text is drawn by code has no key: a key names static text only.
   root.querySelectorAll<HTMLElement>('[data-i18n]').forEach((node) => (node.textContent = t(node.dataset.i18n as MessageKey)));
   root.querySelectorAll<HTMLElement>('[data-i18n-placeholder]').forEach((node) => node.setAttribute('placeholder', t(node.dataset.i18nPlaceholder as MessageKey)));
   root.querySelectorAll<HTMLElement>('[data-i18n-label]').forEach((node) => node.setAttribute('aria-label', t(node.dataset.i18nLabel as MessageKey)));

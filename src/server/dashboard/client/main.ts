@@ -11,6 +11,10 @@ import { initLocale, t } from './locale.js';
 import { fetchLabelTable } from './label-table.js';
 import { createNotifier } from './notifier.js';
 import { connectRelay, type Frame } from './relay-client.js';
+import { attachReplyPicker } from './reply-picker.js';
+import { attachFiles } from './attachments.js';
+import { discardDraft, guardSession } from './session-ended.js';
+import { keepSession } from './session-keeper.js';
 import { createTrendsPane, type TrendsPane } from './trends-pane.js';
 
 initLocale(byId<HTMLSelectElement>('lang'));
@@ -23,6 +27,8 @@ async function start(session: Session): Promise<void> {
   byId('whoami').textContent = `${session.user.username} (${t(`role.${session.user.role}`)})`;
   byId('classify').hidden = !staff;
   const online = byId('online');
+  const keeper = keepSession(session);
+  let guard: ReturnType<typeof guardSession> | undefined;
   // Frames can arrive while the list is still loading: they wait here instead of being lost.
   let deliver: ((frame: Frame) => void) | undefined;
   const early: Frame[] = [];
@@ -34,11 +40,10 @@ async function start(session: Session): Promise<void> {
       online.textContent = t(up ? 'app.online' : 'app.offline');
       online.className = up ? 'badge live' : 'badge offline';
     },
-    () => {
-      forget();
-      location.reload();
-    },
+    // The session really ended (renewal refused): say so, keep the page and the draft.
+    () => guard?.ended(),
   );
+  guard = guardSession(keeper, relay);
   const calls = consoleApi(session);
   const [table, state] = await Promise.all([fetchLabelTable(), calls.state()]);
   const chat = createChatPane(relay, session.user, table, calls, staff ? session.token : undefined);
@@ -69,9 +74,13 @@ async function start(session: Session): Promise<void> {
   };
   for (const frame of early.splice(0)) deliver(frame);
   if (staff) createClassifyPane(session, table);
-  byId('logout').addEventListener('click', () => {
+  if (staff) attachReplyPicker(byId<HTMLInputElement>('chat-input'), session.token);
+  attachFiles(relay, () => chat.current(), session.token);
+  byId('logout').addEventListener('click', async () => {
     relay.close();
+    await keeper.logout();
     forget();
+    discardDraft();
     location.reload();
   });
 }

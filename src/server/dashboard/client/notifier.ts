@@ -31,9 +31,10 @@ export function createNotifier(): Notifier {
   const show = (): void => {
     const permission = supported ? Notification.permission : 'denied';
     button.hidden = permission !== 'default';
-    status.dataset.i18n = permission === 'granted' ? 'notify.enabled' : permission === 'denied' ? 'notify.denied' : '';
-    status.textContent = permission === 'default' ? '' : t(permission === 'granted' ? 'notify.enabled' : 'notify.denied');
-    if (permission === 'default') delete status.dataset.i18n;
+    const key = permission === 'granted' ? 'notify.enabled' : permission === 'denied' ? 'notify.denied' : undefined;
+    if (key) status.dataset.i18n = key;
+    else delete status.dataset.i18n;
+    status.textContent = key ? t(key) : '';
   };
   button.addEventListener('click', async () => {
     if (supported) await Notification.requestPermission();

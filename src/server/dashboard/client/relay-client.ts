@@ -8,9 +8,14 @@ export interface RelayClient {
   join(conversationId: string): void;
   leave(conversationId: string): void;
   /** Returns the message's clientId: its ack names it. */
-  send(conversationId: string, text: string): string;
+  /** `attachmentId`: a file uploaded to this conversation (attachments.ts) that the message shows. */
+  send(conversationId: string, text: string, attachmentId?: string): string;
   watch(): void;
   close(): void;
+  /** A renewed access token: the open socket re-authenticates in place (rooms and resume points kept). */
+  reauth(token: string): void;
+  /** After the session ended and the user logged in again: connect and resume where it stopped. */
+  reconnect(): void;
 }
 
 /**
@@ -18,14 +23,16 @@ export interface RelayClient {
  * from the last seq it saw and re-sends unacknowledged messages under their clientId (the
  * relay stores each clientId once, so a retry never doubles a message).
  */
-// The server's "log in again" closes: token expired (4001), account removed or changed (1008).
-const LOGGED_OUT = new Set([4001, 1008]);
+// The server's "credential no longer good" closes: token expired (4001), account removed or
+// changed (1008). Not the end of the session by themselves: the next ticket is bought with a
+// renewed token, and only if renewing fails is the user logged out.
+const CREDENTIAL_CLOSE = new Set([4001, 1008]);
 // Refusals that stored nothing and may pass later: the message stays pending and is resent.
 const RETRYABLE = new Set<string>(['FMC_ERR_RATE_LIMITED', 'FMC_ERR_STORAGE']);
 
 export function connectRelay(token: string, onFrame: (frame: Frame) => void, onStatus: (online: boolean) => void, onLoggedOut: () => void): RelayClient {
   const lastSeq = new Map<string, number>();
-  const pending = new Map<string, { conversationId: string; clientId: string; text: string }>();
+  const pending = new Map<string, { conversationId: string; clientId: string; text: string; attachmentId?: string }>();
   let watching = false;
   let socket: WebSocket | undefined;
   let closed = false;
@@ -89,9 +96,8 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
     ws.addEventListener('close', (event) => {
       onStatus(false);
       if (closed) return;
-      if (LOGGED_OUT.has(event.code)) {
-        closed = true;
-        onLoggedOut();
+      if (CREDENTIAL_CLOSE.has(event.code)) {
+        void open();
         return;
       }
       retry();
@@ -108,8 +114,8 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
       lastSeq.delete(conversationId);
       raw({ type: 'leave', conversationId });
     },
-    send(conversationId, text) {
-      const message = { conversationId, clientId: crypto.randomUUID(), text };
+    send(conversationId, text, attachmentId) {
+      const message = { conversationId, clientId: crypto.randomUUID(), text, ...(attachmentId && { attachmentId }) };
       pending.set(message.clientId, message);
       raw({ type: 'send', ...message });
       return message.clientId;
@@ -121,6 +127,15 @@ export function connectRelay(token: string, onFrame: (frame: Frame) => void, onS
     close() {
       closed = true;
       socket?.close();
+    },
+    reauth(token) {
+      raw({ type: 'auth', token });
+    },
+    reconnect() {
+      if (!closed) return;
+      closed = false;
+      socket?.close();
+      void open();
     },
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { labelStrings, TRAINED_FIELDS, type ScoredLabels } from '../../src/labels.js';
-import { classifyByRules } from '../../src/rules/classify.js';
+import { classifyByRules } from '../../src/rules/classify-by-rules.js';
 
 function classify(raw: string): ScoredLabels {
   return classifyByRules(cleanTweet(raw));

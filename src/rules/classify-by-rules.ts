@@ -1,6 +1,6 @@
 import type { ScoredLabels } from '../labels.js';
 import type { CleanTweet } from '../tiers/tier.js';
-import { decide } from './decide.js';
+import { decide } from './decide-from-cues.js';
 import { matchCues } from './match.js';
 
 /**

@@ -6,6 +6,7 @@ import { processIO, type CommandIO } from './command-io.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
 import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
+import { createRecordCopier } from '../pipeline/record-copy.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
 import { classifyRows, dialectFor, outputColumns } from '../pipeline/run.js';
 import { describeRenames } from '../pipeline/column-names.js';
@@ -53,8 +54,6 @@ export interface ClassifyOptions extends ChainFlags {
   cancel?: boolean;
   /** --queue: rows per chunk job. */
   chunkRows?: number;
-  /** PostgreSQL for --queue / --cancel; default FMC_DATABASE_URL. */
-  databaseUrl?: string;
 }
 
 // Shared by every command: kept importable from here for code written against it.
@@ -66,6 +65,9 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
   const startedAt = Date.now();
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
+  if ((options.queue || options.cancel) && input === '-') {
+    throw new FmcError('FMC_ERR_USAGE', "--queue reads a file, not stdin: its chunks are keyed by the file's digest so a rerun resumes; save the input to a file first");
+  }
   if (options.cancel) {
     const { cancelQueued, databaseUrlFrom } = await import('./classify-queue.js');
     return cancelQueued(input, databaseUrlFrom(options.databaseUrl, io.env, '--cancel'), io.env, logger, io.stderr);
@@ -109,9 +111,9 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
       });
     }
     // Input problems surface before any model is loaded or any tier probed.
-    const source = await interrupts.race(
-      openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, { ...readOptions, keepRawRecords: format === 'csv' && !options.dryRun }),
-    );
+    // A CSV output can take the input's records as read; a dry run writes nothing.
+    const copier = format === 'csv' && !options.dryRun ? createRecordCopier() : undefined;
+    const source = await interrupts.race(openTweetSource(input === '-' ? { stream: io.stdin, name: 'stdin' } : { path: input }, { ...readOptions, copier }));
     if (source.renamedColumns.length > 0) io.stderr.write(`fmc: warning: ${source.name}: header names must be unique: ${describeRenames(source.renamedColumns)}\n`);
     const columns = outputColumns(source.columns);
     const dialect = dialectFor(source, { delimiter: options.delimiter, bom: options.bom, crlf: options.crlf, escapeFormulas: options.escapeFormulas });
@@ -176,6 +178,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
           source,
           sink: sink!,
           engine,
+          copier,
           output: { format, columns, dialect },
           batchSize: options.batchSize,
           onProgress: progress?.update,

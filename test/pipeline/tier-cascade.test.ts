@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { test } from 'node:test';
 import { openResultCache } from '../../src/store/sqlite/result-cache.js';
-import { createClassifier } from '../../src/pipeline/classify.js';
+import { createClassifier } from '../../src/pipeline/tier-cascade.js';
 import { TierUnavailableError, type Tier, type TierAnswer, type TierItem } from '../../src/tiers/tier.js';
 import { tempDir } from '../helpers.js';
 

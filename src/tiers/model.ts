@@ -3,11 +3,11 @@
 // `allowRemote` (and then only for `hubModel`).
 
 import { allowedCombinations } from '../model/joint.js';
-import { modelAnswer, rowOf } from '../model/decide.js';
+import { modelAnswer, rowOf } from '../model/model-answer.js';
 import { loadLocalModel, type LocalModel, type LocalModelOptions } from '../model/local-model.js';
 import type { Tier, TierAnswer, TierItem } from './tier.js';
 
-export interface TransformersTierOptions extends LocalModelOptions {
+export interface ModelTierOptions extends LocalModelOptions {
   /** Tweets per ONNX run (tokenized once, fed to all five sessions). Default 256. */
   readonly batchSize?: number;
 }
@@ -36,12 +36,12 @@ export async function classifyInChunks(
  * Loads and validates the model set; throws FMC_ERR_MODEL (one line naming the folder and
  * the `fmc train` command) when a folder is missing, corrupt or off-taxonomy.
  */
-export async function createTransformersTier(options: TransformersTierOptions): Promise<Tier> {
+export async function createModelTier(options: ModelTierOptions): Promise<Tier> {
   const model = await loadLocalModel(options);
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const combinations = model.forbidden ? allowedCombinations(model.forbidden) : undefined;
   return {
-    name: 'transformers',
+    name: 'model',
     version: model.version,
     cacheable: true,
     remote: false,
@@ -50,7 +50,7 @@ export async function createTransformersTier(options: TransformersTierOptions): 
     classify: (batch, signal) => classifyInChunks(model, batch, batchSize, signal, (probs) => modelAnswer(probs, combinations)),
     async check() {
       const tokenizer = model.fastTokenizer ? 'fast WordPiece encoder' : 'Transformers.js tokenizer';
-      return { ok: true, detail: `transformers: ${model.version} from ${model.dir} (${tokenizer})` };
+      return { ok: true, detail: `model: ${model.version} from ${model.dir} (${tokenizer})` };
     },
     close: () => model.close(),
   };

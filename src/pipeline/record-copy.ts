@@ -1,11 +1,15 @@
-// The input bytes the CSV parser has seen, kept until the rows they hold are written. A
-// labeled row is its input record as read plus the label cells, so copying the record's
-// bytes spares re-quoting every input field and encoding the whole output again: the
-// largest share of a rules run's work after parsing itself.
+// The raw-bytes fast path, in one place. A labeled row is its input record plus the label
+// cells, so a UTF-8 CSV row going to a CSV output with the input's delimiter is written as
+// its record's bytes, as read, and the label cells: no input field is re-quoted or encoded
+// again (the largest share of a rules run's work after parsing itself). The copier is made
+// by whoever knows the output (only a CSV output wants one); the reader hands it the bytes
+// it gives the parser and each row its span; the CSV formatter (format-rows.ts) copies the
+// records from it and releases them once copied. Nothing else holds the bytes.
 
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** The input bytes the CSV parser has seen, kept until the rows they hold are written. */
 export class ByteLog {
   private readonly chunks: Buffer[] = [];
   /** Absolute offset of each chunk in `chunks`. */
@@ -79,4 +83,37 @@ export class ByteLog {
 
 function isBreak(byte: number): boolean {
   return byte === LF || byte === CR;
+}
+
+export interface RecordCopier {
+  /**
+   * Reader side, once the input is sniffed: where the bytes given to the parser go, or
+   * undefined when records cannot be copied (the parser does not read the input's own
+   * bytes: another encoding).
+   */
+  open(input: { readonly delimiter: string; readonly utf8: boolean }): ((chunk: Buffer) => void) | undefined;
+  /**
+   * Writer side, once the output is chosen: the held bytes when records can be copied into
+   * a CSV with `delimiter` (undefined: not a CSV output), else undefined, and nothing more
+   * is kept. The writer releases what it has copied.
+   */
+  into(delimiter: string | undefined): ByteLog | undefined;
+}
+
+export function createRecordCopier(): RecordCopier {
+  let log: ByteLog | undefined;
+  let inputDelimiter: string | undefined;
+  return {
+    open(input) {
+      if (!input.utf8) return undefined;
+      log = new ByteLog();
+      inputDelimiter = input.delimiter;
+      return (chunk) => log?.append(chunk);
+    },
+    into(delimiter) {
+      // A record holds the input's delimiter between its cells: another one needs new cells.
+      if (delimiter !== inputDelimiter) log = undefined;
+      return log;
+    },
+  };
 }

@@ -1,0 +1,76 @@
+// Operations in PostgreSQL mode: `fmc health` checks the connection, the migrations and the
+// cache there (through the cache interface); `fmc backup`/`restore` say to use pg_dump.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { health, type HealthSummary } from '../../src/cli/health.js';
+import { openPgDatabase } from '../../src/store/pg/database.js';
+import { closedPort } from '../fakes/http.js';
+import { tempDir } from '../helpers.js';
+import { captureIO, fmc, isolatedEnv } from '../ops/helpers.js';
+import { startPostgres, type TestPostgres } from '../pg/postgres.js';
+
+let dir: string;
+let cleanup: () => void;
+let server: TestPostgres;
+let env: NodeJS.ProcessEnv;
+before(async () => {
+  ({ dir, cleanup } = tempDir('fmc-pg-ops-'));
+  env = isolatedEnv(dir);
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.destroy();
+  cleanup();
+});
+
+async function healthOf(databaseUrl: string): Promise<{ code: number; summary: HealthSummary }> {
+  const { io, stdout } = captureIO({ ...env, FMC_DATABASE_URL: databaseUrl });
+  const code = await health({ provider: 'rules', json: true }, io);
+  return { code, summary: JSON.parse(stdout()) as HealthSummary };
+}
+
+const check = (s: HealthSummary, name: string) => s.checks.find((c) => c.name === name);
+
+test('fmc health on PostgreSQL: the connection, every migration, the cache writable; a fresh database is reported, not migrated', async () => {
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query('CREATE DATABASE fresh');
+  await admin.end();
+  const fresh = server.url.replace(/\/fmc$/, '/fresh');
+  const before = await healthOf(fresh);
+  assert.equal(before.code, 1);
+  assert.match(check(before.summary, 'database')!.detail, /^fmc@127\.0\.0\.1:\d+\/fresh: PostgreSQL 15\.\S+, migrations 1, 2, 3(, \d+)* not applied; start `fmc serve`/);
+  assert.match(check(before.summary, 'cache db')!.detail, /not writable: relation "results" does not exist/);
+  const untouched = new pg.Client({ connectionString: fresh });
+  await untouched.connect();
+  assert.equal((await untouched.query("SELECT to_regclass('fmc_migrations') AS t")).rows[0].t, null, 'health created nothing');
+  await untouched.end();
+
+  await (await openPgDatabase(server.url)).close();
+  const { code, summary } = await healthOf(server.url);
+  assert.equal(code, 0, JSON.stringify(summary, null, 2));
+  assert.deepEqual(summary.checks.map((c) => c.name).slice(0, 4), ['config', 'secrets', 'database', 'cache db']);
+  assert.match(check(summary, 'database')!.detail, /^fmc@127\.0\.0\.1:\d+\/fmc: PostgreSQL 15\.\S+, every migration applied$/);
+  assert.match(check(summary, 'cache db')!.detail, /^postgres fmc@127\.0\.0\.1:\d+\/fmc writable \(0 entries\)$/);
+  assert.equal(existsSync(join(dir, 'cache')), false, 'no SQLite cache file in this mode');
+
+  const port = await closedPort();
+  const down = await healthOf(`postgres://fmc:pw@127.0.0.1:${port}/fmc`);
+  assert.equal(down.code, 1);
+  assert.equal(check(down.summary, 'database')!.detail, `PostgreSQL at 127.0.0.1:${port} refused the connection: start the server, or fix the host and port in --database-url or FMC_DATABASE_URL`);
+});
+
+test('fmc backup and restore on PostgreSQL refuse and say to use pg_dump / pg_restore, without the password', async () => {
+  const url = server.url.replace('fmc@', 'fmc:s3cret@');
+  const backup = await fmc(['backup', join(dir, 'backups')], { ...env, FMC_DATABASE_URL: url });
+  assert.equal(backup.code, 2);
+  assert.match(backup.stderr.trim(), /^fmc: fmc backup copies SQLite files, but the data is in PostgreSQL \(fmc@127\.0\.0\.1:\d+\/fmc, from --database-url or FMC_DATABASE_URL\): back it up with pg_dump \(pg_dump -Fc -f fmc\.dump 'postgres:\/\/fmc@127\.0\.0\.1:\d+\/fmc'\), and save the master key apart; README, "Running on PostgreSQL" \[FMC_ERR_USAGE\]$/);
+  assert.doesNotMatch(backup.stderr, /s3cret/);
+  assert.equal(existsSync(join(dir, 'backups')), false, 'nothing written');
+  const restore = await fmc(['restore', join(dir, 'nothing'), '--database-url', url], env);
+  assert.equal(restore.code, 2);
+  assert.match(restore.stderr, /restore a pg_dump with pg_restore/);
+});

@@ -14,7 +14,8 @@ Modes:
                      --ff-only, install, build, `fmc health` on the new build, restart the
                      service, wait for /api/health; on any failure put the previous release
                      and databases back and restart it
-  restart            restart the service and wait for /api/health
+  restart            restart the service and wait for /api/health (with FMC_INSTANCES: each
+                     instance in turn, the next only once the one before answers)
   health             `fmc health --url $FMC_HEALTH_URL` with the service's environment
   rollback           put back the newest backed-up release older than the running one (code
                      only; `rollback --with-data` also restores its databases) and restart
@@ -29,6 +30,10 @@ Settings (environment variables):
   FMC_ENV_FILE       the unit's EnvironmentFile              (default: /etc/fmc/fmc.env)
   FMC_HEALTH_URL     where the service answers               (default: http://127.0.0.1:8502)
   FMC_HEALTH_TIMEOUT seconds to wait for /api/health         (default: 60)
+  FMC_INSTANCES      several instances on one PostgreSQL, rolled one at a time: space-separated
+                     unit=url pairs, e.g. "fmc@8502.service=http://127.0.0.1:8502
+                     fmc@8503.service=http://127.0.0.1:8503"; replaces FMC_SERVICE and
+                     FMC_HEALTH_URL for restarts and stops   (default: none)
   FMC_HEALTH_ARGS    extra `fmc health` flags, e.g. "--provider rules"   (default: none)
   FMC_INSTALL_CMD    install step, run in FMC_APP_DIR        (default: npm ci)
   FMC_BUILD_CMD      build step, run in FMC_APP_DIR          (default: npm run build)
@@ -52,6 +57,7 @@ BUILD_CMD=${FMC_BUILD_CMD:-npm run build}
 NODE=${FMC_NODE:-node}
 read -r -a SYSTEMCTL_CMD <<<"${SYSTEMCTL:-systemctl}"
 read -r -a HEALTH_ARGS <<<"${FMC_HEALTH_ARGS:-}"
+read -r -a INSTANCES <<<"${FMC_INSTANCES:-}"
 
 say() { printf 'deploy.sh: %s\n' "$*" >&2; }
 die() {
@@ -64,6 +70,13 @@ if ! [[ $KEEP =~ ^[1-9][0-9]*$ && $HEALTH_TIMEOUT =~ ^[1-9][0-9]*$ ]]; then
   say "FMC_KEEP and FMC_HEALTH_TIMEOUT must be whole numbers ≥ 1"
   exit 2
 fi
+
+for pair in "${INSTANCES[@]}"; do
+  if ! [[ $pair =~ ^[^=[:space:]]+=https?://[^[:space:]]+$ ]]; then
+    say "FMC_INSTANCES: \"$pair\" is not unit=url (e.g. fmc@8502.service=http://127.0.0.1:8502)"
+    exit 2
+  fi
+done
 
 # 9>&-: the deploy lock must not leak into whatever systemctl starts.
 systemctl_() { "${SYSTEMCTL_CMD[@]}" "$@" 9>&-; }
@@ -111,23 +124,50 @@ copy_release() {
 
 current_commit() { git -C "$APP_DIR" rev-parse --short HEAD; }
 
-# 200 from /api/health within HEALTH_TIMEOUT seconds. node is there anyway; curl may not be.
+# 200 from $1/api/health within HEALTH_TIMEOUT seconds (unit $2). node is there anyway; curl may not be.
 wait_ready() {
+  local url=${1:-$HEALTH_URL} unit=${2:-$SERVICE}
   local deadline=$((SECONDS + HEALTH_TIMEOUT))
   while ((SECONDS < deadline)); do
-    if "$NODE" -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))' "$HEALTH_URL/api/health"; then
-      say "$HEALTH_URL/api/health is ready"
+    if "$NODE" -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))' "$url/api/health"; then
+      say "$url/api/health is ready"
       return 0
     fi
     sleep 0.5
   done
-  say "$HEALTH_URL/api/health not ready within ${HEALTH_TIMEOUT}s (journalctl -u $SERVICE says why)"
+  say "$url/api/health not ready within ${HEALTH_TIMEOUT}s (journalctl -u $unit says why)"
   return 1
 }
 
+# One instance at a time: the others keep serving (nginx sends clients there, chat clients
+# reconnect and resume), and a release that does not come up stops the roll at its first
+# instance instead of taking every one down.
 restart_service() {
-  say "restarting $SERVICE"
-  systemctl_ restart "$SERVICE" && wait_ready
+  if ((${#INSTANCES[@]} == 0)); then
+    say "restarting $SERVICE"
+    systemctl_ restart "$SERVICE" && wait_ready
+    return
+  fi
+  local pair unit url
+  for pair in "${INSTANCES[@]}"; do
+    unit=${pair%%=*}
+    url=${pair#*=}
+    say "restarting $unit (rolling: the other instances keep serving)"
+    if ! { systemctl_ restart "$unit" && wait_ready "$url" "$unit"; }; then
+      say "stopped rolling at $unit: the instances after it were not restarted"
+      return 1
+    fi
+  done
+}
+
+# Every unit this deploy runs: the one service, or each instance.
+stop_services() {
+  if ((${#INSTANCES[@]} == 0)); then
+    systemctl_ stop "$SERVICE"
+    return
+  fi
+  local pair
+  for pair in "${INSTANCES[@]}"; do systemctl_ stop "${pair%%=*}" || return 1; done
 }
 
 # `fmc health` exits 3 when only optional tiers (Gemini, Ollama) are down: still deployable.
@@ -180,7 +220,7 @@ restore_release() {
   local backup=$1 with=${2:-code} folder
   # A service still running would keep writing to the databases being put back (acknowledged
   # messages lost, their seqs handed out again): nothing is touched unless it stopped.
-  if ! systemctl_ stop "$SERVICE"; then
+  if ! stop_services; then
     die "could not stop $SERVICE (\`${SYSTEMCTL_CMD[*]} stop $SERVICE\` failed); nothing was rolled back: stop it, then run deploy.sh rollback"
   fi
   rm -rf -- "$APP_DIR.failed"

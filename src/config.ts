@@ -23,6 +23,8 @@ export interface ServerEnv {
   readonly masterKey?: string | undefined;
   /** FMC_NEW_MASTER_KEY: the key `fmc keys rotate` moves to when FMC_MASTER_KEY is in use. */
   readonly newMasterKey?: string | undefined;
+  /** FMC_CHAT_RATE `<burst>/<per second>`: chat messages per user; undefined = the relay's default. */
+  readonly chatRate?: { readonly burst: number; readonly perSecond: number } | undefined;
   /** FMC_SLA_MINUTES: the console's answer-time target per urgency, in minutes. */
   readonly slaMinutes: SlaTargets;
 }
@@ -127,6 +129,14 @@ export function loadServerEnv(env: Env = process.env): ServerEnv {
     refreshTtlSeconds: positiveNumber('FMC_REFRESH_TTL', env.FMC_REFRESH_TTL, 43_200) || 43_200,
     masterKey: env.FMC_MASTER_KEY || undefined,
     newMasterKey: env.FMC_NEW_MASTER_KEY || undefined,
+    chatRate: chatRate(env.FMC_CHAT_RATE),
     slaMinutes: parseSlaMinutes(env.FMC_SLA_MINUTES),
   });
+}
+
+function chatRate(raw: string | undefined): ServerEnv['chatRate'] {
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(raw);
+  if (!m) throw new FmcError('FMC_ERR_CONFIG', `FMC_CHAT_RATE=${JSON.stringify(raw)}: use <burst>/<messages per second>, e.g. 20/1 (0/0 turns the limit off)`);
+  return { burst: Number(m[1]), perSecond: Number(m[2]) };
 }

@@ -7,10 +7,14 @@ import { lockDataDir } from '../server/relay/data-lock.js';
 import { finishInterruptedRotation, rewrapDataKeys } from '../server/relay/keyring.js';
 import { MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, parseMasterKey, readKeyFile, writeKeyFile } from '../server/relay/master-key.js';
 import { keyId } from '../server/relay/seal.js';
+import { rewrapPgDataKeys } from '../server/relay/pg/keyring.js';
+import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
+import { openPgDatabase } from '../store/pg/database.js';
 import { processIO, type CommandIO } from './command-io.js';
 
 export interface KeysOptions {
   dataDir?: string;
+  databaseUrl?: string;
 }
 
 /**
@@ -20,8 +24,11 @@ export interface KeysOptions {
  * generated and replaces it (via master-key.next, so a crash never strands the data keys).
  */
 export async function keysRotate(options: KeysOptions, io: CommandIO = processIO()): Promise<number> {
-  const dataDir = options.dataDir ?? loadConfig(io.env).dataDir;
+  const config = loadConfig(io.env);
+  const dataDir = options.dataDir ?? config.dataDir;
   const env = loadServerEnv(io.env);
+  const databaseUrl = databaseUrlOf(options.databaseUrl, config);
+  if (databaseUrl !== undefined) return keysRotatePg(databaseUrl, dataDir, env, io);
   const data = openDataDb(dataDir);
   try {
     const lock = lockDataDir(dataDir, 'fmc keys rotate');
@@ -71,5 +78,45 @@ export async function keysRotate(options: KeysOptions, io: CommandIO = processIO
     }
   } finally {
     data.close();
+  }
+}
+
+/**
+ * The same rotation with the conversations in PostgreSQL: one transaction over the shared
+ * tables, refused (nothing changed) while any `fmc serve` runs on the database, since every
+ * instance holds the master key in memory and would go on wrapping new data keys with it.
+ */
+async function keysRotatePg(url: string, dataDir: string, env: ReturnType<typeof loadServerEnv>, io: CommandIO): Promise<number> {
+  const db = await openPgDatabase(url, { applicationName: 'fmc keys rotate' });
+  try {
+    if (env.newMasterKey !== undefined && env.masterKey === undefined) {
+      throw new FmcError('FMC_ERR_KEYS', 'FMC_NEW_MASTER_KEY is set but FMC_MASTER_KEY is empty or unset; nothing was changed. Set FMC_MASTER_KEY to the current key (the one fmc serve runs with)');
+    }
+    if (env.masterKey !== undefined) {
+      const oldKey = parseMasterKey(env.masterKey, 'FMC_MASTER_KEY');
+      if (env.newMasterKey === undefined) throw new FmcError('FMC_ERR_KEYS', 'FMC_MASTER_KEY is set: put the new key in FMC_NEW_MASTER_KEY, from a file you keep (see the README: `fmc keys rotate`)');
+      const newKey = parseMasterKey(env.newMasterKey, 'FMC_NEW_MASTER_KEY');
+      if (newKey.equals(oldKey)) throw new FmcError('FMC_ERR_KEYS', 'FMC_NEW_MASTER_KEY is the same key as FMC_MASTER_KEY; nothing was changed');
+      const n = await rewrapPgDataKeys(db.pool, oldKey, newKey);
+      io.stdout.write(`re-wrapped ${n} data keys in PostgreSQL ${describeDatabase(url)}: ${keyId(oldKey)} -> ${keyId(newKey)}. Set FMC_MASTER_KEY to the value of FMC_NEW_MASTER_KEY on every instance before starting them\n`);
+      return 0;
+    }
+    const current = join(dataDir, MASTER_KEY_FILE);
+    if (!existsSync(current)) throw new FmcError('FMC_ERR_KEYS', `${current} does not exist: no master key to rotate (set FMC_MASTER_KEY, as every instance must share one key)`);
+    const oldKey = readKeyFile(current);
+    const next = join(dataDir, NEXT_MASTER_KEY_FILE);
+    const newKey = writeKeyFile(next);
+    let n;
+    try {
+      n = await rewrapPgDataKeys(db.pool, oldKey, newKey);
+    } catch (err) {
+      unlinkSync(next);
+      throw err;
+    }
+    renameSync(next, current);
+    io.stdout.write(`re-wrapped ${n} data keys in PostgreSQL ${describeDatabase(url)}: ${keyId(oldKey)} -> ${keyId(newKey)}. The new key is in ${current} (mode 0600): copy it to every instance\n`);
+    return 0;
+  } finally {
+    await db.close();
   }
 }

@@ -431,6 +431,7 @@ export function buildProgram(run: Run): Command {
     .command('rotate')
     .description('re-wrap every data key under a new master key (messages are not re-encrypted); stop fmc serve first')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', 'the PostgreSQL the conversations are in (default FMC_DATABASE_URL); refused while any fmc serve runs on it')
     .addHelpText('after', '\nExamples:\n  fmc keys rotate                       # key file in the data dir: replaced by a new one\n  (umask 077 && openssl rand -base64 32 > master-key.new)   # with FMC_MASTER_KEY set: keep the new key first\n  FMC_NEW_MASTER_KEY=$(cat master-key.new) fmc keys rotate')
     .action(async (options) => run(await (await import('./keys.js')).keysRotate(options)));
 

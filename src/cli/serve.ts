@@ -14,6 +14,9 @@ import { createPipeline } from '../pipeline/pipeline.js';
 import { buildApp } from '../server/app.js';
 import { DEFAULT_RATE_LIMITS } from '../server/limits.js';
 import { lockDataDir } from '../server/relay/data-lock.js';
+import { DEFAULT_RELAY_OPTIONS } from '../server/relay/options.js';
+import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
+import { openPgDatabase } from '../store/pg/database.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
 import type { ClassifyOptions } from './classify-command.js';
@@ -25,6 +28,8 @@ export interface ServeOptions extends Pick<ClassifyOptions, 'provider' | 'concur
   port: number;
   host: string;
   dataDir?: string;
+  /** PostgreSQL (--database-url, else FMC_DATABASE_URL): conversations shared by several instances. */
+  databaseUrl?: string;
   /** undefined: on unless the host is loopback. */
   requireAuth?: boolean;
   allowSignup?: boolean;
@@ -72,10 +77,21 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
 
   const dataDir = options.dataDir ?? config.dataDir;
   const masterKey = masterKeySource(serverEnv.masterKey, dataDir);
-  const data = openDataDb(dataDir);
-  let lock;
+  const databaseUrl = databaseUrlOf(options.databaseUrl, config);
+  // Connected (and migrated) first: a wrong URL is one line, before anything else starts.
+  const pgDb = databaseUrl === undefined ? undefined : await openPgDatabase(databaseUrl, { applicationName: 'fmc serve' });
+  let data;
   try {
-    lock = lockDataDir(dataDir, 'fmc serve');
+    data = openDataDb(dataDir);
+  } catch (err) {
+    await pgDb?.close();
+    throw err;
+  }
+  // One server per data dir only when the data dir holds the conversations: with PostgreSQL,
+  // instances share the database (and may share a data dir for the users and secrets).
+  let lock: { release(): void };
+  try {
+    lock = pgDb ? { release: () => undefined } : lockDataDir(dataDir, 'fmc serve');
   } catch (err) {
     data.close();
     throw err;
@@ -96,12 +112,14 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
   const pipeline = await createPipeline({ ...chain, logger }).finally(() => notice.done()).catch((err: unknown) => {
     data.close();
     lock.release();
+    void pgDb?.close();
     throw err;
   });
   const closeAll = async (): Promise<void> => {
     await pipeline.close();
     data.close();
     lock.release();
+    await pgDb?.close();
   };
 
   let app;
@@ -113,7 +131,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
       users: createUserStore(data.db),
       tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
       logger,
-      relay: { masterKey, sla: serverEnv.slaMinutes },
+      relay: { masterKey, sla: serverEnv.slaMinutes, ...(serverEnv.chatRate && { options: { ...DEFAULT_RELAY_OPTIONS, rate: serverEnv.chatRate } }), ...(pgDb && { pg: { pool: pgDb.pool, url: pgDb.url } }) },
       options: {
         requireAuth,
         allowSignup: options.allowSignup ?? false,
@@ -135,7 +153,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     const { port } = app.server.address() as AddressInfo;
     const shownHost = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
     // The one line tests and people wait for; port 0 asks the OS, so this says which it chose.
-    io.stderr.write(`fmc serve: listening on http://${shownHost}:${port} (auth ${requireAuth ? 'required' : 'optional'} for /api/classify, data in ${dataDir})\n`);
+    io.stderr.write(`fmc serve: listening on http://${shownHost}:${port} (auth ${requireAuth ? 'required' : 'optional'} for /api/classify, data in ${dataDir}${databaseUrl ? `, conversations in PostgreSQL ${describeDatabase(databaseUrl)}` : ''})\n`);
     io.stderr.write(`fmc serve: dashboard at ${dashboardUrl(options.host, port)} (log in with a user made by \`fmc users add\`); Ctrl-C stops\n`);
 
     const received = await signal;

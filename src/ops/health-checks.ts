@@ -166,11 +166,11 @@ interface ServerHealth {
   status?: unknown;
   version?: unknown;
   uptime?: unknown;
-  checks?: { db?: { ok?: boolean; detail?: string }; cache?: { ok?: boolean; detail?: string }; tiers?: Record<string, { ok?: boolean; detail?: string }> };
+  checks?: { db?: { ok?: boolean; detail?: string }; cache?: { ok?: boolean; detail?: string }; listen?: { ok?: boolean; detail?: string }; tiers?: Record<string, { ok?: boolean; detail?: string }> };
 }
 
 function failingParts(body: ServerHealth): string {
-  const parts = [body.checks?.db, body.checks?.cache, ...Object.values(body.checks?.tiers ?? {})];
+  const parts = [body.checks?.db, body.checks?.cache, body.checks?.listen, ...Object.values(body.checks?.tiers ?? {})];
   return parts.filter((c) => c && c.ok === false).map((c) => c?.detail).join('; ');
 }
 

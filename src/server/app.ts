@@ -16,13 +16,15 @@ import { installAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { createHealth } from './health.js';
+import type { HealthCheck } from '../tiers/tier.js';
 import { LOG_SERIALIZERS } from './log-redact.js';
 import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits } from './limits.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
 import type { SlaTargets } from './console/sla.js';
-import { registerRelay } from './relay/plugin.js';
+import { registerRelay, type RelayPg } from './relay/plugin.js';
+import { pgRateStore } from './relay/pg/rate-store.js';
 import { authRoutes } from './routes/auth.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { classifyRoutes } from './routes/classify-api.js';
@@ -64,7 +66,7 @@ export interface AppDeps {
   readonly options: AppOptions;
   readonly metrics?: ServerMetrics;
   /** The chat relay (/ws, /api/conversations); absent = classification API only. */
-  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets };
+  readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets; readonly pg?: RelayPg };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
   /** Refresh sessions; made over the data DB when absent (tests pass one with a clock). */
@@ -144,13 +146,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       max: rateLimits.perMinute || Number.MAX_SAFE_INTEGER,
       // Runs after the token is resolved: a logged-in user has their own budget, wherever they connect from.
       // IPv6 clients are keyed by their /64 (the plugin's default), or one host could rotate addresses.
+      // Several instances on one PostgreSQL count in one place: a client's budget is not
+      // multiplied by the number of servers behind the load balancer.
+      ...(deps.relay?.pg && { store: pgRateStore(deps.relay.pg.pool, deps.relay.pg.url) }),
       keyGenerator: (request) => (request.user ? `user:${request.user.id}` : `ip:${normalizeIP(request.ip)}`),
       errorResponseBuilder: (_request, context) =>
         new FmcError('FMC_ERR_RATE_LIMITED', `rate limit of ${context.max} requests a minute reached; retry in ${context.after}`),
     });
   }
 
-  await app.register(healthRoutes, { check: createHealth({ data: deps.data, pipeline, version: options.version }).check });
+  // The relay registers later; its LISTEN check is read through this once it exists.
+  let listenCheck: (() => HealthCheck) | undefined;
+  await app.register(healthRoutes, { check: createHealth({ data: deps.data, pipeline, version: options.version, listen: () => listenCheck?.() }).check });
   await app.register(metricsRoutes, { registry: metrics.registry });
   await app.register(cookie);
   const sessions = deps.sessions ?? createSessionStore(deps.data.db, { ttlSeconds: options.refreshTtlSeconds ?? DEFAULT_REFRESH_TTL_SECONDS });
@@ -164,7 +171,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trendsRoutes, { trends });
   await app.register(dashboardRoutes);
   if (deps.relay) {
-    await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, trends, ...deps.relay });
+    const relay = await registerRelay(app, { pipeline, data: deps.data, users: deps.users, tokens: deps.tokens, metrics, logger: deps.logger, trends, ...deps.relay });
+    listenCheck = relay.listen;
   }
 
   app.setNotFoundHandler(rateLimits.perMinute > 0 ? { preHandler: app.rateLimit() } : {}, handleNotFound);

@@ -16,6 +16,8 @@ export interface HealthReport {
     readonly db: HealthCheck;
     readonly cache: HealthCheck;
     readonly tiers: Readonly<Record<string, TierHealth>>;
+    /** PostgreSQL mode: the relay's LISTEN connection (cross-instance wake-ups). */
+    readonly listen?: HealthCheck;
   };
   readonly version: string;
   readonly uptime: number;
@@ -30,6 +32,8 @@ export interface HealthOptions {
   /** A probe slower than this counts as failed; health must answer fast. */
   readonly tierTimeoutMs?: number;
   readonly now?: () => number;
+  /** PostgreSQL mode: the relay's LISTEN connection, once the relay has started it. */
+  readonly listen?: () => HealthCheck | undefined;
 }
 
 async function withTimeout(check: Promise<HealthCheck>, ms: number, name: string): Promise<HealthCheck> {
@@ -82,8 +86,11 @@ export function createHealth(options: HealthOptions): { check(): Promise<HealthR
       const tiers = await probeTiers();
       const liveChecks = Object.values(tiers).filter((t) => t.live);
       const anyTier = liveChecks.some((t) => t.ok);
-      const status = !db.ok || !cache.ok || !anyTier ? 'unavailable' : liveChecks.every((t) => t.ok) ? 'ok' : 'degraded';
-      return { status, checks: { db, cache, tiers }, version: options.version, uptime: Math.round((now() - started) / 1000) };
+      // Without its LISTEN connection an instance misses the others' messages until it is back:
+      // not ready, so a load balancer sends its clients to an instance that hears everything.
+      const listen = options.listen?.();
+      const status = !db.ok || !cache.ok || !anyTier || listen?.ok === false ? 'unavailable' : liveChecks.every((t) => t.ok) ? 'ok' : 'degraded';
+      return { status, checks: { db, cache, tiers, ...(listen && { listen }) }, version: options.version, uptime: Math.round((now() - started) / 1000) };
     },
   };
 }

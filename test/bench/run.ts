@@ -139,6 +139,8 @@ try {
   // The relay bench runs its own server child and exits when done; its figures print as they are.
   if (only.includes('cv')) report('cv: rules, model and hybrid cross-validated on train + extra (5 folds), is_claim sentiment topic incident urgency', await crossValidate());
   if (wanted('relay')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay.js')], { stdio: 'inherit', timeout: 120_000 });
+  // Real fmc serve processes, on SQLite and then three on one PostgreSQL (one killed mid-run).
+  if (wanted('relay-pg')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay-pg.js')], { stdio: 'inherit', timeout: 600_000 });
   if (wanted('relay-sync')) spawnSync(process.execPath, [join(import.meta.dirname, 'relay-sync.js')], { stdio: 'inherit', timeout: 300_000 });
 } finally {
   rmSync(dir, { recursive: true, force: true });

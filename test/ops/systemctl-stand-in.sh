@@ -6,9 +6,18 @@
 # State (pid, log) lives in FAKE_SYSTEMD_DIR.
 set -euo pipefail
 
-: "${FAKE_SYSTEMD_DIR:?}" "${FAKE_UNIT_FILE:?}"
-pidfile=$FAKE_SYSTEMD_DIR/service.pid
-logfile=$FAKE_SYSTEMD_DIR/service.log
+: "${FAKE_SYSTEMD_DIR:?}"
+# FAKE_UNIT_DIR: several units (deploy.sh's FMC_INSTANCES), each its own file and state,
+# named by the unit argument; else the one FAKE_UNIT_FILE.
+if [[ -n ${FAKE_UNIT_DIR:-} && -n ${2:-} ]]; then
+  FAKE_UNIT_FILE=$FAKE_UNIT_DIR/$2
+  pidfile=$FAKE_SYSTEMD_DIR/$2.pid
+  logfile=$FAKE_SYSTEMD_DIR/$2.log
+else
+  : "${FAKE_UNIT_FILE:?}"
+  pidfile=$FAKE_SYSTEMD_DIR/service.pid
+  logfile=$FAKE_SYSTEMD_DIR/service.log
+fi
 
 unit_value() { sed -n "s/^$1=//p" "$FAKE_UNIT_FILE" | tail -n 1; }
 

@@ -91,6 +91,7 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
     rooms.remove(peer);
     metrics.wsConnections.dec();
   });
+  let queue: Promise<void> = Promise.resolve();
   socket.on('message', (data, isBinary) => {
     if (isBinary) {
       peer.send({ type: 'error', code: 'FMC_ERR_BAD_REQUEST', message: 'frames are JSON text, not binary' });
@@ -114,12 +115,15 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
       void reauthenticate(parsed.frame.token);
       return;
     }
-    try {
-      relay.handle(peer, parsed.frame);
-    } catch (err) {
-      request.log.error({ err, frame: parsed.frame.type }, 'relay frame failed');
-      peer.send({ type: 'error', code: 'FMC_ERR_INTERNAL', message: `internal error; the server log has the details under request id ${request.id}` });
-    }
+    // One socket's frames run one after another: two sends keep their order (and their seqs)
+    // even when the store answers asynchronously.
+    const frame = parsed.frame;
+    queue = queue.then(() =>
+      relay.handle(peer, frame).catch((err: unknown) => {
+        request.log.error({ err, frame: frame.type }, 'relay frame failed');
+        peer.send({ type: 'error', code: 'FMC_ERR_INTERNAL', message: `internal error; the server log has the details under request id ${request.id}` });
+      }),
+    );
   });
   peer.send({ type: 'hello', user: { id: user.id, username: user.username, role: user.role }, heartbeatMs: options.heartbeatMs });
 }

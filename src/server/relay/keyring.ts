@@ -57,10 +57,20 @@ export function openKeyring(db: Database, source: MasterKeySource): Keyring {
   const id = keyId(master);
   const recorded = metaKeyId(db);
   if (recorded === undefined) setMetaKeyId(db, id);
-  else if (recorded !== id) {
+  else checkRecordedKey(recorded, id, where);
+  return createKeyring(master);
+}
+
+/** A later start with another master key than the first one seen is refused, naming both ids. */
+export function checkRecordedKey(recorded: string, id: string, where: string): void {
+  if (recorded !== id) {
     throw new FmcError('FMC_ERR_KEYS', `the master key from ${where} (${id}) is not the one the conversations were encrypted under (${recorded}); restore that key (FMC_MASTER_KEY or ${MASTER_KEY_FILE} in the data dir)`);
   }
+}
 
+/** Data keys wrapped and unwrapped by `master`, the unwrapped ones kept in memory. */
+export function createKeyring(master: Buffer): Keyring {
+  const id = keyId(master);
   const cache = new Map<string, Buffer>();
   const remember = (conversationId: string, key: Buffer): Buffer => {
     if (cache.size >= CACHED_KEYS) cache.delete(cache.keys().next().value!);

@@ -5,8 +5,11 @@ import type { ServerFrame } from './protocol.js';
 /** One open socket, as the relay sees it. */
 export interface Peer {
   readonly user: User;
-  /** Conversations this socket receives live frames for (joined by `resume`). */
-  readonly subscriptions: Set<string>;
+  /**
+   * Conversations this socket receives live frames for (joined by `resume`), each with the
+   * last seq it was sent: the feed sends a message to a socket once, in order, from there.
+   */
+  readonly subscriptions: Map<string, number>;
   /** Agents' sockets that asked for conversation-list updates (`watch`). */
   watching: boolean;
   send(frame: ServerFrame): void;
@@ -36,7 +39,7 @@ export function createPeer(socket: WebSocket, user: User, options: PeerOptions):
   let dropped = false;
   return {
     user,
-    subscriptions: new Set(),
+    subscriptions: new Map(),
     watching: false,
     send(frame) {
       this.sendRaw(JSON.stringify(frame));

@@ -22,14 +22,25 @@ import { DEFAULT_SLA_MINUTES, type SlaTargets } from '../console/sla.js';
 import { createChatClassifier } from './chat-classifier.js';
 import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
-import { openKeyring, type MasterKeySource } from './keyring.js';
+import { openKeyring, type Keyring, type MasterKeySource } from './keyring.js';
+import { openPgKeyring } from './pg/keyring.js';
+import { startListener, type Listener } from './pg/listener.js';
+import { createPgRateLimiter } from './pg/rate-limit.js';
+import { createPgRelayStore } from './pg/store.js';
+import type { RelayStore } from './relay-store.js';
+import type { HealthCheck } from '../../tiers/tier.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type pg from 'pg';
 import { DEFAULT_RELAY_OPTIONS, type RelayOptions } from './options.js';
 import { CLOSE_GOING_AWAY } from './peer.js';
-import { createRateLimiter } from './rate-limit.js';
-import { createRelay, type Relay } from './relay.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { createRelay, type Relay, type RelayDeps } from './relay.js';
 import { createRooms } from './rooms.js';
 import { createTicketStore } from './tickets.js';
 import { createConversationStore } from './store.js';
+import { createFeed } from './feed.js';
+import { sqliteRelayStore } from './relay-store.js';
 import type { LiveTrends } from '../../report/live.js';
 
 export interface RelayPluginDeps {
@@ -45,6 +56,22 @@ export interface RelayPluginDeps {
   readonly trends?: LiveTrends;
   /** The console's answer-time targets per urgency (FMC_SLA_MINUTES). */
   readonly sla?: SlaTargets;
+  /** PostgreSQL mode: conversations in the shared database, fan-out across instances. */
+  readonly pg?: RelayPg;
+}
+
+/** The relay's share of a PostgreSQL database (store/pg/database.ts opens and migrates it). */
+export interface RelayPg {
+  readonly pool: pg.Pool;
+  readonly url: string;
+  /** This instance's name in the NOTIFY payloads (default: host, pid and a random part). */
+  readonly instance?: string;
+}
+
+/** What the relay plugin gives back: the relay, and (PostgreSQL mode) its LISTEN health. */
+export interface RegisteredRelay {
+  readonly relay: Relay;
+  readonly listen?: () => HealthCheck;
 }
 
 // Sockets still open at shutdown get a 1001 and this long to answer before being cut.
@@ -63,32 +90,59 @@ function relayMetrics(metrics: ServerMetrics) {
  * The chat relay: `/ws`, the conversation routes, and the encrypted store under them. The
  * master key is checked here, before the server listens: a wrong or exposed key stops start-up.
  */
-export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps): Promise<Relay> {
+export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps): Promise<RegisteredRelay> {
   const options = deps.options ?? DEFAULT_RELAY_OPTIONS;
-  const keyring = openKeyring(deps.data.db, deps.masterKey);
   const counters = relayMetrics(deps.metrics);
   const rooms = createRooms();
   const classifier = createChatClassifier(deps.pipeline);
-  const store = createConversationStore(deps.data.db, keyring);
+  const backend = deps.pg ? await pgBackend(deps.pg, deps.masterKey, options) : sqliteBackend(deps.data, deps.masterKey, options);
+  const { keyring, store } = backend;
+  // Batch corrections (a text, no conversation) stay in the data DB in both modes.
   const corrections = createCorrectionStore(deps.data.db, () => keyring);
   const versionOf = versionLookup(deps.pipeline.tiers);
   const attachments = createAttachmentStore(deps.data.db, () => keyring);
+  // Messages the feed reads back from the store show their files, as those it has in hand do.
+  const feed = createFeed(store, rooms, deps.logger, (conversationId, messages) => {
+    if (messages.length === 0) return messages;
+    const found = attachments.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
+    return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
+  });
   const relay = createRelay({
     attachments,
     store,
     rooms,
-    rate: createRateLimiter(options.rate),
+    feed,
+    rate: backend.rate,
     classifier,
     limits: options.limits,
     logger: deps.logger,
     onStored: (message) => counters.messages.inc({ role: message.sender.role }),
-    corrections,
     versionOf,
-    onWriteFailure: (err) => deps.data.writeFailed(err),
-    onWrite: () => deps.data.wrote(),
+    ...backend.writes,
     findUser: (username) => deps.users.byName(username),
     onLabels: (labels, message) => deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt)),
   });
+  let listener: Listener | undefined;
+  if (deps.pg) {
+    const own = backend.instance;
+    const log = (what: string) => (err: unknown) => deps.logger.warn({ err: (err as Error).message }, `relay: ${what} from another instance not passed on`);
+    listener = await startListener({
+      url: deps.pg.url,
+      logger: deps.logger,
+      onNotice(notice) {
+        // Messages: every notice, own ones too (the feed drops what it already sent).
+        if (notice.kind === 'message') return feed.wake(notice.conversationId, notice.seq);
+        if (notice.instance === own) return;
+        if (notice.kind === 'labels') void relay.remote.labels(notice.conversationId, notice.seq).catch(log('labels'));
+        else void relay.remote.conversation(notice.conversationId).catch(log('a conversation change'));
+      },
+      onResync() {
+        feed.wakeAll();
+        void relay.remote.refresh().catch(log('the conversation list'));
+      },
+    });
+    app.addHook('onClose', async () => listener?.close());
+  }
   // Agents watching the conversation list hear of spikes and of fresh figures.
   deps.trends?.subscribe((event) => rooms.publishToWatchers(event));
   const heartbeat = startHeartbeat(options.heartbeatMs, () => counters.closed.inc({ reason: 'dead_peer' }));
@@ -188,5 +242,39 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   await app.register(adminRoutes, { users: deps.users, store, corrections, db: deps.data.db, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(consoleRoutes, { relay, users: deps.users, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
-  return relay;
+  return { relay, ...(listener && { listen: () => listener.status() }) };
+}
+
+interface Backend {
+  readonly keyring: Keyring;
+  readonly store: RelayStore;
+  readonly rate: RateLimiter;
+  readonly instance?: string;
+  readonly writes: Pick<RelayDeps, 'onWriteFailure' | 'onWrite' | 'isRetryable'>;
+}
+
+/** One server per data dir: conversations in the SQLite data DB, fan-out in this process. */
+function sqliteBackend(data: DataDb, masterKey: MasterKeySource, options: RelayOptions): Backend {
+  const keyring = openKeyring(data.db, masterKey);
+  const corrections = createCorrectionStore(data.db, () => keyring);
+  const lastSeq = data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
+  return {
+    keyring,
+    store: sqliteRelayStore(createConversationStore(data.db, keyring), corrections, (id) => lastSeq.get(id) as number),
+    rate: createRateLimiter(options.rate),
+    writes: { onWriteFailure: (err) => data.writeFailed(err), onWrite: () => data.wrote() },
+  };
+}
+
+/** Several servers on one database: the tables are the log, NOTIFY the wake-up, limits shared. */
+async function pgBackend(db: RelayPg, masterKey: MasterKeySource, options: RelayOptions): Promise<Backend> {
+  const keyring = await openPgKeyring(db.pool, masterKey);
+  const instance = db.instance ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  return {
+    keyring,
+    instance,
+    store: createPgRelayStore(db.pool, keyring, { url: db.url, instance }),
+    rate: createPgRateLimiter(db.pool, options.rate, db.url),
+    writes: { isRetryable: (err) => err instanceof FmcError && err.code === 'FMC_ERR_DB_UNAVAILABLE' },
+  };
 }

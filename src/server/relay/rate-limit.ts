@@ -8,7 +8,7 @@ export interface MessageRate {
 
 export interface RateLimiter {
   /** 0 when the message may go; else how long until it could, in ms. */
-  take(userId: number): number;
+  take(userId: number): number | Promise<number>;
 }
 
 /**

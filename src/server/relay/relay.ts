@@ -1,6 +1,6 @@
 import type { AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
-import type { Correction, CorrectionStore } from '../../corrections/store.js';
+import type { Correction } from '../../corrections/store.js';
 import { isStorageError } from '../../store/sqlite/data-db.js';
 import type { User } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
@@ -9,11 +9,13 @@ import type { Logger } from '../../log.js';
 import { matchesFilter, STAFF_FILTERS, type ConversationFilter } from '../console/filter.js';
 import { searchMessages, type SearchHit } from '../console/search.js';
 import type { ChatClassifier } from './chat-classifier.js';
+import type { Feed } from './feed.js';
 import type { Peer } from './peer.js';
-import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js';
+import type { ClientFrame, ServerFrame } from './protocol.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { ConversationHead, RelayStore } from './relay-store.js';
 import type { Rooms } from './rooms.js';
-import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationStore, type ConversationSummary, type ConversationView } from './store.js';
+import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationSummary, type ConversationView } from './store.js';
 
 export interface RelayLimits {
   /** Characters per chat message. */
@@ -30,8 +32,10 @@ export interface RelayLimits {
 }
 
 export interface RelayDeps {
-  readonly store: ConversationStore;
+  readonly store: RelayStore;
   readonly rooms: Rooms;
+  /** Delivers stored messages to the rooms, in order, once (feed.ts). */
+  readonly feed: Feed;
   readonly rate: RateLimiter;
   readonly classifier: ChatClassifier;
   readonly limits: RelayLimits;
@@ -39,13 +43,16 @@ export interface RelayDeps {
   /** Called with each new (not duplicate) message, and each customer message's labels (metrics). */
   readonly onStored?: (message: ChatMessage) => void;
   readonly onLabels?: (labels: LabelResult, message: ChatMessage) => void;
-  /** Agents' corrections; absent = `correct` refuses. */
-  readonly corrections?: CorrectionStore;
   /** The version (model + prompt/lexicon hash) of the tier that produced labels from `provider`. */
   readonly versionOf?: (provider: string) => string | null;
   /** A store write failed for storage reasons (disk full), or one succeeded: health follows these. */
   readonly onWriteFailure?: (err: unknown) => void;
   readonly onWrite?: () => void;
+  /**
+   * Whether an error means "the store takes no write now, retry" (a full disk, a database
+   * that went away) rather than a bug: the client is told to send again with the same clientId.
+   */
+  readonly isRetryable?: (err: unknown) => boolean;
   /** Files sent with messages; absent = a send naming an attachment is refused. */
   readonly attachments?: AttachmentLinks;
   /** Who may be given a conversation (assign); absent = `assign` refuses every name. */
@@ -57,30 +64,41 @@ const STORAGE_RETRY_MS = 1000;
 
 /** The relay's operations, shared by the REST routes and the /ws frames. */
 export interface Relay {
-  openConversation(user: User): ConversationView;
+  openConversation(user: User): Promise<ConversationView>;
   /** Agents and admins: every conversation, most urgent open first; customers: their own, without triage, most recent first. */
-  listConversations(user: User): ConversationView[];
-  messages(user: User, conversationId: string, afterSeq: number, limit: number): ChatMessage[];
-  closeConversation(user: User, conversationId: string): ConversationView;
+  listConversations(user: User): Promise<ConversationView[]>;
+  messages(user: User, conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+  closeConversation(user: User, conversationId: string): Promise<ConversationView>;
   /** Agents and admins: open (a reopen), pending or closed; the new summary goes to the room and the watchers. */
-  setState(user: User, conversationId: string, state: ConversationState): ConversationView;
+  setState(user: User, conversationId: string, state: ConversationState): Promise<ConversationView>;
   /** Agents and admins: gives it to an agent or admin by user name, or to nobody (null). */
-  assign(user: User, conversationId: string, assignee: string | null): ConversationView;
-  handle(peer: Peer, frame: ClientFrame): void;
+  assign(user: User, conversationId: string, assignee: string | null): Promise<ConversationView>;
+  /** One frame; the caller runs one socket's frames one after another, so its sends keep their order. */
+  handle(peer: Peer, frame: ClientFrame): Promise<void>;
   /**
    * An agent's or admin's correction of a customer message's labels: stored with the
    * original, then the new labels go to the room and the new triage to the watchers.
    */
-  correct(user: User, conversationId: string, seq: number, patch: LabelPatch): Correction;
+  correct(user: User, conversationId: string, seq: number, patch: LabelPatch): Promise<Correction>;
+  /**
+   * What another instance did, heard through the database (a NOTIFY carries only ids): its
+   * messages come through the feed; labels and conversation changes are read and passed on.
+   */
+  readonly remote: {
+    labels(conversationId: string, seq: number): Promise<void>;
+    conversation(conversationId: string): Promise<void>;
+    /** After a reconnect, when notices may have been missed: the watchers' list is sent again. */
+    refresh(): Promise<void>;
+  };
   /** Records how far the user has read a conversation (up to its last message). */
-  markRead(user: User, conversationId: string, seq: number): void;
+  markRead(user: User, conversationId: string, seq: number): Promise<void>;
   /** How far the user has read each conversation, by id. */
-  reads(user: User): Record<string, number>;
+  reads(user: User): Promise<Record<string, number>>;
   /**
    * The conversations the user may see that pass the filter and, with a text, hold a message
    * containing every word of it (decrypted in memory, never indexed), in the list's order.
    */
-  search(user: User, filter: ConversationFilter, text: string): SearchResult;
+  search(user: User, filter: ConversationFilter, text: string): Promise<SearchResult>;
   /** Resolves when no classification is in flight (shutdown waits for it before closing the DB). */
   idle(): Promise<void>;
 }
@@ -110,12 +128,13 @@ function withoutTriage(conversation: ConversationSummary): ConversationView {
 const viewFor = (user: User, conversation: ConversationSummary): ConversationView => (isStaff(user) ? conversation : withoutTriage(conversation));
 
 export function createRelay(deps: RelayDeps): Relay {
-  const { store, rooms, rate, classifier, limits, logger } = deps;
+  const { store, rooms, feed, rate, classifier, limits, logger } = deps;
+  const retryable = deps.isRetryable ?? isStorageError;
   const inFlight = new Set<Promise<void>>();
 
   /** Customers see their own conversations only; someone else's is "not found", not "forbidden". */
-  function visible(user: User, conversationId: string): { customerId: number; status: 'open' | 'closed' } {
-    const head = store.head(conversationId);
+  async function visible(user: User, conversationId: string): Promise<ConversationHead> {
+    const head = await store.head(conversationId);
     if (!head || (!isStaff(user) && head.customerId !== user.id)) {
       throw new FmcError('FMC_ERR_NOT_FOUND', `no conversation ${conversationId} that ${user.username} may see`);
     }
@@ -129,49 +148,44 @@ export function createRelay(deps: RelayDeps): Relay {
     return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
   }
 
-  function announce(conversationId: string): void {
+  async function announce(conversationId: string): Promise<void> {
     if (!rooms.hasWatchers()) return;
-    const conversation = store.summary(conversationId);
+    const conversation = await store.summary(conversationId);
     if (conversation) rooms.publishToWatchers({ type: 'conversation', conversation });
   }
 
-  /** A conversation's new state to its room (each as their role may see it) and to the watchers. */
-  function publishChange(conversationId: string): ConversationSummary {
-    const conversation = store.summary(conversationId)!;
-    const frame: ServerFrame = { type: 'conversation', conversation };
-    const customerFrame: ServerFrame = { type: 'conversation', conversation: withoutTriage(conversation) };
-    // Watchers hear of it through publishToWatchers; the rest of the room, each as their role may see it.
-    rooms.publish(conversationId, frame, (peer) => !peer.watching && isStaff(peer.user));
-    rooms.publish(conversationId, customerFrame, (peer) => !peer.watching && !isStaff(peer.user));
-    rooms.publishToWatchers(frame);
+  /** Reads the conversation's new state and sends it to its room and the watchers. */
+  async function publishChange(conversationId: string): Promise<ConversationSummary> {
+    const conversation = (await store.summary(conversationId))!;
+    publishConversation(conversation);
     return conversation;
   }
 
   function classify(message: ChatMessage): void {
     const job = classifier
       .classify(message.conversationId, message.seq, message.text)
-      .then((labels) => {
-        store.setLabels(message.conversationId, message.seq, labels);
+      .then(async (labels) => {
+        await store.setLabels(message.conversationId, message.seq, labels);
         deps.onLabels?.(labels, message);
         rooms.publish(message.conversationId, { type: 'labels', conversationId: message.conversationId, seq: message.seq, labels }, staffOnly);
-        announce(message.conversationId);
+        await announce(message.conversationId);
       })
       // Never the text in a log line: only where it was.
       .catch((err: unknown) => {
-        if (isStorageError(err)) deps.onWriteFailure?.(err);
+        if (retryable(err)) deps.onWriteFailure?.(err);
         logger.warn({ conversationId: message.conversationId, seq: message.seq, err: (err as Error).message }, 'chat message not classified');
       })
       .finally(() => inFlight.delete(job));
     inFlight.add(job);
   }
 
-  function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): void {
+  async function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
     const { conversationId, clientId, text, attachmentId } = frame;
-    const head = visible(peer.user, conversationId);
+    const head = await visible(peer.user, conversationId);
     const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role, ...(peer.user.displayName !== undefined && { displayName: peer.user.displayName }) };
     // A retry of an already-stored clientId is acknowledged again, whatever happened since
     // (the conversation closed, the budget ran out): the client may only have missed the ack.
-    const earlier = store.existing(conversationId, sender.id, clientId);
+    const earlier = await store.existing(conversationId, sender.id, clientId);
     if (earlier) {
       peer.send({ type: 'ack', conversationId, clientId, seq: earlier.seq, id: earlier.id, duplicate: true });
       return;
@@ -183,21 +197,23 @@ export function createRelay(deps: RelayDeps): Relay {
       if (!deps.attachments) throw new FmcError('FMC_ERR_ATTACHMENT', 'this server takes no attachments');
       deps.attachments.check(conversationId, sender.id, attachmentId);
     }
-    const wait = rate.take(peer.user.id);
+    const wait = await rate.take(peer.user.id);
     if (wait > 0) {
       peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
       return;
     }
     let stored;
     try {
-      stored = store.append({ conversationId, sender, clientId, text });
+      stored = await store.append({ conversationId, sender, clientId, text });
     } catch (err) {
-      if (!isStorageError(err)) throw err;
+      if (!retryable(err)) throw err;
       // The append is one transaction: nothing was stored and no seq was used, so the same
       // clientId sent again gets the next seq, exactly once.
       deps.onWriteFailure?.(err);
-      logger.error({ conversationId, code: (err as { code?: string }).code }, 'chat message not stored');
-      peer.send({ type: 'error', code: 'FMC_ERR_STORAGE', message: `the message was not stored (the server cannot write: ${(err as { code?: string }).code}); send it again with the same clientId`, clientId, conversationId, retryAfterMs: STORAGE_RETRY_MS });
+      const code = err instanceof FmcError ? err.code : (err as { code?: string }).code;
+      logger.error({ conversationId, code }, 'chat message not stored');
+      const answer = err instanceof FmcError && (err.code as string) === 'FMC_ERR_DB_UNAVAILABLE' ? err.code : 'FMC_ERR_STORAGE';
+      peer.send({ type: 'error', code: answer, message: `the message was not stored (the server cannot write: ${code}); send it again with the same clientId`, clientId, conversationId, retryAfterMs: STORAGE_RETRY_MS });
       return;
     }
     deps.onWrite?.();
@@ -211,16 +227,17 @@ export function createRelay(deps: RelayDeps): Relay {
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
     if (duplicate) return;
     deps.onStored?.(message);
-    rooms.publish(conversationId, messageFrame(message));
-    announce(conversationId);
+    feed.stored(message);
     if (message.sender.role === 'customer') classify(message);
+    await announce(conversationId);
   }
 
-  function resume(peer: Peer, conversationId: string, afterSeq: number): void {
-    visible(peer.user, conversationId);
-    // Joining and replaying in one synchronous step: no message can fall between the two.
-    rooms.join(peer, conversationId);
-    const replay = withAttachments(conversationId, store.after(conversationId, afterSeq, limits.replayLimit + 1));
+  async function resume(peer: Peer, conversationId: string, afterSeq: number): Promise<void> {
+    // Out of the room while replaying (a second resume starts over); the feed sends whatever
+    // was stored meanwhile once the socket is back in, from the last message replayed.
+    rooms.leave(peer, conversationId);
+    const head = await visible(peer.user, conversationId);
+    const replay = withAttachments(conversationId, await store.after(conversationId, afterSeq, limits.replayLimit + 1));
     let count = 0;
     let chars = 0;
     // At least one message, so a single long one cannot stall the replay.
@@ -231,82 +248,101 @@ export function createRelay(deps: RelayDeps): Relay {
     const more = count < replay.length;
     const shown = replay.slice(0, count);
     for (const message of shown) {
-      peer.send(messageFrame(message));
+      peer.send({ type: 'message', conversationId, seq: message.seq, id: message.id, sender: message.sender, text: message.text, createdAt: message.createdAt });
       if (message.labels && isStaff(peer.user)) peer.send({ type: 'labels', conversationId, seq: message.seq, labels: message.labels });
     }
-    peer.send({ type: 'resumed', conversationId, lastSeq: shown.at(-1)?.seq ?? afterSeq, more });
+    const lastSeq = shown.at(-1)?.seq ?? afterSeq;
+    peer.send({ type: 'resumed', conversationId, lastSeq, more });
+    // With more to replay, the client asks again from lastSeq; live messages start after
+    // what the conversation held when it resumed, as they always did.
+    rooms.join(peer, conversationId, more ? Math.max(lastSeq, head.lastSeq) : lastSeq);
+    feed.wake(conversationId);
   }
 
-  function correct(user: User, conversationId: string, seq: number, patch: LabelPatch): Correction {
+  async function correct(user: User, conversationId: string, seq: number, patch: LabelPatch): Promise<Correction> {
     if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins correct labels');
-    if (!deps.corrections) throw new FmcError('FMC_ERR_NOT_FOUND', 'corrections are not enabled on this server');
-    visible(user, conversationId);
-    const [message] = store.after(conversationId, seq - 1, 1);
+    await visible(user, conversationId);
+    const [message] = await store.after(conversationId, seq - 1, 1);
     if (!message || message.seq !== seq) throw new FmcError('FMC_ERR_NOT_FOUND', `no message ${seq} in conversation ${conversationId}`);
     if (message.sender.role !== 'customer') throw new FmcError('FMC_ERR_CORRECTION', `message ${seq} is from ${message.sender.role} ${message.sender.username}: only customer messages have labels`);
     if (!message.labels) throw new FmcError('FMC_ERR_CORRECTION', `message ${seq} has no labels yet (it is being classified); retry in a moment`);
     const labels = applyPatch(message.labels, patch);
-    const correction = deps.corrections.recordChat(
+    const correction = await store.correctChat(
       { conversationId, seq, text: message.text, user, original: message.labels, corrected: labels, version: deps.versionOf?.(message.labels.provider) ?? null },
-      () => store.relabel(conversationId, seq, labels),
+      labels,
     );
     rooms.publish(conversationId, { type: 'labels', conversationId, seq, labels }, staffOnly);
-    announce(conversationId);
+    await announce(conversationId);
     return correction;
+  }
+
+  /** A conversation's new state to its room (each as their role may see it) and to the watchers. */
+  function publishConversation(conversation: ConversationSummary): void {
+    const frame: ServerFrame = { type: 'conversation', conversation };
+    const customerFrame: ServerFrame = { type: 'conversation', conversation: withoutTriage(conversation) };
+    // Watchers hear of it through publishToWatchers; the rest of the room, each as their role may see it.
+    rooms.publish(conversation.id, frame, (peer) => !peer.watching && isStaff(peer.user));
+    rooms.publish(conversation.id, customerFrame, (peer) => !peer.watching && !isStaff(peer.user));
+    rooms.publishToWatchers(frame);
+  }
+
+  async function watch(peer: Peer): Promise<void> {
+    if (!isStaff(peer.user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins watch the conversation list');
+    rooms.watch(peer);
+    for (const conversation of await store.list({ closedLimit: limits.closedListLimit })) peer.send({ type: 'conversation', conversation });
   }
 
   return {
     correct,
-    openConversation(user) {
+    async openConversation(user) {
       if (user.role !== 'customer') throw new FmcError('FMC_ERR_FORBIDDEN', 'only customers open conversations');
-      const conversation = store.create(user);
+      const conversation = await store.create(user);
       rooms.publishToWatchers({ type: 'conversation', conversation });
       return withoutTriage(conversation);
     },
-    listConversations(user) {
+    async listConversations(user) {
       if (isStaff(user)) return store.list({ closedLimit: limits.closedListLimit });
-      return store.list({ customerId: user.id, closedLimit: limits.closedListLimit }).map(withoutTriage).sort(byOpenRecency);
+      return (await store.list({ customerId: user.id, closedLimit: limits.closedListLimit })).map(withoutTriage).sort(byOpenRecency);
     },
-    messages(user, conversationId, afterSeq, limit) {
-      visible(user, conversationId);
-      const messages = withAttachments(conversationId, store.after(conversationId, afterSeq, limit));
+    async messages(user, conversationId, afterSeq, limit) {
+      await visible(user, conversationId);
+      const messages = withAttachments(conversationId, await store.after(conversationId, afterSeq, limit));
       return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
     },
-    closeConversation(user, conversationId) {
-      visible(user, conversationId);
-      store.close(conversationId);
-      return viewFor(user, publishChange(conversationId));
+    async closeConversation(user, conversationId) {
+      await visible(user, conversationId);
+      await store.close(conversationId);
+      return viewFor(user, await publishChange(conversationId));
     },
-    setState(user, conversationId, state) {
+    async setState(user, conversationId, state) {
       if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins reopen a conversation or mark it pending');
-      visible(user, conversationId);
-      store.setState(conversationId, state);
+      await visible(user, conversationId);
+      await store.setState(conversationId, state);
       return publishChange(conversationId);
     },
-    assign(user, conversationId, assignee) {
+    async assign(user, conversationId, assignee) {
       if (!isStaff(user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins assign conversations');
-      visible(user, conversationId);
-      let assigneeId: number | null = null;
+      await visible(user, conversationId);
+      let to: User | null = null;
       if (assignee !== null) {
         const found = deps.findUser?.(assignee);
         if (!found) throw new FmcError('FMC_ERR_ASSIGNEE', `no user ${JSON.stringify(assignee)}; assign to an agent or admin (fmc users list)`);
         if (!isStaff(found)) throw new FmcError('FMC_ERR_ASSIGNEE', `${found.username} is a customer; conversations are assigned to agents or admins`);
-        assigneeId = found.id;
+        to = found;
       }
-      store.assign(conversationId, assigneeId);
+      await store.assign(conversationId, to && { id: to.id, username: to.username, ...(to.displayName !== undefined && { displayName: to.displayName }) });
       return publishChange(conversationId);
     },
-    markRead(user, conversationId, seq) {
-      visible(user, conversationId);
-      const last = store.summary(conversationId)?.lastSeq ?? 0;
-      store.markRead(user.id, conversationId, Math.min(seq, last));
+    async markRead(user, conversationId, seq) {
+      const head = await visible(user, conversationId);
+      await store.markRead(user.id, conversationId, Math.min(seq, head.lastSeq));
     },
-    reads: (user) => Object.fromEntries(store.reads(user.id)),
-    search(user, filter, text) {
+    reads: async (user) => Object.fromEntries(await store.reads(user.id)),
+    async search(user, filter, text) {
       const staff = isStaff(user);
       const refused = STAFF_FILTERS.filter((k) => filter[k] !== undefined);
       if (!staff && refused.length > 0) throw new FmcError('FMC_ERR_FORBIDDEN', `customers cannot filter by ${refused.join(', ')}`);
-      const candidates = store.all(staff ? {} : { customerId: user.id }).filter((c) => matchesFilter(c, filter, user));
+      const candidates = (await store.all(staff ? {} : { customerId: user.id })).filter((c) => matchesFilter(c, filter, user));
       const found: { conversation: ConversationSummary; hits: SearchHit[] }[] = [];
       let scanned = 0;
       let truncated = false;
@@ -321,7 +357,7 @@ export function createRelay(deps: RelayDeps): Relay {
         }
         const hits: SearchHit[] = [];
         for (let after = 0; hits.length < HITS_PER_CONVERSATION && scanned < SEARCH_MESSAGES; ) {
-          const page = store.after(conversation.id, after, Math.min(SEARCH_PAGE, SEARCH_MESSAGES - scanned));
+          const page = await store.after(conversation.id, after, Math.min(SEARCH_PAGE, SEARCH_MESSAGES - scanned));
           if (page.length === 0) break;
           scanned += page.length;
           hits.push(...searchMessages(page, text, HITS_PER_CONVERSATION - hits.length));
@@ -332,30 +368,53 @@ export function createRelay(deps: RelayDeps): Relay {
       found.sort((a, b) => (staff ? byOpenUrgency(a.conversation, b.conversation) : byOpenRecency(a.conversation, b.conversation)));
       return { conversations: found.map(({ conversation, hits }) => ({ ...viewFor(user, conversation), hits })), scanned, truncated };
     },
-    handle(peer, frame) {
+    async handle(peer, frame) {
       const conversationId = 'conversationId' in frame ? frame.conversationId : undefined;
       try {
         switch (frame.type) {
           case 'send':
-            return send(peer, frame);
+            return await send(peer, frame);
           case 'resume':
-            return resume(peer, frame.conversationId, frame.afterSeq);
+            return await resume(peer, frame.conversationId, frame.afterSeq);
           case 'leave':
             return rooms.leave(peer, frame.conversationId);
           case 'watch':
-            if (!isStaff(peer.user)) throw new FmcError('FMC_ERR_FORBIDDEN', 'only agents and admins watch the conversation list');
-            rooms.watch(peer);
-            for (const conversation of store.list({ closedLimit: limits.closedListLimit })) peer.send({ type: 'conversation', conversation });
-            return;
+            return await watch(peer);
         }
       } catch (err) {
-        if (!(err instanceof FmcError)) throw err;
         const clientId = frame.type === 'send' ? frame.clientId : undefined;
-        peer.send({ type: 'error', code: err.code, message: err.message, ...(clientId && { clientId }), ...(conversationId && { conversationId }) });
+        // The store went away between two steps (the database restarted): the client retries.
+        if (!(err instanceof FmcError) && retryable(err)) {
+          deps.onWriteFailure?.(err);
+          peer.send({ type: 'error', code: 'FMC_ERR_STORAGE', message: 'the server cannot reach its storage now; retry in a moment', ...(clientId && { clientId }), ...(conversationId && { conversationId }), retryAfterMs: STORAGE_RETRY_MS });
+          return;
+        }
+        if (!(err instanceof FmcError)) throw err;
+        const retry = (err.code as string) === 'FMC_ERR_DB_UNAVAILABLE' ? { retryAfterMs: STORAGE_RETRY_MS } : {};
+        peer.send({ type: 'error', code: err.code, message: err.message, ...(clientId && { clientId }), ...(conversationId && { conversationId }), ...retry });
       }
+    },
+    remote: {
+      async labels(conversationId, seq) {
+        if (rooms.peersIn(conversationId)) {
+          const [message] = await store.after(conversationId, seq - 1, 1);
+          if (message?.seq === seq && message.labels) rooms.publish(conversationId, { type: 'labels', conversationId, seq, labels: message.labels }, staffOnly);
+        }
+        await announce(conversationId);
+      },
+      async conversation(conversationId) {
+        if (!rooms.hasWatchers() && !rooms.peersIn(conversationId)) return;
+        const conversation = await store.summary(conversationId);
+        if (conversation) publishConversation(conversation);
+      },
+      async refresh() {
+        if (!rooms.hasWatchers()) return;
+        for (const conversation of await store.list({ closedLimit: limits.closedListLimit })) rooms.publishToWatchers({ type: 'conversation', conversation });
+      },
     },
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await feed.idle();
     },
   };
 }

@@ -3,7 +3,8 @@ import type { ServerFrame } from './protocol.js';
 
 /** Who receives what: sockets by conversation, and the agents watching the list. */
 export interface Rooms {
-  join(peer: Peer, conversationId: string): void;
+  /** Live frames from now on; messages after `lastSeq` (what the socket was already sent). */
+  join(peer: Peer, conversationId: string, lastSeq: number): void;
   leave(peer: Peer, conversationId: string): void;
   watch(peer: Peer): void;
   /** Forgets a closed socket everywhere. */
@@ -13,6 +14,10 @@ export interface Rooms {
   publishToWatchers(frame: ServerFrame): void;
   /** Whether anyone watches: summaries cost a query and a decryption, skipped when nobody looks. */
   hasWatchers(): boolean;
+  /** The sockets in a conversation (the feed sends each its messages from its own last seq). */
+  peersIn(conversationId: string): ReadonlySet<Peer> | undefined;
+  /** Every conversation someone here follows (a catch-up after a lost wake-up reads them all). */
+  conversations(): IterableIterator<string>;
 }
 
 export function createRooms(): Rooms {
@@ -25,8 +30,8 @@ export function createRooms(): Rooms {
     if (room?.size === 0) byConversation.delete(conversationId);
   };
   return {
-    join(peer, conversationId) {
-      peer.subscriptions.add(conversationId);
+    join(peer, conversationId, lastSeq) {
+      peer.subscriptions.set(conversationId, lastSeq);
       let room = byConversation.get(conversationId);
       if (!room) byConversation.set(conversationId, (room = new Set()));
       room.add(peer);
@@ -37,7 +42,7 @@ export function createRooms(): Rooms {
       watchers.add(peer);
     },
     remove(peer) {
-      for (const id of [...peer.subscriptions]) leave(peer, id);
+      for (const id of [...peer.subscriptions.keys()]) leave(peer, id);
       watchers.delete(peer);
     },
     publish(conversationId, frame, to) {
@@ -51,5 +56,7 @@ export function createRooms(): Rooms {
       for (const peer of watchers) peer.sendRaw(data);
     },
     hasWatchers: () => watchers.size > 0,
+    peersIn: (conversationId) => byConversation.get(conversationId),
+    conversations: () => byConversation.keys(),
   };
 }

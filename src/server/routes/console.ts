@@ -73,7 +73,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
       const staff = user.role !== 'customer';
       return {
         slaMinutes: sla,
-        reads: relay.reads(user),
+        reads: await relay.reads(user),
         // Customers are given no staff logins.
         agents: staff ? users.list().filter((u) => u.role !== 'customer') : [],
       };
@@ -91,7 +91,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      relay.markRead(request.user!, request.params.id, request.body.seq);
+      await relay.markRead(request.user!, request.params.id, request.body.seq);
       return reply.code(204).send();
     },
   );

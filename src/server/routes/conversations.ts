@@ -50,11 +50,11 @@ export const idParams = { type: 'object', properties: { id: { type: 'string', mi
  */
 export const conversationRoutes: FastifyPluginAsync<ConversationRouteOptions> = async (app, { relay }) => {
   app.post('/api/conversations', { config: { access: ['customer'] }, schema: { response: { 201: summary, '4xx': errorSchema } } }, async (request, reply) => {
-    return reply.code(201).send(relay.openConversation(request.user!));
+    return reply.code(201).send(await relay.openConversation(request.user!));
   });
 
   app.get('/api/conversations', { config: { access: 'user' }, schema: { response: { 200: { type: 'object', properties: { conversations: { type: 'array', items: summary } } }, '4xx': errorSchema } } }, async (request) => ({
-    conversations: relay.listConversations(request.user!),
+    conversations: await relay.listConversations(request.user!),
   }));
 
   app.get<{ Params: { id: string }; Querystring: { afterSeq: number; limit: number } }>(
@@ -70,7 +70,7 @@ export const conversationRoutes: FastifyPluginAsync<ConversationRouteOptions> = 
         response: { 200: { type: 'object', properties: { messages: { type: 'array', items: message } } }, '4xx': errorSchema },
       },
     },
-    async (request) => ({ messages: relay.messages(request.user!, request.params.id, request.query.afterSeq, request.query.limit) }),
+    async (request) => ({ messages: await relay.messages(request.user!, request.params.id, request.query.afterSeq, request.query.limit) }),
   );
 
   app.post<{ Params: { id: string } }>(

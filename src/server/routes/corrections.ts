@@ -77,7 +77,7 @@ export const correctionRoutes: FastifyPluginAsync<CorrectionRouteOptions> = asyn
       }
       const patch = parseLabelPatch(request.body.labels);
       const user = request.user!;
-      if (chat) return reply.code(201).send(relay.correct(user, conversationId!, seq!, patch));
+      if (chat) return reply.code(201).send(await relay.correct(user, conversationId!, seq!, patch));
       // What fmc says about this text now (the cache usually has it): the original to compare with.
       const [original] = await pipeline.classifyTexts([{ id: '0', text: text! }]);
       const labels = applyPatch(original!, patch);

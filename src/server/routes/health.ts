@@ -11,6 +11,7 @@ const report = {
       properties: {
         db: check,
         cache: check,
+        listen: check,
         tiers: { type: 'object', additionalProperties: { ...check, properties: { ...check.properties, live: { type: 'boolean' }, configured: { type: 'boolean' } } } },
       },
     },

@@ -1,5 +1,6 @@
 import type { PgMigration } from './migrate.js';
 import { STORE_PG_MIGRATIONS } from './store-migrations.js';
+import { RELAY_PG_MIGRATIONS } from '../../server/relay/pg/migrations.js';
 import { QUEUE_PG_MIGRATIONS } from '../../queue/schema.js';
 import { CONSOLE_PG_MIGRATIONS } from '../../server/console/pg-migrations.js';
 import { CONSOLE_SESSIONS_PG_MIGRATIONS } from './console-sessions-migrations.js';
@@ -7,6 +8,7 @@ import { CONSOLE_SESSIONS_PG_MIGRATIONS } from './console-sessions-migrations.js
 // Every PostgreSQL migration list, one line per owner (numbers: migrate.ts). Add yours here.
 export const PG_MIGRATIONS: readonly (readonly PgMigration[])[] = [
   STORE_PG_MIGRATIONS, // 1–19: result cache, users, tier budgets
+  RELAY_PG_MIGRATIONS, // 20–39: conversations, messages, corrections, relay_meta, per-user limits
   QUEUE_PG_MIGRATIONS, // 40–49: fmc classify --queue and fmc worker
   CONSOLE_PG_MIGRATIONS, // 50–59: the agent console (console-ui)
   CONSOLE_SESSIONS_PG_MIGRATIONS, // 60–61: refresh sessions, disabled accounts, canned replies

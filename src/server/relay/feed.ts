@@ -1,0 +1,154 @@
+import type { Logger } from '../../log.js';
+import { messageFrame } from './protocol.js';
+import type { RelayStore } from './relay-store.js';
+import type { Rooms } from './rooms.js';
+import type { ChatMessage } from './store.js';
+
+/**
+ * Delivers messages to the sockets in each conversation, in seq order, each once. The store
+ * is the log: a message stored here is handed over at once (no read), and a wake-up from
+ * elsewhere (another instance's NOTIFY, a re-connected LISTEN, a socket that just joined)
+ * makes the feed read `seq > last delivered` from the store. So a lost or late wake-up
+ * delays a message until the next one, never loses or repeats it.
+ */
+export interface Feed {
+  /** A message this process stored: sent from memory when it is next in line. */
+  stored(message: ChatMessage): void;
+  /** Something up to `seq` may exist in the store (no seq: check). */
+  wake(conversationId: string, seq?: number): void;
+  /** Every followed conversation: after a reconnect, when wake-ups may have been missed. */
+  wakeAll(): void;
+  /** Resolves when no conversation is being read (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+// Messages read per query while catching up; a long gap is read in pages.
+const PAGE = 200;
+// After a failed read, the next attempt.
+const RETRY_MS = 500;
+
+interface Line {
+  /** Messages stored here, by seq, not yet sent to every socket. */
+  readonly hand: Map<number, ChatMessage>;
+  /** The highest seq known to exist. */
+  known: number;
+  /** Read the store even if `known` says nothing is new (a join, a reconnect). */
+  check: boolean;
+  /** The last read failed: wait for the next wake-up rather than spin. */
+  failed: boolean;
+  running: Promise<void> | undefined;
+}
+
+export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger, enrich: (conversationId: string, messages: ChatMessage[]) => ChatMessage[] = (_, m) => m): Feed {
+  const lines = new Map<string, Line>();
+
+  function lowest(conversationId: string): number | undefined {
+    let min: number | undefined;
+    for (const peer of rooms.peersIn(conversationId) ?? []) {
+      const seq = peer.subscriptions.get(conversationId);
+      if (seq !== undefined && (min === undefined || seq < min)) min = seq;
+    }
+    return min;
+  }
+
+  function deliver(message: ChatMessage): void {
+    const peers = rooms.peersIn(message.conversationId);
+    if (!peers) return;
+    let data: string | undefined;
+    for (const peer of peers) {
+      const last = peer.subscriptions.get(message.conversationId);
+      if (last === undefined || message.seq <= last) continue;
+      data ??= JSON.stringify(messageFrame(message));
+      peer.sendRaw(data);
+      peer.subscriptions.set(message.conversationId, message.seq);
+    }
+  }
+
+  async function run(conversationId: string, line: Line): Promise<void> {
+    for (;;) {
+      const from = lowest(conversationId);
+      if (from === undefined) {
+        lines.delete(conversationId);
+        return;
+      }
+      for (const seq of line.hand.keys()) if (seq <= from) line.hand.delete(seq);
+      let next = line.hand.get(from + 1);
+      if (next) {
+        // The common case on one instance: the message just stored is the next one.
+        for (let seq = from + 1; next; next = line.hand.get(++seq)) {
+          line.hand.delete(seq);
+          deliver(next);
+        }
+        continue;
+      }
+      if (!line.check && line.known <= from) return;
+      line.check = false;
+      const page = enrich(conversationId, await store.after(conversationId, from, PAGE));
+      for (const message of page) deliver(message);
+      const last = page.at(-1);
+      if (last && last.seq > line.known) line.known = last.seq;
+      if (page.length === PAGE) line.check = true;
+    }
+  }
+
+  function pending(conversationId: string, line: Line): boolean {
+    const from = lowest(conversationId);
+    return from !== undefined && (line.check || line.known > from);
+  }
+
+  function start(conversationId: string, line: Line): void {
+    if (line.running) return;
+    line.running = run(conversationId, line)
+      .catch((err: unknown) => {
+        // The store is away (the database restarted, the pool is exhausted): read again in a
+        // moment, whether or not another wake-up comes (the last message may have been sent).
+        line.check = true;
+        line.failed = true;
+        setTimeout(() => wake(conversationId), RETRY_MS).unref();
+        logger.warn({ conversationId, err: (err as Error).message }, 'relay feed could not read the store');
+      })
+      .finally(() => {
+        line.running = undefined;
+        const failed = line.failed;
+        line.failed = false;
+        // Woken while finishing: go again, unless the read just failed (the next wake-up will).
+        if (!failed && lines.get(conversationId) === line && pending(conversationId, line)) start(conversationId, line);
+      });
+  }
+
+  function lineOf(conversationId: string): Line | undefined {
+    if (!rooms.peersIn(conversationId)) return undefined;
+    let line = lines.get(conversationId);
+    if (!line) lines.set(conversationId, (line = { hand: new Map(), known: 0, check: false, failed: false, running: undefined }));
+    return line;
+  }
+
+  function wake(conversationId: string, seq?: number): void {
+    const line = lineOf(conversationId);
+    if (!line) return;
+    if (seq === undefined) line.check = true;
+    else if (seq > line.known) line.known = seq;
+    start(conversationId, line);
+  }
+
+  return {
+    stored(message) {
+      const line = lineOf(message.conversationId);
+      if (!line) return;
+      line.hand.set(message.seq, message);
+      if (message.seq > line.known) line.known = message.seq;
+      start(message.conversationId, line);
+    },
+    wake,
+    wakeAll() {
+      for (const id of [...rooms.conversations()]) wake(id);
+    },
+    async idle() {
+      for (;;) {
+        const running = [...lines.values()].map((l) => l.running).filter((p) => p !== undefined);
+        if (running.length === 0) return;
+        await Promise.allSettled(running);
+      }
+    },
+  };
+}

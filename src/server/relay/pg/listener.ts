@@ -1,0 +1,122 @@
+import pg from 'pg';
+import type { Logger } from '../../../log.js';
+import { holdKeysShared } from './keyring.js';
+import { parseNotice, RELAY_CHANNEL, type Notice } from './notice.js';
+
+/**
+ * The one dedicated LISTEN connection of an instance. NOTIFY has no replay: while this
+ * connection is down, notices are lost, so after every (re)connect `onResync` runs and the
+ * instance reads what it follows from the tables. A periodic round trip notices a
+ * connection that died silently (the backend terminated, a network cut).
+ */
+export interface Listener {
+  status(): { ok: boolean; detail: string };
+  close(): Promise<void>;
+}
+
+export interface ListenerOptions {
+  readonly url: string;
+  readonly onNotice: (notice: Notice) => void;
+  /** After a reconnect (not the first connect): notices may have been missed. */
+  readonly onResync: () => void;
+  readonly logger: Logger;
+  /** Round trip interval on the idle connection, ms. */
+  readonly pingMs?: number;
+}
+
+export const LISTEN_APPLICATION_NAME = 'fmc serve (listen)';
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5000;
+
+/** Connects (throws on the first failure: start-up must say so) and stays connected until closed. */
+export async function startListener(options: ListenerOptions): Promise<Listener> {
+  const { url, logger } = options;
+  let client: pg.Client | undefined;
+  let closed = false;
+  let down: { since: number; reason: string } | undefined;
+  let retry = RETRY_MIN_MS;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function connect(): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: url, application_name: LISTEN_APPLICATION_NAME, keepAlive: true, connectionTimeoutMillis: 5000 });
+    c.on('error', (err) => lost(c, err));
+    c.on('end', () => lost(c, new Error('connection ended')));
+    c.on('notification', (message) => {
+      if (message.channel !== RELAY_CHANNEL || !message.payload) return;
+      const notice = parseNotice(message.payload);
+      if (notice) options.onNotice(notice);
+    });
+    try {
+      await c.connect();
+      await holdKeysShared(c);
+      await c.query(`LISTEN ${RELAY_CHANNEL}`);
+    } catch (err) {
+      c.removeAllListeners('end');
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+    return c;
+  }
+
+  function lost(c: pg.Client, err: Error): void {
+    if (c !== client || closed) return;
+    client = undefined;
+    down = { since: Date.now(), reason: err.message };
+    logger.warn({ err: err.message }, 'relay LISTEN connection lost; reconnecting');
+    c.removeAllListeners('end');
+    void c.end().catch(() => undefined);
+    schedule();
+  }
+
+  function schedule(): void {
+    clearTimeout(timer);
+    timer = setTimeout(() => void reconnect(), retry);
+    timer.unref();
+    retry = Math.min(RETRY_MAX_MS, retry * 2);
+  }
+
+  async function reconnect(): Promise<void> {
+    if (closed) return;
+    try {
+      const c = await connect();
+      if (closed) {
+        await c.end().catch(() => undefined);
+        return;
+      }
+      client = c;
+      logger.info({ downMs: down ? Date.now() - down.since : 0 }, 'relay LISTEN connection back; catching up from the tables');
+      down = undefined;
+      retry = RETRY_MIN_MS;
+      options.onResync();
+    } catch (err) {
+      if (down) down.reason = (err as Error).message;
+      schedule();
+    }
+  }
+
+  client = await connect();
+  const ping = setInterval(() => {
+    const c = client;
+    if (!c) return;
+    c.query('SELECT 1').catch((err: Error) => lost(c, err));
+  }, options.pingMs ?? 5000);
+  ping.unref();
+
+  return {
+    status() {
+      if (client) return { ok: true, detail: `listening on ${RELAY_CHANNEL}` };
+      return { ok: false, detail: `LISTEN connection down for ${Math.round((Date.now() - (down?.since ?? Date.now())) / 1000)} s (${down?.reason ?? 'connecting'}); reconnecting` };
+    },
+    async close() {
+      closed = true;
+      clearInterval(ping);
+      clearTimeout(timer);
+      const c = client;
+      client = undefined;
+      if (c) {
+        c.removeAllListeners('end');
+        await c.end().catch(() => undefined);
+      }
+    },
+  };
+}

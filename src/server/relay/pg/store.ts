@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Correction } from '../../../corrections/store.js';
+import { labelsOf } from '../../../corrections/labels.js';
+import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
+import { asDbError } from '../../../store/pg/pool.js';
+import type { Role } from '../../../store/users.js';
+import type { Keyring } from '../keyring.js';
+import type { RelayStore } from '../relay-store.js';
+import { aad, open, openJson, seal, sealJson } from '../seal.js';
+import { byOpenUrgency, type ChatMessage, type ConversationState, type ConversationStatus, type ConversationSummary } from '../store.js';
+import { notice, RELAY_CHANNEL } from './notice.js';
+
+// The relay's tables on PostgreSQL (migrations.ts). Each call is one transaction on one pooled
+// connection; a message's seq comes from its conversation's row, locked for the transaction,
+// so seqs follow commit order and a rollback leaves no gap. The NOTIFY that wakes the other
+// instances is sent inside the same transaction: PostgreSQL delivers it on commit, never on
+// rollback, and it carries ids only.
+
+interface ConversationRow {
+  id: string;
+  customer_id: string;
+  customer_name: string;
+  status: ConversationStatus;
+  created_at: string;
+  updated_at: string;
+  last_seq: number;
+  wrapped_key: Buffer;
+  triage: Buffer | null;
+  pending: boolean;
+  waiting_since: string | null;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  assignee_display: string | null;
+}
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  sender_name: string;
+  sender_role: Role;
+  sender_display: string | null;
+  body: Buffer;
+  labels: Buffer | null;
+  created_at: string;
+}
+
+interface Triage {
+  urgency: Urgency | null;
+  claim: boolean;
+  topics?: string[];
+}
+
+const TOPIC_ORDER: readonly string[] = TOPICS;
+const sortTopics = (topics: readonly string[]): string[] => [...topics].sort((a, b) => TOPIC_ORDER.indexOf(a) - TOPIC_ORDER.indexOf(b));
+const stateOf = (row: ConversationRow): ConversationState => (row.status === 'closed' ? 'closed' : row.pending ? 'pending' : 'open');
+
+const rank = (u: Urgency | null): number => (u === null ? -1 : URGENCIES.indexOf(u));
+const iso = (ms: number | string): string => new Date(Number(ms)).toISOString();
+
+export interface PgRelayStoreOptions {
+  /** The URL, to name the server in a connection error (never the password). */
+  readonly url: string;
+  /** This process's name in the NOTIFY payloads: its own notices are not passed on twice. */
+  readonly instance: string;
+}
+
+export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgRelayStoreOptions): RelayStore {
+  const { url, instance } = options;
+  const keyOf = (id: string, wrapped: Buffer): Buffer => keyring.dataKey(id, wrapped);
+
+  /** One transaction; a lost server becomes FMC_ERR_DB_UNAVAILABLE (the relay answers "retry"). */
+  async function tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw asDbError(err, url);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw asDbError(err, url);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function query<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
+    try {
+      return (await pool.query<R>(sql, values)).rows;
+    } catch (err) {
+      throw asDbError(err, url);
+    }
+  }
+
+  function triageOf(id: string, key: Buffer, sealed: Buffer | null): Triage {
+    if (sealed === null) return { urgency: null, claim: false, topics: [] };
+    return openJson(key, sealed, aad.triage(id)) as Triage;
+  }
+
+  function toSummary(row: ConversationRow): ConversationSummary {
+    const triage = triageOf(row.id, keyOf(row.id, row.wrapped_key), row.triage);
+    return {
+      id: row.id,
+      customer: { id: Number(row.customer_id), username: row.customer_name },
+      status: stateOf(row),
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+      lastSeq: row.last_seq,
+      urgency: triage.urgency,
+      claim: triage.claim,
+      topics: sortTopics(triage.topics ?? []),
+      assignee:
+        row.assignee_id === null || row.assignee_name === null
+          ? null
+          : { id: Number(row.assignee_id), username: row.assignee_name, ...(row.assignee_display !== null && { displayName: row.assignee_display }) },
+      waitingSince: row.waiting_since === null ? null : iso(row.waiting_since),
+    };
+  }
+
+  function toMessage(row: MessageRow, key: Buffer): ChatMessage {
+    const message: ChatMessage = {
+      conversationId: row.conversation_id,
+      seq: row.seq,
+      id: Number(row.id),
+      sender: { id: Number(row.sender_id), username: row.sender_name, role: row.sender_role, ...(row.sender_display !== null && { displayName: row.sender_display }) },
+      text: open(key, row.body, aad.text(row.conversation_id, row.seq)).toString('utf8'),
+      createdAt: iso(row.created_at),
+    };
+    if (row.labels === null) return message;
+    const stored = openJson(key, row.labels, aad.labels(row.conversation_id, row.seq));
+    const labels = toScoredLabels(stored);
+    const provider = (stored as { provider?: unknown }).provider;
+    return labels ? { ...message, labels: { ...labels, provider: typeof provider === 'string' ? provider : 'unknown' } } : message;
+  }
+
+  const notify = (client: pg.PoolClient, payload: string): Promise<unknown> => client.query('SELECT pg_notify($1, $2)', [RELAY_CHANNEL, payload]);
+
+  /** The triage recomputed from every labeled message (a correction may lower it). */
+  async function retriage(client: pg.PoolClient, conversationId: string, key: Buffer): Promise<Triage> {
+    const triage: Triage = { urgency: null, claim: false, topics: [] };
+    const topics = new Set<string>();
+    const rows = await client.query<{ seq: number; labels: Buffer }>('SELECT seq, labels FROM messages WHERE conversation_id = $1 AND labels IS NOT NULL', [conversationId]);
+    for (const r of rows.rows) {
+      const l = openJson(key, r.labels, aad.labels(conversationId, r.seq)) as LabelResult;
+      if (rank(l.urgency) > rank(triage.urgency)) triage.urgency = l.urgency;
+      triage.claim ||= l.is_claim;
+      topics.add(l.topic);
+    }
+    triage.topics = [...topics];
+    return triage;
+  }
+
+  return {
+    async create(customer) {
+      const id = randomUUID();
+      const { wrapped } = keyring.newDataKey(id);
+      const now = Date.now();
+      const [row] = await tx(async (client) => {
+        const rows = await client.query<ConversationRow>(
+          `INSERT INTO conversations (id, customer_id, customer_name, status, created_at, updated_at, wrapped_key, master_key_id)
+           VALUES ($1, $2, $3, 'open', $4, $4, $5, $6) RETURNING *`,
+          [id, customer.id, customer.username, now, wrapped, keyring.masterKeyId],
+        );
+        await notify(client, notice.conversation(instance, id));
+        return rows.rows;
+      });
+      return toSummary(row!);
+    },
+    async head(id) {
+      const [row] = await query<{ customer_id: string; status: ConversationStatus; last_seq: number }>('SELECT customer_id, status, last_seq FROM conversations WHERE id = $1', [id]);
+      return row && { customerId: Number(row.customer_id), status: row.status, lastSeq: row.last_seq };
+    },
+    async summary(id) {
+      const [row] = await query<ConversationRow>('SELECT * FROM conversations WHERE id = $1', [id]);
+      return row && toSummary(row);
+    },
+    async list({ customerId, closedLimit }) {
+      // Every open conversation (an old urgent one must not fall off the agents' list), then
+      // the most recent closed ones up to the limit.
+      const rows =
+        customerId === undefined
+          ? await query<ConversationRow>(
+              `SELECT * FROM conversations WHERE status = 'open'
+               UNION ALL (SELECT * FROM conversations WHERE status = 'closed' ORDER BY updated_at DESC LIMIT $1)`,
+              [closedLimit],
+            )
+          : await query<ConversationRow>(
+              `SELECT * FROM conversations WHERE customer_id = $1 AND status = 'open'
+               UNION ALL (SELECT * FROM conversations WHERE customer_id = $1 AND status = 'closed' ORDER BY updated_at DESC LIMIT $2)`,
+              [customerId, closedLimit],
+            );
+      return rows.map(toSummary).sort(byOpenUrgency);
+    },
+    async close(id) {
+      return tx(async (client) => {
+        // A close stops the SLA clock: nobody is waiting on a resolved conversation.
+        const done = await client.query("UPDATE conversations SET status = 'closed', pending = false, waiting_since = NULL, updated_at = $1 WHERE id = $2 AND status <> 'closed'", [Date.now(), id]);
+        if (done.rowCount === 0) return false;
+        await notify(client, notice.conversation(instance, id));
+        return true;
+      });
+    },
+    async append({ conversationId, sender, clientId, text }) {
+      return tx(async (client) => {
+        // The row lock first: a second send of the same clientId through another instance
+        // waits here, then finds the first one's message instead of failing on the unique key.
+        const head = await client.query<{ status: ConversationStatus; last_seq: number; wrapped_key: Buffer }>('SELECT status, last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+        const conversation = head.rows[0];
+        if (!conversation) return undefined;
+        const key = keyOf(conversationId, conversation.wrapped_key);
+        const earlier = await client.query<MessageRow>('SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3', [conversationId, sender.id, clientId]);
+        if (earlier.rows[0]) return { message: toMessage(earlier.rows[0], key), duplicate: true };
+        if (conversation.status !== 'open') return undefined;
+        const seq = conversation.last_seq + 1;
+        const now = Date.now();
+        const body = seal(key, Buffer.from(text, 'utf8'), aad.text(conversationId, seq));
+        // A customer's message starts the SLA clock (if not running) and ends a pending wait; a staff answer stops the clock.
+        await client.query(
+          'UPDATE conversations SET last_seq = $1, updated_at = $2, waiting_since = CASE WHEN $4 THEN coalesce(waiting_since, $2) ELSE NULL END, pending = CASE WHEN $4 THEN false ELSE pending END WHERE id = $3',
+          [seq, now, conversationId, sender.role === 'customer'],
+        );
+        const inserted = await client.query<{ id: string }>(
+          'INSERT INTO messages (conversation_id, seq, sender_id, sender_name, sender_role, sender_display, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id',
+          [conversationId, seq, sender.id, sender.username, sender.role, sender.displayName ?? null, clientId, body, now],
+        );
+        await notify(client, notice.message(instance, conversationId, seq));
+        const message: ChatMessage = { conversationId, seq, id: Number(inserted.rows[0]!.id), sender, text, createdAt: iso(now) };
+        return { message, duplicate: false };
+      });
+    },
+    async all({ customerId }) {
+      const rows =
+        customerId === undefined
+          ? await query<ConversationRow>('SELECT * FROM conversations ORDER BY updated_at DESC', [])
+          : await query<ConversationRow>('SELECT * FROM conversations WHERE customer_id = $1 ORDER BY updated_at DESC', [customerId]);
+      return rows.map(toSummary);
+    },
+    async setState(id, state) {
+      if (state === 'closed') return this.close(id);
+      const sql =
+        state === 'pending'
+          ? "UPDATE conversations SET status = 'open', pending = true, updated_at = $1 WHERE id = $2 AND (status = 'closed' OR NOT pending)"
+          : "UPDATE conversations SET status = 'open', pending = false, updated_at = $1 WHERE id = $2 AND (status = 'closed' OR pending)";
+      return tx(async (client) => {
+        const done = await client.query(sql, [Date.now(), id]);
+        if (done.rowCount === 0) return false;
+        await notify(client, notice.conversation(instance, id));
+        return true;
+      });
+    },
+    async assign(id, assignee) {
+      return tx(async (client) => {
+        const done = await client.query('UPDATE conversations SET assignee_id = $1, assignee_name = $2, assignee_display = $3, updated_at = $4 WHERE id = $5', [
+          assignee?.id ?? null,
+          assignee?.username ?? null,
+          assignee?.displayName ?? null,
+          Date.now(),
+          id,
+        ]);
+        if (done.rowCount === 0) return false;
+        await notify(client, notice.conversation(instance, id));
+        return true;
+      });
+    },
+    async markRead(userId, conversationId, seq) {
+      await query(
+        'INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq) VALUES ($1, $2, $3) ON CONFLICT (user_id, conversation_id) DO UPDATE SET last_read_seq = GREATEST(conversation_reads.last_read_seq, excluded.last_read_seq)',
+        [userId, conversationId, seq],
+      );
+    },
+    async reads(userId) {
+      const rows = await query<{ conversation_id: string; last_read_seq: number }>('SELECT conversation_id, last_read_seq FROM conversation_reads WHERE user_id = $1', [userId]);
+      return new Map(rows.map((r) => [r.conversation_id, r.last_read_seq]));
+    },
+    async existing(conversationId, senderId, clientId) {
+      const [row] = await query<{ seq: number; id: string }>('SELECT seq, id FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3', [conversationId, senderId, clientId]);
+      return row && { seq: row.seq, id: Number(row.id) };
+    },
+    async after(conversationId, afterSeq, limit) {
+      const rows = await query<MessageRow & { wrapped_key: Buffer }>(
+        `SELECT m.*, c.wrapped_key FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`,
+        [conversationId, afterSeq, limit],
+      );
+      if (rows.length === 0) return [];
+      const key = keyOf(conversationId, rows[0]!.wrapped_key);
+      return rows.map((r) => toMessage(r, key));
+    },
+    async setLabels(conversationId, seq, labels) {
+      await tx(async (client) => {
+        const head = await client.query<{ triage: Buffer | null; wrapped_key: Buffer }>('SELECT triage, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+        const row = head.rows[0];
+        if (!row) return;
+        const key = keyOf(conversationId, row.wrapped_key);
+        await client.query('UPDATE messages SET labels = $1 WHERE conversation_id = $2 AND seq = $3', [sealJson(key, labels, aad.labels(conversationId, seq)), conversationId, seq]);
+        const triage = triageOf(conversationId, key, row.triage);
+        const next: Triage = {
+          urgency: rank(labels.urgency) > rank(triage.urgency) ? labels.urgency : triage.urgency,
+          claim: triage.claim || labels.is_claim,
+          topics: [...new Set([...(triage.topics ?? []), labels.topic])],
+        };
+        await client.query('UPDATE conversations SET triage = $1, updated_at = $2 WHERE id = $3', [sealJson(key, next, aad.triage(conversationId)), Date.now(), conversationId]);
+        await notify(client, notice.labels(instance, conversationId, seq));
+      });
+    },
+    async correctChat(input, labels) {
+      const { conversationId, seq } = input;
+      return tx(async (client): Promise<Correction> => {
+        const head = await client.query<{ wrapped_key: Buffer }>('SELECT wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+        const key = keyOf(conversationId, head.rows[0]!.wrapped_key);
+        await client.query('UPDATE messages SET labels = $1 WHERE conversation_id = $2 AND seq = $3', [sealJson(key, labels, aad.labels(conversationId, seq)), conversationId, seq]);
+        const triage = await retriage(client, conversationId, key);
+        await client.query('UPDATE conversations SET triage = $1, updated_at = $2 WHERE id = $3', [sealJson(key, triage, aad.triage(conversationId)), Date.now(), conversationId]);
+        const now = Date.now();
+        const original = input.original && { ...labelsOf(input.original), confidence: input.original.confidence };
+        const sealed = sealJson(key, { corrected: labelsOf(input.corrected), original }, aad.correction(conversationId, seq));
+        const inserted = await client.query<{ id: string }>(
+          'INSERT INTO corrections (created_at, user_id, username, conversation_id, seq, text, labels, provider, version) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8) RETURNING id',
+          [now, input.user.id, input.user.username, conversationId, seq, sealed, input.original?.provider ?? null, input.version],
+        );
+        await notify(client, notice.labels(instance, conversationId, seq));
+        return {
+          id: Number(inserted.rows[0]!.id),
+          createdAt: iso(now),
+          correctedBy: input.user.username,
+          source: 'chat',
+          conversationId,
+          seq,
+          text: input.text,
+          labels: labelsOf(input.corrected),
+          original,
+          provider: input.original?.provider ?? null,
+          version: input.version,
+        };
+      });
+    },
+  };
+}

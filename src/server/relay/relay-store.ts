@@ -1,0 +1,86 @@
+import type { Correction, CorrectionInput, CorrectionStore } from '../../corrections/store.js';
+import type { User } from '../../store/users.js';
+import type { LabelResult } from '../../labels.js';
+import type { Assignee, ChatMessage, ConversationState, ConversationStatus, ConversationStore, ConversationSummary, Sender } from './store.js';
+
+/** Who owns a conversation, whether it is open and its last seq: read without decrypting anything. */
+export interface ConversationHead {
+  readonly customerId: number;
+  readonly status: ConversationStatus;
+  readonly lastSeq: number;
+}
+
+export interface ChatCorrectionInput extends CorrectionInput {
+  readonly conversationId: string;
+  readonly seq: number;
+  readonly text: string;
+}
+
+/**
+ * The relay's storage seam, async so that one interface covers the embedded SQLite data DB
+ * and PostgreSQL. Conversations, messages, labels, corrections and the per-conversation
+ * wrapped data keys live behind it; every text is ciphertext in either backend.
+ *
+ * New per-conversation state (status, owner, unread, attachments) goes here as more methods:
+ * the relay never sees SQL, so each backend adds its own query.
+ */
+export interface RelayStore {
+  create(customer: User): Promise<ConversationSummary>;
+  head(id: string): Promise<ConversationHead | undefined>;
+  summary(id: string): Promise<ConversationSummary | undefined>;
+  /** Open conversations, then up to `closedLimit` recently closed ones, by open urgency. */
+  list(filter: { customerId?: number; closedLimit: number }): Promise<ConversationSummary[]>;
+  /** Every conversation (of this customer), most recent activity first: what search and filters look through. */
+  all(filter: { customerId?: number }): Promise<ConversationSummary[]>;
+  /** False when it was already closed (or does not exist). */
+  close(id: string): Promise<boolean>;
+  /** Moves it to this state (a reopen, a close, pending); false when it was already there or does not exist. */
+  setState(id: string, state: ConversationState): Promise<boolean>;
+  /** Sets the owner (null = nobody); false when the conversation does not exist. */
+  assign(id: string, assignee: Assignee | null): Promise<boolean>;
+  /** Records that `userId` has read up to `seq` (never backwards). */
+  markRead(userId: number, conversationId: string, seq: number): Promise<void>;
+  /** How far this user has read each conversation they opened. */
+  reads(userId: number): Promise<Map<string, number>>;
+  /**
+   * Stores a message with the next seq, assigned in the same transaction (so a rollback uses
+   * no seq), or returns the one already stored under this sender's clientId (`duplicate`).
+   * Undefined when the conversation is not open.
+   */
+  append(input: { conversationId: string; sender: Sender; clientId: string; text: string }): Promise<{ message: ChatMessage; duplicate: boolean } | undefined>;
+  /** The message this sender already stored under `clientId`, if any (seq and id only). */
+  existing(conversationId: string, senderId: number, clientId: string): Promise<{ seq: number; id: number } | undefined>;
+  /** Messages with seq > afterSeq, in seq order. */
+  after(conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+  /** Stores a customer message's labels and folds them into the conversation's triage. */
+  setLabels(conversationId: string, seq: number, labels: LabelResult): Promise<void>;
+  /** Records an agent's correction and relabels the message (triage recomputed), in one transaction. */
+  correctChat(input: ChatCorrectionInput, labels: LabelResult): Promise<Correction>;
+}
+
+/**
+ * The SQLite data DB behind the async seam: the synchronous store is unchanged, so a single
+ * server keeps its one-transaction-per-call behaviour and its speed.
+ */
+export function sqliteRelayStore(store: ConversationStore, corrections: CorrectionStore, lastSeq: (id: string) => number): RelayStore {
+  return {
+    create: async (customer) => store.create(customer),
+    async head(id) {
+      const head = store.head(id);
+      return head && { ...head, lastSeq: lastSeq(id) };
+    },
+    summary: async (id) => store.summary(id),
+    list: async (filter) => store.list(filter),
+    all: async (filter) => store.all(filter),
+    close: async (id) => store.close(id),
+    setState: async (id, state) => store.setState(id, state),
+    assign: async (id, assignee) => store.assign(id, assignee && assignee.id),
+    markRead: async (userId, conversationId, seq) => store.markRead(userId, conversationId, seq),
+    reads: async (userId) => store.reads(userId),
+    append: async (input) => store.append(input),
+    existing: async (conversationId, senderId, clientId) => store.existing(conversationId, senderId, clientId),
+    after: async (conversationId, afterSeq, limit) => store.after(conversationId, afterSeq, limit),
+    setLabels: async (conversationId, seq, labels) => store.setLabels(conversationId, seq, labels),
+    correctChat: async (input, labels) => corrections.recordChat(input, () => store.relabel(input.conversationId, input.seq, labels)),
+  };
+}

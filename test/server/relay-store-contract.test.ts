@@ -1,0 +1,240 @@
+// One contract for the relay's storage seam (RelayStore), run against both backends: the
+// SQLite data DB (the embedded default) and PostgreSQL (a real server from test/pg).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createCorrectionStore } from '../../src/corrections/store.js';
+import type { LabelResult } from '../../src/labels.js';
+import { createKeyring, openKeyring } from '../../src/server/relay/keyring.js';
+import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
+import { createPgRelayStore } from '../../src/server/relay/pg/store.js';
+import { sqliteRelayStore, type RelayStore } from '../../src/server/relay/relay-store.js';
+import { createConversationStore, type Sender } from '../../src/server/relay/store.js';
+import { openPgDatabase, type PgDatabase } from '../../src/store/pg/database.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
+import { createUserStore, type User } from '../../src/store/users.js';
+import { tempDir } from '../helpers.js';
+import { startPostgres, type TestPostgres } from '../pg/postgres.js';
+
+interface Backend {
+  readonly store: RelayStore;
+  customer(name: string): User;
+  agent(name: string): User;
+  close(): Promise<void>;
+}
+
+const labels = (urgency: LabelResult['urgency'], claim: boolean): LabelResult => ({
+  is_claim: claim,
+  sentiment: 'negative',
+  topic: 'fibre',
+  incident: 'outage',
+  urgency,
+  confidence: 0.9,
+  provider: 'rules',
+});
+
+function sqliteBackend(): Backend {
+  const temp = tempDir('fmc-relay-contract-');
+  const data = openDataDb(join(temp.dir, 'data'));
+  const users = createUserStore(data.db);
+  const keyring = openKeyring(data.db, { kind: 'env', key: randomBytes(32) });
+  const lastSeq = data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
+  const store = sqliteRelayStore(createConversationStore(data.db, keyring), createCorrectionStore(data.db, () => keyring), (id) => lastSeq.get(id) as number);
+  const add = (name: string, role: 'customer' | 'agent'): User => users.add({ username: name, role, passwordHash: 'x' });
+  return {
+    store,
+    customer: (name) => add(name, 'customer'),
+    agent: (name) => add(name, 'agent'),
+    async close() {
+      data.close();
+      temp.cleanup();
+    },
+  };
+}
+
+let pgServer: TestPostgres | undefined;
+let pgUserId = 0;
+async function pgBackend(): Promise<{ backend: Backend; db: PgDatabase }> {
+  pgServer ??= await startPostgres();
+  const db = await openPgDatabase(pgServer.url);
+  const keyring = await openPgKeyring(db.pool, { kind: 'env', key: CONTRACT_KEY });
+  const store = createPgRelayStore(db.pool, keyring, { url: db.url, instance: 'contract' });
+  const user = (name: string, role: 'customer' | 'agent'): User => ({ id: ++pgUserId, username: name, role, createdAt: new Date().toISOString() });
+  return {
+    db,
+    backend: { store, customer: (name) => user(name, 'customer'), agent: (name) => user(name, 'agent'), close: () => db.close() },
+  };
+}
+const CONTRACT_KEY = randomBytes(32);
+
+after(async () => {
+  await pgServer?.destroy();
+});
+
+const sender = (user: User): Sender => ({ id: user.id, username: user.username, role: user.role });
+
+function contract(name: string, open: () => Promise<Backend>): void {
+  describe(`RelayStore contract: ${name}`, () => {
+    let b: Backend;
+    before(async () => {
+      b = await open();
+    });
+    after(async () => {
+      await b.close();
+    });
+
+    test('create, head, summary; append gives seq 1, 2, 3; after pages in order; text round-trips', async () => {
+      const alice = b.customer(`alice-${name}`);
+      const c = await b.store.create(alice);
+      assert.equal(c.status, 'open');
+      assert.equal(c.lastSeq, 0);
+      assert.deepEqual(c.customer, { id: alice.id, username: alice.username });
+      assert.deepEqual(await b.store.head(c.id), { customerId: alice.id, status: 'open', lastSeq: 0 });
+      for (const [i, text] of ['bonjour', 'ma box ne marche plus', 'é 🙂 "quotes"'].entries()) {
+        const r = await b.store.append({ conversationId: c.id, sender: sender(alice), clientId: `c${i}`, text });
+        assert.equal(r?.duplicate, false);
+        assert.equal(r?.message.seq, i + 1);
+        assert.equal(r?.message.text, text);
+      }
+      assert.equal((await b.store.head(c.id))?.lastSeq, 3);
+      const all = await b.store.after(c.id, 0, 10);
+      assert.deepEqual(all.map((m) => [m.seq, m.text, m.sender.username]), [[1, 'bonjour', alice.username], [2, 'ma box ne marche plus', alice.username], [3, 'é 🙂 "quotes"', alice.username]]);
+      assert.deepEqual((await b.store.after(c.id, 1, 1)).map((m) => m.seq), [2]);
+      assert.deepEqual(await b.store.after(c.id, 3, 10), []);
+      assert.equal((await b.store.summary(c.id))?.lastSeq, 3);
+      assert.equal(await b.store.head('no-such-conversation'), undefined);
+      assert.equal(await b.store.summary('no-such-conversation'), undefined);
+    });
+
+    test('a repeated clientId is the same message (duplicate), per sender; existing finds it', async () => {
+      const bob = b.customer(`bob-${name}`);
+      const agent = b.agent(`agent-${name}`);
+      const c = await b.store.create(bob);
+      const first = await b.store.append({ conversationId: c.id, sender: sender(bob), clientId: 'same', text: 'un' });
+      const again = await b.store.append({ conversationId: c.id, sender: sender(bob), clientId: 'same', text: 'un' });
+      assert.equal(again?.duplicate, true);
+      assert.equal(again?.message.seq, first?.message.seq);
+      assert.equal(again?.message.id, first?.message.id);
+      const other = await b.store.append({ conversationId: c.id, sender: sender(agent), clientId: 'same', text: 'deux' });
+      assert.equal(other?.duplicate, false);
+      assert.equal(other?.message.seq, 2);
+      assert.deepEqual(await b.store.existing(c.id, bob.id, 'same'), { seq: 1, id: first!.message.id });
+      assert.equal(await b.store.existing(c.id, bob.id, 'never'), undefined);
+    });
+
+    test('close: true once, then false; a closed or unknown conversation takes no message', async () => {
+      const carol = b.customer(`carol-${name}`);
+      const c = await b.store.create(carol);
+      assert.equal(await b.store.close(c.id), true);
+      assert.equal(await b.store.close(c.id), false);
+      assert.equal((await b.store.head(c.id))?.status, 'closed');
+      assert.equal(await b.store.append({ conversationId: c.id, sender: sender(carol), clientId: 'x', text: 'trop tard' }), undefined);
+      assert.equal(await b.store.append({ conversationId: 'nope', sender: sender(carol), clientId: 'x', text: 'où ?' }), undefined);
+    });
+
+    test('50 concurrent appends on one conversation: seqs 1..50, each once', async () => {
+      const dan = b.customer(`dan-${name}`);
+      const c = await b.store.create(dan);
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => b.store.append({ conversationId: c.id, sender: sender(dan), clientId: `k${i}`, text: `m${i}` })));
+      assert.deepEqual(results.map((r) => r!.message.seq).sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i + 1));
+      const stored = await b.store.after(c.id, 0, 100);
+      assert.deepEqual(stored.map((m) => m.seq), Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    test('labels fold into the triage; a correction recomputes it (and may lower it); list orders by open urgency', async () => {
+      const erin = b.customer(`erin-${name}`);
+      const agent = b.agent(`fixer-${name}`);
+      const calm = await b.store.create(erin);
+      const hot = await b.store.create(erin);
+      await b.store.append({ conversationId: hot.id, sender: sender(erin), clientId: 'a', text: 'plus rien ne marche' });
+      await b.store.append({ conversationId: hot.id, sender: sender(erin), clientId: 'b', text: 'vraiment rien' });
+      await b.store.setLabels(hot.id, 1, labels('high', true));
+      await b.store.setLabels(hot.id, 2, labels('low', false));
+      const [first] = await b.store.after(hot.id, 0, 1);
+      assert.equal(first?.labels?.urgency, 'high');
+      assert.equal(first?.labels?.provider, 'rules');
+      let summary = await b.store.summary(hot.id);
+      assert.equal(summary?.urgency, 'high');
+      assert.equal(summary?.claim, true);
+      const own = await b.store.list({ customerId: erin.id, closedLimit: 10 });
+      assert.deepEqual(own.map((s) => s.id), [hot.id, calm.id]);
+      const correction = await b.store.correctChat(
+        { conversationId: hot.id, seq: 1, text: 'plus rien ne marche', user: agent, original: labels('high', true), corrected: labels('low', false), version: 'v1' },
+        labels('low', false),
+      );
+      assert.equal(correction.source, 'chat');
+      assert.equal(correction.correctedBy, agent.username);
+      assert.equal(correction.labels.urgency, 'low');
+      assert.equal(correction.original?.urgency, 'high');
+      summary = await b.store.summary(hot.id);
+      assert.equal(summary?.urgency, 'low');
+      assert.equal(summary?.claim, false);
+      assert.equal((await b.store.after(hot.id, 0, 1))[0]?.labels?.urgency, 'low');
+    });
+
+    test('list: every open conversation, then at most closedLimit closed ones, most recent first', async () => {
+      const fay = b.customer(`fay-${name}`);
+      const open = await b.store.create(fay);
+      const closed = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await b.store.create(fay);
+        await new Promise((r) => setTimeout(r, 2));
+        await b.store.close(c.id);
+        closed.push(c.id);
+      }
+      const mine = await b.store.list({ customerId: fay.id, closedLimit: 2 });
+      assert.deepEqual(mine.map((s) => s.id), [open.id, closed[2], closed[1]]);
+      const all = await b.store.list({ closedLimit: 1 });
+      assert.ok(all.some((s) => s.id === open.id));
+      assert.equal(all.filter((s) => s.status === 'closed').length, 1);
+    });
+  });
+}
+
+contract('sqlite', async () => sqliteBackend());
+
+let pgDb: PgDatabase | undefined;
+contract('postgresql', async () => {
+  const { backend, db } = await pgBackend();
+  pgDb = db;
+  return backend;
+});
+
+describe('PostgreSQL only', () => {
+  test('a rollback after the seq was taken (the insert fails) leaves no gap: the next message gets that seq', async () => {
+    const { backend, db } = await pgBackend();
+    try {
+      const user: User = { id: 9001, username: 'rollback', role: 'customer', createdAt: new Date().toISOString() };
+      const c = await backend.store.create(user);
+      await backend.store.append({ conversationId: c.id, sender: sender(user), clientId: 'ok-1', text: 'un' });
+      // A fault inside the send's transaction, after last_seq was raised: PostgreSQL rolls it all back.
+      await db.pool.query(`CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$;
+        CREATE TRIGGER fail_marked BEFORE INSERT ON messages FOR EACH ROW WHEN (NEW.client_id = 'fail-me') EXECUTE FUNCTION fail_insert();`);
+      await assert.rejects(backend.store.append({ conversationId: c.id, sender: sender(user), clientId: 'fail-me', text: 'deux' }), /disk on fire/);
+      assert.equal((await backend.store.head(c.id))?.lastSeq, 1);
+      const next = await backend.store.append({ conversationId: c.id, sender: sender(user), clientId: 'ok-2', text: 'deux' });
+      assert.equal(next?.message.seq, 2);
+      assert.deepEqual((await backend.store.after(c.id, 0, 10)).map((m) => [m.seq, m.text]), [[1, 'un'], [2, 'deux']]);
+      await db.pool.query('DROP TRIGGER fail_marked ON messages; DROP FUNCTION fail_insert()');
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test('text, labels and triage are ciphertext in the tables; a wrong master key is refused by name', async () => {
+    const { backend, db } = await pgBackend();
+    try {
+      const user: User = { id: 9002, username: 'secret', role: 'customer', createdAt: new Date().toISOString() };
+      const c = await backend.store.create(user);
+      await backend.store.append({ conversationId: c.id, sender: sender(user), clientId: 's', text: 'mon code secret 4242' });
+      const dump = await db.pool.query("SELECT string_agg(encode(body, 'escape'), '') AS b FROM messages");
+      assert.doesNotMatch(String(dump.rows[0].b), /4242/);
+      await assert.rejects(openPgKeyring(db.pool, { kind: 'env', key: randomBytes(32) }), (err: Error) => /is not the one the conversations were encrypted under/.test(err.message));
+      assert.ok(createKeyring(CONTRACT_KEY).masterKeyId);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+void pgDb;

@@ -6,12 +6,12 @@ import { FmcError } from '../../errors.js';
 import { ROLES, type Role, type UserStore } from '../../store/users.js';
 import type { SlaTargets } from '../console/sla.js';
 import { errorSchema } from '../errors.js';
-import type { ConversationStore } from '../relay/store.js';
+import type { RelayStore } from '../relay/relay-store.js';
 import type { Database } from 'better-sqlite3';
 
 export interface AdminRouteOptions {
   readonly users: UserStore;
-  readonly store: ConversationStore;
+  readonly store: Pick<RelayStore, 'list'>;
   readonly corrections: CorrectionStore;
   readonly db: Database;
   readonly sla: SlaTargets;
@@ -106,7 +106,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
       const now = Date.now();
       const days = request.query.days;
       const since = now - (days + 1) * 86_400_000;
-      const conversations = store.list({ closedLimit: STATS_CLOSED_LIMIT }).map((c) => ({ id: c.id, createdAt: Date.parse(c.createdAt), urgency: c.urgency, claim: c.claim }));
+      const conversations = (await store.list({ closedLimit: STATS_CLOSED_LIMIT })).map((c) => ({ id: c.id, createdAt: Date.parse(c.createdAt), urgency: c.urgency, claim: c.claim }));
       const messages = (messageFacts.all(since) as { conversation_id: string; sender_role: string; created_at: number }[]).map((m) => ({
         conversationId: m.conversation_id,
         staff: m.sender_role !== 'customer',

@@ -27,6 +27,13 @@ export interface AttachmentLinks {
   describe(conversationId: string, fromSeq: number, toSeq: number): Map<number, AttachmentMeta>;
 }
 
+/** Messages with the files they show (the relay store keeps messages; attachments live apart). */
+export function showAttachments<M extends { readonly seq: number; readonly attachment?: AttachmentMeta }>(links: AttachmentLinks, conversationId: string, messages: M[]): M[] {
+  if (messages.length === 0) return messages;
+  const found = links.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
+  return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
+}
+
 export interface AttachmentStore extends AttachmentLinks {
   /** Seals and stores a checked file; FMC_ERR_NOT_FOUND / FMC_ERR_CONVERSATION_CLOSED when `user` may not add to it. */
   put(user: User, conversationId: string, file: { name: string; contentType: string; body: Buffer }): AttachmentMeta;

@@ -27,7 +27,7 @@ function refuseOnPostgres(command: 'backup' | 'restore', databaseUrl: string | u
     command === 'backup'
       ? `back it up with pg_dump (pg_dump -Fc -f fmc.dump '${databaseUrl.replace(/:[^:@/]*@/, '@')}'), and save the master key apart`
       : 'restore a pg_dump with pg_restore (pg_restore --clean -d <url> fmc.dump) while no fmc serve runs';
-  throw new FmcError('FMC_ERR_USAGE', `fmc ${command} copies SQLite files, but the data is in PostgreSQL (${where}, from --database-url or FMC_DATABASE_URL): ${how}; README, "Running on PostgreSQL"`);
+  throw new FmcError('FMC_ERR_USAGE', `${command} copies SQLite files, but the data is in PostgreSQL (${where}, from --database-url or FMC_DATABASE_URL): ${how}; README, "Running on PostgreSQL"`);
 }
 
 /** `fmc backup <dir>`: prints the new folder on stdout (scripts keep it), the rest on stderr. */

@@ -71,8 +71,8 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     throw new FmcError('FMC_ERR_USAGE', "--queue reads a file, not stdin: its chunks are keyed by the file's digest so a rerun resumes; save the input to a file first");
   }
   if (options.cancel) {
-    const { cancelQueued, databaseUrlFrom } = await import('./classify-queue.js');
-    return cancelQueued(input, databaseUrlFrom(options.databaseUrl, io.env, '--cancel'), io.env, logger, io.stderr);
+    const { cancelQueued, queueDatabaseUrl } = await import('./classify-queue.js');
+    return cancelQueued(input, queueDatabaseUrl(options.databaseUrl, io.env, '--cancel'), io.env, logger, io.stderr);
   }
   if (options.queue && options.dryRun) throw new FmcError('FMC_ERR_USAGE', '--queue and --dry-run do not go together: --dry-run plans a local run');
   const interrupts = catchInterrupts();
@@ -145,7 +145,8 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
           readOptions,
           pipelineOptions,
           chunkRows: options.chunkRows ?? queued.DEFAULT_CHUNK_ROWS,
-          url: queued.databaseUrlFrom(options.databaseUrl, io.env, '--queue'),
+          operatorAccounts: config.operatorAccounts,
+          url: queued.queueDatabaseUrl(options.databaseUrl, io.env, '--queue'),
           env: io.env,
           logger,
           stderr: io.stderr,

@@ -19,9 +19,9 @@ export const DEFAULT_CHUNK_ROWS = 500;
 const CHUNKS_IN_FLIGHT = 64;
 
 /** `--database-url` or `FMC_DATABASE_URL`, required by --queue, --cancel and fmc worker. */
-export function databaseUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv, what: string): string {
+export function queueDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv, what: string): string {
   const url = databaseUrlOf(flag, loadConfig(env));
-  if (!url) throw new FmcError('FMC_ERR_USAGE', `${what} needs PostgreSQL: set FMC_DATABASE_URL=postgres://user@host/db or pass --database-url`);
+  if (!url) throw new FmcError('FMC_ERR_USAGE', `PostgreSQL is needed by ${what}: set FMC_DATABASE_URL=postgres://user@host/db or pass --database-url`);
   return url;
 }
 
@@ -57,6 +57,8 @@ interface Identity {
   readonly readOptions: ReadOptions;
   readonly pipelineOptions: PipelineOptions;
   readonly chunkRows: number;
+  /** FMC_OPERATOR_ACCOUNTS: the coordinator flags the operator's rows, the workers read the flags. */
+  readonly operatorAccounts?: ReadonlySet<string> | undefined;
 }
 
 /** What decides a chunk's rows and labels, besides the bytes and the chain. */
@@ -69,6 +71,8 @@ function shapeOf(identity: Identity): Record<string, unknown> {
     sheet: r.sheet ?? null,
     textColumn: r.textColumn ?? null,
     idColumn: r.idColumn ?? null,
+    authorColumn: r.authorColumn ?? null,
+    operatorAccounts: identity.operatorAccounts ? [...identity.operatorAccounts].sort() : null,
     skipInvalid: r.skipInvalid ?? false,
     encoding: r.encoding ?? null,
     maxRecordSize: r.maxRecordSize ?? null,

@@ -89,17 +89,22 @@ const proxyList = (raw: string): string[] => {
 };
 
 /**
- * `--provider`, one of PROVIDERS; an old spelling (PROVIDER_ALIASES) still works, with a
- * one-line note on stderr naming the new one. The help lists the current names only.
+ * An option whose choices are tier names: an old spelling (PROVIDER_ALIASES) still works,
+ * with a one-line note on stderr naming the new one. The help lists the current names only.
  */
-function providerOption(description: string): Option {
-  const option = new Option('--provider <name>', description).choices(PROVIDERS).default('auto');
+function tierNameOption(option: Option): Option {
+  const flag = option.long ?? option.flags;
   const check = option.parseArg!;
   return option.argParser((value: string, previous: unknown) => {
     const renamed = Object.hasOwn(PROVIDER_ALIASES, value) ? PROVIDER_ALIASES[value] : undefined;
-    if (renamed) process.stderr.write(`fmc: --provider ${value} is deprecated: it is now --provider ${renamed}\n`);
+    if (renamed) process.stderr.write(`fmc: ${flag} ${value} is deprecated: it is now ${flag} ${renamed}\n`);
     return check(renamed ?? value, previous);
   });
+}
+
+/** `--provider`, one of PROVIDERS. */
+function providerOption(description: string): Option {
+  return tierNameOption(new Option('--provider <name>', description).choices(PROVIDERS).default('auto'));
 }
 
 /** Options shared by the commands that run the tier chain. */
@@ -172,7 +177,7 @@ export function buildProgram(run: Run): Command {
       .description('take chunks queued by `fmc classify --queue` from PostgreSQL and label them with this machine\'s tiers, until SIGTERM (finishes its chunk, then exits)')
       .option('-q, --quiet', 'no line per chunk on stderr'),
   )
-    .addHelpText('after', '\nExamples:\n  FMC_DATABASE_URL=postgres://fmc@db.example/fmc fmc worker --provider ollama --concurrency 8\n  fmc classify big.csv -o out.csv --queue      # on the coordinating machine')
+    .addHelpText('after', '\nExamples:\n  fmc worker --provider ollama --concurrency 8 --database-url postgres://fmc@db.example/fmc\n  fmc classify big.csv -o out.csv --queue      # on the coordinating machine, FMC_DATABASE_URL set')
     .action(async (options) => run(await (await import('./worker.js')).worker(options)));
 
   withChainOptions(
@@ -256,7 +261,7 @@ export function buildProgram(run: Run): Command {
     .command('clear')
     .description('remove cached results (all, or one tier)')
     .option('--cache <path>', `cache file ${CACHE_DEFAULT}`)
-    .addOption(new Option('--tier <name>', 'only the results of this tier (default: every tier)').choices(ALL_TIER_NAMES))
+    .addOption(tierNameOption(new Option('--tier <name>', 'only the results of this tier (default: every tier)').choices(ALL_TIER_NAMES)))
     .addHelpText('after', '\nExamples:\n  fmc cache clear\n  fmc cache clear --tier gemini')
     .option('--database-url <url>', DATABASE_URL_HELP)
     .action(async (options) => run(await (await import('./cache.js')).cacheClear(options)));

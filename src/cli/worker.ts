@@ -7,7 +7,7 @@ import { describeDatabase } from '../store/database-url.js';
 import { queueSettingsFrom } from '../queue/settings.js';
 import { chainOf, newWorkerId, runWorker } from '../queue/worker-loop.js';
 import { pipelineOptionsFrom, type ChainFlags } from './chain-options.js';
-import { databaseUrlFrom } from './classify-queue.js';
+import { queueDatabaseUrl } from './classify-queue.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { count } from './format.js';
 import { announceStartup, modelToBuild } from './startup.js';
@@ -25,7 +25,7 @@ export interface WorkerOptions extends ChainFlags {
 export async function worker(options: WorkerOptions, io: CommandIO = processIO()): Promise<number> {
   const config = loadConfig(io.env);
   const logger = createLogger(options.logLevel ?? config.logLevel);
-  const url = databaseUrlFrom(options.databaseUrl, io.env, 'fmc worker');
+  const url = queueDatabaseUrl(options.databaseUrl, io.env, 'fmc worker');
   const settings = queueSettingsFrom(io.env);
   const say = (line: string): void => void (options.quiet || io.stderr.write(`fmc worker: ${line}\n`));
   const conn = await openQueue(url, settings, logger);

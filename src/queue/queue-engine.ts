@@ -24,6 +24,16 @@ export interface ChunkJob {
   readonly batch: string;
   readonly chunk: number;
   readonly texts: readonly string[];
+  /** Indexes (in the chunk) of the rows by one of the operator's accounts (the author column). */
+  readonly operator?: readonly number[];
+}
+
+/** The operator flags of a chunk as the engine takes them, back from a job's index list. */
+export function operatorFlags(job: ChunkJob): Uint8Array | undefined {
+  if (!job.operator?.length) return undefined;
+  const flags = new Uint8Array(job.texts.length);
+  for (const i of job.operator) flags[i] = 1;
+  return flags;
 }
 
 export interface QueueStatus {
@@ -165,10 +175,11 @@ export async function createQueueEngine(options: {
   }, settings.pollMs);
 
   /** Sends the chunk's job unless it is done or already queued; a failed one is retried. */
-  const submit = async (chunk: number, texts: readonly string[]): Promise<void> => {
+  const submit = async (chunk: number, texts: readonly string[], operator: Uint8Array | undefined): Promise<void> => {
     if (done.has(chunk)) return;
     const id = jobIdOf(batch.id, chunk);
-    const job: ChunkJob = { batch: batch.id, chunk, texts };
+    const flagged = operator ? [...operator.keys()].filter((i) => operator[i] === 1) : [];
+    const job: ChunkJob = { batch: batch.id, chunk, texts, ...(flagged.length ? { operator: flagged } : {}) };
     const sent = await boss.send(batch.queue, job, { id });
     if (sent !== null) {
       submitted++;
@@ -188,7 +199,7 @@ export async function createQueueEngine(options: {
 
   const engine: QueueEngine = {
     tierNames: batch.chain.map((t) => t.name),
-    async labelTexts(texts) {
+    async labelTexts(texts, _tweets, operator) {
       if (!texts) throw new Error('the queue engine takes raw texts');
       if (closed) throw new FmcError('FMC_ERR_QUEUE_CHUNK', 'the queue coordinator stopped');
       if (failure) throw failure;
@@ -196,7 +207,7 @@ export async function createQueueEngine(options: {
       rowsRead += texts.length;
       const labeled = new Promise<LabeledChunk>((resolve, reject) => waiting.set(chunk, { rows: texts.length, resolve, reject }));
       try {
-        await track(submit(chunk, texts));
+        await track(submit(chunk, texts, operator));
       } catch (err) {
         waiting.delete(chunk);
         throw err;

@@ -7,7 +7,7 @@ import type { Pipeline } from '../pipeline/pipeline.js';
 import type { TierUsage } from '../tiers/tier.js';
 import { describeChain, sameChain, type ChainTier } from './batch.js';
 import type { QueueConnection } from './boss.js';
-import type { ChunkCountsRecord, ChunkJob, ChunkLabels } from './queue-engine.js';
+import { operatorFlags, type ChunkCountsRecord, type ChunkJob, type ChunkLabels } from './queue-engine.js';
 import type { QueueSettings } from './settings.js';
 
 const CHUNKS_IN_FLIGHT = 2;
@@ -96,7 +96,7 @@ export async function runWorker(options: {
     const engine = createChunkClassifier(pipeline);
     let labeled;
     try {
-      labeled = await engine.labelTexts(texts);
+      labeled = await engine.labelTexts(texts, undefined, operatorFlags(job.data));
     } catch (err) {
       await boss.fail(batch.queue, job.id, { message: `worker ${id}: ${(err as Error).message}` }).catch(() => undefined);
       logger.warn({ batch: batch.id, chunk, err: (err as Error).message }, 'chunk failed');

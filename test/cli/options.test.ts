@@ -49,15 +49,19 @@ test('a value outside the choices is refused before any command runs', async () 
   await assert.rejects(parse(['classify', 'in.csv', '--escalate-below', '2']), /between 0 and 1/);
 });
 
-test('the old --provider transformers still works as model, with a one-line note on stderr', async () => {
+test('the old --provider/--tier transformers still works as model, with a one-line note on stderr', async () => {
   const written: string[] = [];
   const write = process.stderr.write;
   process.stderr.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stderr.write;
   try {
     assert.equal((await engine(['classify', 'in.csv', '--provider', 'transformers'])).provider, 'model');
     assert.equal((await parse(['health', '--provider', 'transformers'])).options.provider, 'model');
+    assert.equal((await parse(['cache', 'clear', '--tier', 'transformers'])).options.tier, 'model');
   } finally {
     process.stderr.write = write;
   }
-  assert.deepEqual(written, Array(2).fill('fmc: --provider transformers is deprecated: it is now --provider model\n'));
+  assert.deepEqual(written, [
+    ...Array(2).fill('fmc: --provider transformers is deprecated: it is now --provider model\n'),
+    'fmc: --tier transformers is deprecated: it is now --tier model\n',
+  ]);
 });

@@ -67,7 +67,7 @@ test('fmc backup and restore on PostgreSQL refuse and say to use pg_dump / pg_re
   const url = server.url.replace('fmc@', 'fmc:s3cret@');
   const backup = await fmc(['backup', join(dir, 'backups')], { ...env, FMC_DATABASE_URL: url });
   assert.equal(backup.code, 2);
-  assert.match(backup.stderr.trim(), /^fmc: fmc backup copies SQLite files, but the data is in PostgreSQL \(fmc@127\.0\.0\.1:\d+\/fmc, from --database-url or FMC_DATABASE_URL\): back it up with pg_dump \(pg_dump -Fc -f fmc\.dump 'postgres:\/\/fmc@127\.0\.0\.1:\d+\/fmc'\), and save the master key apart; README, "Running on PostgreSQL" \[FMC_ERR_USAGE\]$/);
+  assert.match(backup.stderr.trim(), /^fmc: backup copies SQLite files, but the data is in PostgreSQL \(fmc@127\.0\.0\.1:\d+\/fmc, from --database-url or FMC_DATABASE_URL\): back it up with pg_dump \(pg_dump -Fc -f fmc\.dump 'postgres:\/\/fmc@127\.0\.0\.1:\d+\/fmc'\), and save the master key apart; README, "Running on PostgreSQL" \[FMC_ERR_USAGE\]$/);
   assert.doesNotMatch(backup.stderr, /s3cret/);
   assert.equal(existsSync(join(dir, 'backups')), false, 'nothing written');
   const restore = await fmc(['restore', join(dir, 'nothing'), '--database-url', url], env);

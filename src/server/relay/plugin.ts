@@ -10,7 +10,7 @@ import type { Logger } from '../../log.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
-import { createAttachmentStore } from '../../attachments/store.js';
+import { createAttachmentStore, showAttachments } from '../../attachments/store.js';
 import { createCorrectionStore } from '../../corrections/store.js';
 import { attachmentRoutes } from '../routes/attachments.js';
 import { adminRoutes } from '../routes/admin.js';
@@ -102,11 +102,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const versionOf = versionLookup(deps.pipeline.tiers);
   const attachments = createAttachmentStore(deps.data.db, () => keyring);
   // Messages the feed reads back from the store show their files, as those it has in hand do.
-  const feed = createFeed(store, rooms, deps.logger, (conversationId, messages) => {
-    if (messages.length === 0) return messages;
-    const found = attachments.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
-    return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
-  });
+  const feed = createFeed(store, rooms, deps.logger, (conversationId, messages) => showAttachments(attachments, conversationId, messages));
   const relay = createRelay({
     attachments,
     store,

@@ -1,4 +1,4 @@
-import type { AttachmentLinks } from '../../attachments/store.js';
+import { showAttachments, type AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction } from '../../corrections/store.js';
 import { isStorageError } from '../../store/sqlite/data-db.js';
@@ -11,7 +11,7 @@ import { searchMessages, type SearchHit } from '../console/search.js';
 import type { ChatClassifier } from './chat-classifier.js';
 import type { Feed } from './feed.js';
 import type { Peer } from './peer.js';
-import type { ClientFrame, ServerFrame } from './protocol.js';
+import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ConversationHead, RelayStore } from './relay-store.js';
 import type { Rooms } from './rooms.js';
@@ -141,12 +141,8 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
-  /** Messages with the files they show (the store keeps messages; attachments live apart). */
-  function withAttachments(conversationId: string, messages: ChatMessage[]): ChatMessage[] {
-    if (!deps.attachments || messages.length === 0) return messages;
-    const found = deps.attachments.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
-    return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
-  }
+  const withAttachments = (conversationId: string, messages: ChatMessage[]): ChatMessage[] =>
+    deps.attachments ? showAttachments(deps.attachments, conversationId, messages) : messages;
 
   async function announce(conversationId: string): Promise<void> {
     if (!rooms.hasWatchers()) return;
@@ -248,7 +244,8 @@ export function createRelay(deps: RelayDeps): Relay {
     const more = count < replay.length;
     const shown = replay.slice(0, count);
     for (const message of shown) {
-      peer.send({ type: 'message', conversationId, seq: message.seq, id: message.id, sender: message.sender, text: message.text, createdAt: message.createdAt });
+      // The frame live deliveries send (attachment included): a replayed message looks the same.
+      peer.send(messageFrame(message));
       if (message.labels && isStaff(peer.user)) peer.send({ type: 'labels', conversationId, seq: message.seq, labels: message.labels });
     }
     const lastSeq = shown.at(-1)?.seq ?? afterSeq;

@@ -14,11 +14,15 @@ const env = { FMC_CACHE: '/tmp/env-cache.sqlite', FMC_TIMEOUT_MS: '12000', XDG_C
 async function parse(argv: readonly string[]): Promise<{ command: string; options: Record<string, unknown> }> {
   const program = buildProgram(() => undefined);
   let seen: { command: string; options: Record<string, unknown> } | undefined;
-  for (const command of program.commands as Command[]) {
-    command.action(function (this: Command) {
-      seen = { command: this.name(), options: this.opts() };
-    });
-  }
+  const replace = (commands: readonly Command[]): void => {
+    for (const command of commands) {
+      command.action(function (this: Command) {
+        seen = { command: this.name(), options: this.opts() };
+      });
+      replace(command.commands);
+    }
+  };
+  replace(program.commands);
   await program.parseAsync(['node', 'fmc', ...argv]);
   return seen!;
 }

@@ -9,7 +9,7 @@ import type { Heartbeat } from './heartbeat.js';
 import type { RelayOptions } from './options.js';
 import { CLOSE_POLICY, CLOSE_TOKEN_EXPIRED, createPeer } from './peer.js';
 import { parseClientFrame } from './protocol.js';
-import type { Relay } from './relay.js';
+import { STORAGE_RETRY_MS, type Relay } from './relay.js';
 import type { Rooms } from './rooms.js';
 
 export interface ConnectionContext {
@@ -113,10 +113,18 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
       try {
         found = await users.byId(user.id);
       } catch (err) {
-        // The database is away: this frame is refused with the code that says "retry".
-        const e = err instanceof FmcError ? err : new FmcError('FMC_ERR_INTERNAL', `internal error; the server log has the details under request id ${request.id}`);
+        // The database is away: this frame is refused as the relay refuses a write it could
+        // not make (its clientId and a retryAfterMs: the client sends it again).
         if (!(err instanceof FmcError)) request.log.error({ err }, 'reading the account failed');
-        peer.send({ type: 'error', code: e.code, message: e.message });
+        const e = err instanceof FmcError ? err : new FmcError('FMC_ERR_INTERNAL', `internal error; the server log has the details under request id ${request.id}`);
+        peer.send({
+          type: 'error',
+          code: e.code,
+          message: e.message,
+          ...(frame.type === 'send' && { clientId: frame.clientId }),
+          ...('conversationId' in frame && { conversationId: frame.conversationId }),
+          ...(e.code === 'FMC_ERR_DB_UNAVAILABLE' && { retryAfterMs: STORAGE_RETRY_MS }),
+        });
         return;
       }
       // A removed account's id can be given to a new one: its creation time tells them apart.

@@ -60,7 +60,7 @@ export interface RelayDeps {
 }
 
 // How soon a client may resend a message the database refused: storage trouble rarely clears at once.
-const STORAGE_RETRY_MS = 1000;
+export const STORAGE_RETRY_MS = 1000;
 
 /** The relay's operations, shared by the REST routes and the /ws frames. */
 export interface Relay {

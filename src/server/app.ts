@@ -70,7 +70,7 @@ export interface AppDeps {
   readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets; readonly pg?: RelayPg };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
-  /** Refresh sessions; made over the data DB when absent (tests pass one with a clock). */
+  /** Refresh sessions (fmc serve: where the users are, server/accounts.ts); made over the data DB when absent (tests pass one with a clock). */
   readonly sessions?: SessionStore;
 }
 

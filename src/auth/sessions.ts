@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
 import type { TokenSubject } from '../store/users.js';
 import { FmcError } from '../errors.js';
 
@@ -7,6 +6,10 @@ import { FmcError } from '../errors.js';
 // and invalidates the old one (rotation). Presenting an old secret again means it was copied
 // (or a response was lost): the whole session is revoked, since the server cannot tell the
 // thief from the owner. Only the SHA-256 of the current secret is stored.
+//
+// One interface, two backends (store/sqlite/sessions.ts, store/pg/sessions.ts); the rules
+// of a rotation are here, once (judgeRotation): each backend reads the row under its lock,
+// asks, and writes what it is told, so two instances given one secret at once cannot both win.
 
 export interface SessionGrant {
   /** The session's public id (names the cookie; not a credential by itself). */
@@ -20,18 +23,18 @@ export interface SessionGrant {
 
 export interface SessionStore {
   /** A new session for an account that just logged in. */
-  start(subject: TokenSubject): SessionGrant;
+  start(subject: TokenSubject): Promise<SessionGrant>;
   /**
    * Checks `secret` against the session's current one and rotates it. Refuses with
    * FMC_ERR_SESSION_EXPIRED (idle too long), FMC_ERR_REFRESH_REUSED (an old secret: the
    * session is revoked), or FMC_ERR_SESSION_REVOKED (logged out, password changed, account
    * disabled or removed).
    */
-  rotate(id: string, secret: string): SessionGrant;
+  rotate(id: string, secret: string): Promise<SessionGrant>;
   /** Ends the session (logout); false when there was none to end. */
-  revoke(id: string, why: string): boolean;
+  revoke(id: string, why: string): Promise<boolean>;
   /** Whether `userId` owns the session (logout with a bearer token instead of the cookie). */
-  ownedBy(id: string, userId: number): boolean;
+  ownedBy(id: string, userId: number): Promise<boolean>;
 }
 
 export interface SessionOptions {
@@ -42,76 +45,54 @@ export interface SessionOptions {
 }
 
 // Revoked and expired sessions are kept this long so a late caller gets the right code, then pruned.
-const KEEP_ENDED_MS = 24 * 3600_000;
+export const KEEP_ENDED_MS = 24 * 3600_000;
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
-
-const hashOf = (secret: string): Buffer => createHash('sha256').update(secret).digest();
-
-interface Row {
-  id: string;
-  user_id: number;
-  session_key: string;
-  secret_hash: string;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_why: string | null;
-  current_key: string;
-  disabled: number;
-}
 
 export const isSessionId = (id: string): boolean => SESSION_ID.test(id);
 
-export function createSessionStore(db: Database, options: SessionOptions): SessionStore {
-  const now = options.now ?? Date.now;
-  const ttlMs = options.ttlSeconds * 1000;
-  const insert = db.prepare('INSERT INTO refresh_sessions (id, user_id, session_key, secret_hash, created_at, used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const select = db.prepare('SELECT s.*, u.session_key AS current_key, u.disabled FROM refresh_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?');
-  const update = db.prepare('UPDATE refresh_sessions SET secret_hash = ?, generation = generation + 1, used_at = ?, expires_at = ? WHERE id = ?');
-  const revokeOne = db.prepare('UPDATE refresh_sessions SET revoked_at = ?, revoked_why = ? WHERE id = ? AND revoked_at IS NULL');
-  const prune = db.prepare('DELETE FROM refresh_sessions WHERE expires_at < ? OR revoked_at < ?');
-  const owner = db.prepare('SELECT user_id FROM refresh_sessions WHERE id = ?').pluck();
+const hashOf = (secret: string): Buffer => createHash('sha256').update(secret).digest();
 
-  const grant = (id: string, subject: TokenSubject, t: number): SessionGrant & { hash: string } => {
-    const secret = randomBytes(32).toString('base64url');
-    return { id, secret, hash: hashOf(secret).toString('hex'), expiresAt: new Date(t + ttlMs).toISOString(), subject };
-  };
+/** A session as both backends read it: its row joined with its account's current state. */
+export interface SessionState {
+  readonly userId: number;
+  /** The account's key when the session began. */
+  readonly sessionKey: string;
+  readonly secretHash: string;
+  readonly expiresAt: number;
+  readonly revokedAt: number | null;
+  readonly revokedWhy: string | null;
+  /** The account's key now: a password change or a disable replaced it. */
+  readonly currentKey: string;
+  readonly disabled: boolean;
+}
 
-  // The transaction returns the refusal instead of throwing it: a throw would roll back the
-  // revocation it decided on.
-  const rotateTx = db.transaction((id: string, secret: string): SessionGrant | FmcError => {
-    const t = now();
-    const row = isSessionId(id) ? (select.get(id) as Row | undefined) : undefined;
-    // Unknown covers "removed with its account" (cascade) and "pruned long after it ended".
-    if (!row) return new FmcError('FMC_ERR_SESSION_REVOKED', 'this session has ended (logged out, or the account was removed); log in again');
-    if (row.revoked_at !== null) return new FmcError('FMC_ERR_SESSION_REVOKED', `this session has ended (${row.revoked_why ?? 'revoked'}); log in again`);
-    if (row.disabled === 1 || row.current_key !== row.session_key) {
-      revokeOne.run(t, 'password changed or account disabled', id);
-      return new FmcError('FMC_ERR_SESSION_REVOKED', 'this session has ended (password changed or account disabled); log in again');
-    }
-    if (!timingSafeEqual(hashOf(secret), Buffer.from(row.secret_hash, 'hex'))) {
-      revokeOne.run(t, 'an old refresh token was used again', id);
-      return new FmcError('FMC_ERR_REFRESH_REUSED', 'this refresh token was already used; the session is revoked for safety: log in again');
-    }
-    if (row.expires_at <= t) return new FmcError('FMC_ERR_SESSION_EXPIRED', 'the session expired (unused for too long); log in again');
-    const next = grant(id, { id: row.user_id, sessionKey: row.session_key }, t);
-    update.run(next.hash, t, t + ttlMs, id);
-    return { id, secret: next.secret, expiresAt: next.expiresAt, subject: next.subject };
-  });
+/** A new secret for session `id`, and the hash to store in its place. */
+export function newGrant(id: string, subject: TokenSubject, t: number, ttlMs: number): { grant: SessionGrant; hash: string } {
+  const secret = randomBytes(32).toString('base64url');
+  return { grant: { id, secret, expiresAt: new Date(t + ttlMs).toISOString(), subject }, hash: hashOf(secret).toString('hex') };
+}
 
-  return {
-    start(subject) {
-      const t = now();
-      prune.run(t - KEEP_ENDED_MS, t - KEEP_ENDED_MS);
-      const g = grant(randomBytes(16).toString('base64url'), subject, t);
-      insert.run(g.id, subject.id, subject.sessionKey, g.hash, t, t, t + ttlMs);
-      return { id: g.id, secret: g.secret, expiresAt: g.expiresAt, subject };
-    },
-    rotate(id, secret) {
-      const result = rotateTx(id, secret);
-      if (result instanceof FmcError) throw result;
-      return result;
-    },
-    revoke: (id, why) => isSessionId(id) && revokeOne.run(now(), why, id).changes > 0,
-    ownedBy: (id, userId) => isSessionId(id) && owner.get(id) === userId,
-  };
+export const newSessionId = (): string => randomBytes(16).toString('base64url');
+
+/** What a rotation does: refuse (revoking the session first when `revoke` says why), or go on. */
+export type Verdict = { readonly ok: true; readonly subject: TokenSubject } | { readonly ok: false; readonly error: FmcError; readonly revoke?: string };
+
+/** The rules of a rotation, on the session as read under the backend's lock at time `t`. */
+export function judgeRotation(state: SessionState | undefined, secret: string, t: number): Verdict {
+  // Unknown covers "removed with its account" (cascade) and "pruned long after it ended".
+  if (!state) return { ok: false, error: new FmcError('FMC_ERR_SESSION_REVOKED', 'this session has ended (logged out, or the account was removed); log in again') };
+  if (state.revokedAt !== null) return { ok: false, error: new FmcError('FMC_ERR_SESSION_REVOKED', `this session has ended (${state.revokedWhy ?? 'revoked'}); log in again`) };
+  if (state.disabled || state.currentKey !== state.sessionKey) {
+    const why = 'password changed or account disabled';
+    return { ok: false, revoke: why, error: new FmcError('FMC_ERR_SESSION_REVOKED', `this session has ended (${why}); log in again`) };
+  }
+  if (!timingSafeEqual(hashOf(secret), Buffer.from(state.secretHash, 'hex'))) {
+    return {
+      ok: false,
+      revoke: 'an old refresh token was used again',
+      error: new FmcError('FMC_ERR_REFRESH_REUSED', 'this refresh token was already used; the session is revoked for safety: log in again'),
+    };
+  }
+  if (state.expiresAt <= t) return { ok: false, error: new FmcError('FMC_ERR_SESSION_EXPIRED', 'the session expired (unused for too long); log in again') };
+  return { ok: true, subject: { id: state.userId, sessionKey: state.sessionKey } };
 }

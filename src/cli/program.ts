@@ -54,6 +54,7 @@ const port = (raw: string): number => {
 // Defaults that come from the environment, said the same way in every command's help.
 const CACHE_DEFAULT = '(default: $FMC_CACHE or ~/.cache/fmc/cache.sqlite)';
 const DATA_DIR_DEFAULT = '(default: $FMC_DATA_DIR or ~/.local/share/fmc)';
+const USERS_DATABASE_URL_HELP = 'the PostgreSQL whose users every fmc serve on it shares, e.g. postgres://fmc@db:5432/fmc (default: $FMC_DATABASE_URL; none = the data dir)';
 const DATABASE_URL_HELP = 'PostgreSQL shared by several machines (result cache, --rpm and quota, --queue), e.g. postgres://fmc@db:5432/fmc (default: $FMC_DATABASE_URL; none = the SQLite files)';
 
 const fraction = (raw: string): number => {
@@ -340,12 +341,14 @@ export function buildProgram(run: Run): Command {
     .argument('<name>', 'user name (2-32 characters: letters, digits, . _ -)')
     .addOption(new Option('--role <role>', 'what the user may do').choices(['admin', 'agent', 'customer']).default('agent'))
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', USERS_DATABASE_URL_HELP)
     .addHelpText('after', '\nExamples:\n  fmc users add alice --role admin\n  printf "%s\\n" "$PASSWORD" | fmc users add bot --role agent')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersAdd(name, options)));
   users
     .command('list')
     .description('list users and their roles')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', USERS_DATABASE_URL_HELP)
     .option('--json', 'JSON output')
     .addHelpText('after', '\nExamples:\n  fmc users list\n  fmc users list --json')
     .action(async (options) => run(await (await import('./users.js')).usersList(options)));
@@ -354,6 +357,7 @@ export function buildProgram(run: Run): Command {
     .description("delete a user; their tokens stop working at once, and a customer's conversations are deleted (asked first)")
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', USERS_DATABASE_URL_HELP)
     .option('--yes', "delete a customer's conversations without asking (needed when stdin is not a terminal)")
     .addHelpText('after', '\nExamples:\n  fmc users remove alice\n  fmc users remove claire --yes')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersRemove(name, options)));
@@ -362,6 +366,7 @@ export function buildProgram(run: Run): Command {
     .description('set a new password (prompted twice, or one line from stdin); the user\'s tokens stop working')
     .argument('<name>', 'user name')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', USERS_DATABASE_URL_HELP)
     .addHelpText('after', '\nExamples:\n  fmc users passwd alice\n  printf "%s\\n" "$PASSWORD" | fmc users passwd bot')
     .action(async (name: string, options) => run(await (await import('./users.js')).usersPasswd(name, options)));
   users
@@ -370,6 +375,7 @@ export function buildProgram(run: Run): Command {
     .argument('<name>', 'user name')
     .addArgument(new Argument('<role>', 'the new role').choices(['admin', 'agent', 'customer']))
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', USERS_DATABASE_URL_HELP)
     .addHelpText('after', '\nExamples:\n  fmc users role alice admin')
     .action(async (name: string, role: string, options) => run(await (await import('./users.js')).usersRole(name, role, options)));
   users
@@ -378,6 +384,7 @@ export function buildProgram(run: Run): Command {
     .argument('<name>', 'user name')
     .argument('[display-name]', 'e.g. "Sophie M." (1-64 characters)')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', USERS_DATABASE_URL_HELP)
     .addHelpText('after', '\nExamples:\n  fmc users name alice "Alice, Free support"\n  fmc users name alice')
     .action(async (name: string, displayName: string | undefined, options) => run(await (await import('./users.js')).usersName(name, displayName, options)));
 

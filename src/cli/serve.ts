@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { createTokenService } from '../auth/tokens.js';
 import { loadConfig, loadServerEnv } from '../config.js';
 import { openDataDb } from '../store/sqlite/data-db.js';
-import { loadOrCreateSecret } from '../store/secret.js';
-import { createUserStore } from '../store/users.js';
+import { openAccounts } from '../server/accounts.js';
 import { createCorrectionStore } from '../corrections/store.js';
 import { openKeyring } from '../server/relay/keyring.js';
 import { FmcError } from '../errors.js';
@@ -124,12 +123,21 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
 
   let app;
   try {
-    const secret = serverEnv.jwtSecret ?? loadOrCreateSecret(join(dataDir, JWT_SECRET_FILE));
+    // With PostgreSQL, the users, their sessions and the token secret are the database's:
+    // a user added once logs in anywhere, and a token from one instance is good on the others.
+    const accounts = await openAccounts({
+      data,
+      secretFile: join(dataDir, JWT_SECRET_FILE),
+      pg: pgDb,
+      jwtSecret: serverEnv.jwtSecret,
+      refreshTtlSeconds: serverEnv.refreshTtlSeconds,
+    });
     app = await buildApp({
       pipeline,
       data,
-      users: createUserStore(data.db),
-      tokens: createTokenService({ secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
+      users: accounts.users,
+      sessions: accounts.sessions,
+      tokens: createTokenService({ secret: accounts.secret, ttlSeconds: serverEnv.tokenTtlSeconds }),
       logger,
       relay: { masterKey, sla: serverEnv.slaMinutes, ...(serverEnv.chatRate && { options: { ...DEFAULT_RELAY_OPTIONS, rate: serverEnv.chatRate } }), ...(pgDb && { pg: { pool: pgDb.pool, url: pgDb.url } }) },
       options: {
@@ -153,7 +161,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     const { port } = app.server.address() as AddressInfo;
     const shownHost = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
     // The one line tests and people wait for; port 0 asks the OS, so this says which it chose.
-    io.stderr.write(`fmc serve: listening on http://${shownHost}:${port} (auth ${requireAuth ? 'required' : 'optional'} for /api/classify, data in ${dataDir}${databaseUrl ? `, conversations in PostgreSQL ${describeDatabase(databaseUrl)}` : ''})\n`);
+    io.stderr.write(`fmc serve: listening on http://${shownHost}:${port} (auth ${requireAuth ? 'required' : 'optional'} for /api/classify, data in ${dataDir}${databaseUrl ? `, conversations and users in PostgreSQL ${describeDatabase(databaseUrl)}` : ''})\n`);
     io.stderr.write(`fmc serve: dashboard at ${dashboardUrl(options.host, port)} (log in with a user made by \`fmc users add\`); Ctrl-C stops\n`);
 
     const received = await signal;

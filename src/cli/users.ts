@@ -1,20 +1,33 @@
 import type { ReadStream } from 'node:tty';
 import { checkPassword, hashPassword } from '../auth/passwords.js';
 import { loadConfig } from '../config.js';
+import { databaseUrlOf } from '../store/database-url.js';
+import { openPgDatabase } from '../store/pg/database.js';
+import { createPgUserStore } from '../store/pg/users.js';
 import { openDataDb } from '../store/sqlite/data-db.js';
-import { createUserStore, isRole, normalizeDisplayName, normalizeUsername, ROLES, type UserStore } from '../store/users.js';
+import { createUserStore } from '../store/sqlite/users.js';
+import { isRole, normalizeDisplayName, normalizeUsername, ROLES, type UserStore } from '../store/users.js';
 import { FmcError } from '../errors.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { promptHidden, readFirstLine } from './prompt.js';
 
 export interface UsersOptions {
   dataDir?: string;
+  /** PostgreSQL (--database-url, else FMC_DATABASE_URL): the users every `fmc serve` on it shares. */
+  databaseUrl?: string;
   role?: string;
   json?: boolean;
 }
 
-function withUsers<T>(options: UsersOptions, io: CommandIO, fn: (users: UserStore) => Promise<T>): Promise<T> {
-  const data = openDataDb(options.dataDir ?? loadConfig(io.env).dataDir);
+/** The users `fmc serve` would use with the same settings: PostgreSQL's when a database URL is set, else the data dir's. */
+async function withUsers<T>(options: UsersOptions, io: CommandIO, fn: (users: UserStore) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env);
+  const url = databaseUrlOf(options.databaseUrl, config);
+  if (url !== undefined) {
+    const db = await openPgDatabase(url, { max: 1, applicationName: 'fmc users' });
+    return fn(createPgUserStore(db.pool, db.url)).finally(() => db.close());
+  }
+  const data = openDataDb(options.dataDir ?? config.dataDir);
   return fn(createUserStore(data.db)).finally(() => data.close());
 }
 
@@ -58,7 +71,7 @@ export async function usersAdd(name: string, options: UsersOptions, io: CommandI
   const username = normalizeUsername(name);
   // Checked before the prompt: nobody types a password twice to learn the name was taken.
   await withUsers(options, io, async (users) => {
-    if (users.byName(username)) throw new FmcError('FMC_ERR_USER_EXISTS', `user ${username} already exists; \`fmc users remove ${username}\` first to replace it`);
+    if (await users.byName(username)) throw new FmcError('FMC_ERR_USER_EXISTS', `user ${username} already exists; \`fmc users remove ${username}\` first to replace it`);
   });
   const passwordHash = await hashPassword(await readPassword(io));
   const user = await withUsers(options, io, async (users) => users.add({ username, role, passwordHash }));
@@ -89,7 +102,7 @@ export interface RemoveOptions extends UsersOptions {
 export async function usersRemove(name: string, options: RemoveOptions, io: CommandIO = processIO()): Promise<number> {
   const username = name.trim().toLowerCase();
   const conversations = await withUsers(options, io, async (users) => {
-    if (!users.byName(username)) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
+    if (!(await users.byName(username))) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
     return users.conversationCount(username);
   });
   const what = `${conversations} conversation${conversations === 1 ? '' : 's'}`;
@@ -110,7 +123,7 @@ export async function usersRemove(name: string, options: RemoveOptions, io: Comm
 export async function usersPasswd(name: string, options: UsersOptions, io: CommandIO = processIO()): Promise<number> {
   const username = name.trim().toLowerCase();
   await withUsers(options, io, async (users) => {
-    if (!users.byName(username)) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
+    if (!(await users.byName(username))) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}; see \`fmc users list\``);
   });
   const passwordHash = await hashPassword(await readPassword(io));
   const changed = await withUsers(options, io, async (users) => users.setPassword(username, passwordHash));

@@ -5,7 +5,8 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { createSessionStore, type SessionStore } from '../auth/sessions.js';
+import type { SessionStore } from '../auth/sessions.js';
+import { createSessionStore } from '../store/sqlite/sessions.js';
 import type { TokenService } from '../auth/tokens.js';
 import { isStorageError, type DataDb } from '../store/sqlite/data-db.js';
 import type { UserStore } from '../store/users.js';
@@ -70,7 +71,7 @@ export interface AppDeps {
   readonly relay?: { readonly masterKey: MasterKeySource; readonly options?: RelayOptions; readonly sla?: SlaTargets; readonly pg?: RelayPg };
   /** The Trends view's live figures (chat and /api/classify traffic); made here when absent. */
   readonly trends?: LiveTrends;
-  /** Refresh sessions; made over the data DB when absent (tests pass one with a clock). */
+  /** Refresh sessions (fmc serve: where the users are, server/accounts.ts); made over the data DB when absent (tests pass one with a clock). */
   readonly sessions?: SessionStore;
 }
 

@@ -57,7 +57,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     try {
       const token = bearer(request);
       if (token === undefined) return;
-      const user = users.byToken(await tokens.verify(token));
+      const user = await users.byToken(await tokens.verify(token));
       if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
       request.user = user;
     } catch (err) {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
-import { createUserStore } from '../../src/store/users.js';
+import { createUserStore } from '../../src/store/sqlite/users.js';
 import { openKeyring } from '../../src/server/relay/keyring.js';
 import { createConversationStore } from '../../src/server/relay/store.js';
 import { repoRoot } from '../helpers.js';
@@ -13,14 +13,14 @@ import { repoRoot } from '../helpers.js';
 const MESSAGES = Number(process.env.FMC_BENCH_MESSAGES ?? 2000);
 const ROUNDS = 5;
 
-function appendsPerSecond(mode: 'NORMAL' | 'FULL', round: number): number {
+async function appendsPerSecond(mode: 'NORMAL' | 'FULL', round: number): Promise<number> {
   // Under the checkout, not os.tmpdir(): a tmpfs would make every fsync free.
   const dir = mkdtempSync(join(repoRoot, `.bench-relay-sync-${mode}-${round}-`));
   try {
     const data = openDataDb(dir);
     data.db.pragma(`synchronous = ${mode}`);
     const store = createConversationStore(data.db, openKeyring(data.db, { kind: 'file', dataDir: dir }));
-    const customer = createUserStore(data.db).add({ username: 'claire', role: 'customer', passwordHash: 'h' });
+    const customer = await createUserStore(data.db).add({ username: 'claire', role: 'customer', passwordHash: 'h' });
     const conversation = store.create(customer);
     const sender = { id: customer.id, username: customer.username, role: customer.role };
     const started = performance.now();
@@ -35,7 +35,7 @@ function appendsPerSecond(mode: 'NORMAL' | 'FULL', round: number): number {
 
 const rates: Record<'NORMAL' | 'FULL', number[]> = { NORMAL: [], FULL: [] };
 for (let round = 0; round < ROUNDS; round++) {
-  for (const mode of ['NORMAL', 'FULL'] as const) rates[mode].push(appendsPerSecond(mode, round));
+  for (const mode of ['NORMAL', 'FULL'] as const) rates[mode].push(await appendsPerSecond(mode, round));
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 process.stdout.write(`\n== relay-sync: ${MESSAGES} sequential message commits, data DB on disk, ${ROUNDS} alternating rounds\n`);

@@ -87,6 +87,6 @@ test('a ticket expires after 30 s unused, and a removed account cannot use one',
 test('a ticket of a user removed since is refused', async () => {
   const other = await server.user('gone', 'customer');
   const { ticket } = (await call(`${server.url}/api/ws-ticket`, { method: 'POST', token: other })).body as { ticket: string };
-  server.users.remove('gone');
+  await server.users.remove('gone');
   assert.equal((await open(`/ws?ticket=${ticket}`)).status, 401);
 });

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { CommandIO } from '../../src/cli/command-io.js';
 import { usersAdd, usersPasswd } from '../../src/cli/users.js';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
-import { createUserStore } from '../../src/store/users.js';
+import { createUserStore } from '../../src/store/sqlite/users.js';
 import { fmc } from '../ops/helpers.js';
 import { call } from '../server/helpers.js';
 import { openConversation, startRelayServer, TEST_PASSWORD, type RelayServer } from '../server/relay-helpers.js';
@@ -55,11 +55,11 @@ test("fmc users remove of a customer: says how many conversations go, needs --ye
   const refused = await fmc(['users', 'remove', 'claire'], env);
   assert.equal(refused.code, 2, refused.stderr);
   assert.match(refused.stderr, /removing claire deletes 2 conversations and their messages; pass --yes to confirm \(nothing was removed\) \[FMC_ERR_USAGE\]/);
-  assert.ok(server.users.byName('claire'), 'still there');
+  assert.ok((await server.users.byName('claire')), 'still there');
   const r = await fmc(['users', 'remove', 'claire', '--yes'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'removed claire and 2 conversations\n');
-  assert.equal(server.users.byName('claire'), undefined);
+  assert.equal((await server.users.byName('claire')), undefined);
   // Without conversations there is nothing to confirm.
   await server.user('idle', 'customer');
   assert.equal((await fmc(['users', 'remove', 'idle'], env)).stdout, 'removed idle\n');
@@ -90,15 +90,15 @@ test('the password prompt asks again on a mismatch instead of giving up', async 
   assert.equal((await login('tina', 'second password')).status, 200);
 });
 
-test('the store: setPassword rotates the session key, setRole reports the previous role', () => {
+test('the store: setPassword rotates the session key, setRole reports the previous role', async () => {
   const data = openDataDb(server.dataDir);
   try {
     const users = createUserStore(data.db);
-    const before = users.byName('tina')!;
-    assert.ok(users.setPassword('tina', 'hash'));
-    assert.notEqual(users.byName('tina')!.sessionKey, before.sessionKey);
-    assert.equal(users.setRole('tina', 'customer'), 'agent');
-    assert.equal(users.setRole('ghost', 'agent'), undefined);
+    const before = (await users.byName('tina'))!;
+    assert.ok(await users.setPassword('tina', 'hash'));
+    assert.notEqual((await users.byName('tina'))!.sessionKey, before.sessionKey);
+    assert.equal(await users.setRole('tina', 'customer'), 'agent');
+    assert.equal(await users.setRole('ghost', 'agent'), undefined);
   } finally {
     data.close();
   }

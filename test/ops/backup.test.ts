@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { openResultCache } from '../../src/store/sqlite/result-cache.js';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
-import { createUserStore } from '../../src/store/users.js';
+import { createUserStore } from '../../src/store/sqlite/users.js';
 import { backupAll, pruneBackups, readManifest, restoreBackup } from '../../src/ops/backup.js';
 import { tempDir } from '../helpers.js';
 import { fmc, isolatedEnv } from './helpers.js';
@@ -49,10 +49,10 @@ function readHistory(): string[] {
   }
 }
 
-const usernames = (): string[] => {
+const usernames = async (): Promise<string[]> => {
   const data = openDataDb(dataDir);
   try {
-    return createUserStore(data.db).list().map((u) => u.username);
+    return (await createUserStore(data.db).list()).map((u) => u.username);
   } finally {
     data.close();
   }
@@ -71,7 +71,7 @@ const labels = { is_claim: true, sentiment: 'negative', topic: 'fibre', incident
 
 test('back up while writers hold the databases open, change everything, restore, read it all back', async () => {
   const data = openDataDb(dataDir);
-  createUserStore(data.db).add({ username: 'alice', role: 'admin', passwordHash: 'h' });
+  await createUserStore(data.db).add({ username: 'alice', role: 'admin', passwordHash: 'h' });
   const key = randomBytes(32);
   writeFileSync(join(dataDir, 'message-key'), key, { mode: 0o600 });
   // A running server's lock is not data: it must stay out of the backup.
@@ -98,17 +98,17 @@ test('back up while writers hold the databases open, change everything, restore,
   assert.ok(!readdirSync(join(folder, 'data')).some((n) => n.endsWith('-wal')), 'each copy is one self-contained file');
 
   // Afterwards: a user removed, history wiped, a new key, the cache emptied.
-  createUserStore(data.db).remove('alice');
+  await createUserStore(data.db).remove('alice');
   messages.exec('DELETE FROM messages');
   writeFileSync(join(dataDir, 'message-key'), randomBytes(32));
   cache.clear();
   for (const db of [data, messages, cache]) db.close();
-  assert.deepEqual(usernames(), []);
+  assert.deepEqual(await usernames(), []);
   assert.equal(await cacheEntries(), 0);
 
   const restored = await restoreBackup(folder, { dataDir, cachePath });
   assert.equal(restored.length, 4);
-  assert.deepEqual(usernames(), ['alice']);
+  assert.deepEqual(await usernames(), ['alice']);
   assert.deepEqual(readHistory(), ['bonjour, plus de fibre depuis hier', 'on regarde ça tout de suite']);
   assert.equal(await cacheEntries(), 1);
   assert.equal(statSync(join(dataDir, 'message-key')).mode & 0o777, 0o600);
@@ -118,13 +118,13 @@ test('one database file restores that database only', async () => {
   const { folder } = await backupAll(join(dir, 'one'), { dataDir, cachePath: undefined, version: 'test' });
   assert.ok(!existsSync(join(folder, 'cache')), '--no-cache leaves the cache out');
   const data = openDataDb(dataDir);
-  createUserStore(data.db).add({ username: 'bob', role: 'agent', passwordHash: 'h' });
+  await createUserStore(data.db).add({ username: 'bob', role: 'agent', passwordHash: 'h' });
   data.close();
   const keyBefore = readFileSync(join(dataDir, 'message-key'));
   writeFileSync(join(dataDir, 'message-key'), randomBytes(32));
 
   assert.deepEqual(await restoreBackup(join(folder, 'data', 'fmc.sqlite'), { dataDir, cachePath }), [join(dataDir, 'fmc.sqlite')]);
-  assert.deepEqual(usernames(), ['alice']);
+  assert.deepEqual(await usernames(), ['alice']);
   assert.notDeepEqual(readFileSync(join(dataDir, 'message-key')), keyBefore, 'the key file was left alone');
   writeFileSync(join(dataDir, 'message-key'), keyBefore);
 });
@@ -132,11 +132,11 @@ test('one database file restores that database only', async () => {
 test('a damaged backup is refused before anything is restored', async () => {
   const { folder } = await backupAll(join(dir, 'damaged'), { dataDir, cachePath, version: 'test' });
   const data = openDataDb(dataDir);
-  createUserStore(data.db).add({ username: 'carol', role: 'agent', passwordHash: 'h' });
+  await createUserStore(data.db).add({ username: 'carol', role: 'agent', passwordHash: 'h' });
   data.close();
   writeFileSync(join(folder, 'data', 'message-key'), 'tampered');
   await assert.rejects(restoreBackup(join(folder, 'manifest.json'), { dataDir, cachePath }), /message-key is missing or does not match its checksum.*nothing was restored/);
-  assert.deepEqual(usernames().sort(), ['alice', 'carol']);
+  assert.deepEqual((await usernames()).sort(), ['alice', 'carol']);
 });
 
 test('a manifest naming a file outside its backup folder is refused', async () => {

@@ -42,7 +42,7 @@ test('wrong password and unknown user: the same 401', async () => {
 });
 
 test('expired, tampered, foreign and unsigned tokens: 401', async () => {
-  const user = server.users.byName('alice')!;
+  const user = (await server.users.byName('alice'))!;
   const past = createTokenService({ secret: TEST_SECRET, ttlSeconds: 60, now: () => Math.floor(Date.now() / 1000) - 3600 });
   const expired = (await past.issue(user)).token;
   const foreign = (await createTokenService({ secret: 'another-secret-another-secret-another-secret', ttlSeconds: 60 }).issue(user)).token;
@@ -88,7 +88,7 @@ test('sign-up creates a customer, whatever role the body asks for', async () => 
   const r = await call(api('/api/auth/signup'), { method: 'POST', json: { username: 'eve', password: 'eve wants admin', role: 'admin' } });
   assert.equal(r.status, 201, r.text);
   assert.equal((r.body as { role: string }).role, 'customer');
-  assert.equal(server.users.byName('eve')?.role, 'customer');
+  assert.equal((await server.users.byName('eve'))?.role, 'customer');
   const login = await call(api('/api/auth/login'), { method: 'POST', json: { username: 'eve', password: 'eve wants admin' } });
   const token = (login.body as { token: string }).token;
   assert.equal((await call(api('/api/users'), { token })).status, 403);
@@ -104,7 +104,7 @@ test('sign-up creates a customer, whatever role the body asks for', async () => 
 test('a removed user’s token stops working at once', async () => {
   const token = await server.login('temp', 'agent');
   assert.equal((await classify(token)).status, 200);
-  assert.ok(server.users.remove('temp'));
+  assert.ok((await server.users.remove('temp')));
   const r = await classify(token);
   assert.equal(r.status, 401);
   assert.match(r.text, /no longer exists/);
@@ -112,11 +112,11 @@ test('a removed user’s token stops working at once', async () => {
 
 test('a removed user’s token does not pass for the next account given the same id', async () => {
   const token = await server.login('leaver', 'admin');
-  const leaver = server.users.byName('leaver')!;
-  assert.ok(server.users.remove('leaver'));
+  const leaver = (await server.users.byName('leaver'))!;
+  assert.ok((await server.users.remove('leaver')));
   await server.login('joiner', 'customer');
   // SQLite hands the freed top id to the next row: the case the session key is for.
-  assert.equal(server.users.byName('joiner')!.id, leaver.id);
+  assert.equal((await server.users.byName('joiner'))!.id, leaver.id);
   const me = await call(api('/api/auth/me'), { token });
   assert.equal(me.status, 401);
   assert.match(me.text, /no longer exists/);
@@ -128,7 +128,7 @@ test('sign-up is closed unless the server allows it', async () => {
     const r = await call(`${closed.url}/api/auth/signup`, { method: 'POST', json: { username: 'zoe', password: 'zoe password' } });
     assert.equal(r.status, 403);
     assert.equal(errorCode(r), 'FMC_ERR_SIGNUP_CLOSED');
-    assert.equal(closed.users.byName('zoe'), undefined);
+    assert.equal((await closed.users.byName('zoe')), undefined);
     // Without --require-auth, classify is open to anyone.
     assert.equal((await call(`${closed.url}/api/classify`, { method: 'POST', json: { texts: ['x'] } })).status, 200);
   } finally {

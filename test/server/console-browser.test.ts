@@ -31,7 +31,7 @@ before(async () => {
   await server.user('agent2', 'agent');
   await server.user('claire', 'customer');
   await server.user('zoe', 'customer');
-  server.users.setDisplayName('agent1', XSS_NAME);
+  await server.users.setDisplayName('agent1', XSS_NAME);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 30_000 });
 });
 after(async () => {

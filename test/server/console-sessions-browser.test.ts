@@ -112,7 +112,7 @@ test('when the session really ends (password changed), the page says so, keeps t
   await newConversation(customer.page);
   await customer.page.fill('#chat-input', 'brouillon à ne pas perdre');
   // What `fmc users passwd denis` does: a new hash and a new session key.
-  server.users.setPassword('denis', await hashPassword('a brand new password'));
+  await server.users.setPassword('denis', await hashPassword('a brand new password'));
   await customer.page.locator('#session-ended:not([hidden])').waitFor({ timeout: 4 * TTL_SECONDS * 1000 });
   assert.match((await customer.page.textContent('#session-ended-reason')) ?? '', /password was changed/);
   assert.equal(await customer.page.inputValue('#chat-input'), 'brouillon à ne pas perdre');
@@ -226,10 +226,10 @@ test('admin page: add a user, change the role, disable, reset the password, mana
   await row.waitFor();
   await row.locator('[data-testid=role]').selectOption('admin');
   await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=role]').locator('option[value=admin][selected]').waitFor({ state: 'attached' });
-  assert.equal(server.users.byName('xavier')?.role, 'admin');
+  assert.equal((await server.users.byName('xavier'))?.role, 'admin');
   await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=toggle]').click();
   await admin.page.locator('#users-body tr[data-user=xavier].disabled').waitFor();
-  assert.equal(server.users.byName('xavier')?.disabled, true);
+  assert.equal((await server.users.byName('xavier'))?.disabled, true);
   await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=toggle]').click();
   await admin.page.locator('#users-body tr[data-user=xavier]:not(.disabled)').waitFor();
   await admin.page.locator('#users-body tr[data-user=xavier] [data-testid=reset]').click();

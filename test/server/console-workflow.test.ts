@@ -19,7 +19,7 @@ before(async () => {
     ann: await server.user('ann', 'customer'),
     ben: await server.user('ben', 'customer'),
   };
-  server.users.setDisplayName('agent1', 'Sophie <b>Martin</b>');
+  await server.users.setDisplayName('agent1', 'Sophie <b>Martin</b>');
 });
 after(() => server.close());
 
@@ -65,7 +65,7 @@ test('console: assign to me, to someone, to nobody; unassigned conversations lis
 
   const mine = await post(`/api/conversations/${a}/assign`, t.agent, { assignee: 'agent1' });
   assert.equal(mine.status, 200, mine.text);
-  assert.deepEqual((mine.body as ConversationSummary).assignee, { id: server.users.byName('agent1')!.id, username: 'agent1', displayName: 'Sophie <b>Martin</b>' });
+  assert.deepEqual((mine.body as ConversationSummary).assignee, { id: (await server.users.byName('agent1'))!.id, username: 'agent1', displayName: 'Sophie <b>Martin</b>' });
   await watcher.waitFor('conversation', (f) => f.conversation.id === a && f.conversation.assignee?.username === 'agent1');
 
   const list = (await call(api('/api/conversations'), { token: t.agent }).then((r) => r.body)) as { conversations: ConversationSummary[] };

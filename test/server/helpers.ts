@@ -5,7 +5,8 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import type { SessionStore } from '../../src/auth/sessions.js';
 import { createTokenService, type TokenService } from '../../src/auth/tokens.js';
 import { openDataDb, type DataDb } from '../../src/store/sqlite/data-db.js';
-import { createUserStore, type Role, type UserStore } from '../../src/store/users.js';
+import { createUserStore } from '../../src/store/sqlite/users.js';
+import type { Role, UserStore } from '../../src/store/users.js';
 import { silentLogger } from '../../src/log.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { buildApp, type AppOptions } from '../../src/server/app.js';
@@ -90,7 +91,7 @@ export async function startServer(
     pipeline,
     dir,
     async login(username, role, password = 'correct horse battery') {
-      const user = users.add({ username, role, passwordHash: await hashPassword(password) });
+      const user = await users.add({ username, role, passwordHash: await hashPassword(password) });
       return (await tokens.issue(user)).token;
     },
     async close() {

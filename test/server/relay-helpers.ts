@@ -6,7 +6,8 @@ import WebSocket from 'ws';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { createTokenService, type TokenService } from '../../src/auth/tokens.js';
 import { openDataDb, type DataDb } from '../../src/store/sqlite/data-db.js';
-import { createUserStore, type Role, type UserStore } from '../../src/store/users.js';
+import { createUserStore } from '../../src/store/sqlite/users.js';
+import type { Role, UserStore } from '../../src/store/users.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { buildApp } from '../../src/server/app.js';
@@ -93,8 +94,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     dataDir,
     cachePath,
     async user(username, role) {
-      const existing = users.byName(username);
-      const user = existing ?? users.add({ username, role, passwordHash: await hashPassword(PASSWORD) });
+      const existing = await users.byName(username);
+      const user = existing ?? await users.add({ username, role, passwordHash: await hashPassword(PASSWORD) });
       return (await tokens.issue(user)).token;
     },
     stop,

@@ -1,12 +1,12 @@
 // Several real `fmc serve` processes on one PostgreSQL (test/pg), for the multi-instance relay
-// tests and the relay-pg bench. They share one data dir (users, secrets) and FMC_MASTER_KEY;
-// the conversations live in PostgreSQL.
+// tests and the relay-pg bench. They share FMC_MASTER_KEY and FMC_JWT_SECRET (so tokens are
+// made here); the users and the conversations live in PostgreSQL.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { createTokenService } from '../../src/auth/tokens.js';
-import { openDataDb } from '../../src/store/sqlite/data-db.js';
-import { createUserStore, type Role } from '../../src/store/users.js';
+import { openPgDatabase } from '../../src/store/pg/database.js';
+import { createPgUserStore } from '../../src/store/pg/users.js';
+import type { Role } from '../../src/store/users.js';
 import { tempDir } from '../helpers.js';
 import { isolatedEnv, serveFmc, type Served } from '../ops/helpers.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
@@ -19,7 +19,7 @@ export interface Cluster {
   readonly instances: Served[];
   /** Starts one more instance (with `env` changed by `extra`); its index in `instances`. */
   start(extra?: NodeJS.ProcessEnv): Promise<number>;
-  /** Users are made before the instances start (the data dir's SQLite is shared). */
+  /** Users are made in PostgreSQL before the instances start. */
   token(username: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -30,15 +30,13 @@ const SECRET = randomBytes(48).toString('base64');
 export async function startCluster(n: number, users: Record<string, Role>, extraEnv: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<Cluster> {
   const pg = await startPostgres();
   const temp = tempDir('fmc-relay-pg-');
-  const dataDir = join(temp.dir, 'data');
-  const data = openDataDb(dataDir);
-  const store = createUserStore(data.db);
+  const db = await openPgDatabase(pg.url);
+  const store = createPgUserStore(db.pool, db.url);
   const hash = await hashPassword('correct horse battery');
-  for (const [username, role] of Object.entries(users)) store.add({ username, role, passwordHash: hash });
   const tokens = createTokenService({ secret: SECRET, ttlSeconds: 3600 });
   const issued = new Map<string, string>();
-  for (const username of Object.keys(users)) issued.set(username, (await tokens.issue(store.byName(username)!)).token);
-  data.close();
+  for (const [username, role] of Object.entries(users)) issued.set(username, (await tokens.issue(await store.add({ username, role, passwordHash: hash }))).token);
+  await db.close();
   const env: NodeJS.ProcessEnv = {
     ...isolatedEnv(temp.dir),
     FMC_JWT_SECRET: SECRET,

@@ -13,14 +13,15 @@ import { sqliteRelayStore, type RelayStore } from '../../src/server/relay/relay-
 import { createConversationStore, type Sender } from '../../src/server/relay/store.js';
 import { openPgDatabase, type PgDatabase } from '../../src/store/pg/database.js';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
-import { createUserStore, type User } from '../../src/store/users.js';
+import { createUserStore } from '../../src/store/sqlite/users.js';
+import type { User } from '../../src/store/users.js';
 import { tempDir } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
 
 interface Backend {
   readonly store: RelayStore;
-  customer(name: string): User;
-  agent(name: string): User;
+  customer(name: string): Promise<User>;
+  agent(name: string): Promise<User>;
   close(): Promise<void>;
 }
 
@@ -41,7 +42,7 @@ function sqliteBackend(): Backend {
   const keyring = openKeyring(data.db, { kind: 'env', key: randomBytes(32) });
   const lastSeq = data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
   const store = sqliteRelayStore(createConversationStore(data.db, keyring), createCorrectionStore(data.db, () => keyring), (id) => lastSeq.get(id) as number);
-  const add = (name: string, role: 'customer' | 'agent'): User => users.add({ username: name, role, passwordHash: 'x' });
+  const add = (name: string, role: 'customer' | 'agent'): Promise<User> => users.add({ username: name, role, passwordHash: 'x' });
   return {
     store,
     customer: (name) => add(name, 'customer'),
@@ -60,7 +61,7 @@ async function pgBackend(): Promise<{ backend: Backend; db: PgDatabase }> {
   const db = await openPgDatabase(pgServer.url);
   const keyring = await openPgKeyring(db.pool, { kind: 'env', key: CONTRACT_KEY });
   const store = createPgRelayStore(db.pool, keyring, { url: db.url, instance: 'contract' });
-  const user = (name: string, role: 'customer' | 'agent'): User => ({ id: ++pgUserId, username: name, role, createdAt: new Date().toISOString() });
+  const user = async (name: string, role: 'customer' | 'agent'): Promise<User> => ({ id: ++pgUserId, username: name, role, createdAt: new Date().toISOString() });
   return {
     db,
     backend: { store, customer: (name) => user(name, 'customer'), agent: (name) => user(name, 'agent'), close: () => db.close() },
@@ -85,7 +86,7 @@ function contract(name: string, open: () => Promise<Backend>): void {
     });
 
     test('create, head, summary; append gives seq 1, 2, 3; after pages in order; text round-trips', async () => {
-      const alice = b.customer(`alice-${name}`);
+      const alice = await b.customer(`alice-${name}`);
       const c = await b.store.create(alice);
       assert.equal(c.status, 'open');
       assert.equal(c.lastSeq, 0);
@@ -108,8 +109,8 @@ function contract(name: string, open: () => Promise<Backend>): void {
     });
 
     test('a repeated clientId is the same message (duplicate), per sender; existing finds it', async () => {
-      const bob = b.customer(`bob-${name}`);
-      const agent = b.agent(`agent-${name}`);
+      const bob = await b.customer(`bob-${name}`);
+      const agent = await b.agent(`agent-${name}`);
       const c = await b.store.create(bob);
       const first = await b.store.append({ conversationId: c.id, sender: sender(bob), clientId: 'same', text: 'un' });
       const again = await b.store.append({ conversationId: c.id, sender: sender(bob), clientId: 'same', text: 'un' });
@@ -124,8 +125,8 @@ function contract(name: string, open: () => Promise<Backend>): void {
     });
 
     test('messageTimes: every message since a time, who sent it (staff or not) and when, for the admin statistics', async () => {
-      const dora = b.customer(`dora-${name}`);
-      const agent = b.agent(`agent2-${name}`);
+      const dora = await b.customer(`dora-${name}`);
+      const agent = await b.agent(`agent2-${name}`);
       const c = await b.store.create(dora);
       const since = Date.now() - 1;
       const one = await b.store.append({ conversationId: c.id, sender: sender(dora), clientId: 't1', text: 'allo' });
@@ -137,7 +138,7 @@ function contract(name: string, open: () => Promise<Backend>): void {
     });
 
     test('close: true once, then false; a closed or unknown conversation takes no message', async () => {
-      const carol = b.customer(`carol-${name}`);
+      const carol = await b.customer(`carol-${name}`);
       const c = await b.store.create(carol);
       assert.equal(await b.store.close(c.id), true);
       assert.equal(await b.store.close(c.id), false);
@@ -147,7 +148,7 @@ function contract(name: string, open: () => Promise<Backend>): void {
     });
 
     test('50 concurrent appends on one conversation: seqs 1..50, each once', async () => {
-      const dan = b.customer(`dan-${name}`);
+      const dan = await b.customer(`dan-${name}`);
       const c = await b.store.create(dan);
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => b.store.append({ conversationId: c.id, sender: sender(dan), clientId: `k${i}`, text: `m${i}` })));
       assert.deepEqual(results.map((r) => r!.message.seq).sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i + 1));
@@ -156,8 +157,8 @@ function contract(name: string, open: () => Promise<Backend>): void {
     });
 
     test('labels fold into the triage; a correction recomputes it (and may lower it); list orders by open urgency', async () => {
-      const erin = b.customer(`erin-${name}`);
-      const agent = b.agent(`fixer-${name}`);
+      const erin = await b.customer(`erin-${name}`);
+      const agent = await b.agent(`fixer-${name}`);
       const calm = await b.store.create(erin);
       const hot = await b.store.create(erin);
       await b.store.append({ conversationId: hot.id, sender: sender(erin), clientId: 'a', text: 'plus rien ne marche' });
@@ -187,7 +188,7 @@ function contract(name: string, open: () => Promise<Backend>): void {
     });
 
     test('list: every open conversation, then at most closedLimit closed ones, most recent first', async () => {
-      const fay = b.customer(`fay-${name}`);
+      const fay = await b.customer(`fay-${name}`);
       const open = await b.store.create(fay);
       const closed = [];
       for (let i = 0; i < 3; i++) {

@@ -93,7 +93,7 @@ test('send: ack with seq and id, fan-out to the room, order kept per conversatio
   assert.ok(message?.type === 'message');
   assert.equal(message.id, ack.id);
   assert.equal(message.text, 'message 29');
-  assert.deepEqual(message.sender, { id: server.users.byName('agent1')!.id, username: 'agent1', role: 'agent' });
+  assert.deepEqual(message.sender, { id: (await server.users.byName('agent1'))!.id, username: 'agent1', role: 'agent' });
   assert.ok(!Number.isNaN(Date.parse(message.createdAt)));
   await alice.close();
   await agent.close();
@@ -250,7 +250,7 @@ test('a ?token= never reaches the logs', async () => {
 
 test('a socket is closed when its token expires (4001) and when its user is removed (1008)', async () => {
   const shortLived = createTokenService({ secret: TEST_SECRET, ttlSeconds: 1 });
-  const client = await connect(server, (await shortLived.issue(server.users.byName('bob')!)).token);
+  const client = await connect(server, (await shortLived.issue((await server.users.byName('bob'))!)).token);
   const started = Date.now();
   assert.equal(await client.closed, 4001);
   assert.ok(Date.now() - started <= 2000, `closed after ${Date.now() - started} ms`);
@@ -260,7 +260,7 @@ test('a socket is closed when its token expires (4001) and when its user is remo
   const eve = await connect(server, token);
   eve.send({ type: 'send', conversationId, clientId: 'e1', text: 'avant' });
   await eve.waitFor('ack');
-  assert.ok(server.users.remove('eve'));
+  assert.ok((await server.users.remove('eve')));
   eve.send({ type: 'send', conversationId: 'whatever', clientId: 'e2', text: 'après' });
   assert.equal(await eve.closed, 1008);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { createSessionStore } from '../../src/auth/sessions.js';
+import { createSessionStore } from '../../src/store/sqlite/sessions.js';
 import type { CommandIO } from '../../src/cli/command-io.js';
 import { usersPasswd, usersRemove } from '../../src/cli/users.js';
 import { startServer, type TestServer } from './helpers.js';
@@ -133,7 +133,7 @@ test('`fmc users passwd` and `fmc users remove` end every session of the account
 test('a disabled account cannot log in, refresh, or use its token; enabled again, it logs in', async () => {
   await server.login('gina', 'agent', 'a long password');
   const g = await login('gina');
-  server.users.setDisabled('gina', true);
+  await server.users.setDisabled('gina', true);
   assert.equal(code(await refresh(g.session, g.cookie)), 'FMC_ERR_SESSION_REVOKED');
   const me = await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${g.token}` } });
   assert.equal(me.statusCode, 401);
@@ -142,6 +142,6 @@ test('a disabled account cannot log in, refresh, or use its token; enabled again
   assert.equal(code(denied), 'FMC_ERR_ACCOUNT_DISABLED');
   const wrong = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'gina', password: 'not the password' } });
   assert.equal(code(wrong), 'FMC_ERR_UNAUTHORIZED', 'a stranger is not told the account exists');
-  server.users.setDisabled('gina', false);
+  await server.users.setDisabled('gina', false);
   await login('gina');
 });

@@ -9,7 +9,7 @@ import type { Heartbeat } from './heartbeat.js';
 import type { RelayOptions } from './options.js';
 import { CLOSE_POLICY, CLOSE_TOKEN_EXPIRED, createPeer } from './peer.js';
 import { parseClientFrame } from './protocol.js';
-import type { Relay } from './relay.js';
+import { STORAGE_RETRY_MS, type Relay } from './relay.js';
 import type { Rooms } from './rooms.js';
 
 export interface ConnectionContext {
@@ -72,7 +72,7 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
     try {
       if (!ctx.tokens) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'this server does not renew sockets; reconnect');
       const subject = await ctx.tokens.verify(token);
-      const renewed = users.byToken(subject);
+      const renewed = await users.byToken(subject);
       // Another account's token, or this one changed meanwhile: this socket is not theirs to extend.
       if (!renewed || renewed.id !== user.id || renewed.createdAt !== user.createdAt || renewed.role !== user.role) {
         socket.close(CLOSE_POLICY, renewed ? 'token of another account or role; reconnect' : 'user removed or disabled');
@@ -102,28 +102,43 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
       peer.send({ type: 'error', code: 'FMC_ERR_BAD_REQUEST', message: parsed.error });
       return;
     }
-    // As for REST, the account is read on every frame: a removed user or a changed role
-    // takes effect at once, not when the socket happens to close.
-    // A removed account's id can be given to a new one: its creation time tells them apart.
-    const found = users.byId(user.id);
-    const current = found && found.createdAt === user.createdAt ? found : undefined;
-    if (!current || current.role !== user.role) {
-      socket.close(CLOSE_POLICY, current ? 'role changed; reconnect' : 'user removed');
-      return;
-    }
-    if (parsed.frame.type === 'auth') {
-      void reauthenticate(parsed.frame.token);
-      return;
-    }
     // One socket's frames run one after another: two sends keep their order (and their seqs)
     // even when the store answers asynchronously.
     const frame = parsed.frame;
-    queue = queue.then(() =>
-      relay.handle(peer, frame).catch((err: unknown) => {
+    queue = queue.then(async () => {
+      // As for REST, the account is read on every frame: a removed user or a changed role
+      // takes effect at once, not when the socket happens to close. It is read in the queue,
+      // before the frame it guards, since the user store may answer asynchronously (PostgreSQL).
+      let found;
+      try {
+        found = await users.byId(user.id);
+      } catch (err) {
+        // The database is away: this frame is refused as the relay refuses a write it could
+        // not make (its clientId and a retryAfterMs: the client sends it again).
+        if (!(err instanceof FmcError)) request.log.error({ err }, 'reading the account failed');
+        const e = err instanceof FmcError ? err : new FmcError('FMC_ERR_INTERNAL', `internal error; the server log has the details under request id ${request.id}`);
+        peer.send({
+          type: 'error',
+          code: e.code,
+          message: e.message,
+          ...(frame.type === 'send' && { clientId: frame.clientId }),
+          ...('conversationId' in frame && { conversationId: frame.conversationId }),
+          ...(e.code === 'FMC_ERR_DB_UNAVAILABLE' && { retryAfterMs: STORAGE_RETRY_MS }),
+        });
+        return;
+      }
+      // A removed account's id can be given to a new one: its creation time tells them apart.
+      const current = found && found.createdAt === user.createdAt ? found : undefined;
+      if (!current || current.role !== user.role) {
+        socket.close(CLOSE_POLICY, current ? 'role changed; reconnect' : 'user removed');
+        return;
+      }
+      if (frame.type === 'auth') return reauthenticate(frame.token);
+      await relay.handle(peer, frame).catch((err: unknown) => {
         request.log.error({ err, frame: frame.type }, 'relay frame failed');
         peer.send({ type: 'error', code: 'FMC_ERR_INTERNAL', message: `internal error; the server log has the details under request id ${request.id}` });
-      }),
-    );
+      });
+    });
   });
   peer.send({ type: 'hello', user: { id: user.id, username: user.username, role: user.role }, heartbeatMs: options.heartbeatMs });
 }

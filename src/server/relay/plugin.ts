@@ -182,7 +182,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     '/api/ws-ticket',
     { config: { access: 'user' }, schema: { response: { 200: { type: 'object', properties: { ticket: { type: 'string' }, expiresAt: { type: 'string' } } }, '4xx': errorSchema } } },
     async (request) => {
-      const account = deps.users.byName(request.user!.username);
+      const account = await deps.users.byName(request.user!.username);
       if (!account) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
       return tickets.issue({ subject: { id: account.id, sessionKey: account.sessionKey }, tokenExpiresAt: headerTokenExpiry(request) });
     },
@@ -202,14 +202,14 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         if (ticket !== undefined) {
           const grant = tickets.redeem(ticket);
           if (!grant) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'unknown, used or expired ticket; get a new one (POST /api/ws-ticket) and connect within 30 s');
-          const user = deps.users.byToken(grant.subject);
+          const user = await deps.users.byToken(grant.subject);
           if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this ticket no longer exists');
           request.user = user;
           if (grant.tokenExpiresAt !== undefined) ticketExpiry.set(request, grant.tokenExpiresAt);
           return;
         }
         if (token === undefined) return;
-        const user = deps.users.byToken(await deps.tokens.verify(token));
+        const user = await deps.users.byToken(await deps.tokens.verify(token));
         if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
         request.user = user;
       } catch (err) {

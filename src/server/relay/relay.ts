@@ -56,11 +56,11 @@ export interface RelayDeps {
   /** Files sent with messages; absent = a send naming an attachment is refused. */
   readonly attachments?: AttachmentLinks;
   /** Who may be given a conversation (assign); absent = `assign` refuses every name. */
-  readonly findUser?: (username: string) => User | undefined;
+  readonly findUser?: (username: string) => Promise<User | undefined>;
 }
 
 // How soon a client may resend a message the database refused: storage trouble rarely clears at once.
-const STORAGE_RETRY_MS = 1000;
+export const STORAGE_RETRY_MS = 1000;
 
 /** The relay's operations, shared by the REST routes and the /ws frames. */
 export interface Relay {
@@ -322,7 +322,7 @@ export function createRelay(deps: RelayDeps): Relay {
       await visible(user, conversationId);
       let to: User | null = null;
       if (assignee !== null) {
-        const found = deps.findUser?.(assignee);
+        const found = await deps.findUser?.(assignee);
         if (!found) throw new FmcError('FMC_ERR_ASSIGNEE', `no user ${JSON.stringify(assignee)}; assign to an agent or admin (fmc users list)`);
         if (!isStaff(found)) throw new FmcError('FMC_ERR_ASSIGNEE', `${found.username} is a customer; conversations are assigned to agents or admins`);
         to = found;

@@ -30,8 +30,8 @@ const STATS_CLOSED_LIMIT = 50_000;
  * conversation statistics, and the agents' label corrections. Admins only.
  */
 export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { users, store, corrections, sla }) => {
-  const found = (name: string) => {
-    const user = users.byName(name);
+  const found = async (name: string) => {
+    const user = await users.byName(name);
     if (!user) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}`);
     return user;
   };
@@ -41,7 +41,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
   };
 
   app.get('/api/admin/users', { config: ADMIN, schema: { response: { 200: { type: 'object', properties: { users: { type: 'array', items: account } } }, '4xx': errorSchema } } }, async () => ({
-    users: users.accounts(),
+    users: await users.accounts(),
   }));
 
   app.post<{ Body: { username: string; role: Role; password: string } }>(
@@ -55,7 +55,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     },
     async (request, reply) => {
       const { username, role } = request.body;
-      const user = users.add({ username, role, passwordHash: await hashPassword(request.body.password) });
+      const user = await users.add({ username, role, passwordHash: await hashPassword(request.body.password) });
       request.log.info({ user: user.username, role, by: request.user!.username }, 'user added');
       return reply.code(201).send({ id: user.id, username: user.username, role: user.role, createdAt: user.createdAt, disabled: false });
     },
@@ -66,9 +66,9 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     { config: ADMIN, schema: { params: nameParams, body: { type: 'object', properties: { role: { type: 'string', enum: [...ROLES] } }, required: ['role'] }, response: { 200: account, '4xx': errorSchema } } },
     async (request) => {
       notSelf(request.user!, request.params.name, 'change the role of');
-      const user = found(request.params.name);
-      users.setRole(user.username, request.body.role);
-      return users.accounts().find((a) => a.id === user.id);
+      const user = await found(request.params.name);
+      await users.setRole(user.username, request.body.role);
+      return (await users.accounts()).find((a) => a.id === user.id);
     },
   );
 
@@ -77,10 +77,10 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     { config: ADMIN, schema: { params: nameParams, body: { type: 'object', properties: { disabled: { type: 'boolean' } }, required: ['disabled'] }, response: { 200: account, '4xx': errorSchema } } },
     async (request) => {
       notSelf(request.user!, request.params.name, 'disable');
-      const user = found(request.params.name);
-      users.setDisabled(user.username, request.body.disabled);
+      const user = await found(request.params.name);
+      await users.setDisabled(user.username, request.body.disabled);
       request.log.info({ user: user.username, disabled: request.body.disabled, by: request.user!.username }, 'user disabled flag');
-      return users.accounts().find((a) => a.id === user.id);
+      return (await users.accounts()).find((a) => a.id === user.id);
     },
   );
 
@@ -88,11 +88,11 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     '/api/admin/users/:name/password',
     { config: ADMIN, schema: { params: nameParams, body: { type: 'object', properties: { password }, required: ['password'] }, response: { 200: account, '4xx': errorSchema } } },
     async (request) => {
-      const user = found(request.params.name);
+      const user = await found(request.params.name);
       // As `fmc users passwd`: a new session key too, so every token and session of the account ends.
-      users.setPassword(user.username, await hashPassword(request.body.password));
+      await users.setPassword(user.username, await hashPassword(request.body.password));
       request.log.info({ user: user.username, by: request.user!.username }, 'password reset');
-      return users.accounts().find((a) => a.id === user.id);
+      return (await users.accounts()).find((a) => a.id === user.id);
     },
   );
 

@@ -53,7 +53,7 @@ export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, opti
     { config: { access: 'public', ...attempts }, schema: { body: credentials, response: { 200: tokenSchema, '4xx': errorSchema } } },
     async (request, reply) => {
       const { username, password } = request.body;
-      const user = users.byName(username);
+      const user = await users.byName(username);
       // Same work and same answer whether the name or the password is wrong.
       const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyDecoy(password);
       if (!user || !ok) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'wrong user name or password');
@@ -62,7 +62,7 @@ export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, opti
       request.log.info({ user: user.username }, 'login');
       const access = await tokens.issue(user);
       if (!options.sessions) return access;
-      const grant = options.sessions.start({ id: user.id, sessionKey: user.sessionKey });
+      const grant = await options.sessions.start({ id: user.id, sessionKey: user.sessionKey });
       setRefreshCookie(request, reply, grant);
       return { ...access, session: grant.id, sessionExpiresAt: grant.expiresAt };
     },
@@ -78,7 +78,7 @@ export const authRoutes: FastifyPluginAsync<AuthRouteOptions> = async (app, opti
       const username = normalizeUsername(request.body.username);
       const password = request.body.password;
       // The role is fixed here, whatever the body says: sign-up never grants agent or admin.
-      const user = users.add({ username, role: 'customer', passwordHash: await hashPassword(password) });
+      const user = await users.add({ username, role: 'customer', passwordHash: await hashPassword(password) });
       request.log.info({ user: user.username }, 'sign-up');
       // The account as any other route shows it: never its hash or session key.
       return reply.code(201).send({ id: user.id, username: user.username, role: user.role, createdAt: user.createdAt });

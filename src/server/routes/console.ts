@@ -75,7 +75,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
         slaMinutes: sla,
         reads: await relay.reads(user),
         // Customers are given no staff logins.
-        agents: staff ? users.list().filter((u) => u.role !== 'customer') : [],
+        agents: staff ? (await users.list()).filter((u) => u.role !== 'customer') : [],
       };
     },
   );

@@ -38,7 +38,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRouteOptions> = async (app
       if (secret === undefined) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'no refresh cookie for this session (cookies blocked, or another browser); log in again');
       let grant;
       try {
-        grant = sessions.rotate(session, secret);
+        grant = await sessions.rotate(session, secret);
       } catch (err) {
         if (err instanceof FmcError && ENDED.has(err.code)) {
           clearRefreshCookie(request, reply, session);
@@ -46,7 +46,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRouteOptions> = async (app
         }
         throw err;
       }
-      const user = users.byToken(grant.subject);
+      const user = await users.byToken(grant.subject);
       if (!user) throw new FmcError('FMC_ERR_SESSION_REVOKED', 'the account of this session no longer exists; log in again');
       setRefreshCookie(request, reply, grant);
       const access = await tokens.issue(grant.subject);
@@ -61,10 +61,10 @@ export const sessionRoutes: FastifyPluginAsync<SessionRouteOptions> = async (app
       const { session } = request.body;
       if (!isSessionId(session)) throw new FmcError('FMC_ERR_BAD_REQUEST', 'session: not a session id');
       // The cookie proves the caller holds the session; a valid access token of its owner also does.
-      const holder = refreshSecret(request, session) !== undefined || (request.user !== null && sessions.ownedBy(session, request.user.id));
+      const holder = refreshSecret(request, session) !== undefined || (request.user !== null && (await sessions.ownedBy(session, request.user.id)));
       if (!holder) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'log out needs the session cookie or its owner\'s token');
       clearRefreshCookie(request, reply, session);
-      const ended = sessions.revoke(session, 'logged out');
+      const ended = await sessions.revoke(session, 'logged out');
       request.log.info({ session }, 'logout');
       return { ended };
     },

@@ -12,6 +12,6 @@ export const userRoutes: FastifyPluginAsync<UserRouteOptions> = async (app, { us
   app.get(
     '/api/users',
     { config: { access: ['admin'] }, schema: { response: { 200: { type: 'object', properties: { users: { type: 'array', items: userSchema } } }, '4xx': errorSchema } } },
-    async () => ({ users: users.list() }),
+    async () => ({ users: await users.list() }),
   );
 };

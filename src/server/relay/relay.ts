@@ -141,7 +141,7 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
-  const withAttachments = (conversationId: string, messages: ChatMessage[]): ChatMessage[] =>
+  const withAttachments = async (conversationId: string, messages: ChatMessage[]): Promise<ChatMessage[]> =>
     deps.attachments ? showAttachments(deps.attachments, conversationId, messages) : messages;
 
   async function announce(conversationId: string): Promise<void> {
@@ -191,7 +191,7 @@ export function createRelay(deps: RelayDeps): Relay {
     if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     if (attachmentId !== undefined) {
       if (!deps.attachments) throw new FmcError('FMC_ERR_ATTACHMENT', 'this server takes no attachments');
-      deps.attachments.check(conversationId, sender.id, attachmentId);
+      await deps.attachments.check(conversationId, sender.id, attachmentId);
     }
     const wait = await rate.take(peer.user.id);
     if (wait > 0) {
@@ -200,7 +200,7 @@ export function createRelay(deps: RelayDeps): Relay {
     }
     let stored;
     try {
-      stored = await store.append({ conversationId, sender, clientId, text });
+      stored = await store.append({ conversationId, sender, clientId, text, attachmentId });
     } catch (err) {
       if (!retryable(err)) throw err;
       // The append is one transaction: nothing was stored and no seq was used, so the same
@@ -216,10 +216,7 @@ export function createRelay(deps: RelayDeps): Relay {
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     const { duplicate } = stored;
     let message = stored.message;
-    if (!duplicate && attachmentId !== undefined && deps.attachments) {
-      deps.attachments.link(conversationId, attachmentId, message.seq);
-      message = withAttachments(conversationId, [message])[0]!;
-    }
+    if (!duplicate && attachmentId !== undefined) message = (await withAttachments(conversationId, [message]))[0]!;
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
     if (duplicate) return;
     deps.onStored?.(message);
@@ -233,7 +230,7 @@ export function createRelay(deps: RelayDeps): Relay {
     // was stored meanwhile once the socket is back in, from the last message replayed.
     rooms.leave(peer, conversationId);
     const head = await visible(peer.user, conversationId);
-    const replay = withAttachments(conversationId, await store.after(conversationId, afterSeq, limits.replayLimit + 1));
+    const replay = await withAttachments(conversationId, await store.after(conversationId, afterSeq, limits.replayLimit + 1));
     let count = 0;
     let chars = 0;
     // At least one message, so a single long one cannot stall the replay.
@@ -303,7 +300,7 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     async messages(user, conversationId, afterSeq, limit) {
       await visible(user, conversationId);
-      const messages = withAttachments(conversationId, await store.after(conversationId, afterSeq, limit));
+      const messages = await withAttachments(conversationId, await store.after(conversationId, afterSeq, limit));
       return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
     },
     async closeConversation(user, conversationId) {

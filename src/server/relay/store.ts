@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { AttachmentMeta } from '../../attachments/store.js';
+import { attachmentTaken, type AttachmentMeta } from '../../attachments/store.js';
 import type { Role, User } from '../../store/users.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../labels.js';
 import type { Keyring } from './keyring.js';
@@ -99,7 +99,7 @@ export interface ConversationStore {
    * Persists a message with the next seq, or returns the one already stored under this
    * sender's clientId (`duplicate`). Undefined when the conversation is not open.
    */
-  append(input: { conversationId: string; sender: Sender; clientId: string; text: string }): { message: ChatMessage; duplicate: boolean } | undefined;
+  append(input: { conversationId: string; sender: Sender; clientId: string; text: string; attachmentId?: string | undefined }): { message: ChatMessage; duplicate: boolean } | undefined;
   /** The message this sender already stored under `clientId`, if any (seq and id only). */
   existing(conversationId: string, senderId: number, clientId: string): { seq: number; id: number } | undefined;
   after(conversationId: string, afterSeq: number, limit: number): ChatMessage[];
@@ -227,8 +227,9 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
     return labels ? { ...message, labels: { ...labels, provider: typeof provider === 'string' ? provider : 'unknown' } } : message;
   }
 
-  const append = db.transaction((input: { conversationId: string; sender: Sender; clientId: string; text: string }) => {
-    const { conversationId, sender, clientId, text } = input;
+  const linkAttachment = db.prepare('UPDATE attachments SET seq = ? WHERE id = ? AND conversation_id = ? AND uploader_id = ? AND seq IS NULL');
+  const append = db.transaction((input: { conversationId: string; sender: Sender; clientId: string; text: string; attachmentId?: string | undefined }) => {
+    const { conversationId, sender, clientId, text, attachmentId } = input;
     const existing = byClientId.get(conversationId, sender.id, clientId) as MessageRow | undefined;
     const head = selectHead.get(conversationId) as { customer_id: number; status: ConversationStatus } | undefined;
     if (!head) return undefined;
@@ -242,6 +243,8 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
     const seq = next.last_seq;
     const body = seal(keyOf(conversationId, next.wrapped_key), Buffer.from(text, 'utf8'), aad.text(conversationId, seq));
     const info = insertMessage.run(conversationId, seq, sender.id, sender.username, sender.role, sender.displayName ?? null, clientId, body, now);
+    // The file goes with its message or not at all (the throw rolls the message back).
+    if (attachmentId !== undefined && linkAttachment.run(seq, attachmentId, conversationId, sender.id).changes === 0) throw attachmentTaken(attachmentId);
     const message: ChatMessage = { conversationId, seq, id: Number(info.lastInsertRowid), sender, text, createdAt: iso(now) };
     return { message, duplicate: false };
   });

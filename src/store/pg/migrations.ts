@@ -4,6 +4,7 @@ import { RELAY_PG_MIGRATIONS } from '../../server/relay/pg/migrations.js';
 import { QUEUE_PG_MIGRATIONS } from '../../queue/schema.js';
 import { CONSOLE_PG_MIGRATIONS } from '../../server/console/pg-migrations.js';
 import { CONSOLE_SESSIONS_PG_MIGRATIONS } from './console-sessions-migrations.js';
+import { CONSOLE_DATA_PG_MIGRATIONS } from './console-data-migrations.js';
 
 // Every PostgreSQL migration list, one line per owner (numbers: migrate.ts). Add yours here.
 export const PG_MIGRATIONS: readonly (readonly PgMigration[])[] = [
@@ -12,4 +13,5 @@ export const PG_MIGRATIONS: readonly (readonly PgMigration[])[] = [
   QUEUE_PG_MIGRATIONS, // 40–49: fmc classify --queue and fmc worker
   CONSOLE_PG_MIGRATIONS, // 50–59: the agent console (console-ui)
   CONSOLE_SESSIONS_PG_MIGRATIONS, // 60–61: refresh sessions, disabled accounts, canned replies
+  CONSOLE_DATA_PG_MIGRATIONS, // 75–79: attachments (batch corrections and replies use 21 and 61)
 ];

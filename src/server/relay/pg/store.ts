@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { attachmentTaken } from '../../../attachments/store.js';
 import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
@@ -209,7 +210,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         return true;
       });
     },
-    async append({ conversationId, sender, clientId, text }) {
+    async append({ conversationId, sender, clientId, text, attachmentId }) {
       return tx(async (client) => {
         // The row lock first: a second send of the same clientId through another instance
         // waits here, then finds the first one's message instead of failing on the unique key.
@@ -232,6 +233,12 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
           'INSERT INTO messages (conversation_id, seq, sender_id, sender_name, sender_role, sender_display, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id',
           [conversationId, seq, sender.id, sender.username, sender.role, sender.displayName ?? null, clientId, body, now],
         );
+        // The file goes with its message or not at all: another instance woken by the NOTIFY
+        // below reads both together (the throw rolls the message back, using no seq).
+        if (attachmentId !== undefined) {
+          const linked = await client.query('UPDATE attachments SET seq = $1 WHERE id = $2 AND conversation_id = $3 AND uploader_id = $4 AND seq IS NULL', [seq, attachmentId, conversationId, sender.id]);
+          if (linked.rowCount === 0) throw attachmentTaken(attachmentId);
+        }
         await notify(client, notice.message(instance, conversationId, seq));
         const message: ChatMessage = { conversationId, seq, id: Number(inserted.rows[0]!.id), sender, text, createdAt: iso(now) };
         return { message, duplicate: false };

@@ -12,6 +12,8 @@ import { createTokenService } from '../../src/auth/tokens.js';
 import type { ServerFrame } from '../../src/server/relay/protocol.js';
 import { DATA_DB_FILE, openDataDb } from '../../src/store/sqlite/data-db.js';
 import { createUserStore, type Role } from '../../src/store/users.js';
+import { cleanTweet } from '../../src/clean/clean-tweet.js';
+import { FAKE_KEY, startFakeGemini } from '../fakes/gemini.js';
 import { tempDir } from '../helpers.js';
 import { fmc, isolatedEnv, serveFmc, type Served } from '../ops/helpers.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
@@ -49,8 +51,10 @@ before(async () => {
   const issuer = createTokenService({ secret: SECRET, ttlSeconds: 3600 });
   for (const username of Object.keys(USERS)) tokens.set(username, (await issuer.issue(users.byName(username)!)).token);
   data.close();
-  mkdirSync(join(temp.dir, 'b', 'data'), { recursive: true, mode: 0o700 });
-  copyFileSync(join(dataA, DATA_DB_FILE), join(temp.dir, 'b', 'data', DATA_DB_FILE));
+  for (const other of ['b', 'c']) {
+    mkdirSync(join(temp.dir, other, 'data'), { recursive: true, mode: 0o700 });
+    copyFileSync(join(dataA, DATA_DB_FILE), join(temp.dir, other, 'data', DATA_DB_FILE));
+  }
   a = await serveFmc(envOf('a'));
   b = await serveFmc(envOf('b'));
 });
@@ -160,6 +164,24 @@ test('a batch correction saved on A: listed by B, exported and counted by fmc co
   // Without the database, the data dir's own (empty) list: nothing was kept there.
   const local = await fmc(['corrections', 'stats', '--json'], { ...envOf('a'), FMC_DATABASE_URL: '' });
   assert.equal((JSON.parse(local.stdout) as { total: number }).total, 0, local.stderr);
+
+  // An instance started now on a third data dir puts it in its LLM tier's examples: the
+  // corrected text, classified again, finds itself as the prompt's nearest example.
+  const gemini = await startFakeGemini();
+  const c = await serveFmc({ ...envOf('c'), GEMINI_API_KEY: FAKE_KEY, GEMINI_BASE_URL: gemini.url }, ['--provider', 'gemini', '--no-cache', '--model-dir', join(temp.dir, 'no-model')]);
+  try {
+    const classified = await call(`${c.url}/api/classify`, { method: 'POST', token: token('agent1'), json: { texts: [TEXT] } });
+    assert.equal(classified.status, 200, classified.text);
+    assert.equal(gemini.calls.length, 1, 'one Gemini request');
+    const s = gemini.calls[0]!.body.systemInstruction as { parts?: { text?: string }[] } | string;
+    const system = typeof s === 'string' ? s : s.parts!.map((p) => p.text).join('');
+    const nearest = system.split('Exemples:\n')[1]!.split('\n')[0]!.split(' -> ') as [string, string];
+    assert.equal(JSON.parse(nearest[0]), cleanTweet(TEXT).text);
+    assert.deepEqual(JSON.parse(nearest[1]), { ...JSON.parse(nearest[1]), urgency: 'high', topic: 'billing' });
+  } finally {
+    await c.stop();
+    await gemini.close();
+  }
 });
 
 test('fmc replies and fmc corrections name the database when it cannot be reached: one line, exit 2', async () => {

@@ -55,8 +55,9 @@ before(async () => {
     mkdirSync(join(temp.dir, other, 'data'), { recursive: true, mode: 0o700 });
     copyFileSync(join(dataA, DATA_DB_FILE), join(temp.dir, other, 'data', DATA_DB_FILE));
   }
-  a = await serveFmc(envOf('a'));
-  b = await serveFmc(envOf('b'));
+  // No HTTP rate limit: its counters are in PostgreSQL too, and the last test must reach these stores.
+  a = await serveFmc(envOf('a'), ['--rate-limit', '0']);
+  b = await serveFmc(envOf('b'), ['--rate-limit', '0']);
 });
 after(async () => {
   await Promise.all([a, b].filter(Boolean).map((s) => s.stop()));
@@ -193,4 +194,28 @@ test('fmc replies and fmc corrections name the database when it cannot be reache
     assert.match(r.stderr, /127\.0\.0\.1:1/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+});
+
+test('PostgreSQL stops: replies, corrections and files answer 503 FMC_ERR_DB_UNAVAILABLE, and work again once it is back', async () => {
+  await pg.stop();
+  try {
+    const checks = [
+      call(`${b.url}/api/replies`, { token: token('agent1') }),
+      call(`${b.url}/api/admin/corrections`, { token: token('root') }),
+      call(`${b.url}/api/attachments/${'A'.repeat(22)}`, { token: token('agent1') }),
+    ];
+    for (const r of await Promise.all(checks)) {
+      assert.equal(r.status, 503, r.text);
+      assert.equal((r.body as { error: { code: string } }).error.code, 'FMC_ERR_DB_UNAVAILABLE');
+    }
+  } finally {
+    await pg.start();
+  }
+  let listed;
+  for (let i = 0; i < 50; i++) {
+    listed = await call(`${b.url}/api/replies`, { token: token('agent1') });
+    if (listed.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(listed!.status, 200, listed!.text);
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import Table from 'cli-table3';
@@ -6,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { loadConfig, loadServerEnv } from '../config.js';
 import { correctionStats } from '../corrections/stats.js';
 import type { Correction } from '../corrections/store.js';
-import { databaseUrlOf } from '../store/database-url.js';
+import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
 import { openPgCorrections } from '../store/pg/corrections.js';
 import { openPgDatabase } from '../store/pg/database.js';
 import { openSqliteCorrections } from '../store/sqlite/corrections.js';
@@ -15,7 +16,7 @@ import { FmcError } from '../errors.js';
 import { LABEL_FIELDS, labelStrings } from '../labels.js';
 import { openKeyring } from '../server/relay/keyring.js';
 import { openPgKeyring } from '../server/relay/pg/keyring.js';
-import { masterKeySource } from '../server/relay/master-key.js';
+import { MASTER_KEY_FILE, masterKeySource } from '../server/relay/master-key.js';
 import { processIO, type CommandIO } from './command-io.js';
 
 export interface CorrectionsOptions {
@@ -38,7 +39,14 @@ async function readCorrections(options: CorrectionsOptions, io: CommandIO): Prom
   if (url !== undefined) {
     const db = await openPgDatabase(url, { max: 1, applicationName: 'fmc corrections' });
     try {
-      return await openPgCorrections(db.pool, db.url, () => openPgKeyring(db.pool, masterKey())).list();
+      return await openPgCorrections(db.pool, db.url, async () => {
+        // The instances' key, never a new one made here: it would be refused, and left behind in the data dir.
+        const source = masterKey();
+        if (source.kind === 'file' && !existsSync(join(source.dataDir, MASTER_KEY_FILE))) {
+          throw new FmcError('FMC_ERR_KEYS', `chat corrections are sealed with the master key of the fmc serve instances on ${describeDatabase(url)}; set FMC_MASTER_KEY to it (there is no ${join(source.dataDir, MASTER_KEY_FILE)})`);
+        }
+        return openPgKeyring(db.pool, source);
+      }).list();
     } finally {
       await db.close();
     }

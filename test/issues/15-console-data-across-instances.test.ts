@@ -2,7 +2,7 @@
 // corrections are shared by every `fmc serve`, not kept in the data dir of the machine that
 // took them. Two real processes with different data dirs on one real PostgreSQL (test/pg).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -66,6 +66,8 @@ after(async () => {
 });
 
 const token = (name: string): string => tokens.get(name)!;
+/** The customer's message with the file (first test), corrected in the third. */
+let photo: { conversationId: string; seq: number } | undefined;
 
 test('a file uploaded through A: shown live and on replay by B, downloaded through B byte for byte', async () => {
   const opened = await call(`${a.url}/api/conversations`, { method: 'POST', token: token('claire') });
@@ -89,6 +91,7 @@ test('a file uploaded through A: shown live and on replay by B, downloaded throu
   await customer.waitFor('resumed');
   customer.send({ type: 'send', conversationId, clientId: 'photo-1', text: 'voici la photo de ma box', attachmentId: meta.id });
   const ack = await customer.waitFor('ack');
+  photo = { conversationId, seq: ack.seq };
   // Live on B: the message arrives with its file, never without it.
   const live = (await agentLive.waitFor('message', (f) => f.seq === ack.seq, 10_000)) as Extract<ServerFrame, { type: 'message' }>;
   assert.deepEqual(live.attachment, meta);
@@ -148,19 +151,42 @@ test('a batch correction saved on A: listed by B, exported and counted by fmc co
   const saved = await call(`${a.url}/api/corrections`, { method: 'POST', token: token('agent1'), json: { text: TEXT, labels: { urgency: 'high', topic: 'billing' } } });
   assert.equal(saved.status, 201, saved.text);
   const id = (saved.body as { id: number }).id;
+  // And a chat correction through B, of the customer's message classified on A.
+  assert.ok(photo, 'the first test stored the message');
+  for (let i = 0; ; i++) {
+    const history = await call(`${b.url}/api/conversations/${photo.conversationId}/messages`, { token: token('agent1') });
+    if ((history.body as { messages: { seq: number; labels?: unknown }[] }).messages.find((m) => m.seq === photo!.seq)?.labels) break;
+    assert.ok(i < 100, 'the message was classified');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const chat = await call(`${b.url}/api/corrections`, { method: 'POST', token: token('agent1'), json: { ...photo, labels: { topic: 'customer_service' } } });
+  assert.equal(chat.status, 201, chat.text);
 
   const onB = await call(`${b.url}/api/admin/corrections`, { token: token('root') });
   assert.equal(onB.status, 200, onB.text);
-  assert.deepEqual((onB.body as { corrections: { id: number; text: string; source: string }[] }).corrections.map((c) => [c.id, c.text, c.source]), [[id, TEXT, 'batch']]);
+  assert.deepEqual(
+    (onB.body as { corrections: { id: number; text: string; source: string }[] }).corrections.map((c) => [c.id, c.text, c.source]),
+    [[(chat.body as { id: number }).id, 'voici la photo de ma box', 'chat'], [id, TEXT, 'batch']],
+    'newest first, the chat text decrypted',
+  );
 
   // From a third machine: no data dir of either instance, only the database URL.
   const exported = await fmc(['corrections', 'export', '-o', '-', '--database-url', pg.url], { ...envOf('cli'), FMC_DATABASE_URL: '' });
   assert.equal(exported.code, 0, exported.stderr);
   const rows = parse(exported.stdout, { columns: true }) as Record<string, string>[];
-  assert.deepEqual(rows.map((r) => [r.text, r.urgency, r.topic, r.source, r.corrected_by]), [[TEXT, 'high', 'billing', 'batch', 'agent1']]);
+  assert.deepEqual(
+    rows.map((r) => [r.text, r.urgency, r.topic, r.source, r.corrected_by]),
+    [[TEXT, 'high', 'billing', 'batch', 'agent1'], ['voici la photo de ma box', rows[1]!.original_urgency, 'customer_service', 'chat', 'agent1']],
+    'the chat text decrypted with FMC_MASTER_KEY',
+  );
+  // Without the instances' master key: refused, naming it; no key of its own made here.
+  const keyless = await fmc(['corrections', 'export', '-o', '-'], { ...envOf('cli'), FMC_MASTER_KEY: '' });
+  assert.notEqual(keyless.code, 0);
+  assert.match(keyless.stderr, /FMC_MASTER_KEY.*\[FMC_ERR_KEYS\]/);
+  assert.equal(existsSync(join(temp.dir, 'cli', 'data', 'master-key')), false);
   const stats = await fmc(['corrections', 'stats', '--json'], envOf('cli'));
   assert.equal(stats.code, 0, stats.stderr);
-  assert.equal((JSON.parse(stats.stdout) as { total: number }).total, 1);
+  assert.equal((JSON.parse(stats.stdout) as { total: number }).total, 2);
 
   // Without the database, the data dir's own (empty) list: nothing was kept there.
   const local = await fmc(['corrections', 'stats', '--json'], { ...envOf('a'), FMC_DATABASE_URL: '' });

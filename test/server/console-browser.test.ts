@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { call } from './helpers.js';
+import { CONSOLE_WIDTHS, measureOverflow } from './page-overflow.js';
 import { connect, openConversation, startRelayServer, TEST_PASSWORD, type RelayServer } from './relay-helpers.js';
 
 // The agent console in Chromium (#16): a customer on a phone (390×844, French), an agent on a
@@ -81,19 +82,11 @@ async function logIn(page: Page, username: string): Promise<void> {
 }
 
 async function noHorizontalOverflow(page: Page, label: string): Promise<void> {
-  for (const width of [360, 390, 768, 1280]) {
+  for (const width of CONSOLE_WIDTHS) {
     await page.setViewportSize({ width, height: 800 });
     // Under 768 px the list is a closed drawer: hidden, not merely pushed aside.
     if (width < 768) await page.locator('#list-pane').waitFor({ state: 'hidden' });
-    const { scroll, client, wide } = await page.evaluate(() => {
-      const client = document.documentElement.clientWidth;
-      // What sticks out, to name it in the failure.
-      const wide = Array.from(document.querySelectorAll('body *'))
-        .filter((e) => e.getBoundingClientRect().right > client + 0.5 && getComputedStyle(e).visibility !== 'hidden')
-        .slice(0, 5)
-        .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className}`);
-      return { scroll: document.documentElement.scrollWidth, client, wide };
-    });
+    const { scroll, client, wide } = await measureOverflow(page);
     assert.ok(scroll <= client, `${label} at ${width} px: the page is ${scroll} px wide for a ${client} px viewport: ${wide.join(', ')}`);
     await shot(page, `${label}-${width}px`);
   }

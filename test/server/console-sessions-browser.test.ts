@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { tempDir } from '../helpers.js';
+import { CONSOLE_WIDTHS, measureOverflow } from './page-overflow.js';
 import { startRelayServer, TEST_PASSWORD, type RelayServer } from './relay-helpers.js';
 
 // The agent console's sessions, canned replies, attachments and admin page in Debian's
@@ -254,6 +255,13 @@ test('admin page: add a user, change the role, disable, reset the password, mana
   await reply.waitFor({ state: 'detached' });
   assert.equal(await admin.page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
   assert.ok((await admin.page.locator('#stats-days-table [data-testid=day]').count()) === 14);
+  // The admin page too: no horizontal scrolling from a phone to a laptop.
+  for (const width of CONSOLE_WIDTHS) {
+    await admin.page.setViewportSize({ width, height: 800 });
+    const { scroll, client, wide } = await measureOverflow(admin.page);
+    assert.ok(scroll <= client, `admin page at ${width} px: ${scroll} px wide for a ${client} px viewport: ${wide.join(', ')}`);
+    await shot(admin.page, `admin-2-${width}px`);
+  }
   assert.deepEqual(admin.errors, []);
   await admin.page.close();
 });

@@ -6,8 +6,9 @@ import { open } from '../server/relay/seal.js';
 // of one machine; store/pg/attachments.ts, shared by every `fmc serve` on the database). A
 // file and its name are sealed under the conversation's data key, like its messages. A
 // message shows a file from the moment it is stored: the relay's store links the two in the
-// transaction that stores the message (RelayStore.append's `attachmentId`), so no instance
-// ever reads the message without its file.
+// transaction that stores the message (RelayStore.append's `attachmentId`) and reads them
+// back together (`after` joins ATTACHMENT_COLUMNS), so no instance ever reads the message
+// without its file, and showing files costs no query of its own.
 
 /** What a message shows of its attachment (the file itself is fetched on demand). */
 export interface AttachmentMeta {
@@ -26,15 +27,6 @@ export interface AttachmentFile extends AttachmentMeta {
 export interface AttachmentLinks {
   /** Throws FMC_ERR_ATTACHMENT unless `senderId` uploaded it to this conversation and no message shows it yet. */
   check(conversationId: string, senderId: number, attachmentId: string): Promise<void>;
-  /** The attachments of messages `fromSeq`..`toSeq`, by seq. */
-  describe(conversationId: string, fromSeq: number, toSeq: number): Promise<Map<number, AttachmentMeta>>;
-}
-
-/** Messages with the files they show (the relay store keeps messages; attachments live apart). */
-export async function showAttachments<M extends { readonly seq: number; readonly attachment?: AttachmentMeta }>(links: AttachmentLinks, conversationId: string, messages: M[]): Promise<M[]> {
-  if (messages.length === 0) return messages;
-  const found = await links.describe(conversationId, messages[0]!.seq, messages.at(-1)!.seq);
-  return found.size === 0 ? messages : messages.map((m) => (found.has(m.seq) ? { ...m, attachment: found.get(m.seq)! } : m));
 }
 
 export interface AttachmentStore extends AttachmentLinks {
@@ -63,6 +55,25 @@ export interface AttachmentRow {
   name: Buffer;
   body: Buffer;
   seq: number | null;
+}
+
+/**
+ * What a message query selects of its file, with
+ * `LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.seq = m.seq`.
+ */
+export const ATTACHMENT_COLUMNS = 'a.id AS attachment_id, a.content_type AS attachment_type, a.size AS attachment_size, a.name AS attachment_name';
+
+export interface JoinedAttachment {
+  attachment_id?: string | null;
+  attachment_type?: string | null;
+  attachment_size?: number | null;
+  attachment_name?: Buffer | null;
+}
+
+/** The file a joined message row shows, if any. */
+export function joinedAttachment(row: JoinedAttachment, conversationId: string, key: Buffer): AttachmentMeta | undefined {
+  if (row.attachment_id == null) return undefined;
+  return metaOf({ id: row.attachment_id, conversation_id: conversationId, content_type: row.attachment_type!, size: row.attachment_size!, name: row.attachment_name! }, key);
 }
 
 export const metaOf = (r: Pick<AttachmentRow, 'id' | 'conversation_id' | 'content_type' | 'size' | 'name'>, key: Buffer): AttachmentMeta => ({

@@ -10,7 +10,7 @@ import type { Logger } from '../../log.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
-import { showAttachments, type AttachmentStore } from '../../attachments/store.js';
+import type { AttachmentStore } from '../../attachments/store.js';
 import type { CorrectionStore } from '../../corrections/store.js';
 import { openPgAttachments } from '../../store/pg/attachments.js';
 import { openPgCorrections } from '../../store/pg/corrections.js';
@@ -103,8 +103,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   // Corrections and attachments live where the conversations do (PostgreSQL: shared by every instance).
   const { store, corrections, attachments } = backend;
   const versionOf = versionLookup(deps.pipeline.tiers);
-  // Messages the feed reads back from the store show their files, as those it has in hand do.
-  const feed = createFeed(store, rooms, deps.logger, (conversationId, messages) => showAttachments(attachments, conversationId, messages));
+  // Messages read back from the store show their files (the store joins them), as those stored here do.
+  const feed = createFeed(store, rooms, deps.logger);
   const relay = createRelay({
     attachments,
     store,

@@ -1,4 +1,4 @@
-import { showAttachments, type AttachmentLinks } from '../../attachments/store.js';
+import type { AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction } from '../../corrections/store.js';
 import { isStorageError } from '../../store/sqlite/data-db.js';
@@ -141,9 +141,6 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
-  const withAttachments = async (conversationId: string, messages: ChatMessage[]): Promise<ChatMessage[]> =>
-    deps.attachments ? showAttachments(deps.attachments, conversationId, messages) : messages;
-
   async function announce(conversationId: string): Promise<void> {
     if (!rooms.hasWatchers()) return;
     const conversation = await store.summary(conversationId);
@@ -215,8 +212,7 @@ export function createRelay(deps: RelayDeps): Relay {
     deps.onWrite?.();
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     const { duplicate } = stored;
-    let message = stored.message;
-    if (!duplicate && attachmentId !== undefined) message = (await withAttachments(conversationId, [message]))[0]!;
+    const { message } = stored;
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
     if (duplicate) return;
     deps.onStored?.(message);
@@ -230,7 +226,7 @@ export function createRelay(deps: RelayDeps): Relay {
     // was stored meanwhile once the socket is back in, from the last message replayed.
     rooms.leave(peer, conversationId);
     const head = await visible(peer.user, conversationId);
-    const replay = await withAttachments(conversationId, await store.after(conversationId, afterSeq, limits.replayLimit + 1));
+    const replay = await store.after(conversationId, afterSeq, limits.replayLimit + 1);
     let count = 0;
     let chars = 0;
     // At least one message, so a single long one cannot stall the replay.
@@ -300,7 +296,7 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     async messages(user, conversationId, afterSeq, limit) {
       await visible(user, conversationId);
-      const messages = await withAttachments(conversationId, await store.after(conversationId, afterSeq, limit));
+      const messages = await store.after(conversationId, afterSeq, limit);
       return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
     },
     async closeConversation(user, conversationId) {

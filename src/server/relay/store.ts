@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { attachmentTaken, type AttachmentMeta } from '../../attachments/store.js';
+import { ATTACHMENT_COLUMNS, attachmentTaken, joinedAttachment, metaOf, type AttachmentMeta, type AttachmentRow, type JoinedAttachment } from '../../attachments/store.js';
 import type { Role, User } from '../../store/users.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../labels.js';
 import type { Keyring } from './keyring.js';
@@ -23,7 +23,7 @@ export interface ChatMessage {
   readonly createdAt: string;
   /** Customer messages, once classified; only agents and admins are shown them. */
   readonly labels?: LabelResult;
-  /** A file sent with the message (attachments/store.ts; the relay adds it, the store does not know). */
+  /** A file sent with the message (attachments/store.ts): linked when it is stored, read back with it. */
   readonly attachment?: AttachmentMeta;
 }
 
@@ -129,7 +129,7 @@ interface ConversationRow {
   assignee_display: string | null;
 }
 
-interface MessageRow {
+interface MessageRow extends JoinedAttachment {
   id: number;
   conversation_id: string;
   seq: number;
@@ -177,7 +177,8 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
   );
   const byClientId = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_id = ?');
   const insertMessage = db.prepare('INSERT INTO messages (conversation_id, seq, sender_id, sender_name, sender_role, sender_display, client_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const selectAfter = db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const selectAfter = db.prepare(`SELECT m.*, ${ATTACHMENT_COLUMNS} FROM messages m LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.seq = m.seq
+    WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`);
   const updateLabels = db.prepare('UPDATE messages SET labels = ? WHERE conversation_id = ? AND seq = ?');
   const selectTriage = db.prepare('SELECT triage, wrapped_key FROM conversations WHERE id = ?');
   const updateTriage = db.prepare('UPDATE conversations SET triage = ?, updated_at = ? WHERE id = ?');
@@ -212,7 +213,7 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
   }
 
   function toMessage(row: MessageRow, key: Buffer): ChatMessage {
-    const message: ChatMessage = {
+    let message: ChatMessage = {
       conversationId: row.conversation_id,
       seq: row.seq,
       id: row.id,
@@ -220,6 +221,8 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
       text: open(key, row.body, aad.text(row.conversation_id, row.seq)).toString('utf8'),
       createdAt: iso(row.created_at),
     };
+    const attachment = joinedAttachment(row, row.conversation_id, key);
+    if (attachment) message = { ...message, attachment };
     if (row.labels === null) return message;
     const stored = openJson(key, row.labels, aad.labels(row.conversation_id, row.seq));
     const labels = toScoredLabels(stored);
@@ -227,7 +230,7 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
     return labels ? { ...message, labels: { ...labels, provider: typeof provider === 'string' ? provider : 'unknown' } } : message;
   }
 
-  const linkAttachment = db.prepare('UPDATE attachments SET seq = ? WHERE id = ? AND conversation_id = ? AND uploader_id = ? AND seq IS NULL');
+  const linkAttachment = db.prepare('UPDATE attachments SET seq = ? WHERE id = ? AND conversation_id = ? AND uploader_id = ? AND seq IS NULL RETURNING id, conversation_id, content_type, size, name');
   const append = db.transaction((input: { conversationId: string; sender: Sender; clientId: string; text: string; attachmentId?: string | undefined }) => {
     const { conversationId, sender, clientId, text, attachmentId } = input;
     const existing = byClientId.get(conversationId, sender.id, clientId) as MessageRow | undefined;
@@ -241,11 +244,17 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
     const next = nextSeq.get({ now, id: conversationId, customer: sender.role === 'customer' ? 1 : 0 }) as { last_seq: number; wrapped_key: Buffer } | undefined;
     if (!next) return undefined;
     const seq = next.last_seq;
-    const body = seal(keyOf(conversationId, next.wrapped_key), Buffer.from(text, 'utf8'), aad.text(conversationId, seq));
+    const key = keyOf(conversationId, next.wrapped_key);
+    const body = seal(key, Buffer.from(text, 'utf8'), aad.text(conversationId, seq));
     const info = insertMessage.run(conversationId, seq, sender.id, sender.username, sender.role, sender.displayName ?? null, clientId, body, now);
     // The file goes with its message or not at all (the throw rolls the message back).
-    if (attachmentId !== undefined && linkAttachment.run(seq, attachmentId, conversationId, sender.id).changes === 0) throw attachmentTaken(attachmentId);
-    const message: ChatMessage = { conversationId, seq, id: Number(info.lastInsertRowid), sender, text, createdAt: iso(now) };
+    let attachment: AttachmentMeta | undefined;
+    if (attachmentId !== undefined) {
+      const linked = linkAttachment.get(seq, attachmentId, conversationId, sender.id) as AttachmentRow | undefined;
+      if (!linked) throw attachmentTaken(attachmentId);
+      attachment = metaOf(linked, key);
+    }
+    const message: ChatMessage = { conversationId, seq, id: Number(info.lastInsertRowid), sender, text, createdAt: iso(now), ...(attachment && { attachment }) };
     return { message, duplicate: false };
   });
 

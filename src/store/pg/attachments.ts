@@ -9,7 +9,6 @@ import {
   conversationNotVisible,
   isStaff,
   metaOf,
-  type AttachmentMeta,
   type AttachmentRow,
   type AttachmentStore,
 } from '../../attachments/store.js';
@@ -75,19 +74,6 @@ export function openPgAttachments(pool: pg.Pool, url: string, keyring: Keyring):
       const [row] = ATTACHMENT_ID.test(attachmentId) ? await q<AttachmentRow>('SELECT conversation_id, uploader_id, seq FROM attachments WHERE id = $1', [attachmentId]) : [];
       const refusal = attachmentRefusal(row, conversationId, senderId, attachmentId);
       if (refusal) throw refusal;
-    },
-    async describe(conversationId, fromSeq, toSeq) {
-      const rows = await q<AttachmentRow & { wrapped_key: Buffer }>(
-        `SELECT a.id, a.conversation_id, a.content_type, a.size, a.name, a.seq, c.wrapped_key
-         FROM attachments a JOIN conversations c ON c.id = a.conversation_id
-         WHERE a.conversation_id = $1 AND a.seq BETWEEN $2 AND $3`,
-        [conversationId, fromSeq, toSeq],
-      );
-      const found = new Map<number, AttachmentMeta>();
-      if (rows.length === 0) return found;
-      const key = keyring.dataKey(conversationId, rows[0]!.wrapped_key);
-      for (const r of rows) found.set(r.seq!, metaOf(r, key));
-      return found;
     },
   };
 }

@@ -9,7 +9,6 @@ import {
   conversationNotVisible,
   isStaff,
   metaOf,
-  type AttachmentMeta,
   type AttachmentRow,
   type AttachmentStore,
 } from '../../attachments/store.js';
@@ -23,7 +22,6 @@ export function openSqliteAttachments(db: Database, keyring: () => Keyring): Att
   const insert = db.prepare('INSERT INTO attachments (id, conversation_id, uploader_id, content_type, size, name, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const select = db.prepare('SELECT * FROM attachments WHERE id = ?');
   const selectMeta = db.prepare('SELECT id, conversation_id, uploader_id, content_type, size, name, seq FROM attachments WHERE id = ?');
-  const range = db.prepare('SELECT id, conversation_id, content_type, size, name, seq FROM attachments WHERE conversation_id = ? AND seq BETWEEN ? AND ?');
 
   const keyOf = (conversationId: string, wrapped: Buffer): Buffer => keyring().dataKey(conversationId, wrapped);
 
@@ -61,15 +59,6 @@ export function openSqliteAttachments(db: Database, keyring: () => Keyring): Att
       const row = ATTACHMENT_ID.test(attachmentId) ? (selectMeta.get(attachmentId) as AttachmentRow | undefined) : undefined;
       const refusal = attachmentRefusal(row, conversationId, senderId, attachmentId);
       if (refusal) throw refusal;
-    },
-    async describe(conversationId, fromSeq, toSeq) {
-      const rows = range.all(conversationId, fromSeq, toSeq) as AttachmentRow[];
-      const found = new Map<number, AttachmentMeta>();
-      if (rows.length === 0) return found;
-      const { wrapped_key } = head.get(conversationId) as { wrapped_key: Buffer };
-      const key = keyOf(conversationId, wrapped_key);
-      for (const r of rows) found.set(r.seq!, metaOf(r, key));
-      return found;
     },
   };
 }

@@ -7,8 +7,7 @@ import { open } from '../server/relay/seal.js';
 // file and its name are sealed under the conversation's data key, like its messages. A
 // message shows a file from the moment it is stored: the relay's store links the two in the
 // transaction that stores the message (RelayStore.append's `attachmentId`) and reads them
-// back together (`after` joins ATTACHMENT_COLUMNS), so no instance ever reads the message
-// without its file, and showing files costs no query of its own.
+// back with it (`after`), so no instance ever reads the message without its file.
 
 /** What a message shows of its attachment (the file itself is fetched on demand). */
 export interface AttachmentMeta {

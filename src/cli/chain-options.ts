@@ -65,6 +65,8 @@ export function pipelineOptionsFrom(config: Config, options: ChainOptions): Pipe
     concurrency: options.concurrency,
     batchSize: options.batchSize,
     escalateBelow: options.escalateBelow,
+    // FMC_OPERATOR_ACCOUNTS: the engine's cleaner (API, chat) and the CSV author column agree.
+    operatorAccounts: config.operatorAccounts,
     ...(options.hashtags === undefined ? {} : { keepHashtags: options.hashtags }),
   };
 }

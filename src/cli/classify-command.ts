@@ -4,8 +4,8 @@ import { cachePathFrom, pipelineOptionsFrom, type ChainFlags } from './chain-opt
 import type { Writable } from 'node:stream';
 import { processIO, type CommandIO } from './command-io.js';
 import { createLogger } from '../log.js';
-import { createPipeline } from '../pipeline/pipeline.js';
-import { openTweetSource, type ReadOptions } from '../pipeline/read.js';
+import { createPipeline, type TextItem } from '../pipeline/pipeline.js';
+import { openTweetSource, type InputRow, type ReadOptions } from '../pipeline/read.js';
 import { createRecordCopier } from '../pipeline/record-copy.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
 import { classifyRows, dialectFor, outputColumns } from '../pipeline/run.js';
@@ -131,7 +131,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
     if (options.dryRun) {
       const pipeline = await createPipeline({ ...pipelineOptions, logger }).finally(() => notice.done());
       try {
-        await interrupts.race(dryRun(source.rows, pipeline, io.stderr));
+        await interrupts.race(dryRun(source.rows, source.authorIndex, pipeline, io.stderr));
         return 0;
       } finally {
         await pipeline.close();
@@ -249,11 +249,12 @@ async function writeSummaryJson(path: string, json: string, stdout: Writable, ou
   }
 }
 
-async function dryRun(rows: AsyncIterable<{ text: string }>, pipeline: Awaited<ReturnType<typeof createPipeline>>, out: NodeJS.WriteStream): Promise<void> {
+/** The plan of a run: the same items the run would send (text and author), looked up in the cache, nothing classified. */
+async function dryRun(rows: AsyncIterable<InputRow>, authorAt: number, pipeline: Awaited<ReturnType<typeof createPipeline>>, out: NodeJS.WriteStream): Promise<void> {
   let total = 0;
   let cached = 0;
   const requests: Record<string, number> = {};
-  let chunk: { id: string; text: string }[] = [];
+  let chunk: TextItem[] = [];
   const flush = async (): Promise<void> => {
     const plan = await pipeline.classifier.plan(chunk.map(pipeline.toItem));
     cached += plan.cached;
@@ -261,7 +262,8 @@ async function dryRun(rows: AsyncIterable<{ text: string }>, pipeline: Awaited<R
     chunk = [];
   };
   for await (const row of rows) {
-    chunk.push({ id: String(total++), text: row.text });
+    const author = authorAt < 0 ? undefined : row.values[authorAt];
+    chunk.push({ id: String(total++), text: row.text, ...(author !== undefined && author !== null && { author: String(author) }) });
     if (chunk.length >= 2000) await flush();
   }
   await flush();

@@ -54,6 +54,8 @@ export interface Pipeline {
   readonly counts: Counts;
   /** The one cleaning step: a raw text (and its author) as the tiers see it. */
   clean(text: string, author?: string): CleanTweet;
+  /** The operator's accounts `clean` knows (FMC_OPERATOR_ACCOUNTS or the built-in list): a CSV's author column is read against them. */
+  readonly operatorAccounts: ReadonlySet<string>;
   toItem(item: TextItem): TierItem;
   /** One result per text, in order; a text repeated in `items` is classified once. Counted. */
   classifyTexts(items: readonly TextItem[], signal?: AbortSignal, lane?: Lane): Promise<LabelResult[]>;
@@ -102,7 +104,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     escalateBelow: options.escalateBelow,
     logger,
   });
-  const pipeline = assemblePipeline({ classifier, probes, clean: createCleaner(options) });
+  const pipeline = assemblePipeline({ classifier, probes, clean: createCleaner(options), operatorAccounts: options.operatorAccounts });
   if (!database) return pipeline;
   const db = database;
   return {
@@ -115,11 +117,17 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
 }
 
 /** The engine over a classifier built elsewhere (tests build one over fake tiers). */
-export function assemblePipeline(parts: { classifier: Classifier; probes?: readonly TierProbe[]; clean?: (text: string, author?: string) => CleanTweet }): Pipeline {
+export function assemblePipeline(parts: {
+  classifier: Classifier;
+  probes?: readonly TierProbe[];
+  clean?: (text: string, author?: string) => CleanTweet;
+  operatorAccounts?: ReadonlySet<string> | undefined;
+}): Pipeline {
   const { classifier } = parts;
   const { tiers, cache } = classifier;
   const counts = classifier.stats();
-  const clean = parts.clean ?? createCleaner({});
+  const operatorAccounts = parts.operatorAccounts ?? parseOperatorAccounts(undefined);
+  const clean = parts.clean ?? createCleaner({ operatorAccounts });
   const toItem = (item: TextItem): TierItem => ({ id: item.id, tweet: clean(item.text, item.author) });
   return {
     classifier,
@@ -128,6 +136,7 @@ export function assemblePipeline(parts: { classifier: Classifier; probes?: reado
     cache,
     counts,
     clean,
+    operatorAccounts,
     toItem,
     async classifyTexts(items, signal, lane) {
       const { results, duplicates } = await classifyUnique(classifier, items.map(toItem), signal, lane);

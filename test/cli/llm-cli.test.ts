@@ -157,6 +157,21 @@ test('--dry-run counts the requests after the cache and makes none', async () =>
   assert.equal(fake.calls.length, 0);
 });
 
+test('--dry-run reads the author column as the run does: after a run, every row is cached', async () => {
+  fake.calls.length = 0;
+  fake.script = (call) => answerReply(call.items);
+  // Texts from the operator's account are cached apart from the same words by a customer.
+  const input = join(dir, 'dry-author.csv');
+  writeFileSync(input, 'author,text\nFreebox,la box ne synchronise plus\nFreebox,panne en cours sur la fibre\n');
+  const run = await fmc(['classify', input, '-o', join(dir, 'dry-author.out.csv'), '--provider', 'gemini'], {}, 'dry-author.sqlite').done;
+  assert.equal(run.status, 0, run.stderr);
+  fake.calls.length = 0;
+  const r = await fmc(['classify', input, '--provider', 'gemini', '--dry-run'], {}, 'dry-author.sqlite').done;
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /dry run: 2 rows, 2 cached, 0 to classify/);
+  assert.equal(fake.calls.length, 0);
+});
+
 test('resume after kill -9: the rerun outputs every row once and never re-asks what was answered', async () => {
   const rows = 200;
   const input = writeInput('crash.csv', rows);

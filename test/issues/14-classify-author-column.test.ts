@@ -59,3 +59,23 @@ test('--author-column naming a missing column: one-line error, exit 2', () => {
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /no-author\.csv:1.*--author-column "poster" not found; columns found: text/);
 });
+
+test("the server's CSV route reads the author column too, against the engine's operator accounts", async () => {
+  const { createPipeline } = await import('../../src/pipeline/pipeline.js');
+  const { call, startServer, testTierConfig } = await import('../server/helpers.js');
+  const csv = `author,text\n${['jean_dupont', 'Freebox', 'marie'].map((a) => `${a},${TEXT}`).join('\n')}\n`;
+  const askedWith = async (accounts: string | undefined): Promise<string[]> => {
+    const { parseOperatorAccounts } = await import('../../src/clean/author.js');
+    const pipeline = await createPipeline({ provider: 'rules', tiers: testTierConfig, operatorAccounts: parseOperatorAccounts(accounts) });
+    const server = await startServer({ inject: true, pipeline });
+    try {
+      const r = await call(`${server.url}/api/classify`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+      assert.equal(r.status, 200, r.text);
+      return (parse(r.text, { columns: true }) as Record<string, string>[]).map((row) => row.is_claim!);
+    } finally {
+      await server.close();
+    }
+  };
+  assert.deepEqual(await askedWith(undefined), ['true', 'false', 'true'], 'the built-in list: Freebox is the operator');
+  assert.deepEqual(await askedWith('@marie'), ['true', 'true', 'false'], 'FMC_OPERATOR_ACCOUNTS replaces it');
+});

@@ -123,6 +123,19 @@ function contract(name: string, open: () => Promise<Backend>): void {
       assert.equal(await b.store.existing(c.id, bob.id, 'never'), undefined);
     });
 
+    test('messageTimes: every message since a time, who sent it (staff or not) and when, for the admin statistics', async () => {
+      const dora = b.customer(`dora-${name}`);
+      const agent = b.agent(`agent2-${name}`);
+      const c = await b.store.create(dora);
+      const since = Date.now() - 1;
+      const one = await b.store.append({ conversationId: c.id, sender: sender(dora), clientId: 't1', text: 'allo' });
+      const two = await b.store.append({ conversationId: c.id, sender: sender(agent), clientId: 't2', text: 'bonjour' });
+      const mine = (await b.store.messageTimes(since)).filter((m) => m.conversationId === c.id);
+      assert.deepEqual(mine.sort((x, y) => x.at - y.at || Number(x.staff) - Number(y.staff)).map((m) => m.staff), [false, true]);
+      assert.deepEqual(mine.map((m) => m.at).sort(), [Date.parse(one!.message.createdAt), Date.parse(two!.message.createdAt)].sort());
+      assert.deepEqual((await b.store.messageTimes(Date.now() + 60_000)).filter((m) => m.conversationId === c.id), []);
+    });
+
     test('close: true once, then false; a closed or unknown conversation takes no message', async () => {
       const carol = b.customer(`carol-${name}`);
       const c = await b.store.create(carol);

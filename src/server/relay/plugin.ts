@@ -237,7 +237,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
 
   await app.register(conversationRoutes, { relay });
   await app.register(attachmentRoutes, { attachments });
-  await app.register(adminRoutes, { users: deps.users, store, corrections, db: deps.data.db, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
+  await app.register(adminRoutes, { users: deps.users, store, corrections, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(consoleRoutes, { relay, users: deps.users, sla: deps.sla ?? DEFAULT_SLA_MINUTES });
   await app.register(correctionRoutes, { relay, corrections, pipeline: deps.pipeline, versionOf });
   return { relay, ...(listener && { listen: () => listener.status() }) };

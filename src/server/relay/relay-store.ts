@@ -1,3 +1,4 @@
+import type { StatsMessage } from '../../admin/stats.js';
 import type { Correction, CorrectionInput } from '../../corrections/store.js';
 import type { SqliteCorrectionStore } from '../../store/sqlite/corrections.js';
 import type { User } from '../../store/users.js';
@@ -64,6 +65,8 @@ export interface RelayStore {
   /** Messages with seq > afterSeq, in seq order. */
   after(conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
   /** Stores a customer message's labels and folds them into the conversation's triage. */
+  /** When each message since `since` (ms) was sent and whether by staff: the admin statistics, no text read. */
+  messageTimes(since: number): Promise<StatsMessage[]>;
   setLabels(conversationId: string, seq: number, labels: LabelResult): Promise<void>;
   /** Records an agent's correction and relabels the message (triage recomputed), in one transaction. */
   correctChat(input: ChatCorrectionInput, labels: LabelResult): Promise<Correction>;
@@ -91,6 +94,7 @@ export function sqliteRelayStore(store: ConversationStore, corrections: Pick<Sql
     append: async (input) => store.append(input),
     existing: async (conversationId, senderId, clientId) => store.existing(conversationId, senderId, clientId),
     after: async (conversationId, afterSeq, limit) => store.after(conversationId, afterSeq, limit),
+    messageTimes: async (since) => store.messageTimes(since),
     setLabels: async (conversationId, seq, labels) => store.setLabels(conversationId, seq, labels),
     correctChat: async (input, labels) => corrections.recordChat(input, () => store.relabel(input.conversationId, input.seq, labels)),
   };

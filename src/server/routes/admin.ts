@@ -7,13 +7,11 @@ import { ROLES, type Role, type UserStore } from '../../store/users.js';
 import type { SlaTargets } from '../console/sla.js';
 import { errorSchema } from '../errors.js';
 import type { RelayStore } from '../relay/relay-store.js';
-import type { Database } from 'better-sqlite3';
 
 export interface AdminRouteOptions {
   readonly users: UserStore;
-  readonly store: Pick<RelayStore, 'list'>;
+  readonly store: Pick<RelayStore, 'list' | 'messageTimes'>;
   readonly corrections: CorrectionStore;
-  readonly db: Database;
   readonly sla: SlaTargets;
 }
 
@@ -31,7 +29,7 @@ const STATS_CLOSED_LIMIT = 50_000;
  * The admin page's API: accounts (list with their state, add, role, disable, reset password),
  * conversation statistics, and the agents' label corrections. Admins only.
  */
-export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { users, store, corrections, db, sla }) => {
+export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { users, store, corrections, sla }) => {
   const found = (name: string) => {
     const user = users.byName(name);
     if (!user) throw new FmcError('FMC_ERR_USER_NOT_FOUND', `no user ${JSON.stringify(name)}`);
@@ -98,7 +96,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     },
   );
 
-  const messageFacts = db.prepare("SELECT conversation_id, sender_role, created_at FROM messages WHERE created_at >= ?");
   app.get<{ Querystring: { days: number } }>(
     '/api/admin/stats',
     { config: ADMIN, schema: { querystring: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 90, default: 14 } } } } },
@@ -107,11 +104,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
       const days = request.query.days;
       const since = now - (days + 1) * 86_400_000;
       const conversations = (await store.list({ closedLimit: STATS_CLOSED_LIMIT })).map((c) => ({ id: c.id, createdAt: Date.parse(c.createdAt), urgency: c.urgency, claim: c.claim }));
-      const messages = (messageFacts.all(since) as { conversation_id: string; sender_role: string; created_at: number }[]).map((m) => ({
-        conversationId: m.conversation_id,
-        staff: m.sender_role !== 'customer',
-        at: m.created_at,
-      }));
+      const messages = await store.messageTimes(since);
       return conversationStats({ conversations, messages, days, now, sla });
     },
   );

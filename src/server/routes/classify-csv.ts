@@ -20,8 +20,8 @@ function tapResults(engine: ChunkClassifier, onResults: CsvRouteDeps['onResults'
   if (!onResults) return engine;
   return {
     ...engine,
-    async labelTexts(texts, tweets) {
-      const chunk = await engine.labelTexts(texts, tweets);
+    async labelTexts(texts, tweets, operator) {
+      const chunk = await engine.labelTexts(texts, tweets, operator);
       onResults(Array.from(chunk.codes, (code) => chunk.distinct[code]!));
       return chunk;
     },
@@ -116,7 +116,7 @@ export async function classifyCsv(request: FastifyRequest, reply: FastifyReply, 
   const sink = openStreamSink({ stream: writer, format: 'csv', columns, dialect });
   // Not the CLI's worker thread: requests are small and the engine stays warm in-process.
   const engine = tapResults(createChunkClassifier(deps.pipeline), deps.onResults);
-  const run = classifyRows({ source, sink, engine, copier, chunkSize: CHUNK_ROWS, output: { format: 'csv', columns, dialect } }).then(async (summary) => {
+  const run = classifyRows({ source, sink, engine, copier, chunkSize: CHUNK_ROWS, operatorAccounts: deps.pipeline.operatorAccounts, output: { format: 'csv', columns, dialect } }).then(async (summary) => {
     await sink.commit();
     writer.end();
     return summary;

@@ -309,6 +309,13 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       const [row] = await query<{ seq: number; id: string }>('SELECT seq, id FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3', [conversationId, senderId, clientId]);
       return row && { seq: row.seq, id: Number(row.id) };
     },
+    async messageTimes(since) {
+      const rows = await query<{ conversation_id: string; sender_role: string; created_at: string }>(
+        'SELECT conversation_id, sender_role, created_at FROM messages WHERE created_at >= $1',
+        [since],
+      );
+      return rows.map((m) => ({ conversationId: m.conversation_id, staff: m.sender_role !== 'customer', at: Number(m.created_at) }));
+    },
     async after(conversationId, afterSeq, limit) {
       let rows: (MessageRow & { wrapped_key: Buffer })[];
       try {

@@ -38,23 +38,33 @@ const envOf = (name: string): NodeJS.ProcessEnv => ({
   FMC_LOG_LEVEL: 'warn',
 });
 
+/**
+ * The accounts, and a token for each (FMC_JWT_SECRET is shared, so one token works on every
+ * instance). Users still live in each data dir: the same accounts (ids, session keys) are
+ * copied into every instance's. When they move to PostgreSQL, make them there once instead,
+ * as test/server/relay-pg-cluster.ts does.
+ */
+async function createAccounts(dataDirs: readonly string[]): Promise<void> {
+  const [first, ...others] = dataDirs;
+  const data = openDataDb(first!);
+  try {
+    const users = createUserStore(data.db);
+    const hash = await hashPassword('correct horse battery');
+    const issuer = createTokenService({ secret: SECRET, ttlSeconds: 3600 });
+    for (const [username, role] of Object.entries(USERS)) tokens.set(username, (await issuer.issue(await users.add({ username, role, passwordHash: hash }))).token);
+  } finally {
+    data.close();
+  }
+  for (const dir of others) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    copyFileSync(join(first!, DATA_DB_FILE), join(dir, DATA_DB_FILE));
+  }
+}
+
 before(async () => {
   pg = await startPostgres();
   temp = tempDir('fmc-console-data-pg-');
-  // Users still live in each data dir: the same accounts (ids, session keys) in both, so one
-  // token (same FMC_JWT_SECRET) works on both instances.
-  const dataA = join(temp.dir, 'a', 'data');
-  const data = openDataDb(dataA);
-  const users = createUserStore(data.db);
-  const hash = await hashPassword('correct horse battery');
-  for (const [username, role] of Object.entries(USERS)) users.add({ username, role, passwordHash: hash });
-  const issuer = createTokenService({ secret: SECRET, ttlSeconds: 3600 });
-  for (const username of Object.keys(USERS)) tokens.set(username, (await issuer.issue(users.byName(username)!)).token);
-  data.close();
-  for (const other of ['b', 'c']) {
-    mkdirSync(join(temp.dir, other, 'data'), { recursive: true, mode: 0o700 });
-    copyFileSync(join(dataA, DATA_DB_FILE), join(temp.dir, other, 'data', DATA_DB_FILE));
-  }
+  await createAccounts(['a', 'b', 'c'].map((name) => join(temp.dir, name, 'data')));
   // No HTTP rate limit: its counters are in PostgreSQL too, and the last test must reach these stores.
   a = await serveFmc(envOf('a'), ['--rate-limit', '0']);
   b = await serveFmc(envOf('b'), ['--rate-limit', '0']);

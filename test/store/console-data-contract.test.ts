@@ -33,7 +33,7 @@ interface Backend {
   readonly correctionsWithoutKey: CorrectionStore;
   readonly attachments: AttachmentStore;
   readonly replies: ReplyStore;
-  user(name: string, role: User['role']): User;
+  user(name: string, role: User['role']): Promise<User>;
   /** The stored bytes of an attachment's file and name, as they lie on disk. */
   raw(id: string): Promise<{ name: Buffer; body: Buffer }>;
   close(): Promise<void>;
@@ -57,7 +57,7 @@ function sqliteBackend(): Backend {
     correctionsWithoutKey: openSqliteCorrections(data.db, noKey),
     attachments: openSqliteAttachments(data.db, () => keyring),
     replies: openSqliteReplies(data.db),
-    user: (name, role) => users.add({ username: name, role, passwordHash: 'x' }),
+    user: async (name, role) => users.add({ username: name, role, passwordHash: 'x' }),
     raw: async (id) => data.db.prepare('SELECT name, body FROM attachments WHERE id = ?').get(id) as { name: Buffer; body: Buffer },
     async close() {
       data.close();
@@ -78,7 +78,7 @@ async function pgBackend(server: TestPostgres): Promise<Backend> {
     attachments: openPgAttachments(db.pool, db.url, keyring),
     replies: openPgReplies(db.pool, db.url),
     // The relay's PostgreSQL tables do not depend on where the users live.
-    user: (name, role) => ({ id: ++ids, username: name, role, createdAt: new Date().toISOString() }),
+    user: async (name, role) => ({ id: ++ids, username: name, role, createdAt: new Date().toISOString() }),
     raw: async (id) => (await db.pool.query<{ name: Buffer; body: Buffer }>('SELECT name, body FROM attachments WHERE id = $1', [id])).rows[0]!,
     close: () => db.close(),
   };
@@ -141,12 +141,12 @@ for (const name of ['sqlite', 'postgresql'] as const) {
     test('corrections: a batch correction comes back as recorded, without the master key; a chat one with its text decrypted; counts by source', async () => {
       assert.deepEqual(await b.corrections.list(), []);
       assert.deepEqual(await b.corrections.count(), { chat: 0, batch: 0 });
-      const agent = b.user('agent-c', 'agent');
+      const agent = await b.user('agent-c', 'agent');
       const batch = await b.corrections.recordBatch({ user: agent, original: labels, corrected: { ...labels, urgency: 'low' }, version: 'rules@1', text: 'la box clignote, "rouge"' });
       assert.equal(batch.source, 'batch');
       assert.deepEqual(await b.correctionsWithoutKey.list(), [batch], 'batch rows need no key');
 
-      const customer = b.user('claire-c', 'customer');
+      const customer = await b.user('claire-c', 'customer');
       const conversation = await b.relay.create(customer);
       const stored = (await b.relay.append({ conversationId: conversation.id, sender: sender(customer), clientId: 'c1', text: 'plus de fibre depuis hier' }))!.message;
       await b.relay.setLabels(conversation.id, stored.seq, labels);
@@ -163,9 +163,9 @@ for (const name of ['sqlite', 'postgresql'] as const) {
     });
 
     test('attachments: sealed at rest; the uploader alone sees it until a message shows it, then every member; others never', async () => {
-      const claire = b.user('claire-a', 'customer');
-      const denis = b.user('denis-a', 'customer');
-      const agent = b.user('agent-a', 'agent');
+      const claire = await b.user('claire-a', 'customer');
+      const denis = await b.user('denis-a', 'customer');
+      const agent = await b.user('agent-a', 'agent');
       const conversation = await b.relay.create(claire);
       const meta = await b.attachments.put(claire, conversation.id, { name: 'photo <box>.png', contentType: 'image/png', body: PNG });
       assert.match(meta.id, /^[\w-]{22}$/);

@@ -35,7 +35,8 @@ async function readCorrections(options: CorrectionsOptions, io: CommandIO): Prom
   const config = loadConfig(io.env);
   const dataDir = options.dataDir ?? config.dataDir;
   const url = databaseUrlOf(options.databaseUrl, config);
-  const masterKey = (): ReturnType<typeof masterKeySource> => masterKeySource(loadServerEnv(io.env).masterKey, dataDir);
+  const env = loadServerEnv(io.env);
+  const masterKey = (): ReturnType<typeof masterKeySource> => masterKeySource(env.masterKey, dataDir);
   if (url !== undefined) {
     const db = await openPgDatabase(url, { max: 1, applicationName: 'fmc corrections' });
     try {

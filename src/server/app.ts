@@ -24,6 +24,7 @@ import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
 import type { SlaTargets } from './console/sla.js';
 import { registerRelay, type RelayPg } from './relay/plugin.js';
+import { probePool } from '../store/pg/pool.js';
 import { pgRateStore } from './relay/pg/rate-store.js';
 import { authRoutes } from './routes/auth.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -158,7 +159,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // The relay registers later; its LISTEN check is read through this once it exists.
   let listenCheck: (() => HealthCheck) | undefined;
-  await app.register(healthRoutes, { check: createHealth({ data: deps.data, pipeline, version: options.version, listen: () => listenCheck?.() }).check });
+  const pgRelay = deps.relay?.pg;
+  await app.register(healthRoutes, { check: createHealth({
+        data: deps.data,
+        pipeline,
+        version: options.version,
+        listen: () => listenCheck?.(),
+        ...(pgRelay && { database: () => probePool(pgRelay.pool, pgRelay.url) }),
+      }).check });
   await app.register(metricsRoutes, { registry: metrics.registry });
   await app.register(cookie);
   const sessions = deps.sessions ?? createSessionStore(deps.data.db, { ttlSeconds: options.refreshTtlSeconds ?? DEFAULT_REFRESH_TTL_SECONDS });

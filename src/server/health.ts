@@ -18,6 +18,8 @@ export interface HealthReport {
     readonly tiers: Readonly<Record<string, TierHealth>>;
     /** PostgreSQL mode: the relay's LISTEN connection (cross-instance wake-ups). */
     readonly listen?: HealthCheck;
+    /** PostgreSQL mode: the database holding the conversations, reached through the relay's pool. */
+    readonly database?: HealthCheck;
   };
   readonly version: string;
   readonly uptime: number;
@@ -34,6 +36,8 @@ export interface HealthOptions {
   readonly now?: () => number;
   /** PostgreSQL mode: the relay's LISTEN connection, once the relay has started it. */
   readonly listen?: () => HealthCheck | undefined;
+  /** PostgreSQL mode: one round trip to the database (store/pg/pool.ts probePool). */
+  readonly database?: () => Promise<HealthCheck>;
 }
 
 async function withTimeout(check: Promise<HealthCheck>, ms: number, name: string): Promise<HealthCheck> {
@@ -89,8 +93,9 @@ export function createHealth(options: HealthOptions): { check(): Promise<HealthR
       // Without its LISTEN connection an instance misses the others' messages until it is back:
       // not ready, so a load balancer sends its clients to an instance that hears everything.
       const listen = options.listen?.();
-      const status = !db.ok || !cache.ok || !anyTier || listen?.ok === false ? 'unavailable' : liveChecks.every((t) => t.ok) ? 'ok' : 'degraded';
-      return { status, checks: { db, cache, tiers, ...(listen && { listen }) }, version: options.version, uptime: Math.round((now() - started) / 1000) };
+      const database = options.database && (await withTimeout(options.database(), timeoutMs, 'database'));
+      const status = !db.ok || !cache.ok || !anyTier || listen?.ok === false || database?.ok === false ? 'unavailable' : liveChecks.every((t) => t.ok) ? 'ok' : 'degraded';
+      return { status, checks: { db, cache, tiers, ...(listen && { listen }), ...(database && { database }) }, version: options.version, uptime: Math.round((now() - started) / 1000) };
     },
   };
 }

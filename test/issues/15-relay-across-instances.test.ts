@@ -211,6 +211,12 @@ describe('two instances, one killed mid-stream', () => {
     assert.equal((rest.body as { error: { code: string } }).error.code, 'FMC_ERR_DB_UNAVAILABLE');
     assert.equal(agent.ws.readyState, agent.ws.OPEN, 'the socket stays open');
     assert.equal(customer.ws.readyState, customer.ws.OPEN);
+    // Not ready while its database is away: a load balancer stops sending clients here.
+    const down = await call(`${b.url}/api/health`);
+    assert.equal(down.status, 503, down.text);
+    const downChecks = (down.body as { checks: { database: { ok: boolean; detail: string } } }).checks;
+    assert.equal(downChecks.database.ok, false, down.text);
+    assert.match(downChecks.database.detail, /127\.0\.0\.1/);
 
     await cluster.pg.start();
     // The client retries with the same clientId until the database answers.
@@ -229,6 +235,8 @@ describe('two instances, one killed mid-stream', () => {
       if (!ok) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(ok, 'health recovers');
+    const up = await call(`${b.url}/api/health`);
+    assert.match((up.body as { checks: { database: { ok: boolean; detail: string } } }).checks.database.detail, /reachable/);
     await customer.close();
     await agent.close();
   });

@@ -12,6 +12,7 @@ const report = {
         db: check,
         cache: check,
         listen: check,
+        database: check,
         tiers: { type: 'object', additionalProperties: { ...check, properties: { ...check.properties, live: { type: 'boolean' }, configured: { type: 'boolean' } } } },
       },
     },
@@ -26,7 +27,9 @@ export interface HealthRouteOptions {
 
 /** `GET /api/health`: 200 when ready (ok or degraded), 503 when not. */
 export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, options) => {
-  app.get('/api/health', { schema: { response: { 200: report, 503: report } }, config: { access: 'public' } }, async (_request, reply) => {
+  // Not rate limited: a load balancer polls it every few seconds from one address, and in
+  // PostgreSQL mode the shared limit's store is the very database this reports on.
+  app.get('/api/health', { schema: { response: { 200: report, 503: report } }, config: { access: 'public', rateLimit: false } }, async (_request, reply) => {
     const health = await options.check();
     // A load balancer polls this: a cached "ready" would hide a DB that just went read-only.
     void reply.header('cache-control', 'no-store').code(health.status === 'unavailable' ? 503 : 200);

@@ -96,3 +96,13 @@ export async function openPool(url: string, options: PoolOptions = {}): Promise<
   }
   return pool;
 }
+
+/** Readiness of the pool's database: one round trip (`/api/health` in PostgreSQL mode); never throws. */
+export async function probePool(pool: pg.Pool, url: string): Promise<{ ok: boolean; detail: string }> {
+  try {
+    await pool.query('SELECT 1');
+    return { ok: true, detail: `${describeDatabase(url)}: reachable` };
+  } catch (err) {
+    return { ok: false, detail: connectionProblem(err, url) ?? `${describeDatabase(url)}: ${(err as Error).message}` };
+  }
+}

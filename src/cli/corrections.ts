@@ -1,31 +1,60 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { loadConfig, loadServerEnv } from '../config.js';
 import { correctionStats } from '../corrections/stats.js';
-import { createCorrectionStore, type Correction } from '../corrections/store.js';
+import type { Correction } from '../corrections/store.js';
+import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
+import { openPgCorrections } from '../store/pg/corrections.js';
+import { openPgDatabase } from '../store/pg/database.js';
+import { openSqliteCorrections } from '../store/sqlite/corrections.js';
 import { openDataDb } from '../store/sqlite/data-db.js';
 import { FmcError } from '../errors.js';
 import { LABEL_FIELDS, labelStrings } from '../labels.js';
 import { openKeyring } from '../server/relay/keyring.js';
-import { masterKeySource } from '../server/relay/master-key.js';
+import { openPgKeyring } from '../server/relay/pg/keyring.js';
+import { MASTER_KEY_FILE, masterKeySource } from '../server/relay/master-key.js';
 import { processIO, type CommandIO } from './command-io.js';
 
 export interface CorrectionsOptions {
   dataDir?: string;
+  /** PostgreSQL (--database-url, else FMC_DATABASE_URL): the corrections every `fmc serve` on it stored. */
+  databaseUrl?: string;
   output?: string;
   json?: boolean;
 }
 
-/** The data dir's corrections, chat texts decrypted with the relay's master key (FMC_MASTER_KEY or the key file). */
-function readCorrections(options: CorrectionsOptions, io: CommandIO): Correction[] {
-  const dataDir = options.dataDir ?? loadConfig(io.env).dataDir;
+/**
+ * The data dir's corrections (or the PostgreSQL database's, in that mode), chat texts
+ * decrypted with the relay's master key (FMC_MASTER_KEY or the key file).
+ */
+async function readCorrections(options: CorrectionsOptions, io: CommandIO): Promise<Correction[]> {
+  const config = loadConfig(io.env);
+  const dataDir = options.dataDir ?? config.dataDir;
+  const url = databaseUrlOf(options.databaseUrl, config);
+  const env = loadServerEnv(io.env);
+  const masterKey = (): ReturnType<typeof masterKeySource> => masterKeySource(env.masterKey, dataDir);
+  if (url !== undefined) {
+    const db = await openPgDatabase(url, { max: 1, applicationName: 'fmc corrections' });
+    try {
+      return await openPgCorrections(db.pool, db.url, async () => {
+        // The instances' key, never a new one made here: it would be refused, and left behind in the data dir.
+        const source = masterKey();
+        if (source.kind === 'file' && !existsSync(join(source.dataDir, MASTER_KEY_FILE))) {
+          throw new FmcError('FMC_ERR_KEYS', `chat corrections are sealed with the master key of the fmc serve instances on ${describeDatabase(url)}; set FMC_MASTER_KEY to it (there is no ${join(source.dataDir, MASTER_KEY_FILE)})`);
+        }
+        return openPgKeyring(db.pool, source);
+      }).list();
+    } finally {
+      await db.close();
+    }
+  }
   const data = openDataDb(dataDir);
   try {
-    const env = loadServerEnv(io.env);
-    return createCorrectionStore(data.db, () => openKeyring(data.db, masterKeySource(env.masterKey, dataDir))).list();
+    return await openSqliteCorrections(data.db, () => openKeyring(data.db, masterKey())).list();
   } finally {
     data.close();
   }
@@ -71,7 +100,7 @@ export function correctionRows(corrections: readonly Correction[]): string[][] {
  */
 export async function correctionsExport(options: CorrectionsOptions, io: CommandIO = processIO()): Promise<number> {
   if (!options.output) throw new FmcError('FMC_ERR_USAGE', 'corrections export needs -o <file.csv> (or -o - for stdout)');
-  const corrections = readCorrections(options, io);
+  const corrections = await readCorrections(options, io);
   const csv = stringify([[...EXPORT_COLUMNS], ...correctionRows(corrections)]);
   if (options.output === '-') {
     io.stdout.write(csv);
@@ -93,7 +122,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
 
 /** `fmc corrections stats [--json]`: override rate per field and the dominant value pairs, per provider. */
 export async function correctionsStats(options: CorrectionsOptions, io: CommandIO = processIO()): Promise<number> {
-  const stats = correctionStats(readCorrections(options, io));
+  const stats = correctionStats(await readCorrections(options, io));
   if (options.json) {
     io.stdout.write(JSON.stringify(stats, null, 2) + '\n');
     return 0;

@@ -397,12 +397,14 @@ export function buildProgram(run: Run): Command {
     .description('write every correction as CSV: text, the five corrected labels, the original ones, provider, who and when (chat texts decrypted)')
     .option('-o, --output <path>', 'CSV file to write (created 0600), - for stdout (required)')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', 'the PostgreSQL every fmc serve shares (default FMC_DATABASE_URL); without it, the data dir')
     .addHelpText('after', '\nExamples:\n  fmc corrections export -o corrections.csv\n  fmc train fixtures/train.csv corrections.csv --out /tmp/m')
     .action(async (options) => run(await (await import('./corrections.js')).correctionsExport(options)));
   corrections
     .command('stats')
     .description('how often agents override each field, and the dominant predicted -> corrected pairs, per provider')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', 'the PostgreSQL every fmc serve shares (default FMC_DATABASE_URL); without it, the data dir')
     .option('--json', 'JSON output')
     .addHelpText('after', '\nExamples:\n  fmc corrections stats\n  fmc corrections stats --json')
     .action(async (options) => run(await (await import('./corrections.js')).correctionsStats(options)));
@@ -418,12 +420,14 @@ export function buildProgram(run: Run): Command {
     .argument('[text...]', 'the reply (up to 2,000 characters)')
     .option('--title <title>', 'shown in the list of suggestions (default: the shortcut)')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', 'the PostgreSQL every fmc serve shares (default FMC_DATABASE_URL); without it, the data dir')
     .addHelpText('after', '\nExamples:\n  fmc replies add box-bloquee --title "Box bloquée" "Pouvez-vous me dire ce qu\'affiche votre Freebox ?"\n  printf "%s\\n" "$TEXT" | fmc replies add delai')
     .action(async (shortcut: string, text: string[], options) => run(await (await import('./replies.js')).repliesAdd(shortcut, text, options)));
   replies
     .command('list')
     .description('list the canned replies')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', 'the PostgreSQL every fmc serve shares (default FMC_DATABASE_URL); without it, the data dir')
     .option('--json', 'JSON output')
     .addHelpText('after', '\nExamples:\n  fmc replies list\n  fmc replies list --json')
     .action(async (options) => run(await (await import('./replies.js')).repliesList(options)));
@@ -432,6 +436,7 @@ export function buildProgram(run: Run): Command {
     .description('remove a canned reply')
     .argument('<shortcut>', 'the reply to remove')
     .option('--data-dir <dir>', `data directory ${DATA_DIR_DEFAULT}`)
+    .option('--database-url <url>', 'the PostgreSQL every fmc serve shares (default FMC_DATABASE_URL); without it, the data dir')
     .addHelpText('after', '\nExamples:\n  fmc replies remove cloture')
     .action(async (shortcut: string, options) => run(await (await import('./replies.js')).repliesRemove(shortcut, options)));
 

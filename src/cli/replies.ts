@@ -1,19 +1,36 @@
 import { loadConfig } from '../config.js';
+import { databaseUrlOf } from '../store/database-url.js';
+import { openPgDatabase } from '../store/pg/database.js';
+import { openPgReplies } from '../store/pg/replies.js';
 import { openDataDb } from '../store/sqlite/data-db.js';
-import { createReplyStore, type ReplyStore } from '../replies/store.js';
+import { openSqliteReplies } from '../store/sqlite/replies.js';
+import type { ReplyStore } from '../replies/store.js';
 import { processIO, type CommandIO } from './command-io.js';
 import { readFirstLine } from './prompt.js';
 
 export interface RepliesOptions {
   dataDir?: string;
+  /** PostgreSQL (--database-url, else FMC_DATABASE_URL): the list every `fmc serve` on it offers. */
+  databaseUrl?: string;
   title?: string;
   json?: boolean;
 }
 
-function withReplies<T>(options: RepliesOptions, io: CommandIO, fn: (replies: ReplyStore) => T): T {
-  const data = openDataDb(options.dataDir ?? loadConfig(io.env).dataDir);
+/** The replies of the data dir, or of the PostgreSQL database in that mode. */
+async function withReplies<T>(options: RepliesOptions, io: CommandIO, fn: (replies: ReplyStore) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env);
+  const url = databaseUrlOf(options.databaseUrl, config);
+  if (url !== undefined) {
+    const db = await openPgDatabase(url, { max: 1, applicationName: 'fmc replies' });
+    try {
+      return await fn(openPgReplies(db.pool, db.url));
+    } finally {
+      await db.close();
+    }
+  }
+  const data = openDataDb(options.dataDir ?? config.dataDir);
   try {
-    return fn(createReplyStore(data.db));
+    return await fn(openSqliteReplies(data.db));
   } finally {
     data.close();
   }
@@ -22,13 +39,13 @@ function withReplies<T>(options: RepliesOptions, io: CommandIO, fn: (replies: Re
 /** `fmc replies add <shortcut> [text...]`: the text from the arguments, or one line of stdin when none is given. */
 export async function repliesAdd(shortcut: string, words: string[], options: RepliesOptions, io: CommandIO = processIO()): Promise<number> {
   const body = words.length > 0 ? words.join(' ') : await readFirstLine(io.stdin);
-  const reply = withReplies(options, io, (replies) => replies.add({ shortcut, ...(options.title !== undefined && { title: options.title }), body, createdBy: io.env.USER || 'cli' }));
+  const reply = await withReplies(options, io, (replies) => replies.add({ shortcut, ...(options.title !== undefined && { title: options.title }), body, createdBy: io.env.USER || 'cli' }));
   io.stdout.write(`added /${reply.shortcut} (${reply.title})\n`);
   return 0;
 }
 
 export async function repliesList(options: RepliesOptions, io: CommandIO = processIO()): Promise<number> {
-  const list = withReplies(options, io, (replies) => replies.list());
+  const list = await withReplies(options, io, (replies) => replies.list());
   if (options.json) io.stdout.write(JSON.stringify(list, null, 2) + '\n');
   else if (list.length === 0) io.stdout.write('no canned replies; add one with `fmc replies add <shortcut> <text>`\n');
   else for (const r of list) io.stdout.write(`/${r.shortcut}  ${r.title}\n    ${r.body}\n`);
@@ -36,7 +53,7 @@ export async function repliesList(options: RepliesOptions, io: CommandIO = proce
 }
 
 export async function repliesRemove(shortcut: string, options: RepliesOptions, io: CommandIO = processIO()): Promise<number> {
-  withReplies(options, io, (replies) => replies.remove(shortcut));
+  await withReplies(options, io, (replies) => replies.remove(shortcut));
   io.stdout.write(`removed /${shortcut.replace(/^\//, '').toLowerCase()}\n`);
   return 0;
 }

@@ -5,8 +5,10 @@ import { createTokenService } from '../auth/tokens.js';
 import { loadConfig, loadServerEnv } from '../config.js';
 import { openDataDb } from '../store/sqlite/data-db.js';
 import { openAccounts } from '../server/accounts.js';
-import { createCorrectionStore } from '../corrections/store.js';
+import { openPgCorrections } from '../store/pg/corrections.js';
+import { openSqliteCorrections } from '../store/sqlite/corrections.js';
 import { openKeyring } from '../server/relay/keyring.js';
+import { openPgKeyring } from '../server/relay/pg/keyring.js';
 import { FmcError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createPipeline } from '../pipeline/pipeline.js';
@@ -100,11 +102,14 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
     // The agents' stored corrections join the LLM tiers' example pool, after the bundled
     // tweets and --examples files (a corrected text takes its corrected labels); the pool's
     // digest, hence the prompt hash and the cache keys, changes with them.
-    const corrected = createCorrectionStore(data.db, () => openKeyring(data.db, masterKey)).list().map((c) => ({ text: c.text, labels: c.labels }));
+    // With PostgreSQL, every instance's: the same pool, hence the same prompt, on each of them.
+    const stored = pgDb ? openPgCorrections(pgDb.pool, pgDb.url, () => openPgKeyring(pgDb.pool, masterKey)) : openSqliteCorrections(data.db, () => openKeyring(data.db, masterKey));
+    const corrected = (await stored.list()).map((c) => ({ text: c.text, labels: c.labels }));
     if (corrected.length > 0) chain = { ...chain, tiers: { ...chain.tiers, exampleRows: corrected } };
   } catch (err) {
     data.close();
     lock.release();
+    await pgDb?.close();
     throw err;
   }
   const notice = announceStartup(io.stderr, await modelToBuild(options.provider, chain.tiers));

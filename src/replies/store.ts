@@ -1,5 +1,8 @@
-import type { Database } from 'better-sqlite3';
 import { FmcError } from '../errors.js';
+
+// The canned replies seam: one interface, two backends (store/sqlite/replies.ts, the data DB
+// of one machine; store/pg/replies.ts, shared by every `fmc serve` on the database). The
+// rules (shortcut, lengths) live here once, so both backends refuse the same input alike.
 
 /** A canned reply: typed `/shortcut` in the message input, it becomes `body`. */
 export interface CannedReply {
@@ -10,13 +13,20 @@ export interface CannedReply {
   readonly createdBy: string;
 }
 
+export interface NewReply {
+  readonly shortcut: string;
+  readonly title?: string;
+  readonly body: string;
+  readonly createdBy: string;
+}
+
 export interface ReplyStore {
   /** By shortcut. */
-  list(): CannedReply[];
+  list(): Promise<CannedReply[]>;
   /** Throws FMC_ERR_BAD_REPLY (rules) or FMC_ERR_REPLY_EXISTS. */
-  add(reply: { shortcut: string; title?: string; body: string; createdBy: string }): CannedReply;
+  add(reply: NewReply): Promise<CannedReply>;
   /** Throws FMC_ERR_REPLY_NOT_FOUND. */
-  remove(shortcut: string): void;
+  remove(shortcut: string): Promise<void>;
 }
 
 const SHORTCUT = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -31,42 +41,30 @@ export function normalizeShortcut(raw: string): string {
   return s;
 }
 
-interface Row {
+/** The reply as stored (shortcut normalised, text and title trimmed), or FMC_ERR_BAD_REPLY. */
+export function checkReply({ shortcut, title, body }: NewReply): { shortcut: string; title: string; body: string } {
+  const key = normalizeShortcut(shortcut);
+  const text = body.trim();
+  const name = (title ?? key).trim();
+  if (text.length === 0 || text.length > BODY_MAX) throw new FmcError('FMC_ERR_BAD_REPLY', `reply text is ${text.length} characters; give 1 to ${BODY_MAX}`);
+  if (name.length === 0 || name.length > TITLE_MAX) throw new FmcError('FMC_ERR_BAD_REPLY', `title is ${name.length} characters; give 1 to ${TITLE_MAX}`);
+  return { shortcut: key, title: name, body: text };
+}
+
+/** The key `remove` looks for: `/Panne` removes `panne`; no rules, an unknown one is simply not found. */
+export const shortcutOf = (raw: string): string => raw.trim().replace(/^\//, '').toLowerCase();
+
+export const replyExists = (shortcut: string): FmcError =>
+  new FmcError('FMC_ERR_REPLY_EXISTS', `a reply /${shortcut} already exists; remove it first (fmc replies remove ${shortcut})`);
+export const replyNotFound = (shortcut: string): FmcError => new FmcError('FMC_ERR_REPLY_NOT_FOUND', `no reply /${shortcut}; see fmc replies list`);
+
+/** A row of either backend (PostgreSQL's bigint arrives as a string). */
+export interface ReplyRow {
   shortcut: string;
   title: string;
   body: string;
-  created_at: number;
+  created_at: number | string;
   created_by: string;
 }
 
-const toReply = (r: Row): CannedReply => ({ shortcut: r.shortcut, title: r.title, body: r.body, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by });
-
-export function createReplyStore(db: Database): ReplyStore {
-  const selectAll = db.prepare('SELECT * FROM canned_replies ORDER BY shortcut');
-  const selectOne = db.prepare('SELECT * FROM canned_replies WHERE shortcut = ?');
-  const insert = db.prepare('INSERT INTO canned_replies (shortcut, title, body, created_at, created_by) VALUES (?, ?, ?, ?, ?)');
-  const remove = db.prepare('DELETE FROM canned_replies WHERE shortcut = ?');
-  return {
-    list: () => (selectAll.all() as Row[]).map(toReply),
-    add({ shortcut, title, body, createdBy }) {
-      const key = normalizeShortcut(shortcut);
-      const text = body.trim();
-      const name = (title ?? key).trim();
-      if (text.length === 0 || text.length > BODY_MAX) throw new FmcError('FMC_ERR_BAD_REPLY', `reply text is ${text.length} characters; give 1 to ${BODY_MAX}`);
-      if (name.length === 0 || name.length > TITLE_MAX) throw new FmcError('FMC_ERR_BAD_REPLY', `title is ${name.length} characters; give 1 to ${TITLE_MAX}`);
-      try {
-        insert.run(key, name, text, Date.now(), createdBy);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new FmcError('FMC_ERR_REPLY_EXISTS', `a reply /${key} already exists; remove it first (fmc replies remove ${key})`);
-        }
-        throw err;
-      }
-      return toReply(selectOne.get(key) as Row);
-    },
-    remove(shortcut) {
-      const key = shortcut.trim().replace(/^\//, '').toLowerCase();
-      if (remove.run(key).changes === 0) throw new FmcError('FMC_ERR_REPLY_NOT_FOUND', `no reply /${key}; see fmc replies list`);
-    },
-  };
-}
+export const toReply = (r: ReplyRow): CannedReply => ({ shortcut: r.shortcut, title: r.title, body: r.body, createdAt: new Date(Number(r.created_at)).toISOString(), createdBy: r.created_by });

@@ -34,7 +34,8 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { userRoutes } from './routes/users.js';
 import { replyRoutes } from './routes/replies.js';
-import { createReplyStore } from '../replies/store.js';
+import { openSqliteReplies } from '../store/sqlite/replies.js';
+import { openPgReplies } from '../store/pg/replies.js';
 import { trendsRoutes } from './routes/trends.js';
 import { createLiveTrends, type LiveTrends } from '../report/live.js';
 
@@ -173,7 +174,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { users: deps.users, tokens: deps.tokens, allowSignup: options.allowSignup, attemptsPerMinute: rateLimits.loginPerMinute, sessions });
   await app.register(sessionRoutes, { users: deps.users, tokens: deps.tokens, sessions });
   await app.register(userRoutes, { users: deps.users });
-  await app.register(replyRoutes, { replies: createReplyStore(deps.data.db) });
+  // With PostgreSQL, one list for every instance on the database.
+  const replies = deps.relay?.pg ? openPgReplies(deps.relay.pg.pool, deps.relay.pg.url) : openSqliteReplies(deps.data.db);
+  await app.register(replyRoutes, { replies });
   const trends = deps.trends ?? createLiveTrends();
   app.addHook('onClose', async () => trends.close());
   await app.register(classifyRoutes, { pipeline, limits, metrics, onResults: trends.recordApi });

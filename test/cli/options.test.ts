@@ -69,3 +69,17 @@ test('the old --provider/--tier transformers still works as model, with a one-li
     'fmc: --tier transformers is deprecated: it is now --tier model\n',
   ]);
 });
+
+test('fmc replies and fmc corrections take --database-url (the PostgreSQL every fmc serve shares)', async () => {
+  const url = 'postgres://fmc@db.example:5432/fmc';
+  for (const argv of [
+    ['replies', 'list', '--json'],
+    ['replies', 'add', 'delai', 'Comptez', '48', 'heures'],
+    ['replies', 'remove', 'delai'],
+    ['corrections', 'export', '-o', '-'],
+    ['corrections', 'stats'],
+  ]) {
+    assert.equal((await parse([...argv, '--database-url', url])).options.databaseUrl, url, argv.join(' '));
+    assert.equal((await parse(argv)).options.databaseUrl, undefined, `${argv.join(' ')}: FMC_DATABASE_URL decides later`);
+  }
+});

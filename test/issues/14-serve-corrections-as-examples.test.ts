@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createCorrectionStore } from '../../src/corrections/store.js';
+import { openSqliteCorrections } from '../../src/store/sqlite/corrections.js';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
 import { FAKE_KEY, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
@@ -86,7 +86,7 @@ test('fmc serve puts stored corrections in the example pool: the corrected text 
 
   const data = openDataDb(dataDir);
   try {
-    createCorrectionStore(data.db, () => {
+    await openSqliteCorrections(data.db, () => {
       throw new Error('a batch correction needs no key');
     }).recordBatch({ user: { id: 1, username: 'agent1' }, original: null, corrected: { ...CORRECTED }, version: null, text: TEXT });
   } finally {

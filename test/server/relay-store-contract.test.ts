@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createCorrectionStore } from '../../src/corrections/store.js';
+import { openSqliteCorrections } from '../../src/store/sqlite/corrections.js';
 import type { LabelResult } from '../../src/labels.js';
 import { createKeyring, openKeyring } from '../../src/server/relay/keyring.js';
 import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
@@ -41,7 +41,7 @@ function sqliteBackend(): Backend {
   const users = createUserStore(data.db);
   const keyring = openKeyring(data.db, { kind: 'env', key: randomBytes(32) });
   const lastSeq = data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
-  const store = sqliteRelayStore(createConversationStore(data.db, keyring), createCorrectionStore(data.db, () => keyring), (id) => lastSeq.get(id) as number);
+  const store = sqliteRelayStore(createConversationStore(data.db, keyring), openSqliteCorrections(data.db, () => keyring), (id) => lastSeq.get(id) as number);
   const add = (name: string, role: 'customer' | 'agent'): Promise<User> => users.add({ username: name, role, passwordHash: 'x' });
   return {
     store,

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { createCorrectionStore } from '../../src/corrections/store.js';
+import { openSqliteCorrections } from '../../src/store/sqlite/corrections.js';
 import { openKeyring } from '../../src/server/relay/keyring.js';
 import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
 import { createPgRelayStore } from '../../src/server/relay/pg/store.js';
@@ -46,7 +46,7 @@ function sqliteBackend(): Backend & { done(): void } {
       const rows = data.db.prepare('SELECT id, customer_id AS customerId, assignee_id AS assigneeId FROM conversations ORDER BY id');
       return {
         users: createUserStore(data.db),
-        relay: sqliteRelayStore(createConversationStore(data.db, keyring), createCorrectionStore(data.db, () => keyring), (id) => lastSeq.get(id) as number),
+        relay: sqliteRelayStore(createConversationStore(data.db, keyring), openSqliteCorrections(data.db, () => keyring), (id) => lastSeq.get(id) as number),
         conversations: async () => rows.all() as { id: string; customerId: number; assigneeId: number | null }[],
         close: async () => data.close(),
       };

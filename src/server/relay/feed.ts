@@ -39,7 +39,7 @@ interface Line {
   running: Promise<void> | undefined;
 }
 
-export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger, enrich: (conversationId: string, messages: ChatMessage[]) => ChatMessage[] = (_, m) => m): Feed {
+export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Feed {
   const lines = new Map<string, Line>();
 
   function lowest(conversationId: string): number | undefined {
@@ -83,7 +83,7 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger, enri
       }
       if (!line.check && line.known <= from) return;
       line.check = false;
-      const page = enrich(conversationId, await store.after(conversationId, from, PAGE));
+      const page = await store.after(conversationId, from, PAGE);
       for (const message of page) deliver(message);
       const last = page.at(-1);
       if (last && last.seq > line.known) line.known = last.seq;

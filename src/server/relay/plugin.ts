@@ -10,8 +10,12 @@ import type { Logger } from '../../log.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import type { ServerMetrics } from '../metrics.js';
 import { errorSchema } from '../errors.js';
-import { createAttachmentStore, showAttachments } from '../../attachments/store.js';
-import { createCorrectionStore } from '../../corrections/store.js';
+import type { AttachmentStore } from '../../attachments/store.js';
+import type { CorrectionStore } from '../../corrections/store.js';
+import { openPgAttachments } from '../../store/pg/attachments.js';
+import { openPgCorrections } from '../../store/pg/corrections.js';
+import { openSqliteAttachments } from '../../store/sqlite/attachments.js';
+import { openSqliteCorrections } from '../../store/sqlite/corrections.js';
 import { attachmentRoutes } from '../routes/attachments.js';
 import { adminRoutes } from '../routes/admin.js';
 import { versionLookup } from '../../corrections/version.js';
@@ -96,13 +100,11 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
   const rooms = createRooms();
   const classifier = createChatClassifier(deps.pipeline);
   const backend = deps.pg ? await pgBackend(deps.pg, deps.masterKey, options) : sqliteBackend(deps.data, deps.masterKey, options);
-  const { keyring, store } = backend;
-  // Batch corrections (a text, no conversation) stay in the data DB in both modes.
-  const corrections = createCorrectionStore(deps.data.db, () => keyring);
+  // Corrections and attachments live where the conversations do (PostgreSQL: shared by every instance).
+  const { store, corrections, attachments } = backend;
   const versionOf = versionLookup(deps.pipeline.tiers);
-  const attachments = createAttachmentStore(deps.data.db, () => keyring);
-  // Messages the feed reads back from the store show their files, as those it has in hand do.
-  const feed = createFeed(store, rooms, deps.logger, (conversationId, messages) => showAttachments(attachments, conversationId, messages));
+  // Messages read back from the store show their files (the store joins them), as those stored here do.
+  const feed = createFeed(store, rooms, deps.logger);
   const relay = createRelay({
     attachments,
     store,
@@ -244,6 +246,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
 interface Backend {
   readonly keyring: Keyring;
   readonly store: RelayStore;
+  readonly corrections: CorrectionStore;
+  readonly attachments: AttachmentStore;
   readonly rate: RateLimiter;
   readonly instance?: string;
   readonly writes: Pick<RelayDeps, 'onWriteFailure' | 'onWrite' | 'isRetryable'>;
@@ -252,10 +256,12 @@ interface Backend {
 /** One server per data dir: conversations in the SQLite data DB, fan-out in this process. */
 function sqliteBackend(data: DataDb, masterKey: MasterKeySource, options: RelayOptions): Backend {
   const keyring = openKeyring(data.db, masterKey);
-  const corrections = createCorrectionStore(data.db, () => keyring);
+  const corrections = openSqliteCorrections(data.db, () => keyring);
   const lastSeq = data.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').pluck();
   return {
     keyring,
+    corrections,
+    attachments: openSqliteAttachments(data.db, () => keyring),
     store: sqliteRelayStore(createConversationStore(data.db, keyring), corrections, (id) => lastSeq.get(id) as number),
     rate: createRateLimiter(options.rate),
     writes: { onWriteFailure: (err) => data.writeFailed(err), onWrite: () => data.wrote() },
@@ -269,6 +275,8 @@ async function pgBackend(db: RelayPg, masterKey: MasterKeySource, options: Relay
   return {
     keyring,
     instance,
+    corrections: openPgCorrections(db.pool, db.url, async () => keyring),
+    attachments: openPgAttachments(db.pool, db.url, keyring),
     store: createPgRelayStore(db.pool, keyring, { url: db.url, instance }),
     rate: createPgRateLimiter(db.pool, options.rate, db.url),
     writes: { isRetryable: (err) => err instanceof FmcError && err.code === 'FMC_ERR_DB_UNAVAILABLE' },

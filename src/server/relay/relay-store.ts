@@ -1,5 +1,6 @@
 import type { StatsMessage } from '../../admin/stats.js';
-import type { Correction, CorrectionInput, CorrectionStore } from '../../corrections/store.js';
+import type { Correction, CorrectionInput } from '../../corrections/store.js';
+import type { SqliteCorrectionStore } from '../../store/sqlite/corrections.js';
 import type { User } from '../../store/users.js';
 import type { LabelResult } from '../../labels.js';
 import type { Assignee, ChatMessage, ConversationState, ConversationStatus, ConversationStore, ConversationSummary, Sender } from './store.js';
@@ -9,6 +10,14 @@ export interface ConversationHead {
   readonly customerId: number;
   readonly status: ConversationStatus;
   readonly lastSeq: number;
+}
+
+export interface AppendInput {
+  readonly conversationId: string;
+  readonly sender: Sender;
+  readonly clientId: string;
+  readonly text: string;
+  readonly attachmentId?: string | undefined;
 }
 
 export interface ChatCorrectionInput extends CorrectionInput {
@@ -46,9 +55,11 @@ export interface RelayStore {
   /**
    * Stores a message with the next seq, assigned in the same transaction (so a rollback uses
    * no seq), or returns the one already stored under this sender's clientId (`duplicate`).
-   * Undefined when the conversation is not open.
+   * Undefined when the conversation is not open. `attachmentId` (checked by the caller) is
+   * linked to the new message in the same transaction, so no reader ever sees the message
+   * without its file; when it was taken meanwhile, FMC_ERR_ATTACHMENT and nothing is stored.
    */
-  append(input: { conversationId: string; sender: Sender; clientId: string; text: string }): Promise<{ message: ChatMessage; duplicate: boolean } | undefined>;
+  append(input: AppendInput): Promise<{ message: ChatMessage; duplicate: boolean } | undefined>;
   /** The message this sender already stored under `clientId`, if any (seq and id only). */
   existing(conversationId: string, senderId: number, clientId: string): Promise<{ seq: number; id: number } | undefined>;
   /** Messages with seq > afterSeq, in seq order. */
@@ -65,7 +76,7 @@ export interface RelayStore {
  * The SQLite data DB behind the async seam: the synchronous store is unchanged, so a single
  * server keeps its one-transaction-per-call behaviour and its speed.
  */
-export function sqliteRelayStore(store: ConversationStore, corrections: CorrectionStore, lastSeq: (id: string) => number): RelayStore {
+export function sqliteRelayStore(store: ConversationStore, corrections: Pick<SqliteCorrectionStore, 'recordChat'>, lastSeq: (id: string) => number): RelayStore {
   return {
     create: async (customer) => store.create(customer),
     async head(id) {

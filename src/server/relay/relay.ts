@@ -1,4 +1,4 @@
-import { showAttachments, type AttachmentLinks } from '../../attachments/store.js';
+import type { AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction } from '../../corrections/store.js';
 import { isStorageError } from '../../store/sqlite/data-db.js';
@@ -141,9 +141,6 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
-  const withAttachments = (conversationId: string, messages: ChatMessage[]): ChatMessage[] =>
-    deps.attachments ? showAttachments(deps.attachments, conversationId, messages) : messages;
-
   async function announce(conversationId: string): Promise<void> {
     if (!rooms.hasWatchers()) return;
     const conversation = await store.summary(conversationId);
@@ -191,7 +188,7 @@ export function createRelay(deps: RelayDeps): Relay {
     if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     if (attachmentId !== undefined) {
       if (!deps.attachments) throw new FmcError('FMC_ERR_ATTACHMENT', 'this server takes no attachments');
-      deps.attachments.check(conversationId, sender.id, attachmentId);
+      await deps.attachments.check(conversationId, sender.id, attachmentId);
     }
     const wait = await rate.take(peer.user.id);
     if (wait > 0) {
@@ -200,7 +197,7 @@ export function createRelay(deps: RelayDeps): Relay {
     }
     let stored;
     try {
-      stored = await store.append({ conversationId, sender, clientId, text });
+      stored = await store.append({ conversationId, sender, clientId, text, attachmentId });
     } catch (err) {
       if (!retryable(err)) throw err;
       // The append is one transaction: nothing was stored and no seq was used, so the same
@@ -215,11 +212,7 @@ export function createRelay(deps: RelayDeps): Relay {
     deps.onWrite?.();
     if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
     const { duplicate } = stored;
-    let message = stored.message;
-    if (!duplicate && attachmentId !== undefined && deps.attachments) {
-      deps.attachments.link(conversationId, attachmentId, message.seq);
-      message = withAttachments(conversationId, [message])[0]!;
-    }
+    const { message } = stored;
     peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
     if (duplicate) return;
     deps.onStored?.(message);
@@ -233,7 +226,7 @@ export function createRelay(deps: RelayDeps): Relay {
     // was stored meanwhile once the socket is back in, from the last message replayed.
     rooms.leave(peer, conversationId);
     const head = await visible(peer.user, conversationId);
-    const replay = withAttachments(conversationId, await store.after(conversationId, afterSeq, limits.replayLimit + 1));
+    const replay = await store.after(conversationId, afterSeq, limits.replayLimit + 1);
     let count = 0;
     let chars = 0;
     // At least one message, so a single long one cannot stall the replay.
@@ -303,7 +296,7 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     async messages(user, conversationId, afterSeq, limit) {
       await visible(user, conversationId);
-      const messages = withAttachments(conversationId, await store.after(conversationId, afterSeq, limit));
+      const messages = await store.after(conversationId, afterSeq, limit);
       return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
     },
     async closeConversation(user, conversationId) {

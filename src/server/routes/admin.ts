@@ -112,6 +112,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
   app.get<{ Querystring: { limit: number } }>(
     '/api/admin/corrections',
     { config: ADMIN, schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } } } },
-    async (request) => ({ corrections: corrections.list().slice(-request.query.limit).reverse() }),
+    async (request) => ({ corrections: (await corrections.list()).slice(-request.query.limit).reverse() }),
   );
 };

@@ -44,14 +44,14 @@ export const attachmentRoutes: FastifyPluginAsync<AttachmentRouteOptions> = asyn
         throw err;
       }
       const { contentType, name } = await checkAttachment(body, part.filename);
-      const stored = attachments.put(request.user!, request.params.id, { name, contentType, body });
+      const stored = await attachments.put(request.user!, request.params.id, { name, contentType, body });
       request.log.info({ conversationId: request.params.id, attachment: stored.id, size: stored.size, contentType }, 'attachment stored');
       return reply.code(201).send(stored);
     },
   );
 
   app.get<{ Params: { id: string } }>('/api/attachments/:id', { config: { access: 'user' }, schema: { params: idParams } }, async (request, reply) => {
-    const file = attachments.get(request.user!, request.params.id);
+    const file = await attachments.get(request.user!, request.params.id);
     // Never rendered in our origin: a download, the checked type, no sniffing, a sandbox if opened anyway.
     return reply
       .type(file.contentType)

@@ -81,7 +81,7 @@ export const correctionRoutes: FastifyPluginAsync<CorrectionRouteOptions> = asyn
       // What fmc says about this text now (the cache usually has it): the original to compare with.
       const [original] = await pipeline.classifyTexts([{ id: '0', text: text! }]);
       const labels = applyPatch(original!, patch);
-      return reply.code(201).send(corrections.recordBatch({ text: text!, user, original: original!, corrected: labels, version: versionOf(original!.provider) }));
+      return reply.code(201).send(await corrections.recordBatch({ text: text!, user, original: original!, corrected: labels, version: versionOf(original!.provider) }));
     },
   );
 };

@@ -14,7 +14,7 @@ const reply = {
 /** `GET /api/replies` (agents, admins); `POST /api/replies`, `DELETE /api/replies/:shortcut` (admins). */
 export const replyRoutes: FastifyPluginAsync<ReplyRouteOptions> = async (app, { replies }) => {
   app.get('/api/replies', { config: { access: ['admin', 'agent'] }, schema: { response: { 200: { type: 'object', properties: { replies: { type: 'array', items: reply } } }, '4xx': errorSchema } } }, async () => ({
-    replies: replies.list(),
+    replies: await replies.list(),
   }));
 
   app.post<{ Body: { shortcut: string; title?: string; body: string } }>(
@@ -30,14 +30,14 @@ export const replyRoutes: FastifyPluginAsync<ReplyRouteOptions> = async (app, { 
         response: { 201: reply, '4xx': errorSchema },
       },
     },
-    async (request, res) => res.code(201).send(replies.add({ ...request.body, createdBy: request.user!.username })),
+    async (request, res) => res.code(201).send(await replies.add({ ...request.body, createdBy: request.user!.username })),
   );
 
   app.delete<{ Params: { shortcut: string } }>(
     '/api/replies/:shortcut',
     { config: { access: ['admin'] }, schema: { params: { type: 'object', properties: { shortcut: { type: 'string', maxLength: 40 } } }, response: { 200: { type: 'object', properties: { removed: { type: 'string' } } }, '4xx': errorSchema } } },
     async (request) => {
-      replies.remove(request.params.shortcut);
+      await replies.remove(request.params.shortcut);
       return { removed: request.params.shortcut };
     },
   );

@@ -5,6 +5,7 @@ import { QUEUE_PG_MIGRATIONS } from '../../queue/schema.js';
 import { CONSOLE_PG_MIGRATIONS } from '../../server/console/pg-migrations.js';
 import { CONSOLE_SESSIONS_PG_MIGRATIONS } from './console-sessions-migrations.js';
 import { ACCOUNTS_PG_MIGRATIONS } from './accounts-migrations.js';
+import { CONSOLE_DATA_PG_MIGRATIONS } from './console-data-migrations.js';
 
 // Every PostgreSQL migration list, one line per owner (numbers: migrate.ts). Add yours here.
 export const PG_MIGRATIONS: readonly (readonly PgMigration[])[] = [
@@ -14,4 +15,5 @@ export const PG_MIGRATIONS: readonly (readonly PgMigration[])[] = [
   CONSOLE_PG_MIGRATIONS, // 50–59: the agent console (console-ui)
   CONSOLE_SESSIONS_PG_MIGRATIONS, // 60–61: refresh sessions, disabled accounts, canned replies
   ACCOUNTS_PG_MIGRATIONS, // 70–74: the token-signing secret (users and sessions: 2, 50, 60)
+  CONSOLE_DATA_PG_MIGRATIONS, // 75–79: attachments (batch corrections and replies use 21 and 61)
 ];

@@ -14,6 +14,7 @@ import { benchActiveLearning } from './active-learning.js';
 import { crossValidate } from './cross-validate.js';
 import { benchWorkers } from './workers.js';
 import { benchConsole } from './console.js';
+import { benchCachePg } from './cache-pg.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
@@ -108,6 +109,7 @@ try {
   if (wanted('model')) report('local model: fmc train, then --provider model / auto --no-cache (100k rows)', benchLocalModel(dir, await file100k()));
   if (wanted('report')) report('report: fmc report vs fmc classify --provider rules on the same rows (fresh processes)', await benchReport(dir, await file100k()));
   if (wanted('llm')) report('llm: fmc classify --provider gemini, fake API with 300 ms latency (4,000 tweets)', await benchGemini(dir));
+  if (wanted('cache-pg')) report('cache-pg: two batch machines on one PostgreSQL, fake Gemini at 300 ms (2,000 tweets a file)', await benchCachePg(dir));
   if (wanted('workers')) report(`workers: fmc classify --queue over 1, 2, 4 fmc worker processes (fake Ollama, 1 s a request, one per worker; then rules)`, await benchWorkers(dir));
   if (wanted('serve')) {
     const serve = await benchServe(dir);

@@ -6,6 +6,8 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import { createTokenService } from '../../src/auth/tokens.js';
 import { openPgDatabase } from '../../src/store/pg/database.js';
 import { createPgUserStore } from '../../src/store/pg/users.js';
+import { openDataDb } from '../../src/store/sqlite/data-db.js';
+import { createUserStore } from '../../src/store/sqlite/users.js';
 import type { Role } from '../../src/store/users.js';
 import { tempDir } from '../helpers.js';
 import { isolatedEnv, serveFmc, type Served } from '../ops/helpers.js';
@@ -30,15 +32,24 @@ const SECRET = randomBytes(48).toString('base64');
 export async function startCluster(n: number, users: Record<string, Role>, extraEnv: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<Cluster> {
   const pg = await startPostgres();
   const temp = tempDir('fmc-relay-pg-');
-  const db = await openPgDatabase(pg.url);
-  const store = createPgUserStore(db.pool, db.url);
+  const base = isolatedEnv(temp.dir);
+  // The users live where the instances read them: PostgreSQL, or with FMC_DATABASE_URL=''
+  // (the bench's SQLite reference run) the one data dir.
+  const onSqlite = extraEnv.FMC_DATABASE_URL === '';
+  const db = onSqlite ? undefined : await openPgDatabase(pg.url);
+  const data = onSqlite ? openDataDb(base.FMC_DATA_DIR!) : undefined;
+  const store = db ? createPgUserStore(db.pool, db.url) : createUserStore(data!.db);
   const hash = await hashPassword('correct horse battery');
   const tokens = createTokenService({ secret: SECRET, ttlSeconds: 3600 });
   const issued = new Map<string, string>();
-  for (const [username, role] of Object.entries(users)) issued.set(username, (await tokens.issue(await store.add({ username, role, passwordHash: hash }))).token);
-  await db.close();
+  try {
+    for (const [username, role] of Object.entries(users)) issued.set(username, (await tokens.issue(await store.add({ username, role, passwordHash: hash }))).token);
+  } finally {
+    await db?.close();
+    data?.close();
+  }
   const env: NodeJS.ProcessEnv = {
-    ...isolatedEnv(temp.dir),
+    ...base,
     FMC_JWT_SECRET: SECRET,
     FMC_MASTER_KEY: randomBytes(32).toString('base64'),
     FMC_DATABASE_URL: pg.url,

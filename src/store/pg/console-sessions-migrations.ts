@@ -1,10 +1,9 @@
 import type { PgMigration } from './migrate.js';
 
 // The agent console's sessions and canned replies on PostgreSQL (range 50–69, these 60–61),
-// the same tables as SQLite's m006 and m007. Not yet here: the attachments table (it
-// references the relay's conversations, which come with the PostgreSQL relay store), and
-// PostgreSQL implementations of the session, reply and user stores: `fmc serve` keeps them
-// in the SQLite data DB for now.
+// the same tables as SQLite's m006 and m007; their stores are src/store/pg/sessions.ts
+// and replies.ts. Attachments come later (75, console-data-migrations.ts): they reference the
+// relay's conversations.
 export const CONSOLE_SESSIONS_PG_MIGRATIONS: readonly PgMigration[] = [
   {
     id: 60,

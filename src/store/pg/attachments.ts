@@ -15,7 +15,7 @@ import {
 import type { Keyring } from '../../server/relay/keyring.js';
 import { open, seal } from '../../server/relay/seal.js';
 import type { User } from '../users.js';
-import { asDbError } from './pool.js';
+import { sqlOn } from './sql.js';
 
 // Attachments on PostgreSQL (table attachments, migration 75), sealed under the conversation's
 // data key with the keyring every instance shares: a file uploaded through one instance is
@@ -28,13 +28,8 @@ interface Head {
 }
 
 export function openPgAttachments(pool: pg.Pool, url: string, keyring: Keyring): AttachmentStore {
-  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => {
-    try {
-      return (await pool.query<R>(text, values)).rows;
-    } catch (err) {
-      throw asDbError(err, url);
-    }
-  };
+  const sql = sqlOn(pool, url);
+  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => (await sql.query<R>(text, values)).rows;
   // Customers see their own conversations only; someone else's is "not found", as in SQLite.
   const mayAdd = (user: User, head: Head | undefined): head is Head => head !== undefined && (isStaff(user) || Number(head.customer_id) === user.id);
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { correctionOf, newCorrection, storedOf, type CorrectionRow, type CorrectionStore } from '../../corrections/store.js';
 import type { Keyring } from '../../server/relay/keyring.js';
-import { asDbError } from './pool.js';
+import { sqlOn } from './sql.js';
 
 // Corrections on PostgreSQL (table corrections, migration 21): the relay's store writes the
 // chat ones (with the relabel, in one transaction), this writes the batch ones and reads all
@@ -12,13 +12,7 @@ import { asDbError } from './pool.js';
  * needs no master key.
  */
 export function openPgCorrections(pool: pg.Pool, url: string, keyring: () => Promise<Keyring>): CorrectionStore {
-  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> => {
-    try {
-      return await pool.query<R>(text, values);
-    } catch (err) {
-      throw asDbError(err, url);
-    }
-  };
+  const q = sqlOn(pool, url).query;
   return {
     async recordBatch(input) {
       const now = Date.now();

@@ -1,18 +1,12 @@
 import type pg from 'pg';
 import { checkReply, replyExists, replyNotFound, shortcutOf, toReply, type ReplyRow, type ReplyStore } from '../../replies/store.js';
-import { asDbError } from './pool.js';
+import { sqlOn } from './sql.js';
 
 // Canned replies on PostgreSQL (table canned_replies, migration 61, seeded there with the
 // same six replies as SQLite's m007): one list for every `fmc serve` on the database.
 
 export function openPgReplies(pool: pg.Pool, url: string): ReplyStore {
-  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> => {
-    try {
-      return await pool.query<R>(text, values);
-    } catch (err) {
-      throw asDbError(err, url);
-    }
-  };
+  const q = sqlOn(pool, url).query;
   return {
     list: async () => (await q<ReplyRow>('SELECT shortcut, title, body, created_at, created_by FROM canned_replies ORDER BY shortcut')).rows.map(toReply),
     async add(reply) {

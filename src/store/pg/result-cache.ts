@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { FmcError } from '../../errors.js';
 import { describeDatabase } from '../database-url.js';
 import { toCachedAnswer, type CacheEntry, type CachedAnswer, type ResultCache } from '../result-cache.js';
-import { asDbError } from './pool.js';
+import { sqlOn } from './sql.js';
 
 // The result cache on PostgreSQL (table `results`, migration 1): one cache for every batch
 // machine, so a text one machine paid for is never paid again by another.
@@ -12,13 +12,7 @@ const ROW_BYTES = 'coalesce(sum(pg_column_size(r.*)), 0)::float8';
 
 export function openPgResultCache(pool: pg.Pool, url: string): ResultCache {
   const path = `postgres ${describeDatabase(url)}`;
-  const q = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
-    try {
-      return await pool.query<R>(text, values);
-    } catch (err) {
-      throw asDbError(err, url);
-    }
-  };
+  const q = sqlOn(pool, url).query;
   const entryCount = async (): Promise<number> => Number((await q<{ n: string }>('SELECT count(*) AS n FROM results')).rows[0]!.n);
   const rowBytes = async (): Promise<number> => Number((await q<{ b: number }>(`SELECT ${ROW_BYTES} AS b FROM results r`)).rows[0]!.b);
 

@@ -5,7 +5,8 @@ import { asDbError } from './pool.js';
 // (FMC_ERR_DB_UNAVAILABLE naming the host, never the password): the stores' common plumbing.
 
 export interface Sql {
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** A text, or a config (a named, prepared statement). */
+  query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** `work` inside BEGIN … COMMIT on one connection; rolled back when it throws. */
   tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
 }

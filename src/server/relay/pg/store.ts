@@ -4,7 +4,7 @@ import { ATTACHMENT_COLUMNS, attachmentTaken, joinedAttachment, metaOf, type Att
 import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
-import { asDbError } from '../../../store/pg/pool.js';
+import { sqlOn } from '../../../store/pg/sql.js';
 import type { Role } from '../../../store/users.js';
 import type { Keyring } from '../keyring.js';
 import type { RelayStore } from '../relay-store.js';
@@ -82,35 +82,11 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   const { url, instance } = options;
   const keyOf = (id: string, wrapped: Buffer): Buffer => keyring.dataKey(id, wrapped);
 
-  /** One transaction; a lost server becomes FMC_ERR_DB_UNAVAILABLE (the relay answers "retry"). */
-  async function tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw asDbError(err, url);
-    }
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw asDbError(err, url);
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  async function query<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
-    try {
-      return (await pool.query<R>(sql, values)).rows;
-    } catch (err) {
-      throw asDbError(err, url);
-    }
-  }
+  // One transaction per write, and every query, through the stores' common plumbing: a lost
+  // server becomes FMC_ERR_DB_UNAVAILABLE (the relay answers "retry").
+  const sql = sqlOn(pool, url);
+  const tx = sql.tx;
+  const query = async <R extends pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<R[]> => (await sql.query<R>(text, values)).rows;
 
   function triageOf(id: string, key: Buffer, sealed: Buffer | null): Triage {
     if (sealed === null) return { urgency: null, claim: false, topics: [] };
@@ -317,12 +293,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       return rows.map((m) => ({ conversationId: m.conversation_id, staff: m.sender_role !== 'customer', at: Number(m.created_at) }));
     },
     async after(conversationId, afterSeq, limit) {
-      let rows: (MessageRow & { wrapped_key: Buffer })[];
-      try {
-        rows = (await pool.query<MessageRow & { wrapped_key: Buffer }>({ name: 'fmc-relay-after', text: AFTER, values: [conversationId, afterSeq, limit] })).rows;
-      } catch (err) {
-        throw asDbError(err, url);
-      }
+      const rows = await query<MessageRow & { wrapped_key: Buffer }>({ name: 'fmc-relay-after', text: AFTER, values: [conversationId, afterSeq, limit] });
       if (rows.length === 0) return [];
       const key = keyOf(conversationId, rows[0]!.wrapped_key);
       return rows.map((r) => toMessage(r, key));

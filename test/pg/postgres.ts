@@ -63,6 +63,8 @@ export interface TestPostgres {
   start(): Promise<void>;
   /** Stops the server and removes the cluster. */
   destroy(): Promise<void>;
+  /** Creates an empty database `name` on this server (a test's own, no tables) and returns its URL. */
+  createDatabase(name: string): Promise<string>;
 }
 
 export async function startPostgres(): Promise<TestPostgres> {
@@ -118,15 +120,24 @@ export async function startPostgres(): Promise<TestPostgres> {
     await exited;
   };
 
+  const urlOf = (name: string): string => `postgres://fmc@127.0.0.1:${port}/${name}`;
+  const createDatabase = async (name: string): Promise<string> => {
+    const admin = new pg.Client({ connectionString: urlOf('postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    return urlOf(name);
+  };
+
   await start();
-  const admin = new pg.Client({ connectionString: `postgres://fmc@127.0.0.1:${port}/postgres` });
-  await admin.connect();
-  await admin.query('CREATE DATABASE fmc');
-  await admin.end();
+  await createDatabase('fmc');
 
   return {
     get url() {
-      return `postgres://fmc@127.0.0.1:${port}/fmc`;
+      return urlOf('fmc');
     },
     get port() {
       return port;
@@ -134,6 +145,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     dataDir,
     stop,
     start,
+    createDatabase,
     async destroy() {
       await stop();
       rmSync(root, { recursive: true, force: true });

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import pg from 'pg';
 import { FAKE_KEY, googleError, quotaFailure, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';
 import { fmcBin, tempDir } from '../helpers.js';
@@ -33,12 +32,7 @@ after(async () => {
 
 /** A fresh database for one test, so runs of other tests leave no cache or budget behind. */
 async function freshDatabase(): Promise<string> {
-  const name = `classify_${databases++}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return server.url.replace(/\/fmc$/, `/${name}`);
+  return server.createDatabase(`classify_${databases++}`);
 }
 
 interface Done {

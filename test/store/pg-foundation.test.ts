@@ -82,11 +82,7 @@ test('connect errors: refused, missing database, wrong password: one line naming
 });
 
 test('two processes migrating at once: each migration is applied exactly once and recorded', async () => {
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE race');
-  await admin.end();
-  const url = server.url.replace(/\/fmc$/, '/race');
+  const url = await server.createDatabase('race');
   // A slow extra step keeps the first process inside the lock while the second arrives.
   const child = `
     const { openPool } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist/src/store/pg/pool.js')).href)});

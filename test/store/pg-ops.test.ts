@@ -35,11 +35,7 @@ async function healthOf(databaseUrl: string): Promise<{ code: number; summary: H
 const check = (s: HealthSummary, name: string) => s.checks.find((c) => c.name === name);
 
 test('fmc health on PostgreSQL: the connection, every migration, the cache writable; a fresh database is reported, not migrated', async () => {
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE fresh');
-  await admin.end();
-  const fresh = server.url.replace(/\/fmc$/, '/fresh');
+  const fresh = await server.createDatabase('fresh');
   const before = await healthOf(fresh);
   assert.equal(before.code, 1);
   assert.match(check(before.summary, 'database')!.detail, /^fmc@127\.0\.0\.1:\d+\/fresh: PostgreSQL 15\.\S+, migrations 1, 2, 3(, \d+)* not applied; start `fmc serve`/);

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
 import { openAccounts } from '../../src/server/accounts.js';
 import { openPgDatabase, type PgDatabase } from '../../src/store/pg/database.js';
 import { loadOrCreatePgSecret } from '../../src/store/pg/secret.js';
@@ -22,18 +21,10 @@ after(async () => {
   temp.cleanup();
 });
 
-async function freshDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return server.url.replace(/\/fmc$/, `/${name}`);
-}
-
 const secretRows = async (db: PgDatabase): Promise<number> => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM server_secrets')).rows[0]!.n);
 
 test('instances starting at once on a fresh database all end up with the one secret that was inserted first', async () => {
-  const url = await freshDatabase('race');
+  const url = await server.createDatabase('race');
   const [one, two] = await Promise.all([openPgDatabase(url), openPgDatabase(url)]);
   try {
     const secrets = await Promise.all(Array.from({ length: 8 }, (_, i) => loadOrCreatePgSecret((i % 2 ? one : two).pool, url)));
@@ -47,7 +38,7 @@ test('instances starting at once on a fresh database all end up with the one sec
 });
 
 test('openAccounts: PostgreSQL mode shares the database secret and writes no file; FMC_JWT_SECRET wins and nothing is generated', async () => {
-  const url = await freshDatabase('accounts');
+  const url = await server.createDatabase('accounts');
   const db = await openPgDatabase(url);
   const dataDir = join(temp.dir, 'pg-mode');
   const data = openDataDb(dataDir);

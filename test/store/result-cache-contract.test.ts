@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { openPgDatabase, type PgDatabase } from '../../src/store/pg/database.js';
 import { openPgResultCache } from '../../src/store/pg/result-cache.js';
 import type { CacheEntry, ResultCache } from '../../src/store/result-cache.js';
@@ -55,12 +54,7 @@ function pgBackend(server: () => TestPostgres): Backend & { done(): Promise<void
     name: 'postgresql',
     async open() {
       // A database per case: the contract starts from an empty cache each time.
-      const name = `contract_${n++}`;
-      const admin = new pg.Client({ connectionString: server().url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      current = await openPgDatabase(server().url.replace(/\/fmc$/, `/${name}`));
+      current = await openPgDatabase(await server().createDatabase(`contract_${n++}`));
       opened.push(current);
       return openPgResultCache(current.pool, current.url);
     },

@@ -68,11 +68,7 @@ function pgBackend(server: () => TestPostgres): Backend {
   return {
     name: 'postgresql',
     async open(now) {
-      const admin = new pg.Client({ connectionString: server().url });
-      await admin.connect();
-      await admin.query('CREATE DATABASE sessions');
-      await admin.end();
-      const url = server().url.replace(/\/fmc$/, '/sessions');
+      const url = await server().createDatabase('sessions');
       const db: PgDatabase = await openPgDatabase(url);
       const other: PgDatabase = await openPgDatabase(url);
       return {

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { openSqliteCorrections } from '../../src/store/sqlite/corrections.js';
 import { openKeyring } from '../../src/server/relay/keyring.js';
 import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
@@ -61,12 +60,7 @@ function pgBackend(server: () => TestPostgres): Backend {
     name: 'postgresql',
     async open() {
       // A database per case: each starts with no users.
-      const name = `users_${n++}`;
-      const admin = new pg.Client({ connectionString: server().url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const db: PgDatabase = await openPgDatabase(server().url.replace(/\/fmc$/, `/${name}`));
+      const db: PgDatabase = await openPgDatabase(await server().createDatabase(`users_${n++}`));
       const keyring = await openPgKeyring(db.pool, KEY);
       return {
         users: createPgUserStore(db.pool, db.url),

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { processIO, type CommandIO } from './command-io.js';
 import { createLogger } from '../log.js';
 import { createPipeline, type TextItem } from '../pipeline/pipeline.js';
-import { openTweetSource, type InputRow, type ReadOptions } from '../pipeline/read.js';
+import { authorOf, openTweetSource, type InputRow, type ReadOptions } from '../pipeline/read.js';
 import { createRecordCopier } from '../pipeline/record-copy.js';
 import { startEngineWorker } from '../pipeline/worker-client.js';
 import { classifyRows, dialectFor, outputColumns } from '../pipeline/run.js';
@@ -145,7 +145,6 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
           readOptions,
           pipelineOptions,
           chunkRows: options.chunkRows ?? queued.DEFAULT_CHUNK_ROWS,
-          operatorAccounts: config.operatorAccounts,
           url: queued.queueDatabaseUrl(options.databaseUrl, io.env, '--queue'),
           env: io.env,
           logger,
@@ -187,7 +186,7 @@ export async function classify(input: string, options: ClassifyOptions, io: Comm
           batchSize: options.batchSize,
           onProgress: progress?.update,
           startedAt,
-          operatorAccounts: config.operatorAccounts,
+          operatorAccounts: pipelineOptions.operatorAccounts,
           ...(coordinator && { chunkSize: coordinator.chunkRows, maxInFlight: coordinator.maxInFlight, ramp: false }),
         }),
       );
@@ -262,8 +261,8 @@ async function dryRun(rows: AsyncIterable<InputRow>, authorAt: number, pipeline:
     chunk = [];
   };
   for await (const row of rows) {
-    const author = authorAt < 0 ? undefined : row.values[authorAt];
-    chunk.push({ id: String(total++), text: row.text, ...(author !== undefined && author !== null && { author: String(author) }) });
+    const author = authorOf(row, authorAt);
+    chunk.push({ id: String(total++), text: row.text, ...(author !== undefined && { author }) });
     if (chunk.length >= 2000) await flush();
   }
   await flush();

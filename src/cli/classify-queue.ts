@@ -57,8 +57,6 @@ interface Identity {
   readonly readOptions: ReadOptions;
   readonly pipelineOptions: PipelineOptions;
   readonly chunkRows: number;
-  /** FMC_OPERATOR_ACCOUNTS: the coordinator flags the operator's rows, the workers read the flags. */
-  readonly operatorAccounts?: ReadonlySet<string> | undefined;
 }
 
 /** What decides a chunk's rows and labels, besides the bytes and the chain. */
@@ -72,7 +70,8 @@ function shapeOf(identity: Identity): Record<string, unknown> {
     textColumn: r.textColumn ?? null,
     idColumn: r.idColumn ?? null,
     authorColumn: r.authorColumn ?? null,
-    operatorAccounts: identity.operatorAccounts ? [...identity.operatorAccounts].sort() : null,
+    // FMC_OPERATOR_ACCOUNTS: the coordinator flags the operator's rows, the workers read the flags.
+    operatorAccounts: p.operatorAccounts ? [...p.operatorAccounts].sort() : null,
     skipInvalid: r.skipInvalid ?? false,
     encoding: r.encoding ?? null,
     maxRecordSize: r.maxRecordSize ?? null,

@@ -90,6 +90,12 @@ export interface TweetSource {
   readonly totalBytes: number | undefined;
 }
 
+/** A row's author (its cell in the author column), or undefined without one. */
+export function authorOf(row: Pick<InputRow, 'values'>, authorIndex: number): string | undefined {
+  const cell = authorIndex < 0 ? undefined : row.values[authorIndex];
+  return cell === undefined || cell === null ? undefined : String(cell);
+}
+
 export type SourceSpec = { readonly path: string } | { readonly stream: Readable; readonly name: string };
 
 const HEAD_BYTES = 64 * 1024;

@@ -7,7 +7,7 @@ import { DEFAULT_DIALECT, outputDialect, type CsvDialect, type DialectOverrides 
 import { rowFormatter } from './format-rows.js';
 import type { RecordCopier } from './record-copy.js';
 import type { Pipeline } from './pipeline.js';
-import { openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
+import { authorOf, openTweetSource, type InputRow, type InvalidRow, type ReadOptions, type TweetSource } from './read.js';
 import { openStreamSink, type OutputFormat, type RowSink } from './write.js';
 import { FmcError } from '../errors.js';
 import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
@@ -69,8 +69,6 @@ export function dialectFor(source: Pick<TweetSource, 'dialect'>, overrides?: Dia
 
 const MAX_IN_FLIGHT = 3;
 
-const authorOf = (cell: unknown): string | undefined => (cell === undefined || cell === null ? undefined : String(cell));
-
 interface Chunk {
   readonly rows: readonly InputRow[];
   readonly labeled: Promise<LabeledChunk>;
@@ -91,7 +89,7 @@ export async function classifyRows(options: ClassifyRowsOptions): Promise<RunSum
   /** 1 per row by one of the operator's accounts; undefined when none is (or no author column). */
   const operatorRows = (rows: readonly InputRow[]): Uint8Array | undefined => {
     if (authorAt < 0) return undefined;
-    const flags = Uint8Array.from(rows, (r) => (isOperatorAccount(authorOf(r.values[authorAt]), accounts) ? 1 : 0));
+    const flags = Uint8Array.from(rows, (r) => (isOperatorAccount(authorOf(r, authorAt), accounts) ? 1 : 0));
     return flags.includes(1) ? flags : undefined;
   };
 

@@ -3,36 +3,25 @@
 // cache file, classifies the same file: the shared cache answers it. Then both run a second
 // file at the same moment, and the summed requests show what sharing saves when runs overlap.
 // The same two runs on SQLite (each machine its own file) are the reference.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { join } from 'node:path';
 import { FAKE_KEY, startFakeGemini } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';
-import { fmcBin } from '../helpers.js';
 import { startPostgres } from '../pg/postgres.js';
 import { generateTweets } from './classify.js';
+import { runCli } from './llm.js';
 
 interface Summary {
   readonly rowsPerSecond: number;
   readonly cache: { readonly hits: number; readonly hitRate: number };
 }
 
-function classify(input: string, out: string, env: NodeJS.ProcessEnv): Promise<{ summary: Summary; seconds: number }> {
+async function classify(input: string, out: string, env: NodeJS.ProcessEnv): Promise<{ summary: Summary; seconds: number }> {
   const summaryPath = `${out}.json`;
-  const args = ['classify', input, '-o', out, '--provider', 'gemini', '--concurrency', '8', '--batch-size', '20', '--quiet', '--summary-json', summaryPath];
-  const start = performance.now();
-  const child = spawn(process.execPath, [fmcBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  return new Promise((resolve, reject) =>
-    child.on('close', (code) =>
-      code === 0
-        ? resolve({ summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary, seconds: (performance.now() - start) / 1000 })
-        : reject(new Error(`fmc ${args.join(' ')} exited ${code}: ${stderr}`)),
-    ),
-  );
+  const seconds = await runCli(['classify', input, '-o', out, '--provider', 'gemini', '--concurrency', '8', '--batch-size', '20', '--quiet', '--summary-json', summaryPath], env);
+  return { summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary, seconds };
 }
 
 export async function benchCachePg(dir: string, tweets = 2000): Promise<Record<string, number>> {

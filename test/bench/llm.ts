@@ -13,7 +13,8 @@ export interface LlmBenchFigures {
   readonly [figure: string]: number;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** Runs the real CLI asynchronously (a fake in this process answers it); its wall seconds. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const start = performance.now();
   const child = spawn(process.execPath, [fmcBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

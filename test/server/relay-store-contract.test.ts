@@ -236,6 +236,73 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  test('send, one round trip: not visible, duplicate (even once closed), closed, over budget, stored; the budget is the shared one', async () => {
+    const { backend, db } = await pgBackend();
+    // A second instance on the same database: its guesses of the next seq go stale.
+    const other = createPgRelayStore(db.pool, await openPgKeyring(db.pool, { kind: 'env', key: CONTRACT_KEY }), { url: db.url, instance: 'other', rate: { burst: 2, perSecond: 0.001 } });
+    try {
+      const owner: User = { id: 9101, username: 'owner', role: 'customer', createdAt: new Date().toISOString() };
+      const stranger: User = { id: 9102, username: 'stranger', role: 'customer', createdAt: new Date().toISOString() };
+      const agent: User = { id: 9103, username: 'agent-send', role: 'agent', createdAt: new Date().toISOString() };
+      const c = await backend.store.create(owner);
+      const input = (user: User, clientId: string, text: string) => ({ conversationId: c.id, sender: sender(user), staff: user.role !== 'customer', clientId, text });
+      assert.deepEqual(await other.send!({ ...input(owner, 'x', 'où ?'), conversationId: 'nope' }), { kind: 'missing' });
+      assert.deepEqual(await other.send!(input(stranger, 'x', 'pas à moi')), { kind: 'missing' });
+      // Interleaved with appends through the first store: each send seals for a stale seq at times.
+      await backend.store.append({ conversationId: c.id, sender: sender(agent), clientId: 'a1', text: 'bonjour' });
+      const first = await other.send!(input(owner, 'k1', 'ma box clignote'));
+      assert.equal(first.kind, 'stored');
+      assert.equal(first.kind === 'stored' && first.message.seq, 2);
+      await backend.store.append({ conversationId: c.id, sender: sender(agent), clientId: 'a2', text: 'redémarrez-la' });
+      const second = await other.send!(input(owner, 'k2', 'toujours rien'));
+      assert.equal(second.kind === 'stored' && second.message.seq, 4);
+      // Burst 2, refilled at 0.001/s: the third is refused, and says when to come back.
+      const third = await other.send!(input(owner, 'k3', 'allô ?'));
+      assert.equal(third.kind, 'limited');
+      assert.ok(third.kind === 'limited' && third.waitMs > 900_000);
+      // A retry of a stored clientId is acknowledged again, budget spent or not, closed or not.
+      assert.deepEqual(await other.send!(input(owner, 'k2', 'toujours rien')), { kind: 'duplicate', seq: 4, id: second.kind === 'stored' ? second.message.id : -1 });
+      await backend.store.close(c.id);
+      assert.deepEqual(await other.send!(input(agent, 'k9', 'trop tard')), { kind: 'closed' });
+      assert.equal((await other.send!(input(owner, 'k1', 'ma box clignote'))).kind, 'duplicate');
+      assert.deepEqual((await backend.store.after(c.id, 0, 10)).map((m) => [m.seq, m.text]), [[1, 'bonjour'], [2, 'ma box clignote'], [3, 'redémarrez-la'], [4, 'toujours rien']]);
+      // The same bucket row as the step-by-step limiter (pg/rate-limit.ts).
+      const bucket = await db.pool.query<{ tokens: number }>('SELECT tokens FROM message_buckets WHERE user_id = $1', [owner.id]);
+      assert.ok(bucket.rows[0]!.tokens < 1);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test('two instances sending and labelling one conversation at once: seqs 1..60 each once, text intact, triage from every label', async () => {
+    const { backend, db } = await pgBackend();
+    const keyring = await openPgKeyring(db.pool, { kind: 'env', key: CONTRACT_KEY });
+    const stores = [backend.store, createPgRelayStore(db.pool, keyring, { url: db.url, instance: 'b' }), createPgRelayStore(db.pool, keyring, { url: db.url, instance: 'c' })];
+    try {
+      const user: User = { id: 9201, username: 'busy', role: 'customer', createdAt: new Date().toISOString() };
+      const c = await backend.store.create(user);
+      const sent = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => stores[i % 3]!.send!({ conversationId: c.id, sender: sender(user), staff: false, clientId: `m${i}`, text: `message ${i}` })),
+      );
+      const seqs = sent.map((r) => (r.kind === 'stored' ? r.message.seq : -1));
+      assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i + 1));
+      const stored = await backend.store.after(c.id, 0, 100);
+      for (const [i, seq] of seqs.entries()) assert.equal(stored[seq - 1]!.text, `message ${i}`);
+      // Labels from all three at once: each merge is checked against the triage it started from.
+      const topics = ['fibre', 'mobile', 'tv'] as const;
+      await Promise.all(
+        stored.map((m, i) => stores[i % 3]!.setLabels(c.id, m.seq, { ...labels(i === 41 ? 'high' : 'low', i === 7), topic: topics[i % 3]! } as LabelResult)),
+      );
+      const summary = await backend.store.summary(c.id);
+      assert.equal(summary?.urgency, 'high');
+      assert.equal(summary?.claim, true);
+      assert.deepEqual([...(summary?.topics ?? [])].sort(), ['fibre', 'mobile', 'tv']);
+      assert.ok((await backend.store.after(c.id, 0, 100)).every((m) => m.labels));
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('text, labels and triage are ciphertext in the tables; a wrong master key is refused by name', async () => {
     const { backend, db } = await pgBackend();
     try {

@@ -277,7 +277,7 @@ async function pgBackend(db: RelayPg, masterKey: MasterKeySource, options: Relay
     instance,
     corrections: openPgCorrections(db.pool, db.url, async () => keyring),
     attachments: openPgAttachments(db.pool, db.url, keyring),
-    store: createPgRelayStore(db.pool, keyring, { url: db.url, instance }),
+    store: createPgRelayStore(db.pool, keyring, { url: db.url, instance, rate: options.rate }),
     rate: createPgRateLimiter(db.pool, options.rate, db.url),
     writes: { isRetryable: (err) => err instanceof FmcError && err.code === 'FMC_ERR_DB_UNAVAILABLE' },
   };

@@ -20,6 +20,27 @@ export interface AppendInput {
   readonly attachmentId?: string | undefined;
 }
 
+/** A send without a file, for `RelayStore.send`. */
+export interface SendInput {
+  readonly conversationId: string;
+  readonly sender: Sender;
+  /** Agents and admins may send into any conversation; a customer only into their own. */
+  readonly staff: boolean;
+  readonly clientId: string;
+  readonly text: string;
+}
+
+/** What a send came to: the relay answers each as its step-by-step checks would. */
+export type SendOutcome =
+  | { readonly kind: 'stored'; readonly message: ChatMessage }
+  /** This sender's clientId was stored before: the same seq and id are acknowledged again. */
+  | { readonly kind: 'duplicate'; readonly seq: number; readonly id: number }
+  /** No such conversation, or not one this sender may see. */
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'closed' }
+  /** The sender's message budget is spent: nothing stored, retry after `waitMs`. */
+  | { readonly kind: 'limited'; readonly waitMs: number };
+
 export interface ChatCorrectionInput extends CorrectionInput {
   readonly conversationId: string;
   readonly seq: number;
@@ -60,6 +81,12 @@ export interface RelayStore {
    * without its file; when it was taken meanwhile, FMC_ERR_ATTACHMENT and nothing is stored.
    */
   append(input: AppendInput): Promise<{ message: ChatMessage; duplicate: boolean } | undefined>;
+  /**
+   * A send in one step (PostgreSQL: one round trip): the checks the relay otherwise makes one
+   * by one (may this sender see it, the clientId stored before, open, the per-user budget),
+   * in that order, then the append. Optional: a store without it gets those calls.
+   */
+  send?(input: SendInput): Promise<SendOutcome>;
   /** The message this sender already stored under `clientId`, if any (seq and id only). */
   existing(conversationId: string, senderId: number, clientId: string): Promise<{ seq: number; id: number } | undefined>;
   /** Messages with seq > afterSeq, in seq order. */

@@ -13,9 +13,9 @@ import type { Feed } from './feed.js';
 import type { Peer } from './peer.js';
 import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { ConversationHead, RelayStore } from './relay-store.js';
+import type { ConversationHead, RelayStore, SendOutcome } from './relay-store.js';
 import type { Rooms } from './rooms.js';
-import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationSummary, type ConversationView } from './store.js';
+import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationSummary, type ConversationView, type Sender } from './store.js';
 
 export interface RelayLimits {
   /** Characters per chat message. */
@@ -135,9 +135,7 @@ export function createRelay(deps: RelayDeps): Relay {
   /** Customers see their own conversations only; someone else's is "not found", not "forbidden". */
   async function visible(user: User, conversationId: string): Promise<ConversationHead> {
     const head = await store.head(conversationId);
-    if (!head || (!isStaff(user) && head.customerId !== user.id)) {
-      throw new FmcError('FMC_ERR_NOT_FOUND', `no conversation ${conversationId} that ${user.username} may see`);
-    }
+    if (!head || (!isStaff(user) && head.customerId !== user.id)) throw notVisible(user, conversationId);
     return head;
   }
 
@@ -172,10 +170,41 @@ export function createRelay(deps: RelayDeps): Relay {
     inFlight.add(job);
   }
 
+  const notVisible = (user: User, conversationId: string): FmcError => new FmcError('FMC_ERR_NOT_FOUND', `no conversation ${conversationId} that ${user.username} may see`);
+  const closedError = (conversationId: string): FmcError =>
+    new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+  const senderOf = (user: User): Sender => ({ id: user.id, username: user.username, role: user.role, ...(user.displayName !== undefined && { displayName: user.displayName }) });
+
+  /** The store refused the write for a reason that passes (storage): the client resends with the same clientId. */
+  function refuseWrite(peer: Peer, err: unknown, conversationId: string, clientId: string): void {
+    // The append is one transaction: nothing was stored and no seq was used, so the same
+    // clientId sent again gets the next seq, exactly once.
+    deps.onWriteFailure?.(err);
+    const code = err instanceof FmcError ? err.code : (err as { code?: string }).code;
+    logger.error({ conversationId, code }, 'chat message not stored');
+    const answer = err instanceof FmcError && (err.code as string) === 'FMC_ERR_DB_UNAVAILABLE' ? err.code : 'FMC_ERR_STORAGE';
+    peer.send({ type: 'error', code: answer, message: `the message was not stored (the server cannot write: ${code}); send it again with the same clientId`, clientId, conversationId, retryAfterMs: STORAGE_RETRY_MS });
+  }
+
+  const rateLimited = (peer: Peer, conversationId: string, clientId: string, wait: number): void =>
+    peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
+
+  /** A new message is stored: acknowledged, delivered here, classified, announced. */
+  async function afterStored(peer: Peer, clientId: string, message: ChatMessage): Promise<void> {
+    peer.send({ type: 'ack', conversationId: message.conversationId, clientId, seq: message.seq, id: message.id, duplicate: false });
+    deps.onStored?.(message);
+    feed.stored(message);
+    if (message.sender.role === 'customer') classify(message);
+    await announce(message.conversationId);
+  }
+
   async function send(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
     const { conversationId, clientId, text, attachmentId } = frame;
+    // A store that makes the checks and the append in one step (PostgreSQL: one round trip)
+    // takes every send but those with a file or a text refused here: those take the steps below.
+    if (store.send && attachmentId === undefined && text.trim().length > 0 && text.length <= limits.maxTextLength) return sendAtOnce(peer, frame);
     const head = await visible(peer.user, conversationId);
-    const sender = { id: peer.user.id, username: peer.user.username, role: peer.user.role, ...(peer.user.displayName !== undefined && { displayName: peer.user.displayName }) };
+    const sender = senderOf(peer.user);
     // A retry of an already-stored clientId is acknowledged again, whatever happened since
     // (the conversation closed, the budget ran out): the client may only have missed the ack.
     const earlier = await store.existing(conversationId, sender.id, clientId);
@@ -185,40 +214,55 @@ export function createRelay(deps: RelayDeps): Relay {
     }
     if (text.trim().length === 0) throw new FmcError('FMC_ERR_BAD_REQUEST', 'text is empty');
     if (text.length > limits.maxTextLength) throw new FmcError('FMC_ERR_TOO_LARGE', `text is ${text.length} characters; the limit is ${limits.maxTextLength}`);
-    if (head.status !== 'open') throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+    if (head.status !== 'open') throw closedError(conversationId);
     if (attachmentId !== undefined) {
       if (!deps.attachments) throw new FmcError('FMC_ERR_ATTACHMENT', 'this server takes no attachments');
       await deps.attachments.check(conversationId, sender.id, attachmentId);
     }
     const wait = await rate.take(peer.user.id);
-    if (wait > 0) {
-      peer.send({ type: 'error', code: 'FMC_ERR_RATE_LIMITED', message: `too many messages; retry in ${wait} ms`, clientId, conversationId, retryAfterMs: wait });
-      return;
-    }
+    if (wait > 0) return rateLimited(peer, conversationId, clientId, wait);
     let stored;
     try {
       stored = await store.append({ conversationId, sender, clientId, text, attachmentId });
     } catch (err) {
       if (!retryable(err)) throw err;
-      // The append is one transaction: nothing was stored and no seq was used, so the same
-      // clientId sent again gets the next seq, exactly once.
-      deps.onWriteFailure?.(err);
-      const code = err instanceof FmcError ? err.code : (err as { code?: string }).code;
-      logger.error({ conversationId, code }, 'chat message not stored');
-      const answer = err instanceof FmcError && (err.code as string) === 'FMC_ERR_DB_UNAVAILABLE' ? err.code : 'FMC_ERR_STORAGE';
-      peer.send({ type: 'error', code: answer, message: `the message was not stored (the server cannot write: ${code}); send it again with the same clientId`, clientId, conversationId, retryAfterMs: STORAGE_RETRY_MS });
-      return;
+      return refuseWrite(peer, err, conversationId, clientId);
     }
     deps.onWrite?.();
-    if (!stored) throw new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
+    if (!stored) throw closedError(conversationId);
     const { duplicate } = stored;
     const { message } = stored;
-    peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
-    if (duplicate) return;
-    deps.onStored?.(message);
-    feed.stored(message);
-    if (message.sender.role === 'customer') classify(message);
-    await announce(conversationId);
+    if (duplicate) {
+      peer.send({ type: 'ack', conversationId, clientId, seq: message.seq, id: message.id, duplicate });
+      return;
+    }
+    await afterStored(peer, clientId, message);
+  }
+
+  /** The same checks, in the same order, and the append, made by the store in one step. */
+  async function sendAtOnce(peer: Peer, frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
+    const { conversationId, clientId, text } = frame;
+    let outcome: SendOutcome;
+    try {
+      outcome = await store.send!({ conversationId, sender: senderOf(peer.user), staff: isStaff(peer.user), clientId, text });
+    } catch (err) {
+      if (!retryable(err)) throw err;
+      return refuseWrite(peer, err, conversationId, clientId);
+    }
+    deps.onWrite?.();
+    switch (outcome.kind) {
+      case 'missing':
+        throw notVisible(peer.user, conversationId);
+      case 'duplicate':
+        peer.send({ type: 'ack', conversationId, clientId, seq: outcome.seq, id: outcome.id, duplicate: true });
+        return;
+      case 'closed':
+        throw closedError(conversationId);
+      case 'limited':
+        return rateLimited(peer, conversationId, clientId, outcome.waitMs);
+      case 'stored':
+        return afterStored(peer, clientId, outcome.message);
+    }
   }
 
   async function resume(peer: Peer, conversationId: string, afterSeq: number): Promise<void> {
@@ -386,7 +430,8 @@ export function createRelay(deps: RelayDeps): Relay {
     },
     remote: {
       async labels(conversationId, seq) {
-        if (rooms.peersIn(conversationId)) {
+        // Labels go to staff only: a room of customers here costs no read.
+        if ([...(rooms.peersIn(conversationId) ?? [])].some(staffOnly)) {
           const [message] = await store.after(conversationId, seq - 1, 1);
           if (message?.seq === seq && message.labels) rooms.publish(conversationId, { type: 'labels', conversationId, seq, labels: message.labels }, staffOnly);
         }

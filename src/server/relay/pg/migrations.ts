@@ -98,4 +98,103 @@ export const RELAY_PG_MIGRATIONS: readonly PgMigration[] = [
             PRIMARY KEY (user_id, conversation_id)
           );`,
   },
+  {
+    // A chat message in one statement (one round trip instead of about ten): the sender may see
+    // the conversation, a repeated clientId answers the stored message, a closed conversation
+    // takes nothing, the per-user bucket of migration 22 pays for it, and the seq is taken under
+    // the conversation's row lock with the insert and the NOTIFY: the function runs in the
+    // caller's one transaction, so a failure anywhere uses no seq. The text is sealed by the
+    // caller for the seq it expects (the seq is in the ciphertext's AAD): when another message
+    // got there first, nothing is written and 'retry' says the next seq and the wrapped key.
+    // Labels likewise: the triage is sealed by the caller from the one it last saw, and 'retry'
+    // hands back the current one when another writer changed it meanwhile.
+    id: 24,
+    name: 'relay_one_statement_send',
+    sql: `CREATE FUNCTION relay_send(
+            p_conversation text, p_sender bigint, p_name text, p_role text, p_display text, p_staff boolean,
+            p_client_id text, p_seq integer, p_body bytea, p_now bigint, p_notice text,
+            p_burst double precision, p_per_second double precision,
+            OUT outcome text, OUT out_seq integer, OUT out_id bigint, OUT out_key bytea, OUT out_tokens double precision)
+          LANGUAGE plpgsql AS $fn$
+          DECLARE
+            c record;
+            now_ms bigint;
+            was double precision;
+            ok boolean;
+          BEGIN
+            SELECT cv.customer_id, cv.status, cv.last_seq, cv.wrapped_key INTO c FROM conversations cv WHERE cv.id = p_conversation FOR UPDATE;
+            IF NOT FOUND OR (NOT p_staff AND c.customer_id <> p_sender) THEN
+              outcome := 'missing';
+              RETURN;
+            END IF;
+            SELECT m.seq, m.id INTO out_seq, out_id FROM messages m WHERE m.conversation_id = p_conversation AND m.sender_id = p_sender AND m.client_id = p_client_id;
+            IF FOUND THEN
+              outcome := 'duplicate';
+              RETURN;
+            END IF;
+            IF c.status <> 'open' THEN
+              outcome := 'closed';
+              out_seq := NULL;
+              RETURN;
+            END IF;
+            IF p_body IS NULL OR p_seq IS DISTINCT FROM c.last_seq + 1 THEN
+              outcome := 'retry';
+              out_seq := c.last_seq + 1;
+              out_key := c.wrapped_key;
+              RETURN;
+            END IF;
+            IF p_per_second > 0 THEN
+              -- The bucket of pg/rate-limit.ts, the same arithmetic on the database's clock.
+              now_ms := (extract(epoch from clock_timestamp()) * 1000)::bigint;
+              SELECT b.tokens + (now_ms - b.refilled_at) / 1000.0 * p_per_second INTO was FROM message_buckets b WHERE b.user_id = p_sender FOR UPDATE;
+              IF NOT FOUND THEN
+                INSERT INTO message_buckets (user_id, tokens, refilled_at) VALUES (p_sender, p_burst, now_ms) ON CONFLICT (user_id) DO NOTHING;
+                SELECT b.tokens + (now_ms - b.refilled_at) / 1000.0 * p_per_second INTO was FROM message_buckets b WHERE b.user_id = p_sender FOR UPDATE;
+              END IF;
+              was := LEAST(p_burst, was);
+              ok := was >= 1;
+              out_tokens := CASE WHEN ok THEN was - 1 ELSE was END;
+              UPDATE message_buckets SET tokens = out_tokens, granted = ok, refilled_at = now_ms WHERE user_id = p_sender;
+              IF NOT ok THEN
+                outcome := 'limited';
+                RETURN;
+              END IF;
+            END IF;
+            UPDATE conversations SET last_seq = p_seq, updated_at = p_now,
+                waiting_since = CASE WHEN p_role = 'customer' THEN coalesce(waiting_since, p_now) ELSE NULL END,
+                pending = CASE WHEN p_role = 'customer' THEN false ELSE pending END
+              WHERE id = p_conversation;
+            INSERT INTO messages (conversation_id, seq, sender_id, sender_name, sender_role, sender_display, client_id, body, created_at)
+              VALUES (p_conversation, p_seq, p_sender, p_name, p_role, p_display, p_client_id, p_body, p_now)
+              RETURNING id INTO out_id;
+            out_seq := p_seq;
+            PERFORM pg_notify('fmc_relay', p_notice);
+            outcome := 'stored';
+          END
+          $fn$;
+          CREATE FUNCTION relay_set_labels(
+            p_conversation text, p_seq integer, p_labels bytea, p_known boolean, p_expected bytea, p_triage bytea, p_now bigint, p_notice text,
+            OUT outcome text, OUT out_triage bytea, OUT out_key bytea)
+          LANGUAGE plpgsql AS $fn$
+          DECLARE
+            c record;
+          BEGIN
+            SELECT cv.triage, cv.wrapped_key INTO c FROM conversations cv WHERE cv.id = p_conversation FOR UPDATE;
+            IF NOT FOUND THEN
+              outcome := 'missing';
+              RETURN;
+            END IF;
+            IF NOT p_known OR c.triage IS DISTINCT FROM p_expected THEN
+              outcome := 'retry';
+              out_triage := c.triage;
+              out_key := c.wrapped_key;
+              RETURN;
+            END IF;
+            UPDATE messages SET labels = p_labels WHERE conversation_id = p_conversation AND seq = p_seq;
+            UPDATE conversations SET triage = p_triage, updated_at = p_now WHERE id = p_conversation;
+            PERFORM pg_notify('fmc_relay', p_notice);
+            outcome := 'stored';
+          END
+          $fn$;`,
+  },
 ];

@@ -28,6 +28,7 @@ import { handleConnection, headerTokenExpiry, queryParam, queryToken } from './c
 import { startHeartbeat } from './heartbeat.js';
 import { openKeyring, type Keyring, type MasterKeySource } from './keyring.js';
 import { openPgKeyring } from './pg/keyring.js';
+import { cacheAccounts } from './pg/account-cache.js';
 import { startListener, type Listener } from './pg/listener.js';
 import { createPgRateLimiter } from './pg/rate-limit.js';
 import { createPgRelayStore } from './pg/store.js';
@@ -121,6 +122,8 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
     onLabels: (labels, message) => deps.trends?.recordChat(labels, message.text, Date.parse(message.createdAt)),
   });
   let listener: Listener | undefined;
+  // The account each socket frame checks: from memory while LISTEN hears the accounts' notices.
+  const accounts = deps.pg ? cacheAccounts(deps.users, () => listener?.status().ok ?? false) : undefined;
   if (deps.pg) {
     const own = backend.instance;
     const log = (what: string) => (err: unknown) => deps.logger.warn({ err: (err as Error).message }, `relay: ${what} from another instance not passed on`);
@@ -130,11 +133,13 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
       onNotice(notice) {
         // Messages: every notice, own ones too (the feed drops what it already sent).
         if (notice.kind === 'message') return feed.wake(notice.conversationId, notice.seq);
+        if (notice.kind === 'user') return accounts?.forget(notice.userId);
         if (notice.instance === own) return;
         if (notice.kind === 'labels') void relay.remote.labels(notice.conversationId, notice.seq).catch(log('labels'));
         else void relay.remote.conversation(notice.conversationId).catch(log('a conversation change'));
       },
       onResync() {
+        accounts?.clear();
         feed.wakeAll();
         void relay.remote.refresh().catch(log('the conversation list'));
       },
@@ -225,7 +230,7 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
       handleConnection(socket, request, {
         relay,
         rooms,
-        users: deps.users,
+        users: accounts?.users ?? deps.users,
         metrics: deps.metrics,
         heartbeat,
         options,

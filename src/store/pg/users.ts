@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { checkRole, lookupName, newSessionKey, normalizeDisplayName, normalizeUsername, userExists, type Role, type User, type UserRecord, type UserStore } from '../users.js';
+import { RELAY_CHANNEL, USER_NOTICE_PREFIX } from '../../server/relay/pg/notice.js';
 import { sqlOn } from './sql.js';
 
 // The users on PostgreSQL (table `users`, migrations 2, 50, 60): one set of accounts for every
@@ -25,6 +26,11 @@ const toUser = (r: Row): User => ({
   ...(r.display_name !== null && { displayName: r.display_name }),
 });
 const toRecord = (r: Row): UserRecord => ({ ...toUser(r), passwordHash: r.password_hash, sessionKey: r.session_key, disabled: r.disabled });
+
+// Every write to an account tells the servers in the statement that makes it (delivered on
+// commit, never on rollback): they keep the accounts their sockets check in memory
+// (relay/pg/account-cache.ts) and drop one when its notice comes.
+const NOTIFY = `pg_notify('${RELAY_CHANNEL}', '${USER_NOTICE_PREFIX}' || id)`;
 
 // Byte order, as SQLite sorts: the database's collation (en_US…) would skip "." and "-".
 const ALL = 'SELECT * FROM users ORDER BY username COLLATE "C"';
@@ -68,9 +74,10 @@ export function createPgUserStore(pool: pg.Pool, url: string): UserStore {
     async setDisabled(username, disabled) {
       // The old state comes from the locked row the UPDATE replaces; enabling keeps the key.
       const row = await sql.query<{ was: boolean }>(
-        `UPDATE users u SET disabled = $2, session_key = CASE WHEN $2 THEN $3 ELSE u.session_key END
-         FROM (SELECT id, disabled FROM users WHERE username = $1 FOR UPDATE) old
-         WHERE u.id = old.id RETURNING old.disabled AS was`,
+        `WITH changed AS (UPDATE users u SET disabled = $2, session_key = CASE WHEN $2 THEN $3 ELSE u.session_key END
+           FROM (SELECT id, disabled FROM users WHERE username = $1 FOR UPDATE) old
+           WHERE u.id = old.id RETURNING u.id, old.disabled AS was)
+         SELECT was, ${NOTIFY} FROM changed`,
         [lookupName(username), disabled, newSessionKey()],
       );
       return row.rows[0]?.was;
@@ -86,21 +93,30 @@ export function createPgUserStore(pool: pg.Pool, url: string): UserStore {
         await client.query('DELETE FROM conversations WHERE customer_id = $1', [id]);
         await client.query('UPDATE conversations SET assignee_id = NULL, assignee_name = NULL, assignee_display = NULL WHERE assignee_id = $1', [id]);
         await client.query('DELETE FROM conversation_reads WHERE user_id = $1', [id]);
-        await client.query('DELETE FROM users WHERE id = $1', [id]);
+        await client.query(`WITH gone AS (DELETE FROM users WHERE id = $1 RETURNING id) SELECT ${NOTIFY} FROM gone`, [id]);
         return true;
       });
     },
-    setPassword: (username, passwordHash) => changed('UPDATE users SET password_hash = $1, session_key = $2 WHERE username = $3', [passwordHash, newSessionKey(), lookupName(username)]),
+    setPassword: (username, passwordHash) =>
+      changed(`WITH changed AS (UPDATE users SET password_hash = $1, session_key = $2 WHERE username = $3 RETURNING id) SELECT ${NOTIFY} FROM changed`, [
+        passwordHash,
+        newSessionKey(),
+        lookupName(username),
+      ]),
     async setRole(username, role) {
       checkRole(role);
       const row = await sql.query<{ was: Role }>(
-        'UPDATE users u SET role = $2 FROM (SELECT id, role FROM users WHERE username = $1 FOR UPDATE) old WHERE u.id = old.id RETURNING old.role AS was',
+        `WITH changed AS (UPDATE users u SET role = $2 FROM (SELECT id, role FROM users WHERE username = $1 FOR UPDATE) old WHERE u.id = old.id RETURNING u.id, old.role AS was)
+         SELECT was, ${NOTIFY} FROM changed`,
         [lookupName(username), role],
       );
       return row.rows[0]?.was;
     },
     setDisplayName: async (username, displayName) =>
-      changed('UPDATE users SET display_name = $1 WHERE username = $2', [displayName === null ? null : normalizeDisplayName(displayName), lookupName(username)]),
+      changed(`WITH changed AS (UPDATE users SET display_name = $1 WHERE username = $2 RETURNING id) SELECT ${NOTIFY} FROM changed`, [
+        displayName === null ? null : normalizeDisplayName(displayName),
+        lookupName(username),
+      ]),
     async conversationCount(username) {
       const row = await sql.query<{ n: string }>('SELECT count(*) AS n FROM conversations c JOIN users u ON u.id = c.customer_id WHERE u.username = $1', [lookupName(username)]);
       return Number(row.rows[0]!.n);

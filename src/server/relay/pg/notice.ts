@@ -7,18 +7,27 @@ export const RELAY_CHANNEL = 'fmc_relay';
 export type Notice =
   | { readonly kind: 'message'; readonly instance: string; readonly conversationId: string; readonly seq: number }
   | { readonly kind: 'labels'; readonly instance: string; readonly conversationId: string; readonly seq: number }
-  | { readonly kind: 'conversation'; readonly instance: string; readonly conversationId: string };
+  | { readonly kind: 'conversation'; readonly instance: string; readonly conversationId: string }
+  /** An account changed (disabled, removed, a new role or password): sent by the users store, from any process. */
+  | { readonly kind: 'user'; readonly userId: number };
 
-// "m|<instance>|<conversation>|<seq>": '|' appears in none of the three.
+// "m|<instance>|<conversation>|<seq>": '|' appears in none of the three; "u|<user id>".
 export const notice = {
   message: (instance: string, conversationId: string, seq: number): string => `m|${instance}|${conversationId}|${seq}`,
   labels: (instance: string, conversationId: string, seq: number): string => `l|${instance}|${conversationId}|${seq}`,
   conversation: (instance: string, conversationId: string): string => `c|${instance}|${conversationId}`,
 };
 
+/** The users store writes "u|" and the id in the statement that changes the account (the id is found there). */
+export const USER_NOTICE_PREFIX = 'u|';
+
 /** A payload back into a notice; undefined for anything else on the channel. */
 export function parseNotice(payload: string): Notice | undefined {
   const [kind, instance, conversationId, seqText] = payload.split('|');
+  if (kind === 'u') {
+    const userId = Number(instance);
+    return Number.isInteger(userId) && userId > 0 && conversationId === undefined ? { kind: 'user', userId } : undefined;
+  }
   if (!instance || !conversationId) return undefined;
   const seq = Number(seqText);
   if (kind === 'c') return { kind: 'conversation', instance, conversationId };

@@ -132,7 +132,10 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
       logger: deps.logger,
       onNotice(notice) {
         // Messages: every notice, own ones too (the feed drops what it already sent).
-        if (notice.kind === 'message') return feed.wake(notice.conversationId, notice.seq);
+        if (notice.kind === 'message') {
+          backend.heard?.(notice.conversationId, notice.seq);
+          return feed.wake(notice.conversationId, notice.seq);
+        }
         if (notice.kind === 'user') return accounts?.forget(notice.userId);
         if (notice.instance === own) return;
         if (notice.kind === 'labels') void relay.remote.labels(notice.conversationId, notice.seq).catch(log('labels'));
@@ -256,6 +259,8 @@ interface Backend {
   readonly rate: RateLimiter;
   readonly instance?: string;
   readonly writes: Pick<RelayDeps, 'onWriteFailure' | 'onWrite' | 'isRetryable'>;
+  /** PostgreSQL: another instance's message seq, heard on LISTEN (the next send here guesses from it). */
+  readonly heard?: (conversationId: string, seq: number) => void;
 }
 
 /** One server per data dir: conversations in the SQLite data DB, fan-out in this process. */
@@ -277,12 +282,14 @@ function sqliteBackend(data: DataDb, masterKey: MasterKeySource, options: RelayO
 async function pgBackend(db: RelayPg, masterKey: MasterKeySource, options: RelayOptions): Promise<Backend> {
   const keyring = await openPgKeyring(db.pool, masterKey);
   const instance = db.instance ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const store = createPgRelayStore(db.pool, keyring, { url: db.url, instance, rate: options.rate });
   return {
     keyring,
     instance,
     corrections: openPgCorrections(db.pool, db.url, async () => keyring),
     attachments: openPgAttachments(db.pool, db.url, keyring),
-    store: createPgRelayStore(db.pool, keyring, { url: db.url, instance, rate: options.rate }),
+    store,
+    heard: (conversationId, seq) => store.heard(conversationId, seq),
     rate: createPgRateLimiter(db.pool, options.rate, db.url),
     writes: { isRetryable: (err) => err instanceof FmcError && err.code === 'FMC_ERR_DB_UNAVAILABLE' },
   };

@@ -4,6 +4,7 @@ import { ATTACHMENT_COLUMNS, attachmentTaken, joinedAttachment, metaOf, type Att
 import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
+import { asDbError } from '../../../store/pg/pool.js';
 import { sqlOn } from '../../../store/pg/sql.js';
 import type { Role } from '../../../store/users.js';
 import type { Keyring } from '../keyring.js';
@@ -116,6 +117,8 @@ interface Seen {
   next: number;
   /** The triage ciphertext as last seen (null: none yet); absent: not seen. */
   triage?: Buffer | null;
+  /** The number (of `labelled`) of this instance's last labelling here. */
+  labelled?: number;
 }
 
 export interface PgRelayStoreOptions {
@@ -127,7 +130,13 @@ export interface PgRelayStoreOptions {
   readonly rate?: MessageRate;
 }
 
-export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgRelayStoreOptions): RelayStore {
+/** The relay store on PostgreSQL, told what the LISTEN connection hears. */
+export interface PgRelayStore extends RelayStore {
+  /** A message `seq` exists (its NOTIFY came): the next send here seals for the seq after it. */
+  heard(conversationId: string, seq: number): void;
+}
+
+export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgRelayStoreOptions): PgRelayStore {
   const { url, instance } = options;
   const keyOf = (id: string, wrapped: Buffer): Buffer => keyring.dataKey(id, wrapped);
 
@@ -141,6 +150,57 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   // round trip that stores them: both come from here, and the database says 'retry' (with the
   // truth) when another writer got there first. A stale entry costs a round trip, never a gap.
   const seen = new Map<string, Seen>();
+  let labelled = 0;
+
+  /** `work` on one pooled connection (not a transaction); a lost connection is not handed out again. */
+  async function onOneConnection<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw asDbError(err, url);
+    }
+    let broken = false;
+    try {
+      return await work(client);
+    } catch (err) {
+      // An error the server answered (an SQLSTATE) leaves the connection usable; any other may not.
+      broken = !/^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code));
+      throw asDbError(err, url);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** BEGIN … COMMIT on a connection already held; rolled back when `work` throws. */
+  async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  // This instance's writes to one conversation go one at a time: each starts from what the
+  // one before learnt (its seq, its triage), so only another instance's write makes a guess
+  // stale. Without it, sends queued together would all guess the same seq and all but one
+  // retry. Conversations still go in parallel.
+  const turns = new Map<string, Promise<unknown>>();
+  function inTurn<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+    const before = turns.get(conversationId) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const settled = mine.catch(() => undefined);
+    turns.set(conversationId, settled);
+    void settled.then(() => {
+      if (turns.get(conversationId) === settled) turns.delete(conversationId);
+    });
+    return mine;
+  }
+
   function saw(id: string, wrapped: Buffer, next: number, exact: boolean, triage?: Buffer | null): Seen {
     let entry = seen.get(id);
     if (!entry) {
@@ -225,20 +285,23 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   }
   let reads: Read[] = [];
 
-  function messagesOf(conversationId: string, rows: Joined[]): ChatMessage[] {
+  function messagesOf(conversationId: string, rows: Joined[], asked: number): ChatMessage[] {
     if (rows.length === 0) return [];
     const key = keyOf(conversationId, rows[0]!.wrapped_key);
     // Read after a notice, the triage is at least as new as the labels it announced: the next
-    // labelling here merges into it (a staler one only costs a 'retry').
-    saw(conversationId, rows[0]!.wrapped_key, rows.at(-1)!.seq + 1, false).triage = rows[0]!.triage;
+    // labelling here merges into it, unless this instance labelled since the read was asked
+    // (a staler one only costs a 'retry').
+    const entry = saw(conversationId, rows[0]!.wrapped_key, rows.at(-1)!.seq + 1, false);
+    if ((entry.labelled ?? 0) <= asked) entry.triage = rows[0]!.triage;
     return rows.map((r) => toMessage(r, key));
   }
 
   async function readAll(batch: Read[]): Promise<void> {
+    const asked = labelled;
     if (batch.length === 1) {
       const [one] = batch as [Read];
       const rows = await query<Joined>({ name: 'fmc-relay-after', text: AFTER, values: [one.conversationId, one.afterSeq, one.limit] });
-      one.resolve(messagesOf(one.conversationId, rows));
+      one.resolve(messagesOf(one.conversationId, rows, asked));
       return;
     }
     const rows = await query<Joined & { n: string }>({
@@ -250,7 +313,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     for (const row of rows) byRead[Number(row.n) - 1]!.push(row);
     batch.forEach((read, i) => {
       try {
-        read.resolve(messagesOf(read.conversationId, byRead[i]!));
+        read.resolve(messagesOf(read.conversationId, byRead[i]!, asked));
       } catch (err) {
         read.reject(err);
       }
@@ -272,6 +335,41 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     });
   }
 
+  async function labelGuessing(conversationId: string, seq: number, labels: LabelResult): Promise<void> {
+    // One round trip when this instance saw the conversation's current triage (it usually
+    // wrote it): merged here, stored if the database still holds that one, else 'retry'
+    // (at once, on the same connection).
+    const done = await onOneConnection(async (client) => {
+      for (let attempt = 0; attempt < GUESSES; attempt++) {
+        const guess = seen.get(conversationId);
+        const known = guess?.triage !== undefined;
+        let sealed: Buffer | null = null;
+        let next: Buffer | null = null;
+        if (guess && known) {
+          const key = keyOf(conversationId, guess.wrapped);
+          sealed = sealJson(key, labels, aad.labels(conversationId, seq));
+          next = sealJson(key, merged(triageOf(conversationId, key, guess.triage!), labels), aad.triage(conversationId));
+        }
+        const { rows } = await client.query<{ outcome: 'stored' | 'missing' | 'retry'; out_triage: Buffer | null; out_key: Buffer | null }>({
+          name: 'fmc-relay-set-labels',
+          text: SET_LABELS,
+          values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)],
+        });
+        const row = rows[0]!;
+        if (row.outcome === 'missing') return true;
+        if (row.outcome === 'stored') {
+          guess!.triage = next;
+          guess!.labelled = ++labelled;
+          return true;
+        }
+        const entry = saw(conversationId, row.out_key!, 1, false);
+        entry.triage = row.out_triage;
+      }
+      return false;
+    });
+    if (!done) await setLabelsLocked(conversationId, seq, labels);
+  }
+
   /** Labels under the row lock: the triage read and rewritten in one transaction of several statements. */
   async function setLabelsLocked(conversationId: string, seq: number, labels: LabelResult): Promise<void> {
     await tx(async (client) => {
@@ -283,7 +381,9 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       const next = sealJson(key, merged(triageOf(conversationId, key, row.triage), labels), aad.triage(conversationId));
       await client.query('UPDATE conversations SET triage = $1, updated_at = $2 WHERE id = $3', [next, Date.now(), conversationId]);
       await notify(client, notice.labels(instance, conversationId, seq));
-      saw(conversationId, row.wrapped_key, 1, false).triage = next;
+      const entry = saw(conversationId, row.wrapped_key, 1, false);
+      entry.triage = next;
+      entry.labelled = ++labelled;
     });
   }
 
@@ -301,7 +401,11 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
    * (sealed anew) when the database answers that another message took it; after GUESSES
    * stale guesses, under the row lock.
    */
-  async function sendRow(input: SendInput, rate: MessageRate | undefined): Promise<{ row: SendRow; now: number }> {
+  function sendRow(input: SendInput, rate: MessageRate | undefined): Promise<{ row: SendRow; now: number }> {
+    return inTurn(input.conversationId, () => sendGuessing(input, rate));
+  }
+
+  async function sendGuessing(input: SendInput, rate: MessageRate | undefined): Promise<{ row: SendRow; now: number }> {
     const { conversationId, sender, staff, clientId, text } = input;
     const plain = Buffer.from(text, 'utf8');
     const call = async (run: (config: pg.QueryConfig) => Promise<SendRow[]>, guess: Seen | undefined): Promise<{ row: SendRow; now: number }> => {
@@ -326,22 +430,27 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       const [row] = await run({ name: 'fmc-relay-send', text: SEND, values });
       return { row: row!, now };
     };
-    for (let attempt = 0; attempt < GUESSES; attempt++) {
-      const guess = seen.get(conversationId);
-      const answer = await call((config) => query<SendRow>(config), guess);
-      const { row } = answer;
-      if (row.outcome !== 'retry') {
-        if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
-        return answer;
+    // One connection for every attempt: a retry goes out the moment the answer comes, not
+    // after the pool's queue, so the seq it learnt has little time to go stale again.
+    return onOneConnection(async (client) => {
+      const run = async (config: pg.QueryConfig): Promise<SendRow[]> => (await client.query<SendRow>(config)).rows;
+      for (let attempt = 0; attempt < GUESSES; attempt++) {
+        const guess = seen.get(conversationId);
+        const answer = await call(run, guess);
+        const { row } = answer;
+        if (row.outcome !== 'retry') {
+          if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
+          return answer;
+        }
+        saw(conversationId, row.out_key!, row.out_seq!, true);
       }
-      saw(conversationId, row.out_key!, row.out_seq!, true);
-    }
-    return tx(async (client) => {
-      const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
-      const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
-      const answer = await call(async (config) => (await client.query<SendRow>(config)).rows, locked);
-      if (answer.row.outcome === 'stored') saw(conversationId, locked!.wrapped, answer.row.out_seq! + 1, true);
-      return answer;
+      return inTransaction(client, async () => {
+        const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+        const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
+        const answer = await call(run, locked);
+        if (answer.row.outcome === 'stored') saw(conversationId, locked!.wrapped, answer.row.out_seq! + 1, true);
+        return answer;
+      });
     });
   }
 
@@ -525,34 +634,11 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       return rows.map((m) => ({ conversationId: m.conversation_id, staff: m.sender_role !== 'customer', at: Number(m.created_at) }));
     },
     after,
-    async setLabels(conversationId, seq, labels) {
-      // One round trip when this instance saw the conversation's current triage (it usually
-      // wrote it): merged here, stored if the database still holds that one, else 'retry'.
-      for (let attempt = 0; attempt < GUESSES; attempt++) {
-        const guess = seen.get(conversationId);
-        const known = guess?.triage !== undefined;
-        let sealed: Buffer | null = null;
-        let next: Buffer | null = null;
-        if (guess && known) {
-          const key = keyOf(conversationId, guess.wrapped);
-          sealed = sealJson(key, labels, aad.labels(conversationId, seq));
-          next = sealJson(key, merged(triageOf(conversationId, key, guess.triage!), labels), aad.triage(conversationId));
-        }
-        const [row] = await query<{ outcome: 'stored' | 'missing' | 'retry'; out_triage: Buffer | null; out_key: Buffer | null }>({
-          name: 'fmc-relay-set-labels',
-          text: SET_LABELS,
-          values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)],
-        });
-        if (row!.outcome === 'missing') return;
-        if (row!.outcome === 'stored') {
-          guess!.triage = next;
-          return;
-        }
-        const entry = saw(conversationId, row!.out_key!, 1, false);
-        entry.triage = row!.out_triage;
-      }
-      await setLabelsLocked(conversationId, seq, labels);
+    heard(conversationId, seq) {
+      const entry = seen.get(conversationId);
+      if (entry && seq >= entry.next) entry.next = seq + 1;
     },
+    setLabels: (conversationId, seq, labels) => inTurn(conversationId, () => labelGuessing(conversationId, seq, labels)),
     async correctChat(input, labels) {
       const { conversationId, seq } = input;
       return tx(async (client): Promise<Correction> => {

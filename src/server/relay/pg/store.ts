@@ -521,8 +521,14 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       return toSummary(row!);
     },
     async head(id) {
-      const [row] = await query<{ customer_id: string; status: ConversationStatus; last_seq: number }>('SELECT customer_id, status, last_seq FROM conversations WHERE id = $1', [id]);
-      return row && { customerId: Number(row.customer_id), status: row.status, lastSeq: row.last_seq };
+      const [row] = await query<{ customer_id: string; status: ConversationStatus; last_seq: number; wrapped_key: Buffer; triage: Buffer | null }>(
+        'SELECT customer_id, status, last_seq, wrapped_key, triage FROM conversations WHERE id = $1',
+        [id],
+      );
+      if (!row) return undefined;
+      // A socket that resumes is about to send: its first send and labels need no 'retry'.
+      saw(id, row.wrapped_key, row.last_seq + 1, false, row.triage);
+      return { customerId: Number(row.customer_id), status: row.status, lastSeq: row.last_seq };
     },
     async summary(id) {
       const [row] = await query<ConversationRow>('SELECT * FROM conversations WHERE id = $1', [id]);

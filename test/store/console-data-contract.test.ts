@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AttachmentStore } from '../../src/attachments/store.js';
 import type { CorrectionStore } from '../../src/corrections/store.js';
-import type { LabelResult } from '../../src/labels.js';
+import { toLabelResult, type LabelResult } from '../../src/labels.js';
 import type { CannedReply, ReplyStore } from '../../src/replies/store.js';
 import { openKeyring, type Keyring } from '../../src/server/relay/keyring.js';
 import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
@@ -87,7 +87,7 @@ async function pgBackend(server: TestPostgres): Promise<Backend> {
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const SEEDED = ['cloture', 'facture', 'panne', 'redemarrage', 'retour', 'technicien'];
-const labels: LabelResult = { is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.8, provider: 'rules' };
+const labels: LabelResult = toLabelResult({ is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.8 }, 'rules')!;
 const sender = (u: User): Sender => ({ id: u.id, username: u.username, role: u.role });
 const codeOf = (code: string) => (err: unknown): boolean => (err as { code?: string }).code === code;
 

@@ -4,8 +4,6 @@
 // (and to the rules and the prompt that produce it): columns, cells, the interning key, the
 // JSON Schemas sent to the LLMs and to Fastify, the validator and the summary follow.
 
-import { z } from 'zod';
-
 /**
  * One label field.
  * - `values`: the allowed values as they appear in CSV files (a boolean is `true`/`false`).
@@ -14,7 +12,7 @@ import { z } from 'zod';
  * - `carried`: every tier's answer must carry it; an answer without a field that is not
  *   carried gets the field's `fallback`.
  */
-interface FieldSpec {
+export interface FieldSpec {
   readonly name: string;
   readonly kind: 'boolean' | 'enum';
   readonly values: readonly string[];
@@ -207,15 +205,3 @@ export function toLabelResult(value: unknown, provider: string): LabelResult | u
   labels.provider = provider;
   return applyConsistency(labels);
 }
-
-/**
- * The zod schema of one answer (labels and confidence), from the table: the JSON Schemas
- * sent to the LLMs (llm-answers.ts) and served by Fastify (server/label-schema.ts) come
- * from it through z.toJSONSchema, so none can disagree with the validator above.
- */
-export const SCORED_LABELS_SCHEMA = z.object({
-  ...Object.fromEntries(
-    LABEL_TABLE.map((f: FieldSpec) => [f.name, f.kind === 'boolean' ? z.boolean() : z.enum(f.values as [string, ...string[]])]),
-  ),
-  confidence: z.number().min(0).max(1),
-});

@@ -1,6 +1,11 @@
+import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+// pino-pretty is loaded only for a terminal: pipes, cron and journald get JSON, and every
+// thread that imports it pays ~10 MB (the engine thread logs through this module too).
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -21,6 +26,7 @@ export function createLogger(level: string = 'warn', options: LoggerOptions = {}
   const base = { level, base: { name: 'fmc' } };
   if (!(options.pretty ?? isatty(2))) return pino(base, pino.destination({ dest: 2, sync: true }));
   const color = options.color ?? !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+  const pretty = require('pino-pretty') as typeof PinoPretty;
   return pino(base, pretty({ destination: 2, sync: true, colorize: color, ignore: 'pid,hostname,name', translateTime: 'SYS:HH:MM:ss', singleLine: true }));
 }
 

@@ -1,6 +1,4 @@
-import { openPgDatabase, type PgDatabase } from '../store/pg/database.js';
-import { openPgResultCache } from '../store/pg/result-cache.js';
-import { sharedPaces } from '../store/pg/shared-pace.js';
+import type { PgDatabase } from '../store/pg/database.js';
 import type { ResultCache } from '../store/result-cache.js';
 import { openResultCache } from '../store/sqlite/result-cache.js';
 import { isOperatorAccount, parseOperatorAccounts } from '../clean/author.js';
@@ -75,14 +73,26 @@ export function createCleaner(options: Pick<PipelineOptions, 'keepHashtags' | 'o
   };
 }
 
+async function importPg() {
+  const [{ openPgDatabase }, { openPgResultCache }, { sharedPaces }] = await Promise.all([
+    import('../store/pg/database.js'),
+    import('../store/pg/result-cache.js'),
+    import('../store/pg/shared-pace.js'),
+  ]);
+  return { openPgDatabase, openPgResultCache, sharedPaces };
+}
+
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
   const logger = options.logger ?? silentLogger;
   const { tiers, probes } = await buildChain(options.provider, options.tiers, logger);
   let cache: ResultCache | undefined;
   let database: PgDatabase | undefined;
+  // The PostgreSQL modules are imported only in that mode: node-postgres and the migrations
+  // cost ~16 MB in each thread that loads them (an SQLite run has two).
+  const pg = options.databaseUrl === undefined ? undefined : await importPg();
   try {
-    if (options.databaseUrl !== undefined) database = await openPgDatabase(options.databaseUrl, { max: Math.max(2, (options.concurrency ?? 4) + 1) });
-    if (options.cachePath !== undefined) cache = database ? openPgResultCache(database.pool, database.url) : openResultCache(options.cachePath);
+    if (pg) database = await pg.openPgDatabase(options.databaseUrl!, { max: Math.max(2, (options.concurrency ?? 4) + 1) });
+    if (options.cachePath !== undefined) cache = database ? pg!.openPgResultCache(database.pool, database.url) : openResultCache(options.cachePath);
   } catch (err) {
     await Promise.all(tiers.map((t) => t.close?.()));
     await database?.close();
@@ -98,7 +108,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       maxWaitMs: options.tiers.maxWaitMs,
       rpm: options.tiers.rpm,
       // On PostgreSQL, --rpm and a spent quota hold for every process on the database.
-      ...(database ? { paceFor: sharedPaces(database.pool, logger) } : {}),
+      ...(database ? { paceFor: pg!.sharedPaces(database.pool, logger) } : {}),
       logger,
     }),
     escalateBelow: options.escalateBelow,

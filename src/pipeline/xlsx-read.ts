@@ -3,7 +3,7 @@
 // arrive; a sheet stored before the shared strings is spooled to a temp file by exceljs,
 // so memory stays flat either way.
 import type { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import { exceljs } from './load-exceljs.js';
 import { atPosition, FmcError } from '../errors.js';
 import { uniqueColumnNames, type RenamedColumn } from './column-names.js';
 import type { InputRow, InvalidRow, ReadOptions } from './read.js';
@@ -53,7 +53,7 @@ export async function openXlsxRows(name: string, input: Readable, options: Pick<
     const why = ((err as Error).message ?? String(err)).split('\n')[0];
     throw new FmcError('FMC_ERR_XLSX', `${name}: not a readable .xlsx workbook (${why}); re-save it from Excel, or export the sheet as CSV`);
   };
-  const book = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' }) as unknown as Book;
+  const book = new (exceljs().stream.xlsx.WorkbookReader)(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' }) as unknown as Book;
   const sheets = book[Symbol.asyncIterator]();
   const wanted = options.sheet;
   const wantedNumber = wanted !== undefined && /^\d+$/.test(wanted) ? Number(wanted) : undefined;

@@ -4,7 +4,7 @@
 // Cells keep their types (strings stay strings, so no cell is ever a formula: XLSX needs
 // no formula escaping; booleans and numbers are Excel's own).
 import { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import { exceljs } from './load-exceljs.js';
 
 export interface RowEncoder {
   writeRows(rows: readonly (readonly unknown[])[]): Promise<void>;
@@ -49,7 +49,7 @@ export function xlsxEncoder(columns: readonly string[], write: (bytes: Uint8Arra
   });
   // An error reaches the caller through `failure` (and the sink's own next write).
   out.on('error', () => undefined);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const workbook = new (exceljs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet(XLSX_SHEET_NAME);
   sheet.addRow([...columns]).commit();
   return {

@@ -2,7 +2,7 @@ import type { LabelResult } from '../labels.js';
 import { createAggregator, type Aggregator } from './aggregate.js';
 import { buildCharts } from './charts.js';
 import { STRINGS, type Lang } from './i18n.js';
-import { renderSvg } from './render-svg.js';
+import { loadChartRenderer, renderSvg } from './render-svg.js';
 import type { Alert, ReportData } from './report-data.js';
 import { createZone } from './zone.js';
 
@@ -40,6 +40,7 @@ export interface LiveTrendsOptions {
 const SOURCES = ['chat', '/api/classify'];
 
 export function createLiveTrends(options: LiveTrendsOptions = {}): LiveTrends {
+  loadChartRenderer();
   const zone = createZone(options.tz ?? 'Europe/Paris');
   const now = options.now ?? Date.now;
   const aggregator: Aggregator = createAggregator({ zone, escalateBelow: options.escalateBelow ?? 0.6 });

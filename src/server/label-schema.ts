@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCORED_LABELS_SCHEMA } from '../labels.js';
+import { SCORED_LABELS_SCHEMA } from '../scored-labels-schema.js';
 
 /**
  * A labeled result as the API returns it, from the one schema in labels.ts: every route that

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SCORED_LABELS_SCHEMA, toScoredLabels } from '../labels.js';
+import { toScoredLabels } from '../labels.js';
+import { SCORED_LABELS_SCHEMA } from '../scored-labels-schema.js';
 import type { TierAnswer, TierItem } from './tier.js';
 
 // What an LLM tier must answer for a batch, derived from the one schema in labels.ts, so the

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { openSqliteCorrections } from '../../src/store/sqlite/corrections.js';
 import { openDataDb } from '../../src/store/sqlite/data-db.js';
 import { cleanTweet } from '../../src/clean/clean-tweet.js';
+import { pickLabels } from '../../src/labels.js';
 import { FAKE_KEY, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
 import { sharedExamplePool } from '../../src/tiers/few-shot.js';
 import { fmcBin, tempDir } from '../helpers.js';
@@ -88,7 +89,7 @@ test('fmc serve puts stored corrections in the example pool: the corrected text 
   try {
     await openSqliteCorrections(data.db, () => {
       throw new Error('a batch correction needs no key');
-    }).recordBatch({ user: { id: 1, username: 'agent1' }, original: null, corrected: { ...CORRECTED }, version: null, text: TEXT });
+    }).recordBatch({ user: { id: 1, username: 'agent1' }, original: null, corrected: pickLabels(CORRECTED), version: null, text: TEXT });
   } finally {
     data.close();
   }

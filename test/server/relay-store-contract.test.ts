@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openSqliteCorrections } from '../../src/store/sqlite/corrections.js';
-import type { LabelResult } from '../../src/labels.js';
+import { toLabelResult, type LabelResult } from '../../src/labels.js';
 import { createKeyring, openKeyring } from '../../src/server/relay/keyring.js';
 import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
 import { createPgRelayStore } from '../../src/server/relay/pg/store.js';
@@ -25,15 +25,9 @@ interface Backend {
   close(): Promise<void>;
 }
 
-const labels = (urgency: LabelResult['urgency'], claim: boolean): LabelResult => ({
-  is_claim: claim,
-  sentiment: 'negative',
-  topic: 'fibre',
-  incident: 'outage',
-  urgency,
-  confidence: 0.9,
-  provider: 'rules',
-});
+// Through the validator, so a field not every answer carries gets its fallback (labels.ts).
+const labels = (urgency: LabelResult['urgency'], claim: boolean): LabelResult =>
+  toLabelResult({ is_claim: claim, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency, confidence: 0.9 }, 'rules')!;
 
 function sqliteBackend(): Backend {
   const temp = tempDir('fmc-relay-contract-');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AttachmentStore } from '../../src/attachments/store.js';
 import type { CorrectionStore } from '../../src/corrections/store.js';
-import type { LabelResult } from '../../src/labels.js';
+import { toLabelResult, toScoredLabels, type LabelResult } from '../../src/labels.js';
 import type { CannedReply, ReplyStore } from '../../src/replies/store.js';
 import { openKeyring, type Keyring } from '../../src/server/relay/keyring.js';
 import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
@@ -87,7 +87,7 @@ async function pgBackend(server: TestPostgres): Promise<Backend> {
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const SEEDED = ['cloture', 'facture', 'panne', 'redemarrage', 'retour', 'technicien'];
-const labels: LabelResult = { is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.8, provider: 'rules' };
+const labels: LabelResult = toLabelResult({ is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.8 }, 'rules')!;
 const sender = (u: User): Sender => ({ id: u.id, username: u.username, role: u.role });
 const codeOf = (code: string) => (err: unknown): boolean => (err as { code?: string }).code === code;
 
@@ -158,7 +158,7 @@ for (const name of ['sqlite', 'postgresql'] as const) {
       const all = await b.corrections.list();
       assert.deepEqual(all, [batch, chat], 'oldest first, chat text decrypted');
       assert.equal(all[1]!.text, 'plus de fibre depuis hier');
-      assert.deepEqual(all[0]!.original, { is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.8 });
+      assert.deepEqual(all[0]!.original, toScoredLabels({ is_claim: true, sentiment: 'negative', topic: 'fibre', incident: 'outage', urgency: 'high', confidence: 0.8 }));
       assert.deepEqual(await b.corrections.count(), { chat: 1, batch: 1 });
       await assert.rejects(b.correctionsWithoutKey.list(), /master key was asked for/, 'chat rows are opened with the key');
     });

@@ -297,6 +297,34 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  test('reads asked for in one turn go as one statement, and each gets its own conversation, range and limit', async () => {
+    const { backend } = await pgBackend();
+    try {
+      const user: User = { id: 9301, username: 'reader', role: 'customer', createdAt: new Date().toISOString() };
+      const [c1, c2] = [await backend.store.create(user), await backend.store.create(user)];
+      for (let i = 1; i <= 5; i++) {
+        await backend.store.append({ conversationId: c1.id, sender: sender(user), clientId: `a${i}`, text: `un ${i}` });
+        await backend.store.append({ conversationId: c2.id, sender: sender(user), clientId: `b${i}`, text: `deux ${i}` });
+      }
+      await backend.store.setLabels(c2.id, 4, labels('high', true));
+      // Asked together, without an await between them: one batch.
+      const [all1, tail1, two2, none, unknown] = await Promise.all([
+        backend.store.after(c1.id, 0, 100),
+        backend.store.after(c1.id, 3, 100),
+        backend.store.after(c2.id, 2, 2),
+        backend.store.after(c2.id, 5, 10),
+        backend.store.after('nope', 0, 10),
+      ]);
+      assert.deepEqual(all1.map((m) => m.text), ['un 1', 'un 2', 'un 3', 'un 4', 'un 5']);
+      assert.deepEqual(tail1.map((m) => m.seq), [4, 5]);
+      assert.deepEqual(two2.map((m) => [m.seq, m.text, m.labels?.urgency ?? null]), [[3, 'deux 3', null], [4, 'deux 4', 'high']]);
+      assert.deepEqual(none, []);
+      assert.deepEqual(unknown, []);
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('text, labels and triage are ciphertext in the tables; a wrong master key is refused by name', async () => {
     const { backend, db } = await pgBackend();
     try {

@@ -43,7 +43,7 @@ async function joined(client: Client, conversationId: string, afterSeq = 0): Pro
 describe('three instances on one database', () => {
   let cluster: Cluster;
   before(async () => {
-    cluster = await startCluster(3, { alice: 'customer', agent1: 'agent', agent2: 'agent' });
+    cluster = await startCluster(3, { alice: 'customer', bob: 'customer', agent1: 'agent', agent2: 'agent' });
   });
   after(async () => {
     await cluster?.close();
@@ -139,6 +139,29 @@ describe('three instances on one database', () => {
     }
     await sender.close();
     await reader.close();
+  });
+
+  test("a send's answers are one server's: another customer's conversation is not found, a closed one refuses, a stored clientId is acknowledged again after the close", async () => {
+    const [a, b] = cluster.instances;
+    const conversationId = await open(cluster, 0, 'alice');
+    const bob = await connectTo(b!, await cluster.token('bob'));
+    bob.send({ type: 'send', conversationId, clientId: 'x1', text: 'pas chez moi' });
+    assert.equal((await bob.waitFor('error', (f) => f.clientId === 'x1')).code, 'FMC_ERR_NOT_FOUND');
+    const alice = await connectTo(b!, await cluster.token('alice'));
+    alice.send({ type: 'send', conversationId, clientId: 'y1', text: 'bonjour' });
+    const first = await alice.waitFor('ack', (f) => f.clientId === 'y1');
+    assert.equal(first.duplicate, false);
+    const closed = await call(`${a!.url}/api/conversations/${conversationId}/close`, { method: 'POST', token: await cluster.token('agent1') });
+    assert.equal(closed.status, 200, closed.text);
+    alice.send({ type: 'send', conversationId, clientId: 'y2', text: 'encore une chose' });
+    assert.equal((await alice.waitFor('error', (f) => f.clientId === 'y2')).code, 'FMC_ERR_CONVERSATION_CLOSED');
+    alice.send({ type: 'send', conversationId, clientId: 'y1', text: 'bonjour' });
+    const again = await alice.waitFor('ack', (f) => f.clientId === 'y1' && f.duplicate);
+    assert.deepEqual([again.seq, again.id], [first.seq, first.id]);
+    const stored = await call(`${a!.url}/api/conversations/${conversationId}/messages`, { token: await cluster.token('agent1') });
+    assert.deepEqual((stored.body as { messages: { text: string }[] }).messages.map((m) => m.text), ['bonjour']);
+    await bob.close();
+    await alice.close();
   });
 });
 

@@ -132,6 +132,8 @@ export function createRelay(deps: RelayDeps): Relay {
   const retryable = deps.isRetryable ?? isStorageError;
   const inFlight = new Set<Promise<void>>();
 
+  const notVisible = (user: User, conversationId: string): FmcError => new FmcError('FMC_ERR_NOT_FOUND', `no conversation ${conversationId} that ${user.username} may see`);
+
   /** Customers see their own conversations only; someone else's is "not found", not "forbidden". */
   async function visible(user: User, conversationId: string): Promise<ConversationHead> {
     const head = await store.head(conversationId);
@@ -170,7 +172,6 @@ export function createRelay(deps: RelayDeps): Relay {
     inFlight.add(job);
   }
 
-  const notVisible = (user: User, conversationId: string): FmcError => new FmcError('FMC_ERR_NOT_FOUND', `no conversation ${conversationId} that ${user.username} may see`);
   const closedError = (conversationId: string): FmcError =>
     new FmcError('FMC_ERR_CONVERSATION_CLOSED', `conversation ${conversationId} is closed; open a new one (POST /api/conversations)`);
   const senderOf = (user: User): Sender => ({ id: user.id, username: user.username, role: user.role, ...(user.displayName !== undefined && { displayName: user.displayName }) });

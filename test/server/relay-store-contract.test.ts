@@ -297,7 +297,7 @@ describe('PostgreSQL only', () => {
     }
   });
 
-  test('reads asked for in one turn go as one statement, and each gets its own conversation, range and limit', async () => {
+  test('reads and summaries asked for in one turn go as one statement, and each gets its own conversation, range and limit', async () => {
     const { backend } = await pgBackend();
     try {
       const user: User = { id: 9301, username: 'reader', role: 'customer', createdAt: new Date().toISOString() };
@@ -320,6 +320,12 @@ describe('PostgreSQL only', () => {
       assert.deepEqual(two2.map((m) => [m.seq, m.text, m.labels?.urgency ?? null]), [[3, 'deux 3', null], [4, 'deux 4', 'high']]);
       assert.deepEqual(none, []);
       assert.deepEqual(unknown, []);
+      // Summaries likewise (the watchers' updates).
+      const summaries = await Promise.all([backend.store.summary(c2.id), backend.store.summary(c1.id), backend.store.summary('nope'), backend.store.summary(c2.id)]);
+      assert.deepEqual(
+        summaries.map((x) => x && [x.id, x.lastSeq, x.urgency]),
+        [[c2.id, 5, 'high'], [c1.id, 5, null], undefined, [c2.id, 5, 'high']],
+      );
     } finally {
       await backend.close();
     }

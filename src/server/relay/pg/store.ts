@@ -121,6 +121,44 @@ interface Seen {
   labelled?: number;
 }
 
+/** One answer of a batch: a value, or the error of that ask alone (its row would not decrypt). */
+type Settled<R> = { readonly value: R } | { readonly error: unknown };
+const settle = <R>(compute: () => R): Settled<R> => {
+  try {
+    return { value: compute() };
+  } catch (error) {
+    return { error };
+  }
+};
+
+/**
+ * Asks made in one turn of the event loop (a burst of NOTIFYs wakes many conversations at
+ * once) answered together: `answer` gets them all and makes one statement of them.
+ */
+function perTurn<A, R>(answer: (asks: readonly A[]) => Promise<Settled<R>[]>): (ask: A) => Promise<R> {
+  let pending: { ask: A; resolve: (value: R) => void; reject: (err: unknown) => void }[] = [];
+  const flush = (): void => {
+    const batch = pending;
+    pending = [];
+    answer(batch.map((p) => p.ask)).then(
+      (results) =>
+        batch.forEach((p, i) => {
+          const result = results[i]!;
+          if ('value' in result) p.resolve(result.value);
+          else p.reject(result.error);
+        }),
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
+  };
+  return (ask) =>
+    new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ ask, resolve, reject });
+    });
+}
+
 export interface PgRelayStoreOptions {
   /** The URL, to name the server in a connection error (never the password). */
   readonly url: string;
@@ -274,17 +312,6 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     return triage;
   }
 
-  // Reads asked for in one turn of the event loop (a burst of NOTIFYs wakes many
-  // conversations, and their labels) go to the database together, as one statement.
-  interface Read {
-    readonly conversationId: string;
-    readonly afterSeq: number;
-    readonly limit: number;
-    resolve(messages: ChatMessage[]): void;
-    reject(err: unknown): void;
-  }
-  let reads: Read[] = [];
-
   function messagesOf(conversationId: string, rows: Joined[], asked: number): ChatMessage[] {
     if (rows.length === 0) return [];
     const key = keyOf(conversationId, rows[0]!.wrapped_key);
@@ -296,13 +323,19 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     return rows.map((r) => toMessage(r, key));
   }
 
-  async function readAll(batch: Read[]): Promise<void> {
+  interface Read {
+    readonly conversationId: string;
+    readonly afterSeq: number;
+    readonly limit: number;
+  }
+
+  // `seq > n` reads of one turn (the feed's, after notices, and the labels'): one statement.
+  const read = perTurn<Read, ChatMessage[]>(async (batch) => {
     const asked = labelled;
     if (batch.length === 1) {
       const [one] = batch as [Read];
       const rows = await query<Joined>({ name: 'fmc-relay-after', text: AFTER, values: [one.conversationId, one.afterSeq, one.limit] });
-      one.resolve(messagesOf(one.conversationId, rows, asked));
-      return;
+      return [settle(() => messagesOf(one.conversationId, rows, asked))];
     }
     const rows = await query<Joined & { n: string }>({
       name: 'fmc-relay-after-many',
@@ -311,29 +344,25 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     });
     const byRead = batch.map(() => [] as Joined[]);
     for (const row of rows) byRead[Number(row.n) - 1]!.push(row);
-    batch.forEach((read, i) => {
-      try {
-        read.resolve(messagesOf(read.conversationId, byRead[i]!, asked));
-      } catch (err) {
-        read.reject(err);
-      }
-    });
-  }
+    return batch.map((r, i) => settle(() => messagesOf(r.conversationId, byRead[i]!, asked)));
+  });
+  const after = (conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> => read({ conversationId, afterSeq, limit });
 
-  function after(conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
-    return new Promise((resolve, reject) => {
-      if (reads.length === 0) {
-        setImmediate(() => {
-          const batch = reads;
-          reads = [];
-          readAll(batch).catch((err: unknown) => {
-            for (const read of batch) read.reject(err);
-          });
-        });
-      }
-      reads.push({ conversationId, afterSeq, limit, resolve, reject });
-    });
-  }
+  // A conversation's summary (its watchers are told of each message and labelling, on every
+  // instance): the reads of one turn in one statement too.
+  const summaryOf = perTurn<string, ConversationSummary | undefined>(async (ids) => {
+    const rows =
+      ids.length === 1
+        ? await query<ConversationRow>('SELECT * FROM conversations WHERE id = $1', [ids[0]])
+        : await query<ConversationRow>('SELECT * FROM conversations WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) =>
+      settle(() => {
+        const row = byId.get(id);
+        return row && toSummary(row);
+      }),
+    );
+  });
 
   async function labelGuessing(conversationId: string, seq: number, labels: LabelResult): Promise<void> {
     // One round trip when this instance saw the conversation's current triage (it usually
@@ -530,10 +559,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       saw(id, row.wrapped_key, row.last_seq + 1, false, row.triage);
       return { customerId: Number(row.customer_id), status: row.status, lastSeq: row.last_seq };
     },
-    async summary(id) {
-      const [row] = await query<ConversationRow>('SELECT * FROM conversations WHERE id = $1', [id]);
-      return row && toSummary(row);
-    },
+    summary: (id) => summaryOf(id),
     async list({ customerId, closedLimit }) {
       // Every open conversation (an old urgent one must not fall off the agents' list), then
       // the most recent closed ones up to the limit.

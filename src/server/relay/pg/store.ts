@@ -101,6 +101,20 @@ const SET_LABELS = 'SELECT outcome, out_triage, out_key FROM relay_set_labels($1
 const GUESSES = 3;
 // Conversations whose key, next seq and triage this instance remembers.
 const SEEN_MAX = 10_000;
+// How long a write waits for this instance's previous write to the same conversation.
+const TURN_WAIT_MS = 1000;
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first. */
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}
 
 interface SendRow {
   outcome: 'stored' | 'duplicate' | 'missing' | 'closed' | 'retry' | 'limited';
@@ -226,11 +240,13 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   // This instance's writes to one conversation go one at a time: each starts from what the
   // one before learnt (its seq, its triage), so only another instance's write makes a guess
   // stale. Without it, sends queued together would all guess the same seq and all but one
-  // retry. Conversations still go in parallel.
+  // retry. Conversations still go in parallel. Only an optimisation (the database checks
+  // every guess): a write waits at most TURN_WAIT_MS for the one before, so a database that
+  // stops answering does not stack the waits of a conversation's queued sends.
   const turns = new Map<string, Promise<unknown>>();
   function inTurn<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
-    const before = turns.get(conversationId) ?? Promise.resolve();
-    const mine = before.then(work, work);
+    const before = turns.get(conversationId);
+    const mine = (before ? waitAtMost(before, TURN_WAIT_MS) : Promise.resolve()).then(work);
     const settled = mine.catch(() => undefined);
     turns.set(conversationId, settled);
     void settled.then(() => {

@@ -148,48 +148,59 @@ const repeatKey = (tweet: CleanTweet): string => (tweet.fromOperator ? `\u0000op
 const IDS: string[] = [];
 const idOf = (i: number): string => IDS[i] ?? (IDS[i] = String(i));
 
+/** A chunk being classified: its distinct texts' positions in `results`. */
+interface PendingChunk {
+  readonly positions: ReadonlyMap<string, number>;
+  readonly results: Promise<LabelResult[]>;
+}
+
 /** clean -> dedupe -> classify for one chunk of texts, on this thread. */
 export function createChunkClassifier(pipeline: Pipeline, options: ChunkClassifierOptions = {}): ChunkClassifier {
   const recent = new RecentResults(options.dedupeWindow ?? DEDUPE_WINDOW);
 
-  // Texts of chunks still being classified (several are in flight): a repeat of one waits
-  // for its answer instead of being classified again. Without this, a run counted fewer
-  // duplicates cold (slow tiers, chunks overlapping) than warm (cache hits, no overlap).
-  const inFlight = new Map<string, Promise<LabelResult>>();
+  // Chunks still being classified (several are in flight), each with its texts' positions:
+  // a repeat of one waits for its answer instead of being classified again. Without this, a
+  // run counted fewer duplicates cold (slow tiers, chunks overlapping) than warm (cache hits,
+  // no overlap). Kept per chunk, not per text: a synchronous tier (the rules) finishes a
+  // chunk before the next arrives, and a per-text promise cost it 4% of its time.
+  const inFlight = new Set<PendingChunk>();
+  const pendingAnswer = (key: string): Promise<LabelResult> | undefined => {
+    for (const chunk of inFlight) {
+      const at = chunk.positions.get(key);
+      if (at !== undefined) return chunk.results.then((unique) => unique[at]!);
+    }
+    return undefined;
+  };
 
   /** dedupe -> classify: one result per tweet, in order, and how many were repeats. */
   async function classifyTweets(tweets: readonly CleanTweet[]): Promise<LabeledChunk> {
     const items: TierItem[] = [];
     const slots: (number | LabelResult | Promise<LabelResult>)[] = new Array(tweets.length);
-    const seen = new Map<string, number>();
+    const positions = new Map<string, number>();
     let waits = false;
     for (let i = 0; i < tweets.length; i++) {
       const tweet = tweets[i]!;
       const key = repeatKey(tweet);
-      const known = recent.get(key) ?? seen.get(key) ?? inFlight.get(key);
+      const known = recent.get(key) ?? positions.get(key) ?? (inFlight.size > 0 ? pendingAnswer(key) : undefined);
       if (known !== undefined) {
         slots[i] = known;
         if (typeof known === 'object' && 'then' in known) waits = true;
       } else {
-        seen.set(key, items.length);
+        positions.set(key, items.length);
         slots[i] = items.length;
         items.push({ id: idOf(items.length), tweet });
       }
     }
-    const classified = pipeline.classifier.classify(items);
-    for (let i = 0; i < items.length; i++) {
-      const text = repeatKey(items[i]!.tweet);
-      const answer = classified.then((unique) => unique[i]!);
-      answer.catch(() => undefined); // the chunk's own await reports a failure
-      inFlight.set(text, answer);
-    }
+    const pending: PendingChunk = { positions, results: pipeline.classifier.classify(items) };
+    pending.results.catch(() => undefined); // the chunk's own await reports a failure
+    inFlight.add(pending);
     let unique: LabelResult[];
     try {
-      unique = await classified;
+      unique = await pending.results;
       // Shared objects out too: a chunk sends each distinct one once.
       for (let i = 0; i < items.length; i++) unique[i] = recent.set(repeatKey(items[i]!.tweet), unique[i]!);
     } finally {
-      for (const item of items) inFlight.delete(repeatKey(item.tweet));
+      inFlight.delete(pending);
     }
     const results = waits
       ? await Promise.all(slots.map((s) => (typeof s === 'number' ? unique[s]! : s)))

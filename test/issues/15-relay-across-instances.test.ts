@@ -107,6 +107,28 @@ describe('three instances on one database', () => {
     for (const client of [watcher, customer, agent1, agent2]) await client.close();
   });
 
+  test("an agent's reply through one instance reaches the watchers on another: the conversation's last seq, nobody waiting", async () => {
+    const [a, b, c] = cluster.instances;
+    const watcher = await connectTo(c!, await cluster.token('agent2'));
+    watcher.send({ type: 'watch' });
+    const conversationId = await open(cluster, 0, 'bob');
+    const customer = await connectTo(a!, await cluster.token('bob'));
+    const agent = await connectTo(b!, await cluster.token('agent1'));
+    for (const client of [customer, agent]) await joined(client, conversationId);
+    const mine = (f: Extract<ServerFrame, { type: 'conversation' }>): boolean => f.conversation.id === conversationId;
+
+    customer.send({ type: 'send', conversationId, clientId: clientId(), text: 'plus de connexion depuis ce matin' });
+    const waiting = await watcher.waitFor('conversation', (f) => mine(f) && f.conversation.lastSeq === 1, 10_000);
+    assert.notEqual(waiting.conversation.waitingSince, null, 'the customer waits for an answer');
+
+    // An agent's message is not classified, so no labels notice follows it: the message
+    // notice alone must bring the watcher on instance 2 the new summary.
+    agent.send({ type: 'send', conversationId, clientId: clientId(), text: 'nous regardons votre ligne' });
+    const answered = await watcher.waitFor('conversation', (f) => mine(f) && f.conversation.lastSeq === 2, 10_000);
+    assert.equal(answered.conversation.waitingSince, null, 'answered: nobody waits');
+    for (const client of [watcher, customer, agent]) await client.close();
+  });
+
   test('the LISTEN connections are terminated (pg_terminate_backend): after re-LISTEN every missed message arrives, none twice', async () => {
     const [a, b] = cluster.instances;
     const conversationId = await open(cluster, 0, 'alice');

@@ -134,7 +134,9 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
         // Messages: every notice, own ones too (the feed drops what it already sent).
         if (notice.kind === 'message') {
           backend.heard?.(notice.conversationId, notice.seq);
-          return feed.wake(notice.conversationId, notice.seq);
+          feed.wake(notice.conversationId, notice.seq);
+          if (notice.instance !== own) void relay.remote.message(notice.conversationId).catch(log('a conversation summary'));
+          return;
         }
         if (notice.kind === 'user') return accounts?.forget(notice.userId);
         if (notice.instance === own) return;

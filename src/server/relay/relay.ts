@@ -85,6 +85,12 @@ export interface Relay {
    * messages come through the feed; labels and conversation changes are read and passed on.
    */
   readonly remote: {
+    /**
+     * Another instance stored a message: the watchers here get the conversation's new summary,
+     * as they would from this instance (its last seq; an agent's reply ends `waitingSince`).
+     * The message itself comes through the feed.
+     */
+    message(conversationId: string): Promise<void>;
     labels(conversationId: string, seq: number): Promise<void>;
     conversation(conversationId: string): Promise<void>;
     /** After a reconnect, when notices may have been missed: the watchers' list is sent again. */
@@ -430,6 +436,7 @@ export function createRelay(deps: RelayDeps): Relay {
       }
     },
     remote: {
+      message: announce,
       async labels(conversationId, seq) {
         // Labels go to staff only: a room of customers here costs no read.
         if ([...(rooms.peersIn(conversationId) ?? [])].some(staffOnly)) {

@@ -93,8 +93,23 @@ test('send: ack with seq and id, fan-out to the room, order kept per conversatio
   assert.ok(message?.type === 'message');
   assert.equal(message.id, ack.id);
   assert.equal(message.text, 'message 29');
-  assert.deepEqual(message.sender, { id: (await server.users.byName('agent1'))!.id, username: 'agent1', role: 'agent' });
+  const agentId = (await server.users.byName('agent1'))!.id;
+  assert.deepEqual(message.sender, { id: agentId, username: 'agent1', role: 'agent' });
   assert.ok(!Number.isNaN(Date.parse(message.createdAt)));
+  // The customer is sent the same message without the agent's login, live, replayed and over REST.
+  const live = alice.frames.find((f) => f.type === 'message' && f.seq === ack.seq);
+  assert.ok(live?.type === 'message');
+  assert.deepEqual(live.sender, { id: agentId, role: 'agent' });
+  const again = await connect(server, tokens.alice);
+  again.send({ type: 'resume', conversationId, afterSeq: ack.seq - 1 });
+  const replayed = await again.waitFor('message', (m) => m.seq === ack.seq);
+  assert.deepEqual(replayed.sender, { id: agentId, role: 'agent' });
+  const rest = await call(`${server.url}/api/conversations/${conversationId}/messages`, { token: tokens.alice });
+  const senders = new Set((rest.body as { messages: { sender: Record<string, unknown> }[] }).messages.map((m) => JSON.stringify(m.sender)));
+  const aliceId = (await server.users.byName('alice'))!.id;
+  assert.deepEqual([...senders].sort(), [JSON.stringify({ id: agentId, role: 'agent' }), JSON.stringify({ id: aliceId, username: 'alice', role: 'customer' })].sort());
+  assert.ok(!JSON.stringify(alice.frames).includes('agent1'), "no frame to the customer carries the agent's login");
+  await again.close();
   await alice.close();
   await agent.close();
 });

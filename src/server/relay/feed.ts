@@ -54,11 +54,14 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Fee
   function deliver(message: ChatMessage): void {
     const peers = rooms.peersIn(message.conversationId);
     if (!peers) return;
-    let data: string | undefined;
+    // Encoded once per audience: staff see the sender's login, customers do not.
+    let staffData: string | undefined;
+    let customerData: string | undefined;
     for (const peer of peers) {
       const last = peer.subscriptions.get(message.conversationId);
       if (last === undefined || message.seq <= last) continue;
-      data ??= JSON.stringify(messageFrame(message));
+      const staff = peer.user.role !== 'customer';
+      const data = staff ? (staffData ??= JSON.stringify(messageFrame(message, true))) : (customerData ??= JSON.stringify(messageFrame(message, false)));
       peer.sendRaw(data);
       peer.subscriptions.set(message.conversationId, message.seq);
     }

@@ -3,7 +3,7 @@ import type { Role } from '../../store/users.js';
 import type { ErrorCode } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
 import type { Alert } from '../../report/report-data.js';
-import type { ChatMessage, ConversationView } from './store.js';
+import { messageFor, type ChatMessage, type ConversationView, type MessageView } from './store.js';
 
 // The JSON frames of /ws, both ways (documented in the README, "Chat relay").
 
@@ -25,7 +25,7 @@ export type ClientFrame = z.infer<typeof clientFrame>;
 export type ServerFrame =
   | { type: 'hello'; user: { id: number; username: string; role: Role }; heartbeatMs: number }
   | { type: 'ack'; conversationId: string; clientId: string; seq: number; id: number; duplicate: boolean }
-  | ({ type: 'message' } & Omit<ChatMessage, 'labels'>)
+  | ({ type: 'message' } & Omit<MessageView, 'labels'>)
   | { type: 'labels'; conversationId: string; seq: number; labels: LabelResult }
   | { type: 'resumed'; conversationId: string; lastSeq: number; more: boolean }
   | { type: 'conversation'; conversation: ConversationView }
@@ -51,13 +51,17 @@ export function parseClientFrame(raw: string): { frame: ClientFrame } | { error:
   return { error: `${where}: ${issue?.message ?? 'invalid'}; expected one of send {conversationId, clientId, text}, resume {conversationId, afterSeq}, leave {conversationId}, watch, auth {token}` };
 }
 
-export const messageFrame = (m: ChatMessage): ServerFrame => ({
-  type: 'message',
-  conversationId: m.conversationId,
-  seq: m.seq,
-  id: m.id,
-  sender: m.sender,
-  text: m.text,
-  createdAt: m.createdAt,
-  ...(m.attachment && { attachment: m.attachment }),
-});
+/** The frame of a message for staff or a customer (see messageFor): live and replayed alike. */
+export function messageFrame(message: ChatMessage, staff: boolean): ServerFrame {
+  const m = messageFor(message, staff);
+  return {
+    type: 'message',
+    conversationId: m.conversationId,
+    seq: m.seq,
+    id: m.id,
+    sender: m.sender,
+    text: m.text,
+    createdAt: m.createdAt,
+    ...(m.attachment && { attachment: m.attachment }),
+  };
+}

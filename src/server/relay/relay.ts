@@ -15,7 +15,7 @@ import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js'
 import type { RateLimiter } from './rate-limit.js';
 import type { ConversationHead, RelayStore, SendOutcome } from './relay-store.js';
 import type { Rooms } from './rooms.js';
-import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationSummary, type ConversationView, type Sender } from './store.js';
+import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationSummary, type ConversationView, type MessageView, type Sender, messageFor } from './store.js';
 
 export interface RelayLimits {
   /** Characters per chat message. */
@@ -67,7 +67,7 @@ export interface Relay {
   openConversation(user: User): Promise<ConversationView>;
   /** Agents and admins: every conversation, most urgent open first; customers: their own, without triage, most recent first. */
   listConversations(user: User): Promise<ConversationView[]>;
-  messages(user: User, conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]>;
+  messages(user: User, conversationId: string, afterSeq: number, limit: number): Promise<MessageView[]>;
   closeConversation(user: User, conversationId: string): Promise<ConversationView>;
   /** Agents and admins: open (a reopen), pending or closed; the new summary goes to the room and the watchers. */
   setState(user: User, conversationId: string, state: ConversationState): Promise<ConversationView>;
@@ -289,7 +289,7 @@ export function createRelay(deps: RelayDeps): Relay {
     const shown = replay.slice(0, count);
     for (const message of shown) {
       // The frame live deliveries send (attachment included): a replayed message looks the same.
-      peer.send(messageFrame(message));
+      peer.send(messageFrame(message, isStaff(peer.user)));
       if (message.labels && isStaff(peer.user)) peer.send({ type: 'labels', conversationId, seq: message.seq, labels: message.labels });
     }
     const lastSeq = shown.at(-1)?.seq ?? afterSeq;
@@ -348,7 +348,8 @@ export function createRelay(deps: RelayDeps): Relay {
     async messages(user, conversationId, afterSeq, limit) {
       await visible(user, conversationId);
       const messages = await store.after(conversationId, afterSeq, limit);
-      return isStaff(user) ? messages : messages.map(({ labels: _hidden, ...m }) => m);
+      const staff = isStaff(user);
+      return messages.map((m) => messageFor(m, staff));
     },
     async closeConversation(user, conversationId) {
       await visible(user, conversationId);

@@ -28,6 +28,25 @@ export interface ChatMessage {
   readonly attachment?: AttachmentMeta;
 }
 
+/** A sender as a customer is shown one: staff by role and display name, never by login. */
+export type SenderView = Omit<Sender, 'username'> & Partial<Pick<Sender, 'username'>>;
+
+/** A message as a user is sent it (live, replayed or over REST). */
+export type MessageView = Omit<ChatMessage, 'labels' | 'sender'> & { readonly sender: SenderView; readonly labels?: LabelResult };
+
+/**
+ * `message` as `staff` or a customer may see it: customers get neither its labels (their
+ * triage) nor a staff sender's login, which the page never shows and the frames must not
+ * carry either.
+ */
+export function messageFor(message: ChatMessage, staff: boolean): MessageView {
+  if (staff) return message;
+  const { labels: _triage, sender, ...rest } = message;
+  if (sender.role === 'customer') return { ...rest, sender };
+  const { username: _login, ...shown } = sender;
+  return { ...rest, sender: shown };
+}
+
 /** Whether a conversation takes messages: the stored state, checked without decryption. */
 export type ConversationStatus = 'open' | 'closed';
 /**

@@ -21,7 +21,8 @@ export interface ChatUser {
 }
 
 interface Shown {
-  readonly sender: { readonly id: number; readonly username: string; readonly role: string; readonly displayName?: string };
+  // A customer is not sent a staff sender's login (username): the display name or "agent" stands for it.
+  readonly sender: { readonly id: number; readonly username?: string; readonly role: string; readonly displayName?: string };
   readonly text: string;
   readonly createdAt: string;
   /** Own messages: sent (on its way, not yet acknowledged), stored (the server acknowledged it). */
@@ -49,7 +50,7 @@ export function createChatPane(relay: RelayClient, me: ChatUser, table: LabelTab
   let readUpTo = 0;
 
   // Customers see the agent's display name, or "Support agent": never a login.
-  const senderName = (s: Shown['sender']): string => (s.id === me.id ? t('chat.you') : staff || s.role === 'customer' ? (s.displayName ?? s.username) : (s.displayName ?? t('chat.agent')));
+  const senderName = (s: Shown['sender']): string => (s.id === me.id ? t('chat.you') : staff || s.role === 'customer' ? (s.displayName ?? s.username ?? '') : (s.displayName ?? t('chat.agent')));
 
   function draw(shown: Shown): HTMLLIElement {
     const mine = shown.sender.id === me.id;

@@ -7,11 +7,59 @@ import { asDbError } from './pool.js';
 export interface Sql {
   /** A text, or a config (a named, prepared statement). */
   query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /**
+   * `work` on one pooled connection, not a transaction (a writer that retries on the same
+   * connection). A connection that failed other than with the server's answer (an SQLSTATE)
+   * is dropped, not handed out again.
+   */
+  session<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** `work` inside BEGIN … COMMIT on one connection; rolled back when it throws. */
   tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
 }
 
+/** Thrown by inTransaction when even the ROLLBACK failed: the connection is unusable. */
+class RollbackFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error).message);
+  }
+}
+
+/** BEGIN … COMMIT on a connection already held; rolled back when `work` throws. */
+export async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      throw new RollbackFailed(err);
+    });
+    throw err;
+  }
+}
+
+const answeredByServer = (err: unknown): boolean => /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code));
+
 export function sqlOn(pool: pg.Pool, url: string): Sql {
+  /** One connection for `work`; `broken(err)` says whether a failure leaves it unusable. */
+  async function withConnection<T>(work: (client: pg.PoolClient) => Promise<T>, broken: (err: unknown) => boolean): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw asDbError(err, url);
+    }
+    let drop = false;
+    try {
+      return await work(client);
+    } catch (err) {
+      drop = err instanceof RollbackFailed || broken(err);
+      throw asDbError(err instanceof RollbackFailed ? err.cause : err, url);
+    } finally {
+      client.release(drop);
+    }
+  }
   return {
     async query(text, values) {
       try {
@@ -20,26 +68,8 @@ export function sqlOn(pool: pg.Pool, url: string): Sql {
         throw asDbError(err, url);
       }
     },
-    async tx(work) {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        throw asDbError(err, url);
-      }
-      // A connection whose ROLLBACK failed is broken: it is dropped, not handed out again.
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => (broken = true));
-        throw asDbError(err, url);
-      } finally {
-        client.release(broken);
-      }
-    },
+    session: (work) => withConnection(work, (err) => !answeredByServer(err)),
+    // After a ROLLBACK that went through, the connection is clean whatever `work` threw.
+    tx: (work) => withConnection((client) => inTransaction(client, () => work(client)), () => false),
   };
 }

@@ -5,7 +5,7 @@ import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
 import { asDbError } from '../../../store/pg/pool.js';
-import { sqlOn } from '../../../store/pg/sql.js';
+import { inTransaction, sqlOn } from '../../../store/pg/sql.js';
 import type { Role } from '../../../store/users.js';
 import type { Keyring } from '../keyring.js';
 import type { MessageRate } from '../rate-limit.js';
@@ -204,39 +204,6 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   const seen = new Map<string, Seen>();
   let labelled = 0;
 
-  /** `work` on one pooled connection (not a transaction); a lost connection is not handed out again. */
-  async function onOneConnection<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw asDbError(err, url);
-    }
-    let broken = false;
-    try {
-      return await work(client);
-    } catch (err) {
-      // An error the server answered (an SQLSTATE) leaves the connection usable; any other may not.
-      broken = !/^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code));
-      throw asDbError(err, url);
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /** BEGIN … COMMIT on a connection already held; rolled back when `work` throws. */
-  async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
-    await client.query('BEGIN');
-    try {
-      const result = await work();
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
-
   // This instance's writes to one conversation go one at a time: each starts from what the
   // one before learnt (its seq, its triage), so only another instance's write makes a guess
   // stale. Without it, sends queued together would all guess the same seq and all but one
@@ -384,7 +351,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     // One round trip when this instance saw the conversation's current triage (it usually
     // wrote it): merged here, stored if the database still holds that one, else 'retry'
     // (at once, on the same connection).
-    const done = await onOneConnection(async (client) => {
+    const done = await sql.session(async (client) => {
       for (let attempt = 0; attempt < GUESSES; attempt++) {
         const guess = seen.get(conversationId);
         const known = guess?.triage !== undefined;
@@ -477,7 +444,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     };
     // One connection for every attempt: a retry goes out the moment the answer comes, not
     // after the pool's queue, so the seq it learnt has little time to go stale again.
-    return onOneConnection(async (client) => {
+    return sql.session(async (client) => {
       const run = async (config: pg.QueryConfig): Promise<SendRow[]> => (await client.query<SendRow>(config)).rows;
       for (let attempt = 0; attempt < GUESSES; attempt++) {
         const guess = seen.get(conversationId);

@@ -206,6 +206,10 @@ export async function createQueueEngine(options: {
       const chunk = next++;
       rowsRead += texts.length;
       const labeled = new Promise<LabeledChunk>((resolve, reject) => waiting.set(chunk, { rows: texts.length, resolve, reject }));
+      // close() (Ctrl-C) or a lost database may reject it while the job is still being sent,
+      // before the caller holds it: unhandled then, it would end the process with a stack
+      // trace instead of exit 130. The caller still gets the rejection from what is returned.
+      labeled.catch(() => undefined);
       try {
         await track(submit(chunk, texts, operator));
       } catch (err) {

@@ -44,6 +44,10 @@ after(async () => {
 
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => queueEnv(server.url, extra);
 
+// Each test takes 1-12 s here; a process that never exits (a coordinator left waiting by an
+// earlier failure) fails its test at this limit instead of hanging the whole suite.
+const LIMIT = { timeout: 120_000 };
+
 /** A single-process run of the same file: the reference output and summary. */
 async function localRun(file: string, args: string[], name: string, extra: NodeJS.ProcessEnv = {}): Promise<{ out: Buffer; summary: Record<string, any> }> {
   const out = join(tmp.dir, `${name}.local.csv`);
@@ -67,7 +71,7 @@ async function batchCount(): Promise<number> {
 }
 const resultCount = async (): Promise<number> => Number((await query<{ n: string }>(server.url, 'SELECT count(*)::text AS n FROM fmc_queue_results'))[0]!.n);
 
-test('three workers: the output equals a single-process run byte for byte; invalid rows reported alike', async () => {
+test('three workers: the output equals a single-process run byte for byte; invalid rows reported alike', LIMIT, async () => {
   const local = await localRun(input, RULES, 'rules');
   const workers = await Promise.all([1, 2, 3].map(() => startWorker(RULES, env())));
   try {
@@ -95,7 +99,7 @@ test('three workers: the output equals a single-process run byte for byte; inval
   for (const w of workers) assert.equal(await w.exited, 0, w.stderr());
 });
 
-test('SIGKILL a worker mid-chunk: its chunk re-runs on another worker, no row lost or doubled', async () => {
+test('SIGKILL a worker mid-chunk: its chunk re-runs on another worker, no row lost or doubled', LIMIT, async () => {
   const local = await localRun(small, OLLAMA, 'ollama', ollamaEnv);
   const victim = await startWorker(OLLAMA, env(ollamaEnv));
   const out = join(tmp.dir, 'killed.csv');
@@ -118,7 +122,7 @@ test('SIGKILL a worker mid-chunk: its chunk re-runs on another worker, no row lo
   }
 });
 
-test('kill the coordinator and run it again: it resumes, only the missing chunks run', async () => {
+test('kill the coordinator and run it again: it resumes, only the missing chunks run', LIMIT, async () => {
   const local = await localRun(small, OLLAMA, 'ollama-resume', ollamaEnv);
   const out = join(tmp.dir, 'resumed.csv');
   const callsBefore = fake.calls.length;
@@ -144,7 +148,7 @@ test('kill the coordinator and run it again: it resumes, only the missing chunks
   }
 });
 
-test('Ctrl-C stops the coordinator (130, no output); --cancel removes the jobs and labels', async () => {
+test('Ctrl-C stops the coordinator (130, no output); --cancel removes the jobs and labels', LIMIT, async () => {
   const out = join(tmp.dir, 'cancelled.csv');
   const c = coordinator(small, out, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
   await until(async () => (await batchCount()) > 0 && (await query(server.url, "SELECT 1 FROM pgboss.job WHERE state = 'created'")).length > 0, 'chunks queued');
@@ -162,7 +166,7 @@ test('Ctrl-C stops the coordinator (130, no output); --cancel removes the jobs a
   assert.match(again.stderr(), /nothing queued to cancel/);
 });
 
-test('two coordinators on the same file: the second refuses in one line (75), the first finishes', async () => {
+test('two coordinators on the same file: the second refuses in one line (75), the first finishes', LIMIT, async () => {
   const local = await localRun(small, OLLAMA, 'ollama-two', ollamaEnv);
   const out1 = join(tmp.dir, 'first.csv');
   const out2 = join(tmp.dir, 'second.csv');
@@ -184,7 +188,7 @@ test('two coordinators on the same file: the second refuses in one line (75), th
   }
 });
 
-test('a worker whose chain differs refuses the chunks with a clear message; a matching worker does them', async () => {
+test('a worker whose chain differs refuses the chunks with a clear message; a matching worker does them', LIMIT, async () => {
   const local = await localRun(small, RULES, 'rules-small');
   const out = join(tmp.dir, 'versions.csv');
   const wrong = await startWorker(OLLAMA, env(ollamaEnv));
@@ -213,7 +217,7 @@ test('a worker whose chain differs refuses the chunks with a clear message; a ma
   }
 });
 
-test('SIGTERM: a worker finishes the chunk in hand, stores it, and exits 0', async () => {
+test('SIGTERM: a worker finishes the chunk in hand, stores it, and exits 0', LIMIT, async () => {
   const out = join(tmp.dir, 'sigterm.csv');
   const worker = await startWorker(OLLAMA, env(ollamaEnv));
   const c = coordinator(small, out, [...OLLAMA, '--chunk-rows', '100'], ollamaEnv);
@@ -235,7 +239,7 @@ test('SIGTERM: a worker finishes the chunk in hand, stores it, and exits 0', asy
   }
 });
 
-test('the database unreachable: worker and coordinator exit 2 with one line, no output written', async () => {
+test('the database unreachable: worker and coordinator exit 2 with one line, no output written', LIMIT, async () => {
   const url = `postgres://fmc@127.0.0.1:${await closedPort()}/fmc`;
   const w = spawnFmc(['worker', ...RULES], queueEnv(url));
   assert.equal(await w.exited, 2);

@@ -60,7 +60,8 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Fee
     for (const peer of peers) {
       const last = peer.subscriptions.get(message.conversationId);
       if (last === undefined || message.seq <= last) continue;
-      const staff = peer.user.role !== 'customer';
+      // Fails closed: only agents and admins are sent staff logins (a new role would not be).
+      const staff = peer.user.role === 'agent' || peer.user.role === 'admin';
       const data = staff ? (staffData ??= JSON.stringify(messageFrame(message, true))) : (customerData ??= JSON.stringify(messageFrame(message, false)));
       peer.sendRaw(data);
       peer.subscriptions.set(message.conversationId, message.seq);

@@ -20,14 +20,16 @@ export interface Sql {
 /** Thrown by inTransaction when even the ROLLBACK failed: the connection is unusable. */
 class RollbackFailed extends Error {
   constructor(override readonly cause: unknown) {
-    super((cause as Error).message);
+    super(cause instanceof Error ? cause.message : String(cause));
   }
 }
 
 /** BEGIN … COMMIT on a connection already held; rolled back when `work` throws. */
 export async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
   try {
+    // Inside the try: a BEGIN that fails is followed by a ROLLBACK too, and a connection
+    // that cannot take even that is dropped.
+    await client.query('BEGIN');
     const result = await work();
     await client.query('COMMIT');
     return result;

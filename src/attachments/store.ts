@@ -42,7 +42,6 @@ export const attachmentAad = {
 };
 
 export const ATTACHMENT_ID = /^[A-Za-z0-9_-]{22}$/;
-export const isStaff = (user: User): boolean => user.role === 'agent' || user.role === 'admin';
 
 /** A row of either backend (PostgreSQL's bigint arrives as a string). */
 export interface AttachmentRow {

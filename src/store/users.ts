@@ -13,6 +13,9 @@ export interface User {
   readonly displayName?: string;
 }
 
+/** Agents and admins: they see triage, labels and staff logins; customers do not. */
+export const isStaff = (user: Pick<User, 'role'>): boolean => user.role === 'agent' || user.role === 'admin';
+
 export interface UserRecord extends User {
   readonly passwordHash: string;
   /** Random per account, carried by its tokens: ids are reused after a removal, keys are not. */

@@ -1,4 +1,5 @@
 import type { Logger } from '../../log.js';
+import { isStaff } from '../../store/users.js';
 import { messageFrame } from './protocol.js';
 import type { RelayStore } from './relay-store.js';
 import type { Rooms } from './rooms.js';
@@ -60,9 +61,7 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Fee
     for (const peer of peers) {
       const last = peer.subscriptions.get(message.conversationId);
       if (last === undefined || message.seq <= last) continue;
-      // Fails closed: only agents and admins are sent staff logins (a new role would not be).
-      const staff = peer.user.role === 'agent' || peer.user.role === 'admin';
-      const data = staff ? (staffData ??= JSON.stringify(messageFrame(message, true))) : (customerData ??= JSON.stringify(messageFrame(message, false)));
+      const data = isStaff(peer.user) ? (staffData ??= JSON.stringify(messageFrame(message, true))) : (customerData ??= JSON.stringify(messageFrame(message, false)));
       peer.sendRaw(data);
       peer.subscriptions.set(message.conversationId, message.seq);
     }

@@ -2,7 +2,7 @@ import type { AttachmentLinks } from '../../attachments/store.js';
 import { applyPatch, type LabelPatch } from '../../corrections/labels.js';
 import type { Correction } from '../../corrections/store.js';
 import { isStorageError } from '../../store/sqlite/data-db.js';
-import type { User } from '../../store/users.js';
+import { isStaff, type User } from '../../store/users.js';
 import { FmcError } from '../../errors.js';
 import type { LabelResult } from '../../labels.js';
 import type { Logger } from '../../log.js';
@@ -123,7 +123,6 @@ const SEARCH_RESULTS = 200;
 const SEARCH_PAGE = 500;
 const HITS_PER_CONVERSATION = 3;
 
-const isStaff = (user: User): boolean => user.role === 'agent' || user.role === 'admin';
 const staffOnly = (peer: Peer): boolean => isStaff(peer.user);
 
 /** Customers are not shown their triage or staff logins: not in their list, the close answer or any frame. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { TOPICS, URGENCIES } from '../../labels.js';
-import type { UserStore } from '../../store/users.js';
+import { isStaff, type UserStore } from '../../store/users.js';
 import type { ConversationFilter } from '../console/filter.js';
 import type { SlaTargets } from '../console/sla.js';
 import { errorSchema } from '../errors.js';
@@ -70,12 +70,12 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRouteOptions> = async (app
     },
     async (request) => {
       const user = request.user!;
-      const staff = user.role !== 'customer';
+      const staff = isStaff(user);
       return {
         slaMinutes: sla,
         reads: await relay.reads(user),
         // Customers are given no staff logins.
-        agents: staff ? (await users.list()).filter((u) => u.role !== 'customer') : [],
+        agents: staff ? (await users.list()).filter(isStaff) : [],
       };
     },
   );

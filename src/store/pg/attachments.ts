@@ -7,14 +7,13 @@ import {
   attachmentRefusal,
   conversationClosed,
   conversationNotVisible,
-  isStaff,
   metaOf,
   type AttachmentRow,
   type AttachmentStore,
 } from '../../attachments/store.js';
 import type { Keyring } from '../../server/relay/keyring.js';
 import { open, seal } from '../../server/relay/seal.js';
-import type { User } from '../users.js';
+import { isStaff, type User } from '../users.js';
 import { sqlOn } from './sql.js';
 
 // Attachments on PostgreSQL (table attachments, migration 75), sealed under the conversation's

@@ -181,6 +181,27 @@ function contract(name: string, open: () => Promise<Backend>): void {
       assert.equal((await b.store.after(hot.id, 0, 1))[0]?.labels?.urgency, 'low');
     });
 
+    test('version: one more at every change of the conversation (message, labels, state, owner, close), whoever writes it', async () => {
+      const gus = await b.customer(`gus-${name}`);
+      const agent = await b.agent(`owner-${name}`);
+      const c = await b.store.create(gus);
+      const versions = [c.version];
+      const now = async (): Promise<void> => void versions.push((await b.store.summary(c.id))!.version);
+      await b.store.append({ conversationId: c.id, sender: sender(gus), clientId: 'v1', text: "plus d'internet" });
+      await now();
+      await b.store.setLabels(c.id, 1, labels('high', true));
+      await now();
+      await b.store.setState(c.id, 'pending');
+      await now();
+      await b.store.assign(c.id, { id: agent.id, username: agent.username });
+      await now();
+      await b.store.close(c.id);
+      await now();
+      for (let i = 1; i < versions.length; i++) assert.ok(versions[i]! > versions[i - 1]!, `versions ${versions.join(', ')}`);
+      const listed = (await b.store.list({ customerId: gus.id, closedLimit: 10 })).find((s) => s.id === c.id);
+      assert.equal(listed?.version, versions.at(-1));
+    });
+
     test('list: every open conversation, then at most closedLimit closed ones, most recent first', async () => {
       const fay = await b.customer(`fay-${name}`);
       const open = await b.store.create(fay);
@@ -244,8 +265,10 @@ describe('PostgreSQL only', () => {
       assert.deepEqual(await other.send!(input(stranger, 'x', 'pas à moi')), { kind: 'missing' });
       // Interleaved with appends through the first store: each send seals for a stale seq at times.
       await backend.store.append({ conversationId: c.id, sender: sender(agent), clientId: 'a1', text: 'bonjour' });
+      const before = (await backend.store.summary(c.id))!.version;
       const first = await other.send!(input(owner, 'k1', 'ma box clignote'));
       assert.equal(first.kind, 'stored');
+      assert.ok((await backend.store.summary(c.id))!.version > before, 'the one-statement send moves the version too');
       assert.equal(first.kind === 'stored' && first.message.seq, 2);
       await backend.store.append({ conversationId: c.id, sender: sender(agent), clientId: 'a2', text: 'redémarrez-la' });
       const second = await other.send!(input(owner, 'k2', 'toujours rien'));

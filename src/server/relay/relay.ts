@@ -15,6 +15,7 @@ import { messageFrame, type ClientFrame, type ServerFrame } from './protocol.js'
 import type { RateLimiter } from './rate-limit.js';
 import type { ConversationHead, RelayStore, SendOutcome } from './relay-store.js';
 import type { Rooms } from './rooms.js';
+import { summaryOrder } from './summary-order.js';
 import { byOpenRecency, byOpenUrgency, type ChatMessage, type ConversationState, type ConversationSummary, type ConversationView, type MessageView, type Sender, messageFor } from './store.js';
 
 export interface RelayLimits {
@@ -146,10 +147,12 @@ export function createRelay(deps: RelayDeps): Relay {
     return head;
   }
 
+  const order = summaryOrder();
+
   async function announce(conversationId: string): Promise<void> {
     if (!rooms.hasWatchers()) return;
     const conversation = await store.summary(conversationId);
-    if (conversation) rooms.publishToWatchers({ type: 'conversation', conversation });
+    if (conversation && order.fresh(conversation)) rooms.publishToWatchers({ type: 'conversation', conversation });
   }
 
   /** Reads the conversation's new state and sends it to its room and the watchers. */
@@ -318,6 +321,7 @@ export function createRelay(deps: RelayDeps): Relay {
 
   /** A conversation's new state to its room (each as their role may see it) and to the watchers. */
   function publishConversation(conversation: ConversationSummary): void {
+    if (!order.fresh(conversation)) return;
     const frame: ServerFrame = { type: 'conversation', conversation };
     const customerFrame: ServerFrame = { type: 'conversation', conversation: withoutTriage(conversation) };
     // Watchers hear of it through publishToWatchers; the rest of the room, each as their role may see it.
@@ -452,7 +456,9 @@ export function createRelay(deps: RelayDeps): Relay {
       },
       async refresh() {
         if (!rooms.hasWatchers()) return;
-        for (const conversation of await store.list({ closedLimit: limits.closedListLimit })) rooms.publishToWatchers({ type: 'conversation', conversation });
+        for (const conversation of await store.list({ closedLimit: limits.closedListLimit })) {
+          if (order.fresh(conversation)) rooms.publishToWatchers({ type: 'conversation', conversation });
+        }
       },
     },
     async idle() {

@@ -70,6 +70,11 @@ export interface ConversationSummary {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly lastSeq: number;
+  /**
+   * One more at every change of the conversation (message, labels, state, owner): of two
+   * summaries of one conversation, the higher version is the later state.
+   */
+  readonly version: number;
   readonly urgency: Urgency | null;
   readonly claim: boolean;
   /** Every topic among the customer's labeled messages, in the label table's order. */
@@ -143,6 +148,7 @@ interface ConversationRow {
   created_at: number;
   updated_at: number;
   last_seq: number;
+  version: number;
   wrapped_key: Buffer;
   triage: Buffer | null;
   waiting_since: number | null;
@@ -228,6 +234,7 @@ export function createConversationStore(db: Database, keyring: Keyring): Convers
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       lastSeq: row.last_seq,
+      version: row.version,
       urgency: triage.urgency,
       claim: triage.claim,
       topics: sortTopics(triage.topics ?? []),

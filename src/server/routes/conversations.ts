@@ -18,6 +18,7 @@ export const summary = {
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
     lastSeq: { type: 'integer' },
+    version: { type: 'integer' },
     urgency: { type: ['string', 'null'] },
     claim: { type: 'boolean' },
     topics: { type: 'array', items: { type: 'string' } },

@@ -181,6 +181,18 @@ const MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE users ADD COLUMN display_name TEXT;
           ALTER TABLE messages ADD COLUMN sender_display TEXT;`,
   },
+  {
+    // A conversation's version: one more at every change of its row (a message, labels, a
+    // state, an owner), so a watcher handed two summaries keeps the later one. Summaries are
+    // read at announce time and, on PostgreSQL, two reads in flight on two connections can
+    // answer in either order; updated_at cannot order them (each instance's clock, ties).
+    // A trigger, so no writer can forget it (PostgreSQL has the same, migration 30).
+    id: 'm011_conversation_version',
+    sql: `ALTER TABLE conversations ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+          CREATE TRIGGER conversations_version AFTER UPDATE ON conversations
+          WHEN NEW.version = OLD.version
+          BEGIN UPDATE conversations SET version = OLD.version + 1 WHERE id = NEW.id; END;`,
+  },
 ];
 
 export function migrateData(db: Database): void {

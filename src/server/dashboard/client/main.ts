@@ -67,6 +67,10 @@ async function start(session: Session): Promise<void> {
   selfAssign = conversations.expectSelfAssign;
   const filters = createFilters(session, calls, state, table, conversations);
   deliver = (frame) => {
+    // Two summaries of one conversation can come in either order, and the list fetched at
+    // start may be later than a frame still on its way: the older is dropped for every pane
+    // (the list keeps the latest one it was handed).
+    if (frame.type === 'conversation' && (conversations.get(frame.conversation.id)?.version ?? -1) > frame.conversation.version) return;
     conversations.onFrame(frame);
     chat.onFrame(frame);
     actions.onFrame(frame);

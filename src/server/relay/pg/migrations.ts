@@ -197,4 +197,21 @@ export const RELAY_PG_MIGRATIONS: readonly PgMigration[] = [
           END
           $fn$;`,
   },
+  {
+    // A conversation's version, one more at every update of its row: watchers keep the later
+    // of two summaries, which two reads on two pool connections may hand over in either
+    // order (SQLite: m011_conversation_version). A BEFORE trigger costs no second write and
+    // covers every writer, the functions above included.
+    id: 30,
+    name: 'relay_conversation_version',
+    sql: `ALTER TABLE conversations ADD COLUMN version bigint NOT NULL DEFAULT 0;
+          CREATE FUNCTION relay_conversation_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
+          BEGIN
+            NEW.version := OLD.version + 1;
+            RETURN NEW;
+          END
+          $fn$;
+          CREATE TRIGGER conversations_version BEFORE UPDATE ON conversations
+            FOR EACH ROW EXECUTE FUNCTION relay_conversation_version();`,
+  },
 ];

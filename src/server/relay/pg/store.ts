@@ -28,6 +28,7 @@ interface ConversationRow {
   created_at: string;
   updated_at: string;
   last_seq: number;
+  version: string;
   wrapped_key: Buffer;
   triage: Buffer | null;
   pending: boolean;
@@ -249,6 +250,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       lastSeq: row.last_seq,
+      version: Number(row.version),
       urgency: triage.urgency,
       claim: triage.claim,
       topics: sortTopics(triage.topics ?? []),

@@ -58,9 +58,8 @@ interface Cost {
   fmcMs: number;
   pgMs: number;
   clientMs: number;
-  /** Statements the server executed (pg_stat_statements, top level), and transactions committed; undefined on SQLite. */
+  /** Statements the server executed (pg_stat_statements, top level); undefined on SQLite. */
   statements?: number;
-  commits?: number;
   top?: { query: string; calls: number; meanMs: number; totalMs: number }[];
 }
 
@@ -77,19 +76,17 @@ async function probeOf(cluster: Cluster, onPg: boolean): Promise<Probe & { close
     await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   }
   const fmc = (): number => cluster.instances.reduce((sum, i) => sum + (i.child.pid ? cpuMs(i.child.pid) : 0), 0);
-  const commits = async (): Promise<number> => Number((await client!.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.n);
-  let at = { fmc: 0, pg: 0, client: 0, commits: 0 };
+  let at = { fmc: 0, pg: 0, client: 0 };
   return {
     async begin() {
       if (client) await client.query('SELECT pg_stat_statements_reset()');
-      at = { fmc: fmc(), pg: postgresCpuMs(cluster.pg.dataDir), client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000, commits: client ? await commits() : 0 };
+      at = { fmc: fmc(), pg: postgresCpuMs(cluster.pg.dataDir), client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 };
     },
     async end() {
       const usage = process.cpuUsage();
       const cost: Cost = { fmcMs: fmc() - at.fmc, pgMs: postgresCpuMs(cluster.pg.dataDir) - at.pg, clientMs: usage.user / 1000 + usage.system / 1000 - at.client };
       if (!client) return cost;
       // An instance SIGKILLed mid-run: its CPU until then is lost from fmcMs (the figure is a floor).
-      cost.commits = (await commits()) - at.commits;
       const { rows } = await client.query<{ query: string; calls: string; mean: number; total: number }>(
         `SELECT query, calls, mean_exec_time AS mean, total_exec_time AS total FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat%' ORDER BY calls DESC`,
@@ -231,11 +228,11 @@ process.stdout.write(`  ${'run'.padEnd(42)} ${['deliveries/s', 'p50 ms', 'p99 ms
 for (const [name, r] of results) process.stdout.write(`  ${name.padEnd(42)} ${row(r).map((v) => v.padStart(12)).join('')}\n`);
 const fixed = (x: number, d = 3): string => x.toFixed(d);
 process.stdout.write(`\n  CPU per message sent (ms; per 1,000 deliveries = x100), first send to last delivery\n`);
-process.stdout.write(`  ${'run'.padEnd(42)} ${['fmc serve', 'PostgreSQL', 'fmc+PG', 'clients', 'stmts/msg', 'commits/msg'].map((h) => h.padStart(12)).join('')}\n`);
+process.stdout.write(`  ${'run'.padEnd(42)} ${['fmc serve', 'PostgreSQL', 'fmc+PG', 'clients', 'stmts/msg'].map((h) => h.padStart(12)).join('')}\n`);
 for (const [name, r] of results) {
   const c = r.cost;
   const per = (x: number): string => fixed(x / r.messages);
-  const cells = [per(c.fmcMs), per(c.pgMs), per(c.fmcMs + c.pgMs), per(c.clientMs), c.statements === undefined ? '-' : fixed(c.statements / r.messages, 2), c.commits === undefined ? '-' : fixed(c.commits / r.messages, 2)];
+  const cells = [per(c.fmcMs), per(c.pgMs), per(c.fmcMs + c.pgMs), per(c.clientMs), c.statements === undefined ? '-' : fixed(c.statements / r.messages, 2)];
   process.stdout.write(`  ${name.padEnd(42)} ${cells.map((v) => v.padStart(12)).join('')}\n`);
 }
 for (const [name, r] of results) {

@@ -7,7 +7,8 @@
 // Besides latencies (which the other jobs of a shared machine move a lot), each run prints what
 // it cost in CPU per message, read from /proc for the fmc serve processes and for every process
 // of the PostgreSQL server, and the statements per message (pg_stat_statements, loaded in the
-// bench's server only). FMC_BENCH_RUNS=sqlite,pg,killed picks the runs (all by default).
+// bench's server only). FMC_BENCH_RUNS=sqlite,pg,killed picks the runs (all by default);
+// FMC_BENCH_CHAT_RATE replaces the per-user chat rate (default 100000/100000: on, never reached).
 import pg from 'pg';
 import WebSocket from 'ws';
 import { call } from '../server/helpers.js';
@@ -198,7 +199,7 @@ async function load(cluster: Cluster, instances: number, probe: Probe, killAt?: 
 }
 
 const users = { agent1: 'agent' as const, ...Object.fromEntries(Array.from({ length: CONVERSATIONS }, (_, i) => [`customer${i}`, 'customer' as const])) };
-const rate = { FMC_CHAT_RATE: '100000/100000', FMC_LOG_LEVEL: 'error' };
+const rate = { FMC_CHAT_RATE: process.env.FMC_BENCH_CHAT_RATE ?? '100000/100000', FMC_LOG_LEVEL: 'error' };
 
 async function measure(name: string, instances: number, env: NodeJS.ProcessEnv, killAt?: number): Promise<Run> {
   const onPg = env.FMC_DATABASE_URL !== '';

@@ -197,4 +197,61 @@ export const RELAY_PG_MIGRATIONS: readonly PgMigration[] = [
           END
           $fn$;`,
   },
+  {
+    // The sends and labellings one instance makes in one event-loop turn (for different
+    // conversations: an instance writes to one conversation at a time), in one statement and
+    // one transaction: relay_send and relay_set_labels for each, in order, each answer tagged
+    // with its place. Under load this turns many round trips, commits and NOTIFY wake-ups into
+    // one. The locks every writer takes one at a time (a conversation row, then the sender's
+    // bucket) are taken here for the whole batch first, conversations in id order, then the
+    // buckets in user order: two batches, or a batch and a single send, never wait on each
+    // other in a cycle. Every answer is a value ('retry', 'limited', …), so one message does
+    // not fail the others; an error (the database going away) rolls the whole batch back,
+    // using no seq, and each of its writers is told to send again.
+    id: 25,
+    name: 'relay_batched_writes',
+    sql: `CREATE FUNCTION relay_write_many(
+            p_kind text[], p_conversation text[], p_seq integer[], p_now bigint[], p_notice text[],
+            p_sender bigint[], p_name text[], p_role text[], p_display text[], p_staff boolean[], p_client_id text[], p_body bytea[],
+            p_burst double precision[], p_per_second double precision[],
+            p_labels bytea[], p_known boolean[], p_expected bytea[], p_triage bytea[])
+          RETURNS TABLE (b_n integer, b_outcome text, b_seq integer, b_id bigint, b_key bytea, b_tokens double precision, b_triage bytea)
+          LANGUAGE plpgsql AS $fn$
+          DECLARE
+            i integer;
+            u record;
+            s record;
+            l record;
+          BEGIN
+            PERFORM 1 FROM conversations cv WHERE cv.id = ANY(p_conversation) ORDER BY cv.id FOR UPDATE;
+            -- A sender's first bucket is made here too, in the same order (relay_send would make
+            -- it in the batch's order).
+            FOR u IN
+              SELECT x.sender, max(x.burst) AS burst FROM unnest(p_kind, p_sender, p_burst, p_per_second) AS x(kind, sender, burst, per_second)
+              WHERE x.kind = 's' AND x.per_second > 0 GROUP BY x.sender ORDER BY x.sender
+            LOOP
+              PERFORM 1 FROM message_buckets b WHERE b.user_id = u.sender FOR UPDATE;
+              IF NOT FOUND THEN
+                INSERT INTO message_buckets (user_id, tokens, refilled_at) VALUES (u.sender, u.burst, (extract(epoch from clock_timestamp()) * 1000)::bigint)
+                  ON CONFLICT (user_id) DO NOTHING;
+                PERFORM 1 FROM message_buckets b WHERE b.user_id = u.sender FOR UPDATE;
+              END IF;
+            END LOOP;
+            FOR i IN 1 .. coalesce(array_length(p_kind, 1), 0) LOOP
+              b_n := i;
+              IF p_kind[i] = 's' THEN
+                SELECT r.outcome, r.out_seq, r.out_id, r.out_key, r.out_tokens INTO s
+                  FROM relay_send(p_conversation[i], p_sender[i], p_name[i], p_role[i], p_display[i], p_staff[i], p_client_id[i], p_seq[i], p_body[i],
+                                  p_now[i], p_notice[i], p_burst[i], p_per_second[i]) r;
+                b_outcome := s.outcome; b_seq := s.out_seq; b_id := s.out_id; b_key := s.out_key; b_tokens := s.out_tokens; b_triage := NULL;
+              ELSE
+                SELECT r.outcome, r.out_triage, r.out_key INTO l
+                  FROM relay_set_labels(p_conversation[i], p_seq[i], p_labels[i], p_known[i], p_expected[i], p_triage[i], p_now[i], p_notice[i]) r;
+                b_outcome := l.outcome; b_seq := NULL; b_id := NULL; b_key := l.out_key; b_tokens := NULL; b_triage := l.out_triage;
+              END IF;
+              RETURN NEXT;
+            END LOOP;
+          END
+          $fn$;`,
+  },
 ];

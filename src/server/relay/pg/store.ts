@@ -5,7 +5,7 @@ import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
 import { asDbError } from '../../../store/pg/pool.js';
-import { inTransaction, sqlOn } from '../../../store/pg/sql.js';
+import { sqlOn } from '../../../store/pg/sql.js';
 import type { Role } from '../../../store/users.js';
 import type { Keyring } from '../keyring.js';
 import type { MessageRate } from '../rate-limit.js';
@@ -15,8 +15,10 @@ import { byOpenUrgency, type ChatMessage, type ConversationState, type Conversat
 import { notice, RELAY_CHANNEL } from './notice.js';
 
 // The relay's tables on PostgreSQL (migrations.ts). Each call is one transaction on one pooled
-// connection; a message's seq comes from its conversation's row, locked for the transaction,
-// so seqs follow commit order and a rollback leaves no gap. The NOTIFY that wakes the other
+// connection, except the sends and labellings of one event-loop turn, which share one
+// (relay_write_many: one statement for the turn); a message's seq comes from its
+// conversation's row, locked for the transaction, so seqs follow commit order and a rollback
+// leaves no gap. The NOTIFY that wakes the other
 // instances is sent inside the same transaction: PostgreSQL delivers it on commit, never on
 // rollback, and it carries ids only.
 
@@ -95,6 +97,11 @@ const AFTER_MANY = `SELECT w.n, m.id, m.conversation_id, m.seq, m.sender_id, m.s
 // A send and a labelling in one statement each (migration 24's functions).
 const SEND = 'SELECT outcome, out_seq, out_id, out_key, out_tokens FROM relay_send($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
 const SET_LABELS = 'SELECT outcome, out_triage, out_key FROM relay_set_labels($1, $2, $3, $4, $5, $6, $7, $8)';
+// Several of them (of different conversations) asked for in one event-loop turn: one statement
+// (migration 25), each answer tagged with its place.
+const WRITE_MANY = `SELECT b_n, b_outcome, b_seq, b_id, b_key, b_tokens, b_triage
+  FROM relay_write_many($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[],
+    $11::text[], $12::bytea[], $13::float8[], $14::float8[], $15::bytea[], $16::boolean[], $17::bytea[], $18::bytea[])`;
 
 // A guess found stale this many times in a row (others keep sending into the conversation)
 // is taken under the row lock instead: the next attempt cannot miss.
@@ -122,6 +129,38 @@ interface SendRow {
   out_id: string | null;
   out_key: Buffer | null;
   out_tokens: number | null;
+}
+
+/** A send's answer, or a labelling's ('stored', 'missing' or 'retry', with the current triage). */
+interface WriteRow extends SendRow {
+  out_triage: Buffer | null;
+}
+
+/** A relay_send (its 13 arguments) or a relay_set_labels (its 8). */
+type Write = { readonly kind: 's'; readonly values: readonly unknown[] } | { readonly kind: 'l'; readonly values: readonly unknown[] };
+
+interface WriteManyRow {
+  b_n: number;
+  b_outcome: string;
+  b_seq: number | null;
+  b_id: string | null;
+  b_key: Buffer | null;
+  b_tokens: number | null;
+  b_triage: Buffer | null;
+}
+
+/** relay_write_many's 18 arrays, one place per write (the other kind's places null). */
+function writeManyValues(batch: readonly Write[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: 18 }, () => []);
+  for (const w of batch) {
+    const v = w.values;
+    // kind, conversation, seq, now, notice
+    const shared = w.kind === 's' ? [v[0], v[7], v[9], v[10]] : [v[0], v[1], v[6], v[7]];
+    const send = w.kind === 's' ? [v[1], v[2], v[3], v[4], v[5], v[6], v[8], v[11], v[12]] : Array(9).fill(null);
+    const labels = w.kind === 'l' ? [v[2], v[3], v[4], v[5]] : Array(4).fill(null);
+    [w.kind, ...shared, ...send, ...labels].forEach((x, i) => columns[i]!.push(x));
+  }
+  return columns;
 }
 
 /** What this instance last saw of a conversation: a guess to seal with, which the database checks. */
@@ -347,11 +386,29 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     );
   });
 
+  // The sends and labellings of one turn (each of another conversation: inTurn) in one
+  // statement and one transaction; one alone goes as its own function's statement.
+  const write = perTurn<Write, WriteRow>(async (batch) => {
+    if (batch.length === 1) {
+      const [one] = batch as [Write];
+      const [row] = await query<WriteRow>({ name: one.kind === 's' ? 'fmc-relay-send' : 'fmc-relay-set-labels', text: one.kind === 's' ? SEND : SET_LABELS, values: [...one.values] });
+      return [{ value: row! }];
+    }
+    const rows = await query<WriteManyRow>({ name: 'fmc-relay-write-many', text: WRITE_MANY, values: writeManyValues(batch) });
+    const answers: Settled<WriteRow>[] = batch.map(() => ({ error: new Error('relay_write_many gave no answer') }));
+    for (const r of rows) {
+      answers[r.b_n - 1] = {
+        value: { outcome: r.b_outcome as SendRow['outcome'], out_seq: r.b_seq, out_id: r.b_id, out_key: r.b_key, out_tokens: r.b_tokens, out_triage: r.b_triage },
+      };
+    }
+    return answers;
+  });
+
   async function labelGuessing(conversationId: string, seq: number, labels: LabelResult): Promise<void> {
     // One round trip when this instance saw the conversation's current triage (it usually
     // wrote it): merged here, stored if the database still holds that one, else 'retry'
-    // (at once, on the same connection).
-    const done = await sql.session(async (client) => {
+    // (in the next turn's batch).
+    const done = await (async () => {
       for (let attempt = 0; attempt < GUESSES; attempt++) {
         const guess = seen.get(conversationId);
         const known = guess?.triage !== undefined;
@@ -362,12 +419,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
           sealed = sealJson(key, labels, aad.labels(conversationId, seq));
           next = sealJson(key, merged(triageOf(conversationId, key, guess.triage!), labels), aad.triage(conversationId));
         }
-        const { rows } = await client.query<{ outcome: 'stored' | 'missing' | 'retry'; out_triage: Buffer | null; out_key: Buffer | null }>({
-          name: 'fmc-relay-set-labels',
-          text: SET_LABELS,
-          values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)],
-        });
-        const row = rows[0]!;
+        const row = await write({ kind: 'l', values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)] });
         if (row.outcome === 'missing') return true;
         if (row.outcome === 'stored') {
           guess!.triage = next;
@@ -378,7 +430,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         entry.triage = row.out_triage;
       }
       return false;
-    });
+    })();
     if (!done) await setLabelsLocked(conversationId, seq, labels);
   }
 
@@ -420,7 +472,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   async function sendGuessing(input: SendInput, rate: MessageRate | undefined): Promise<{ row: SendRow; now: number }> {
     const { conversationId, sender, staff, clientId, text } = input;
     const plain = Buffer.from(text, 'utf8');
-    const call = async (run: (config: pg.QueryConfig) => Promise<SendRow[]>, guess: Seen | undefined): Promise<{ row: SendRow; now: number }> => {
+    const valuesFor = (guess: Seen | undefined): { values: unknown[]; now: number } => {
       const now = Date.now();
       const seq = guess?.next ?? null;
       const body = guess && seal(keyOf(conversationId, guess.wrapped), plain, aad.text(conversationId, guess.next));
@@ -439,30 +491,27 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         rate?.burst ?? 0,
         rate?.perSecond ?? 0,
       ];
-      const [row] = await run({ name: 'fmc-relay-send', text: SEND, values });
-      return { row: row!, now };
+      return { values, now };
     };
-    // One connection for every attempt: a retry goes out the moment the answer comes, not
-    // after the pool's queue, so the seq it learnt has little time to go stale again.
-    return sql.session(async (client) => {
-      const run = async (config: pg.QueryConfig): Promise<SendRow[]> => (await client.query<SendRow>(config)).rows;
-      for (let attempt = 0; attempt < GUESSES; attempt++) {
-        const guess = seen.get(conversationId);
-        const answer = await call(run, guess);
-        const { row } = answer;
-        if (row.outcome !== 'retry') {
-          if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
-          return answer;
-        }
-        saw(conversationId, row.out_key!, row.out_seq!, true);
+    // Each attempt in the turn's batch of writes: a retry goes out in the next turn with the
+    // seq it learnt.
+    for (let attempt = 0; attempt < GUESSES; attempt++) {
+      const guess = seen.get(conversationId);
+      const { values, now } = valuesFor(guess);
+      const row = await write({ kind: 's', values });
+      if (row.outcome !== 'retry') {
+        if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
+        return { row, now };
       }
-      return inTransaction(client, async () => {
-        const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
-        const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
-        const answer = await call(run, locked);
-        if (answer.row.outcome === 'stored') saw(conversationId, locked!.wrapped, answer.row.out_seq! + 1, true);
-        return answer;
-      });
+      saw(conversationId, row.out_key!, row.out_seq!, true);
+    }
+    return tx(async (client) => {
+      const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+      const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
+      const { values, now } = valuesFor(locked);
+      const [row] = (await client.query<SendRow>({ name: 'fmc-relay-send', text: SEND, values })).rows;
+      if (row!.outcome === 'stored') saw(conversationId, locked!.wrapped, row!.out_seq! + 1, true);
+      return { row: row!, now };
     });
   }
 

@@ -94,14 +94,29 @@ const AFTER_MANY = `SELECT w.n, m.id, m.conversation_id, m.seq, m.sender_id, m.s
   LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.seq = m.seq
   ORDER BY w.n, m.seq`;
 
-// A send and a labelling in one statement each (migration 24's functions).
-const SEND = 'SELECT outcome, out_seq, out_id, out_key, out_tokens FROM relay_send($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
+// The conversations' summaries asked for in one turn (one or many: the same named statement).
+// Columns named, as in AFTER.
+const SUMMARIES = `SELECT id, customer_id, customer_name, status, created_at, updated_at, last_seq, wrapped_key, triage, pending, waiting_since,
+    assignee_id, assignee_name, assignee_display
+  FROM conversations WHERE id = ANY($1::text[])`;
+
+// A send and a labelling in one statement each (migrations 25 and 24). A send's text goes
+// sealed for up to CANDIDATES seqs from the guess ($9): one made stale by another instance's
+// message or two still fits.
+const SEND = 'SELECT outcome, out_seq, out_id, out_key, out_tokens FROM relay_send_any($1, $2, $3, $4, $5, $6, $7, $8, $9::bytea[], $10, $11, $12, $13)';
+const CANDIDATES = 3;
+// Texts longer than this (bytes) are sealed for the guess alone: the candidates cost a seal
+// each and their bytes on the wire.
+const CANDIDATE_BYTES = 2048;
+// A conversation where a guess went stale in the last this many ms gets the candidates; a
+// quiet one (a single instance writing) is sealed once.
+const CONTENDED_MS = 10_000;
 const SET_LABELS = 'SELECT outcome, out_triage, out_key FROM relay_set_labels($1, $2, $3, $4, $5, $6, $7, $8)';
 // Several of them (of different conversations) asked for in one event-loop turn: one statement
 // (migration 25), each answer tagged with its place.
 const WRITE_MANY = `SELECT b_n, b_outcome, b_seq, b_id, b_key, b_tokens, b_triage
   FROM relay_write_many($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[],
-    $11::text[], $12::bytea[], $13::float8[], $14::float8[], $15::bytea[], $16::boolean[], $17::bytea[], $18::bytea[])`;
+    $11::text[], $12::bytea[], $13::int, $14::float8[], $15::float8[], $16::bytea[], $17::boolean[], $18::bytea[], $19::bytea[])`;
 
 // A guess found stale this many times in a row (others keep sending into the conversation)
 // is taken under the row lock instead: the next attempt cannot miss.
@@ -136,7 +151,7 @@ interface WriteRow extends SendRow {
   out_triage: Buffer | null;
 }
 
-/** A relay_send (its 13 arguments) or a relay_set_labels (its 8). */
+/** A relay_send_any (its 13 arguments, the 9th the candidates) or a relay_set_labels (its 8). */
 type Write = { readonly kind: 's'; readonly values: readonly unknown[] } | { readonly kind: 'l'; readonly values: readonly unknown[] };
 
 interface WriteManyRow {
@@ -149,18 +164,22 @@ interface WriteManyRow {
   b_triage: Buffer | null;
 }
 
-/** relay_write_many's 18 arrays, one place per write (the other kind's places null). */
-function writeManyValues(batch: readonly Write[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 18 }, () => []);
+/** relay_write_many's 19 arguments: arrays with one place per write (the other kind's null), then the candidates, CANDIDATES places a send. */
+function writeManyValues(batch: readonly Write[]): unknown[] {
+  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
+  const bodies: (Buffer | null)[] = [];
   for (const w of batch) {
     const v = w.values;
     // kind, conversation, seq, now, notice
     const shared = w.kind === 's' ? [v[0], v[7], v[9], v[10]] : [v[0], v[1], v[6], v[7]];
-    const send = w.kind === 's' ? [v[1], v[2], v[3], v[4], v[5], v[6], v[8], v[11], v[12]] : Array(9).fill(null);
+    const send = w.kind === 's' ? [v[1], v[2], v[3], v[4], v[5], v[6], v[11], v[12]] : Array(8).fill(null);
     const labels = w.kind === 'l' ? [v[2], v[3], v[4], v[5]] : Array(4).fill(null);
     [w.kind, ...shared, ...send, ...labels].forEach((x, i) => columns[i]!.push(x));
+    const candidates = w.kind === 's' ? ((v[8] as Buffer[] | null) ?? []) : [];
+    for (let k = 0; k < CANDIDATES; k++) bodies.push(candidates[k] ?? null);
   }
-  return columns;
+  // $1-$11, the candidates and their width, $14-$19.
+  return [...columns.slice(0, 11), bodies, CANDIDATES, ...columns.slice(11)];
 }
 
 /** What this instance last saw of a conversation: a guess to seal with, which the database checks. */
@@ -172,6 +191,8 @@ interface Seen {
   triage?: Buffer | null;
   /** The number (of `labelled`) of this instance's last labelling here. */
   labelled?: number;
+  /** When a guess here last went stale (Date.now()). */
+  stale?: number;
 }
 
 /** One answer of a batch: a value, or the error of that ask alone (its row would not decrypt). */
@@ -373,10 +394,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   // A conversation's summary (its watchers are told of each message and labelling, on every
   // instance): the reads of one turn in one statement too.
   const summaryOf = perTurn<string, ConversationSummary | undefined>(async (ids) => {
-    const rows =
-      ids.length === 1
-        ? await query<ConversationRow>('SELECT * FROM conversations WHERE id = $1', [ids[0]])
-        : await query<ConversationRow>('SELECT * FROM conversations WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+    const rows = await query<ConversationRow>({ name: 'fmc-relay-summaries', text: SUMMARIES, values: [[...new Set(ids)]] });
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) =>
       settle(() => {
@@ -472,10 +490,15 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   async function sendGuessing(input: SendInput, rate: MessageRate | undefined): Promise<{ row: SendRow; now: number }> {
     const { conversationId, sender, staff, clientId, text } = input;
     const plain = Buffer.from(text, 'utf8');
-    const valuesFor = (guess: Seen | undefined): { values: unknown[]; now: number } => {
+    const valuesFor = (guess: Seen | undefined, exact = false): { values: unknown[]; now: number } => {
       const now = Date.now();
       const seq = guess?.next ?? null;
-      const body = guess && seal(keyOf(conversationId, guess.wrapped), plain, aad.text(conversationId, guess.next));
+      let bodies: Buffer[] | null = null;
+      if (guess) {
+        const key = keyOf(conversationId, guess.wrapped);
+        const count = !exact && plain.length <= CANDIDATE_BYTES && guess.stale !== undefined && now - guess.stale < CONTENDED_MS ? CANDIDATES : 1;
+        bodies = Array.from({ length: count }, (_, k) => seal(key, plain, aad.text(conversationId, guess.next + k)));
+      }
       const values = [
         conversationId,
         sender.id,
@@ -485,9 +508,9 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         staff,
         clientId,
         seq,
-        body ?? null,
+        bodies,
         now,
-        notice.message(instance, conversationId, seq ?? 0),
+        notice.messagePrefix(instance, conversationId),
         rate?.burst ?? 0,
         rate?.perSecond ?? 0,
       ];
@@ -503,12 +526,12 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
         return { row, now };
       }
-      saw(conversationId, row.out_key!, row.out_seq!, true);
+      saw(conversationId, row.out_key!, row.out_seq!, true).stale = Date.now();
     }
     return tx(async (client) => {
       const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
       const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
-      const { values, now } = valuesFor(locked);
+      const { values, now } = valuesFor(locked, true);
       const [row] = (await client.query<SendRow>({ name: 'fmc-relay-send', text: SEND, values })).rows;
       if (row!.outcome === 'stored') saw(conversationId, locked!.wrapped, row!.out_seq! + 1, true);
       return { row: row!, now };

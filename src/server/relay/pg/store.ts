@@ -207,31 +207,54 @@ const settle = <R>(compute: () => R): Settled<R> => {
 
 /**
  * Asks made in one turn of the event loop (a burst of NOTIFYs wakes many conversations at
- * once) answered together: `answer` gets them all and makes one statement of them.
+ * once) answered together: `answer` gets them all and makes one statement of them. With
+ * `inFlight` statements already out, the asks wait for one to come back and go together in
+ * the next: the busier the relay, the bigger the batches (each statement is a round trip,
+ * and a wake-up of a PostgreSQL backend, that the relay and the server pay in CPU), for at
+ * most one statement's wait.
  */
-function perTurn<A, R>(answer: (asks: readonly A[]) => Promise<Settled<R>[]>): (ask: A) => Promise<R> {
+function perTurn<A, R>(answer: (asks: readonly A[]) => Promise<Settled<R>[]>, inFlight = Infinity): (ask: A) => Promise<R> {
   let pending: { ask: A; resolve: (value: R) => void; reject: (err: unknown) => void }[] = [];
+  let out = 0;
+  let scheduled = false;
+  const schedule = (): void => {
+    if (scheduled || pending.length === 0 || out >= inFlight) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
   const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0 || out >= inFlight) return;
     const batch = pending;
     pending = [];
-    answer(batch.map((p) => p.ask)).then(
-      (results) =>
-        batch.forEach((p, i) => {
-          const result = results[i]!;
-          if ('value' in result) p.resolve(result.value);
-          else p.reject(result.error);
-        }),
-      (err: unknown) => {
-        for (const p of batch) p.reject(err);
-      },
-    );
+    out++;
+    answer(batch.map((p) => p.ask))
+      .then(
+        (results) =>
+          batch.forEach((p, i) => {
+            const result = results[i]!;
+            if ('value' in result) p.resolve(result.value);
+            else p.reject(result.error);
+          }),
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
+      )
+      .finally(() => {
+        out--;
+        schedule();
+      });
   };
   return (ask) =>
     new Promise((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
       pending.push({ ask, resolve, reject });
+      schedule();
     });
 }
+
+// Statements of a batcher out at once (see perTurn).
+const READS_IN_FLIGHT = 1;
+const WRITES_IN_FLIGHT = 2;
 
 export interface PgRelayStoreOptions {
   /** The URL, to name the server in a connection error (never the password). */
@@ -388,7 +411,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     const byRead = batch.map(() => [] as Joined[]);
     for (const row of rows) byRead[Number(row.n) - 1]!.push(row);
     return batch.map((r, i) => settle(() => messagesOf(r.conversationId, byRead[i]!, asked)));
-  });
+  }, READS_IN_FLIGHT);
   const after = (conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> => read({ conversationId, afterSeq, limit });
 
   // A conversation's summary (its watchers are told of each message and labelling, on every
@@ -420,7 +443,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       };
     }
     return answers;
-  });
+  }, WRITES_IN_FLIGHT);
 
   async function labelGuessing(conversationId: string, seq: number, labels: LabelResult): Promise<void> {
     // One round trip when this instance saw the conversation's current triage (it usually

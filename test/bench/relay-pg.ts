@@ -4,9 +4,16 @@
 // on one PostgreSQL with the sockets spread over them, then three again with one SIGKILLed
 // mid-run (its clients reconnect to another instance, resume, and resend unacknowledged
 // messages with their clientId). Figures measured in this one run; ratios to the SQLite run.
+// Besides latencies (which the other jobs of a shared machine move a lot), each run prints what
+// it cost in CPU per message, read from /proc for the fmc serve processes and for every process
+// of the PostgreSQL server, and the statements per message (pg_stat_statements, loaded in the
+// bench's server only). FMC_BENCH_RUNS=sqlite,pg,killed picks the runs (all by default);
+// FMC_BENCH_CHAT_RATE replaces the per-user chat rate (default 100000/100000: on, never reached).
+import pg from 'pg';
 import WebSocket from 'ws';
 import { call } from '../server/helpers.js';
 import { startCluster, type Cluster } from '../server/relay-pg-cluster.js';
+import { cpuMs, postgresCpuMs } from './proc-cpu.js';
 
 const CONVERSATIONS = 50;
 const SOCKETS_PER_SIDE = 5;
@@ -41,9 +48,59 @@ interface Run {
   p99: number;
   max: number;
   reconnects: number;
+  /** Messages sent (each delivered to the 10 sockets of its conversation). */
+  messages: number;
+  cost: Cost;
 }
 
-async function load(cluster: Cluster, instances: number, killAt?: number): Promise<Run> {
+/** What the measured part of a run (first send to last delivery) used. */
+interface Cost {
+  /** CPU ms of the fmc serve processes, of the PostgreSQL server's processes, of this process (the 500 clients). */
+  fmcMs: number;
+  pgMs: number;
+  clientMs: number;
+  /** Statements the server executed (pg_stat_statements, top level); undefined on SQLite. */
+  statements?: number;
+  top?: { query: string; calls: number; meanMs: number; totalMs: number }[];
+}
+
+interface Probe {
+  begin(): Promise<void>;
+  end(): Promise<Cost>;
+}
+
+/** CPU and statements over the measured part of a run on `cluster`. */
+async function probeOf(cluster: Cluster, onPg: boolean): Promise<Probe & { close(): Promise<void> }> {
+  const client = onPg ? new pg.Client({ connectionString: cluster.pg.url }) : undefined;
+  if (client) {
+    await client.connect();
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  }
+  const fmc = (): number => cluster.instances.reduce((sum, i) => sum + (i.child.pid ? cpuMs(i.child.pid) : 0), 0);
+  let at = { fmc: 0, pg: 0, client: 0 };
+  return {
+    async begin() {
+      if (client) await client.query('SELECT pg_stat_statements_reset()');
+      at = { fmc: fmc(), pg: postgresCpuMs(cluster.pg.dataDir), client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 };
+    },
+    async end() {
+      const usage = process.cpuUsage();
+      const cost: Cost = { fmcMs: fmc() - at.fmc, pgMs: postgresCpuMs(cluster.pg.dataDir) - at.pg, clientMs: usage.user / 1000 + usage.system / 1000 - at.client };
+      if (!client) return cost;
+      // An instance SIGKILLed mid-run: its CPU until then is lost from fmcMs (the figure is a floor).
+      const { rows } = await client.query<{ query: string; calls: string; mean: number; total: number }>(
+        `SELECT query, calls, mean_exec_time AS mean, total_exec_time AS total FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat%' ORDER BY calls DESC`,
+      );
+      cost.statements = rows.reduce((sum, r) => sum + Number(r.calls), 0);
+      cost.top = rows.slice(0, 8).map((r) => ({ query: r.query.replace(/\s+/g, ' ').slice(0, 70), calls: Number(r.calls), meanMs: r.mean, totalMs: r.total }));
+      return cost;
+    },
+    close: async () => void (await client?.end()),
+  };
+}
+
+async function load(cluster: Cluster, instances: number, probe: Probe, killAt?: number): Promise<Run> {
   const alive = new Set(Array.from({ length: instances }, (_, i) => i));
   const latencies: number[] = [];
   let delivered = 0;
@@ -107,6 +164,7 @@ async function load(cluster: Cluster, instances: number, killAt?: number): Promi
   }
   await new Promise((r) => setTimeout(r, 500));
 
+  await probe.begin();
   const start = performance.now();
   let n = 0;
   for (const socks of rooms) {
@@ -129,6 +187,7 @@ async function load(cluster: Cluster, instances: number, killAt?: number): Promi
   while (delivered < expected && performance.now() - start < (MESSAGES_PER_SOCKET + 1) * INTERVAL_MS + DEADLINE_MS) {
     await new Promise((r) => setTimeout(r, 100));
   }
+  const cost = await probe.end();
   await new Promise((r) => setTimeout(r, 500));
   stopping = true;
   let lost = 0;
@@ -136,32 +195,52 @@ async function load(cluster: Cluster, instances: number, killAt?: number): Promi
   for (const socks of rooms) for (const s of socks) s.ws?.terminate();
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(1));
-  return { delivered, duplicates, lost, seconds: (lastReceive - start) / 1000, p50: pct(50), p99: pct(99), max: pct(100), reconnects };
+  return { delivered, duplicates, lost, seconds: (lastReceive - start) / 1000, p50: pct(50), p99: pct(99), max: pct(100), reconnects, messages: n, cost };
 }
 
 const users = { agent1: 'agent' as const, ...Object.fromEntries(Array.from({ length: CONVERSATIONS }, (_, i) => [`customer${i}`, 'customer' as const])) };
-const rate = { FMC_CHAT_RATE: '100000/100000', FMC_LOG_LEVEL: 'error' };
+const rate = { FMC_CHAT_RATE: process.env.FMC_BENCH_CHAT_RATE ?? '100000/100000', FMC_LOG_LEVEL: 'error' };
 
 async function measure(name: string, instances: number, env: NodeJS.ProcessEnv, killAt?: number): Promise<Run> {
-  const cluster = await startCluster(instances, users, { ...rate, ...env }, ['--rate-limit', '0']);
+  const onPg = env.FMC_DATABASE_URL !== '';
+  const cluster = await startCluster(instances, users, { ...rate, ...env }, ['--rate-limit', '0'], onPg ? { settings: { shared_preload_libraries: 'pg_stat_statements' } } : {});
+  const probe = await probeOf(cluster, onPg);
   try {
-    const run = await load(cluster, instances, killAt);
+    const run = await load(cluster, instances, probe, killAt);
     process.stderr.write(`relay-pg bench: ${name} done\n`);
     return run;
   } finally {
+    await probe.close();
     await cluster.close();
   }
 }
 
-const sqlite = await measure('1 instance, SQLite', 1, { FMC_DATABASE_URL: '' });
-const pg3 = await measure('3 instances, PostgreSQL', 3, {});
-const killed = await measure('3 instances, PostgreSQL, one SIGKILLed', 3, {}, 0.4);
+const runs = (process.env.FMC_BENCH_RUNS ?? 'sqlite,pg,killed').split(',');
+const results: [string, Run][] = [];
+if (runs.includes('sqlite')) results.push(['1 fmc serve, SQLite', await measure('1 instance, SQLite', 1, { FMC_DATABASE_URL: '' })]);
+if (runs.includes('pg')) results.push(['3 fmc serve, PostgreSQL', await measure('3 instances, PostgreSQL', 3, {})]);
+if (runs.includes('killed')) results.push(['3 fmc serve, PostgreSQL, 1 SIGKILLed at 40%', await measure('3 instances, PostgreSQL, one SIGKILLed', 3, {}, 0.4)]);
 
 const perSecond = (r: Run): number => Math.round(r.delivered / r.seconds);
 const row = (r: Run): string[] => [String(perSecond(r)), String(r.p50), String(r.p99), String(r.max), String(r.lost), String(r.duplicates), String(r.reconnects)];
-process.stdout.write('\n== relay-pg: 500 sockets, 50 conversations, 5,000 messages, loopback\n');
+const offered = Math.round((CONVERSATIONS * SOCKETS_PER_SIDE * 2 * 1000) / INTERVAL_MS);
+process.stdout.write(`\n== relay-pg: 500 sockets, 50 conversations, ${CONVERSATIONS * SOCKETS_PER_SIDE * 2 * MESSAGES_PER_SOCKET} messages (${offered}/s offered), loopback\n`);
 process.stdout.write(`  ${'run'.padEnd(42)} ${['deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'reconnects'].map((h) => h.padStart(12)).join('')}\n`);
-for (const [name, r] of [['1 fmc serve, SQLite', sqlite], ['3 fmc serve, PostgreSQL', pg3], ['3 fmc serve, PostgreSQL, 1 SIGKILLed at 40%', killed]] as const) {
-  process.stdout.write(`  ${name.padEnd(42)} ${row(r).map((v) => v.padStart(12)).join('')}\n`);
+for (const [name, r] of results) process.stdout.write(`  ${name.padEnd(42)} ${row(r).map((v) => v.padStart(12)).join('')}\n`);
+const fixed = (x: number, d = 3): string => x.toFixed(d);
+process.stdout.write(`\n  CPU per message sent (ms; per 1,000 deliveries = x100), first send to last delivery\n`);
+process.stdout.write(`  ${'run'.padEnd(42)} ${['fmc serve', 'PostgreSQL', 'fmc+PG', 'clients', 'stmts/msg'].map((h) => h.padStart(12)).join('')}\n`);
+for (const [name, r] of results) {
+  const c = r.cost;
+  const per = (x: number): string => fixed(x / r.messages);
+  const cells = [per(c.fmcMs), per(c.pgMs), per(c.fmcMs + c.pgMs), per(c.clientMs), c.statements === undefined ? '-' : fixed(c.statements / r.messages, 2)];
+  process.stdout.write(`  ${name.padEnd(42)} ${cells.map((v) => v.padStart(12)).join('')}\n`);
 }
-process.stdout.write(`  ratio PostgreSQL / SQLite: deliveries/s ${(perSecond(pg3) / perSecond(sqlite)).toFixed(2)}, p99 ${(pg3.p99 / sqlite.p99).toFixed(2)}\n`);
+for (const [name, r] of results) {
+  if (!r.cost.top) continue;
+  process.stdout.write(`\n  ${name}: statements by calls (per message, mean ms, total s)\n`);
+  for (const t of r.cost.top) process.stdout.write(`    ${fixed(t.calls / r.messages, 2).padStart(6)} ${fixed(t.meanMs, 3).padStart(8)} ${fixed(t.totalMs / 1000, 2).padStart(7)}  ${t.query}\n`);
+}
+const sqlite = results.find(([n]) => n.includes('SQLite'))?.[1];
+const pg3 = results.find(([n]) => n === '3 fmc serve, PostgreSQL')?.[1];
+if (sqlite && pg3) process.stdout.write(`\n  ratio PostgreSQL / SQLite: deliveries/s ${(perSecond(pg3) / perSecond(sqlite)).toFixed(2)}, p99 ${(pg3.p99 / sqlite.p99).toFixed(2)}\n`);

@@ -67,7 +67,12 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface PostgresOptions {
+  /** Extra server settings (`-c name=value`), e.g. the bench's shared_preload_libraries. */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   const as = runAs();
   const root = mkdtempSync(join(tmpdir(), 'fmc-pg-'));
@@ -90,6 +95,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       const args = [
         '-D', dataDir, '-p', String(port), '-k', root, '-c', 'listen_addresses=127.0.0.1',
         '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+        ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
       ];
       const child = spawn(join(bin, 'postgres'), args, { ...as, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';

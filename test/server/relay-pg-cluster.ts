@@ -11,7 +11,7 @@ import { createUserStore } from '../../src/store/sqlite/users.js';
 import type { Role } from '../../src/store/users.js';
 import { tempDir } from '../helpers.js';
 import { isolatedEnv, serveFmc, type Served } from '../ops/helpers.js';
-import { startPostgres, type TestPostgres } from '../pg/postgres.js';
+import { startPostgres, type PostgresOptions, type TestPostgres } from '../pg/postgres.js';
 import { connect, type Client, type RelayServer } from './relay-helpers.js';
 
 export interface Cluster {
@@ -29,8 +29,8 @@ export interface Cluster {
 const SECRET = randomBytes(48).toString('base64');
 
 /** `n` instances; `users` made first, each with its role. */
-export async function startCluster(n: number, users: Record<string, Role>, extraEnv: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Promise<Cluster> {
-  const pg = await startPostgres();
+export async function startCluster(n: number, users: Record<string, Role>, extraEnv: NodeJS.ProcessEnv = {}, args: readonly string[] = [], pgOptions: PostgresOptions = {}): Promise<Cluster> {
+  const pg = await startPostgres(pgOptions);
   const temp = tempDir('fmc-relay-pg-');
   const base = isolatedEnv(temp.dir);
   // The users live where the instances read them: PostgreSQL, or with FMC_DATABASE_URL=''

@@ -320,6 +320,53 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  test('writes to several conversations in one turn go as one statement, one outcome each; a guess made stale by two messages is stored at once', async () => {
+    const { backend, db } = await pgBackend();
+    const other = createPgRelayStore(db.pool, await openPgKeyring(db.pool, { kind: 'env', key: CONTRACT_KEY }), { url: db.url, instance: 'w' });
+    try {
+      const owner: User = { id: 9401, username: 'many', role: 'customer', createdAt: new Date().toISOString() };
+      const stranger: User = { id: 9402, username: 'notmine', role: 'customer', createdAt: new Date().toISOString() };
+      const [c1, c2, c3, c4] = [await backend.store.create(owner), await backend.store.create(owner), await backend.store.create(owner), await backend.store.create(owner)];
+      await backend.store.close(c4.id);
+      await backend.store.append({ conversationId: c2.id, sender: sender(owner), clientId: 'b1', text: 'deux' });
+      const input = (conversationId: string, user: User, clientId: string, text: string) => ({ conversationId, sender: sender(user), staff: false, clientId, text });
+      // `other` learns that c1 is written from elsewhere (its first guess goes stale).
+      await other.head(c1.id);
+      await other.head(c2.id);
+      await backend.store.append({ conversationId: c1.id, sender: sender(owner), clientId: 'a1', text: 'un' });
+      const k0 = await other.send!(input(c1.id, owner, 'k0', 'zéro'));
+      assert.equal(k0.kind === 'stored' && k0.message.seq, 2);
+      // Two more from elsewhere: other's guess (3) is two behind.
+      await backend.store.append({ conversationId: c1.id, sender: sender(owner), clientId: 'a3', text: 'trois' });
+      await backend.store.append({ conversationId: c1.id, sender: sender(owner), clientId: 'a4', text: 'quatre' });
+      const statements: string[] = [];
+      const query = db.pool.query.bind(db.pool);
+      (db.pool as unknown as { query: (q: unknown, v?: unknown) => unknown }).query = (q: unknown, v?: unknown) => {
+        statements.push(typeof q === 'string' ? q : (q as { text: string }).text);
+        return query(q as string, v as unknown[]);
+      };
+      let labelled: unknown;
+      const [k1, stray, late] = await Promise.all([
+        other.send!(input(c1.id, owner, 'k1', 'cinq')),
+        other.send!(input(c3.id, stranger, 'x', 'pas à moi')),
+        other.send!(input(c4.id, owner, 'k4', 'trop tard')),
+        other.setLabels(c2.id, 1, labels('high', true)).then((x) => (labelled = x ?? 'done')),
+      ]);
+      (db.pool as unknown as { query: unknown }).query = query;
+      assert.equal(statements.length, 1, statements.join('\n'));
+      assert.match(statements[0]!, /relay_write_many/);
+      assert.equal(k1.kind === 'stored' && k1.message.seq, 5);
+      assert.deepEqual(stray, { kind: 'missing' });
+      assert.deepEqual(late, { kind: 'closed' });
+      assert.equal(labelled, 'done');
+      // Each text opens under the seq it was stored at (the AAD binds it).
+      assert.deepEqual((await backend.store.after(c1.id, 0, 10)).map((m) => [m.seq, m.text]), [[1, 'un'], [2, 'zéro'], [3, 'trois'], [4, 'quatre'], [5, 'cinq']]);
+      assert.equal((await backend.store.summary(c2.id))?.urgency, 'high');
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('reads and summaries asked for in one turn go as one statement, and each gets its own conversation, range and limit', async () => {
     const { backend } = await pgBackend();
     try {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { User } from '../../store/users.js';
 import type { ServerFrame } from './protocol.js';
@@ -25,6 +26,39 @@ export const CLOSE_TOKEN_EXPIRED = 4001;
 // A close frame queued behind a backlog the client does not read may never leave.
 const SLOW_CLOSE_GRACE_MS = 1000;
 
+// Frames sent to one socket in one turn of the event loop leave in one write: the socket is
+// corked at the first and uncorked once the turn's I/O callbacks have run (setImmediate). A
+// write to a loopback or LAN socket costs a system call and the kernel's TCP work, which a
+// busy relay paid once per frame (a third of its CPU at the relay-pg bench's load): under load
+// a socket gets several frames a turn (its ack, messages read together, labels). Past
+// CORK_BYTES in one turn what is held goes out at once, so the bytes held back stay small
+// beside the slow-consumer bound (bufferedAmount counts them). ws writes through the
+// net.Socket it was given (its private `_socket`); cork() nests, so ws's own cork/uncork
+// around a frame leaves ours in place.
+const CORK_BYTES = 16 * 1024;
+const corked = new Map<Socket, number>();
+function uncorkAll(): void {
+  const sockets = [...corked.keys()];
+  corked.clear();
+  for (const s of sockets) s.uncork();
+}
+function corkForTurn(socket: WebSocket, bytes: number): void {
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  if (!raw || raw.destroyed) return;
+  const held = corked.get(raw);
+  if (held === undefined) {
+    if (corked.size === 0) setImmediate(uncorkAll);
+    raw.cork();
+    corked.set(raw, bytes);
+  } else if (held + bytes > CORK_BYTES) {
+    raw.uncork();
+    raw.cork();
+    corked.set(raw, bytes);
+  } else {
+    corked.set(raw, held + bytes);
+  }
+}
+
 export interface PeerOptions {
   /** Bytes the socket may hold unsent (ws's buffer + the kernel's not-yet-accepted part). */
   readonly maxQueueBytes: number;
@@ -46,7 +80,9 @@ export function createPeer(socket: WebSocket, user: User, options: PeerOptions):
     },
     sendRaw(data) {
       if (dropped || socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount + Buffer.byteLength(data) > options.maxQueueBytes) {
+      const bytes = Buffer.byteLength(data);
+      corkForTurn(socket, bytes);
+      if (socket.bufferedAmount + bytes > options.maxQueueBytes) {
         dropped = true;
         options.onSlowConsumer();
         socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer: send queue full');

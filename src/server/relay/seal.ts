@@ -10,8 +10,24 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
 
+// IVs are cut from a block of CSPRNG output drawn 512 at a time: the same random 96-bit IVs
+// as a randomBytes(12) per message, without a call into the generator for each (it was 3 %
+// of a busy relay's CPU). The block is never reused: each IV is handed out once.
+const IV_BLOCK = IV_BYTES * 512;
+let ivs = Buffer.alloc(0);
+let ivAt = 0;
+function nextIv(): Buffer {
+  if (ivAt + IV_BYTES > ivs.length) {
+    ivs = randomBytes(IV_BLOCK);
+    ivAt = 0;
+  }
+  const iv = ivs.subarray(ivAt, ivAt + IV_BYTES);
+  ivAt += IV_BYTES;
+  return iv;
+}
+
 export function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
-  const iv = randomBytes(IV_BYTES);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

@@ -198,6 +198,138 @@ export const RELAY_PG_MIGRATIONS: readonly PgMigration[] = [
           $fn$;`,
   },
   {
+    // relay_send_any: relay_send with the text sealed for a few seqs in a row (p_bodies[k] for
+    // seq p_seq + k - 1; a NULL where none was sealed): the message takes the conversation's
+    // next seq if one of them is it, so a guess that others made stale by one or two messages
+    // (three instances writing to one conversation) is stored at once instead of answering
+    // 'retry'. The NOTIFY payload is p_notice followed by the seq taken. relay_send stays for
+    // instances of the previous version during a rolling deploy.
+    //
+    // relay_write_many: the sends and labellings one instance makes in one event-loop turn (for
+    // different conversations: an instance writes to one conversation at a time), in one
+    // statement and one transaction, each answer tagged with its place. Under load this turns
+    // many round trips, commits and NOTIFY wake-ups into one. The locks every writer takes one
+    // at a time (a conversation row, then the sender's bucket) are taken here for the whole
+    // batch first, conversations in id order, then the buckets in user order: two batches, or
+    // a batch and a single send, never wait on each other in a cycle. Every answer is a value
+    // ('retry', 'limited', …), so one message does not fail the others; an error (the database
+    // going away) rolls the whole batch back, using no seq, and each of its writers is told to
+    // send again. p_bodies holds each send's candidates, `width` places each.
+    id: 25,
+    name: 'relay_batched_writes',
+    sql: `CREATE FUNCTION relay_send_any(
+            p_conversation text, p_sender bigint, p_name text, p_role text, p_display text, p_staff boolean,
+            p_client_id text, p_seq integer, p_bodies bytea[], p_now bigint, p_notice text,
+            p_burst double precision, p_per_second double precision,
+            OUT outcome text, OUT out_seq integer, OUT out_id bigint, OUT out_key bytea, OUT out_tokens double precision)
+          LANGUAGE plpgsql AS $fn$
+          DECLARE
+            c record;
+            k integer;
+            body bytea;
+            now_ms bigint;
+            was double precision;
+            ok boolean;
+          BEGIN
+            SELECT cv.customer_id, cv.status, cv.last_seq, cv.wrapped_key INTO c FROM conversations cv WHERE cv.id = p_conversation FOR UPDATE;
+            IF NOT FOUND OR (NOT p_staff AND c.customer_id <> p_sender) THEN
+              outcome := 'missing';
+              RETURN;
+            END IF;
+            SELECT m.seq, m.id INTO out_seq, out_id FROM messages m WHERE m.conversation_id = p_conversation AND m.sender_id = p_sender AND m.client_id = p_client_id;
+            IF FOUND THEN
+              outcome := 'duplicate';
+              RETURN;
+            END IF;
+            IF c.status <> 'open' THEN
+              outcome := 'closed';
+              out_seq := NULL;
+              RETURN;
+            END IF;
+            k := c.last_seq + 1 - p_seq + 1;
+            IF p_seq IS NOT NULL AND k >= 1 AND k <= coalesce(array_length(p_bodies, 1), 0) THEN
+              body := p_bodies[k];
+            END IF;
+            IF body IS NULL THEN
+              outcome := 'retry';
+              out_seq := c.last_seq + 1;
+              out_key := c.wrapped_key;
+              RETURN;
+            END IF;
+            IF p_per_second > 0 THEN
+              -- The bucket of pg/rate-limit.ts, the same arithmetic on the database's clock.
+              now_ms := (extract(epoch from clock_timestamp()) * 1000)::bigint;
+              SELECT b.tokens + (now_ms - b.refilled_at) / 1000.0 * p_per_second INTO was FROM message_buckets b WHERE b.user_id = p_sender FOR UPDATE;
+              IF NOT FOUND THEN
+                INSERT INTO message_buckets (user_id, tokens, refilled_at) VALUES (p_sender, p_burst, now_ms) ON CONFLICT (user_id) DO NOTHING;
+                SELECT b.tokens + (now_ms - b.refilled_at) / 1000.0 * p_per_second INTO was FROM message_buckets b WHERE b.user_id = p_sender FOR UPDATE;
+              END IF;
+              was := LEAST(p_burst, was);
+              ok := was >= 1;
+              out_tokens := CASE WHEN ok THEN was - 1 ELSE was END;
+              UPDATE message_buckets SET tokens = out_tokens, granted = ok, refilled_at = now_ms WHERE user_id = p_sender;
+              IF NOT ok THEN
+                outcome := 'limited';
+                RETURN;
+              END IF;
+            END IF;
+            out_seq := c.last_seq + 1;
+            UPDATE conversations SET last_seq = out_seq, updated_at = p_now,
+                waiting_since = CASE WHEN p_role = 'customer' THEN coalesce(waiting_since, p_now) ELSE NULL END,
+                pending = CASE WHEN p_role = 'customer' THEN false ELSE pending END
+              WHERE id = p_conversation;
+            INSERT INTO messages (conversation_id, seq, sender_id, sender_name, sender_role, sender_display, client_id, body, created_at)
+              VALUES (p_conversation, out_seq, p_sender, p_name, p_role, p_display, p_client_id, body, p_now)
+              RETURNING id INTO out_id;
+            PERFORM pg_notify('fmc_relay', p_notice || out_seq);
+            outcome := 'stored';
+          END
+          $fn$;
+          CREATE FUNCTION relay_write_many(
+            p_kind text[], p_conversation text[], p_seq integer[], p_now bigint[], p_notice text[],
+            p_sender bigint[], p_name text[], p_role text[], p_display text[], p_staff boolean[], p_client_id text[], p_bodies bytea[], width integer,
+            p_burst double precision[], p_per_second double precision[],
+            p_labels bytea[], p_known boolean[], p_expected bytea[], p_triage bytea[])
+          RETURNS TABLE (b_n integer, b_outcome text, b_seq integer, b_id bigint, b_key bytea, b_tokens double precision, b_triage bytea)
+          LANGUAGE plpgsql AS $fn$
+          DECLARE
+            i integer;
+            u record;
+            s record;
+            l record;
+          BEGIN
+            PERFORM 1 FROM conversations cv WHERE cv.id = ANY(p_conversation) ORDER BY cv.id FOR UPDATE;
+            -- A sender's first bucket is made here too, in the same order (relay_send_any would
+            -- make it in the batch's order).
+            FOR u IN
+              SELECT x.sender, max(x.burst) AS burst FROM unnest(p_kind, p_sender, p_burst, p_per_second) AS x(kind, sender, burst, per_second)
+              WHERE x.kind = 's' AND x.per_second > 0 GROUP BY x.sender ORDER BY x.sender
+            LOOP
+              PERFORM 1 FROM message_buckets b WHERE b.user_id = u.sender FOR UPDATE;
+              IF NOT FOUND THEN
+                INSERT INTO message_buckets (user_id, tokens, refilled_at) VALUES (u.sender, u.burst, (extract(epoch from clock_timestamp()) * 1000)::bigint)
+                  ON CONFLICT (user_id) DO NOTHING;
+                PERFORM 1 FROM message_buckets b WHERE b.user_id = u.sender FOR UPDATE;
+              END IF;
+            END LOOP;
+            FOR i IN 1 .. coalesce(array_length(p_kind, 1), 0) LOOP
+              b_n := i;
+              IF p_kind[i] = 's' THEN
+                SELECT r.outcome, r.out_seq, r.out_id, r.out_key, r.out_tokens INTO s
+                  FROM relay_send_any(p_conversation[i], p_sender[i], p_name[i], p_role[i], p_display[i], p_staff[i], p_client_id[i], p_seq[i],
+                                      p_bodies[(i - 1) * width + 1 : i * width], p_now[i], p_notice[i], p_burst[i], p_per_second[i]) r;
+                b_outcome := s.outcome; b_seq := s.out_seq; b_id := s.out_id; b_key := s.out_key; b_tokens := s.out_tokens; b_triage := NULL;
+              ELSE
+                SELECT r.outcome, r.out_triage, r.out_key INTO l
+                  FROM relay_set_labels(p_conversation[i], p_seq[i], p_labels[i], p_known[i], p_expected[i], p_triage[i], p_now[i], p_notice[i]) r;
+                b_outcome := l.outcome; b_seq := NULL; b_id := NULL; b_key := l.out_key; b_tokens := NULL; b_triage := l.out_triage;
+              END IF;
+              RETURN NEXT;
+            END LOOP;
+          END
+          $fn$;`,
+  },
+  {
     // A conversation's version, one more at every update of its row: watchers keep the later
     // of two summaries, which two reads on two pool connections may hand over in either
     // order (SQLite: m011_conversation_version). A BEFORE trigger costs no second write and

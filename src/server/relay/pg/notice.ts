@@ -14,6 +14,8 @@ export type Notice =
 // "m|<instance>|<conversation>|<seq>": '|' appears in none of the three; "u|<user id>".
 export const notice = {
   message: (instance: string, conversationId: string, seq: number): string => `m|${instance}|${conversationId}|${seq}`,
+  /** A message's notice less its seq: relay_send_any appends the seq it takes. */
+  messagePrefix: (instance: string, conversationId: string): string => `m|${instance}|${conversationId}|`,
   labels: (instance: string, conversationId: string, seq: number): string => `l|${instance}|${conversationId}|${seq}`,
   conversation: (instance: string, conversationId: string): string => `c|${instance}|${conversationId}`,
 };

@@ -5,7 +5,7 @@ import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
 import { asDbError } from '../../../store/pg/pool.js';
-import { inTransaction, sqlOn } from '../../../store/pg/sql.js';
+import { sqlOn } from '../../../store/pg/sql.js';
 import type { Role } from '../../../store/users.js';
 import type { Keyring } from '../keyring.js';
 import type { MessageRate } from '../rate-limit.js';
@@ -15,8 +15,10 @@ import { byOpenUrgency, type ChatMessage, type ConversationState, type Conversat
 import { notice, RELAY_CHANNEL } from './notice.js';
 
 // The relay's tables on PostgreSQL (migrations.ts). Each call is one transaction on one pooled
-// connection; a message's seq comes from its conversation's row, locked for the transaction,
-// so seqs follow commit order and a rollback leaves no gap. The NOTIFY that wakes the other
+// connection, except the sends and labellings of one event-loop turn, which share one
+// (relay_write_many: one statement for the turn); a message's seq comes from its
+// conversation's row, locked for the transaction, so seqs follow commit order and a rollback
+// leaves no gap. The NOTIFY that wakes the other
 // instances is sent inside the same transaction: PostgreSQL delivers it on commit, never on
 // rollback, and it carries ids only.
 
@@ -93,9 +95,29 @@ const AFTER_MANY = `SELECT w.n, m.id, m.conversation_id, m.seq, m.sender_id, m.s
   LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.seq = m.seq
   ORDER BY w.n, m.seq`;
 
-// A send and a labelling in one statement each (migration 24's functions).
-const SEND = 'SELECT outcome, out_seq, out_id, out_key, out_tokens FROM relay_send($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
+// The conversations' summaries asked for in one turn (one or many: the same named statement).
+// Columns named, as in AFTER.
+const SUMMARIES = `SELECT id, customer_id, customer_name, status, created_at, updated_at, last_seq, version, wrapped_key, triage, pending, waiting_since,
+    assignee_id, assignee_name, assignee_display
+  FROM conversations WHERE id = ANY($1::text[])`;
+
+// A send and a labelling in one statement each (migrations 25 and 24). A send's text goes
+// sealed for up to CANDIDATES seqs from the guess ($9): one made stale by another instance's
+// message or two still fits.
+const SEND = 'SELECT outcome, out_seq, out_id, out_key, out_tokens FROM relay_send_any($1, $2, $3, $4, $5, $6, $7, $8, $9::bytea[], $10, $11, $12, $13)';
+const CANDIDATES = 3;
+// Texts longer than this (bytes) are sealed for the guess alone: the candidates cost a seal
+// each and their bytes on the wire.
+const CANDIDATE_BYTES = 2048;
+// A conversation where a guess went stale in the last this many ms gets the candidates; a
+// quiet one (a single instance writing) is sealed once.
+const CONTENDED_MS = 10_000;
 const SET_LABELS = 'SELECT outcome, out_triage, out_key FROM relay_set_labels($1, $2, $3, $4, $5, $6, $7, $8)';
+// Several of them (of different conversations) asked for in one event-loop turn: one statement
+// (migration 25), each answer tagged with its place.
+const WRITE_MANY = `SELECT b_n, b_outcome, b_seq, b_id, b_key, b_tokens, b_triage
+  FROM relay_write_many($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[],
+    $11::text[], $12::bytea[], $13::int, $14::float8[], $15::float8[], $16::bytea[], $17::boolean[], $18::bytea[], $19::bytea[])`;
 
 // A guess found stale this many times in a row (others keep sending into the conversation)
 // is taken under the row lock instead: the next attempt cannot miss.
@@ -125,6 +147,42 @@ interface SendRow {
   out_tokens: number | null;
 }
 
+/** A send's answer, or a labelling's ('stored', 'missing' or 'retry', with the current triage). */
+interface WriteRow extends SendRow {
+  out_triage: Buffer | null;
+}
+
+/** A relay_send_any (its 13 arguments, the 9th the candidates) or a relay_set_labels (its 8). */
+type Write = { readonly kind: 's'; readonly values: readonly unknown[] } | { readonly kind: 'l'; readonly values: readonly unknown[] };
+
+interface WriteManyRow {
+  b_n: number;
+  b_outcome: string;
+  b_seq: number | null;
+  b_id: string | null;
+  b_key: Buffer | null;
+  b_tokens: number | null;
+  b_triage: Buffer | null;
+}
+
+/** relay_write_many's 19 arguments: arrays with one place per write (the other kind's null), then the candidates, CANDIDATES places a send. */
+function writeManyValues(batch: readonly Write[]): unknown[] {
+  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
+  const bodies: (Buffer | null)[] = [];
+  for (const w of batch) {
+    const v = w.values;
+    // kind, conversation, seq, now, notice
+    const shared = w.kind === 's' ? [v[0], v[7], v[9], v[10]] : [v[0], v[1], v[6], v[7]];
+    const send = w.kind === 's' ? [v[1], v[2], v[3], v[4], v[5], v[6], v[11], v[12]] : Array(8).fill(null);
+    const labels = w.kind === 'l' ? [v[2], v[3], v[4], v[5]] : Array(4).fill(null);
+    [w.kind, ...shared, ...send, ...labels].forEach((x, i) => columns[i]!.push(x));
+    const candidates = w.kind === 's' ? ((v[8] as Buffer[] | null) ?? []) : [];
+    for (let k = 0; k < CANDIDATES; k++) bodies.push(candidates[k] ?? null);
+  }
+  // $1-$11, the candidates and their width, $14-$19.
+  return [...columns.slice(0, 11), bodies, CANDIDATES, ...columns.slice(11)];
+}
+
 /** What this instance last saw of a conversation: a guess to seal with, which the database checks. */
 interface Seen {
   wrapped: Buffer;
@@ -134,6 +192,8 @@ interface Seen {
   triage?: Buffer | null;
   /** The number (of `labelled`) of this instance's last labelling here. */
   labelled?: number;
+  /** When a guess here last went stale (Date.now()). */
+  stale?: number;
 }
 
 /** One answer of a batch: a value, or the error of that ask alone (its row would not decrypt). */
@@ -148,31 +208,54 @@ const settle = <R>(compute: () => R): Settled<R> => {
 
 /**
  * Asks made in one turn of the event loop (a burst of NOTIFYs wakes many conversations at
- * once) answered together: `answer` gets them all and makes one statement of them.
+ * once) answered together: `answer` gets them all and makes one statement of them. With
+ * `inFlight` statements already out, the asks wait for one to come back and go together in
+ * the next: the busier the relay, the bigger the batches (each statement is a round trip,
+ * and a wake-up of a PostgreSQL backend, that the relay and the server pay in CPU), for at
+ * most one statement's wait.
  */
-function perTurn<A, R>(answer: (asks: readonly A[]) => Promise<Settled<R>[]>): (ask: A) => Promise<R> {
+function perTurn<A, R>(answer: (asks: readonly A[]) => Promise<Settled<R>[]>, inFlight = Infinity): (ask: A) => Promise<R> {
   let pending: { ask: A; resolve: (value: R) => void; reject: (err: unknown) => void }[] = [];
+  let out = 0;
+  let scheduled = false;
+  const schedule = (): void => {
+    if (scheduled || pending.length === 0 || out >= inFlight) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
   const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0 || out >= inFlight) return;
     const batch = pending;
     pending = [];
-    answer(batch.map((p) => p.ask)).then(
-      (results) =>
-        batch.forEach((p, i) => {
-          const result = results[i]!;
-          if ('value' in result) p.resolve(result.value);
-          else p.reject(result.error);
-        }),
-      (err: unknown) => {
-        for (const p of batch) p.reject(err);
-      },
-    );
+    out++;
+    answer(batch.map((p) => p.ask))
+      .then(
+        (results) =>
+          batch.forEach((p, i) => {
+            const result = results[i]!;
+            if ('value' in result) p.resolve(result.value);
+            else p.reject(result.error);
+          }),
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
+      )
+      .finally(() => {
+        out--;
+        schedule();
+      });
   };
   return (ask) =>
     new Promise((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
       pending.push({ ask, resolve, reject });
+      schedule();
     });
 }
+
+// Statements of a batcher out at once (see perTurn).
+const READS_IN_FLIGHT = 1;
+const WRITES_IN_FLIGHT = 2;
 
 export interface PgRelayStoreOptions {
   /** The URL, to name the server in a connection error (never the password). */
@@ -330,16 +413,13 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     const byRead = batch.map(() => [] as Joined[]);
     for (const row of rows) byRead[Number(row.n) - 1]!.push(row);
     return batch.map((r, i) => settle(() => messagesOf(r.conversationId, byRead[i]!, asked)));
-  });
+  }, READS_IN_FLIGHT);
   const after = (conversationId: string, afterSeq: number, limit: number): Promise<ChatMessage[]> => read({ conversationId, afterSeq, limit });
 
   // A conversation's summary (its watchers are told of each message and labelling, on every
   // instance): the reads of one turn in one statement too.
   const summaryOf = perTurn<string, ConversationSummary | undefined>(async (ids) => {
-    const rows =
-      ids.length === 1
-        ? await query<ConversationRow>('SELECT * FROM conversations WHERE id = $1', [ids[0]])
-        : await query<ConversationRow>('SELECT * FROM conversations WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+    const rows = await query<ConversationRow>({ name: 'fmc-relay-summaries', text: SUMMARIES, values: [[...new Set(ids)]] });
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) =>
       settle(() => {
@@ -349,11 +429,29 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     );
   });
 
+  // The sends and labellings of one turn (each of another conversation: inTurn) in one
+  // statement and one transaction; one alone goes as its own function's statement.
+  const write = perTurn<Write, WriteRow>(async (batch) => {
+    if (batch.length === 1) {
+      const [one] = batch as [Write];
+      const [row] = await query<WriteRow>({ name: one.kind === 's' ? 'fmc-relay-send' : 'fmc-relay-set-labels', text: one.kind === 's' ? SEND : SET_LABELS, values: [...one.values] });
+      return [{ value: row! }];
+    }
+    const rows = await query<WriteManyRow>({ name: 'fmc-relay-write-many', text: WRITE_MANY, values: writeManyValues(batch) });
+    const answers: Settled<WriteRow>[] = batch.map(() => ({ error: new Error('relay_write_many gave no answer') }));
+    for (const r of rows) {
+      answers[r.b_n - 1] = {
+        value: { outcome: r.b_outcome as SendRow['outcome'], out_seq: r.b_seq, out_id: r.b_id, out_key: r.b_key, out_tokens: r.b_tokens, out_triage: r.b_triage },
+      };
+    }
+    return answers;
+  }, WRITES_IN_FLIGHT);
+
   async function labelGuessing(conversationId: string, seq: number, labels: LabelResult): Promise<void> {
     // One round trip when this instance saw the conversation's current triage (it usually
     // wrote it): merged here, stored if the database still holds that one, else 'retry'
-    // (at once, on the same connection).
-    const done = await sql.session(async (client) => {
+    // (in the next turn's batch).
+    const done = await (async () => {
       for (let attempt = 0; attempt < GUESSES; attempt++) {
         const guess = seen.get(conversationId);
         const known = guess?.triage !== undefined;
@@ -364,12 +462,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
           sealed = sealJson(key, labels, aad.labels(conversationId, seq));
           next = sealJson(key, merged(triageOf(conversationId, key, guess.triage!), labels), aad.triage(conversationId));
         }
-        const { rows } = await client.query<{ outcome: 'stored' | 'missing' | 'retry'; out_triage: Buffer | null; out_key: Buffer | null }>({
-          name: 'fmc-relay-set-labels',
-          text: SET_LABELS,
-          values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)],
-        });
-        const row = rows[0]!;
+        const row = await write({ kind: 'l', values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)] });
         if (row.outcome === 'missing') return true;
         if (row.outcome === 'stored') {
           guess!.triage = next;
@@ -380,7 +473,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         entry.triage = row.out_triage;
       }
       return false;
-    });
+    })();
     if (!done) await setLabelsLocked(conversationId, seq, labels);
   }
 
@@ -422,10 +515,15 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   async function sendGuessing(input: SendInput, rate: MessageRate | undefined): Promise<{ row: SendRow; now: number }> {
     const { conversationId, sender, staff, clientId, text } = input;
     const plain = Buffer.from(text, 'utf8');
-    const call = async (run: (config: pg.QueryConfig) => Promise<SendRow[]>, guess: Seen | undefined): Promise<{ row: SendRow; now: number }> => {
+    const valuesFor = (guess: Seen | undefined, exact = false): { values: unknown[]; now: number } => {
       const now = Date.now();
       const seq = guess?.next ?? null;
-      const body = guess && seal(keyOf(conversationId, guess.wrapped), plain, aad.text(conversationId, guess.next));
+      let bodies: Buffer[] | null = null;
+      if (guess) {
+        const key = keyOf(conversationId, guess.wrapped);
+        const count = !exact && plain.length <= CANDIDATE_BYTES && guess.stale !== undefined && now - guess.stale < CONTENDED_MS ? CANDIDATES : 1;
+        bodies = Array.from({ length: count }, (_, k) => seal(key, plain, aad.text(conversationId, guess.next + k)));
+      }
       const values = [
         conversationId,
         sender.id,
@@ -435,36 +533,33 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         staff,
         clientId,
         seq,
-        body ?? null,
+        bodies,
         now,
-        notice.message(instance, conversationId, seq ?? 0),
+        notice.messagePrefix(instance, conversationId),
         rate?.burst ?? 0,
         rate?.perSecond ?? 0,
       ];
-      const [row] = await run({ name: 'fmc-relay-send', text: SEND, values });
-      return { row: row!, now };
+      return { values, now };
     };
-    // One connection for every attempt: a retry goes out the moment the answer comes, not
-    // after the pool's queue, so the seq it learnt has little time to go stale again.
-    return sql.session(async (client) => {
-      const run = async (config: pg.QueryConfig): Promise<SendRow[]> => (await client.query<SendRow>(config)).rows;
-      for (let attempt = 0; attempt < GUESSES; attempt++) {
-        const guess = seen.get(conversationId);
-        const answer = await call(run, guess);
-        const { row } = answer;
-        if (row.outcome !== 'retry') {
-          if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
-          return answer;
-        }
-        saw(conversationId, row.out_key!, row.out_seq!, true);
+    // Each attempt in the turn's batch of writes: a retry goes out in the next turn with the
+    // seq it learnt.
+    for (let attempt = 0; attempt < GUESSES; attempt++) {
+      const guess = seen.get(conversationId);
+      const { values, now } = valuesFor(guess);
+      const row = await write({ kind: 's', values });
+      if (row.outcome !== 'retry') {
+        if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
+        return { row, now };
       }
-      return inTransaction(client, async () => {
-        const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
-        const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
-        const answer = await call(run, locked);
-        if (answer.row.outcome === 'stored') saw(conversationId, locked!.wrapped, answer.row.out_seq! + 1, true);
-        return answer;
-      });
+      saw(conversationId, row.out_key!, row.out_seq!, true).stale = Date.now();
+    }
+    return tx(async (client) => {
+      const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+      const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
+      const { values, now } = valuesFor(locked, true);
+      const [row] = (await client.query<SendRow>({ name: 'fmc-relay-send', text: SEND, values })).rows;
+      if (row!.outcome === 'stored') saw(conversationId, locked!.wrapped, row!.out_seq! + 1, true);
+      return { row: row!, now };
     });
   }
 

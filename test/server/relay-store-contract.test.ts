@@ -367,6 +367,44 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  test('labels that change nothing keep the triage ciphertext: another instance labelling next is stored at once, not retried; labels that raise it still do', async () => {
+    const { backend, db } = await pgBackend();
+    const other = createPgRelayStore(db.pool, await openPgKeyring(db.pool, { kind: 'env', key: CONTRACT_KEY }), { url: db.url, instance: 'l2' });
+    try {
+      const user: User = { id: 9501, username: 'same', role: 'customer', createdAt: new Date().toISOString() };
+      const c = await backend.store.create(user);
+      for (let i = 1; i <= 4; i++) await backend.store.append({ conversationId: c.id, sender: sender(user), clientId: `t${i}`, text: `texte ${i}` });
+      const triage = async (): Promise<{ triage: Buffer; version: string }> => (await db.pool.query('SELECT triage, version FROM conversations WHERE id = $1', [c.id])).rows[0];
+      await backend.store.setLabels(c.id, 1, labels('low', false));
+      // `other` reads the conversation (its copy of the triage is the current one).
+      await other.head(c.id);
+      const first = await triage();
+      // The same urgency, claim and topic: nothing to raise; the row is written (version) with the same bytes.
+      await backend.store.setLabels(c.id, 2, labels('low', false));
+      const second = await triage();
+      assert.ok(second.triage.equals(first.triage), 'an unchanged triage is not sealed anew');
+      assert.ok(Number(second.version) > Number(first.version));
+      const statements: string[] = [];
+      const query = db.pool.query.bind(db.pool);
+      (db.pool as unknown as { query: (q: unknown, v?: unknown) => unknown }).query = (q: unknown, v?: unknown) => {
+        statements.push(typeof q === 'string' ? q : (q as { text: string }).text);
+        return query(q as string, v as unknown[]);
+      };
+      // Its copy is still right: one statement, no 'retry'.
+      await other.setLabels(c.id, 3, labels('high', true));
+      (db.pool as unknown as { query: unknown }).query = query;
+      assert.equal(statements.length, 1, statements.join('\n'));
+      const third = await triage();
+      assert.ok(!third.triage.equals(second.triage), 'a raised triage is sealed anew');
+      await backend.store.setLabels(c.id, 4, labels('low', false));
+      const summary = await backend.store.summary(c.id);
+      assert.deepEqual([summary?.urgency, summary?.claim, summary?.topics], ['high', true, ['fibre']]);
+      assert.deepEqual((await backend.store.after(c.id, 0, 10)).map((m) => m.labels?.urgency), ['low', 'low', 'high', 'low']);
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('reads and summaries asked for in one turn go as one statement, and each gets its own conversation, range and limit', async () => {
     const { backend } = await pgBackend();
     try {

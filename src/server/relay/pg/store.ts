@@ -460,7 +460,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         if (guess && known) {
           const key = keyOf(conversationId, guess.wrapped);
           sealed = sealJson(key, labels, aad.labels(conversationId, seq));
-          next = sealJson(key, merged(triageOf(conversationId, key, guess.triage!), labels), aad.triage(conversationId));
+          next = resealed(conversationId, key, guess.triage!, labels);
         }
         const row = await write({ kind: 'l', values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)] });
         if (row.outcome === 'missing') return true;
@@ -485,13 +485,26 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       if (!row) return;
       const key = keyOf(conversationId, row.wrapped_key);
       await client.query('UPDATE messages SET labels = $1 WHERE conversation_id = $2 AND seq = $3', [sealJson(key, labels, aad.labels(conversationId, seq)), conversationId, seq]);
-      const next = sealJson(key, merged(triageOf(conversationId, key, row.triage), labels), aad.triage(conversationId));
+      const next = resealed(conversationId, key, row.triage, labels);
       await client.query('UPDATE conversations SET triage = $1, updated_at = $2 WHERE id = $3', [next, Date.now(), conversationId]);
       await notify(client, notice.labels(instance, conversationId, seq));
       const entry = saw(conversationId, row.wrapped_key, 1, false);
       entry.triage = next;
       entry.labelled = ++labelled;
     });
+  }
+
+  /**
+   * The conversation's triage ciphertext once `labels` are folded in: the same bytes when they
+   * change nothing (most messages of a conversation repeat its urgency and topic). Sealed anew,
+   * even an unchanged triage would make every other instance's copy stale, and their next
+   * labelling of it a 'retry' round trip.
+   */
+  function resealed(conversationId: string, key: Buffer, sealed: Buffer | null, labels: LabelResult): Buffer {
+    const triage = triageOf(conversationId, key, sealed);
+    const next = merged(triage, labels);
+    const same = sealed !== null && next.urgency === triage.urgency && next.claim === triage.claim && next.topics!.length === (triage.topics ?? []).length;
+    return same ? sealed : sealJson(key, next, aad.triage(conversationId));
   }
 
   /** The triage with one message's labels folded in (it only rises; a correction recomputes it). */

@@ -71,15 +71,15 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
     const attempts = Math.max(1, Math.min(maxAttempts, policy?.maxAttempts ?? maxAttempts));
     for (let attempt = 1; ; attempt++) {
       await pace?.turn(signal);
-      const timeout = AbortSignal.timeout(options.timeoutMs);
+      const timeout = tier.immediate ? undefined : AbortSignal.timeout(options.timeoutMs);
       let failure: TierRetryableError;
       try {
-        return await tier.classify(batch, AbortSignal.any([signal, timeout]));
+        return await tier.classify(batch, timeout ? AbortSignal.any([signal, timeout]) : signal);
       } catch (err) {
         if (err instanceof TierUnavailableError && err.quotaSpent) pace?.quotaSpent?.(err.message);
         if (signal.aborted || err instanceof TierUnavailableError) throw err;
         if (err instanceof TierRetryableError) failure = err;
-        else if (timeout.aborted) failure = new TierRetryableError(tier.name, `${tier.name}: no answer within ${seconds(options.timeoutMs)} (--timeout)`);
+        else if (timeout?.aborted) failure = new TierRetryableError(tier.name, `${tier.name}: no answer within ${seconds(options.timeoutMs)} (--timeout)`);
         else throw err;
       }
       const asked = failure.retryAfterMs;

@@ -13,6 +13,7 @@ export function createRulesTier(): Tier {
     version,
     cacheable: false,
     remote: false,
+    immediate: true,
     maxBatch: 10_000,
     // The signal is not consulted: a full batch takes milliseconds and never waits on I/O.
     async classify(batch: readonly TierItem[]): Promise<Map<string, TierAnswer>> {

@@ -43,6 +43,12 @@ export interface Tier {
   readonly cacheable: boolean;
   /** Remote/paid tiers are skipped by `--escalate-below` for confident local answers. */
   readonly remote: boolean;
+  /**
+   * Answers from memory, waiting on nothing (the rules): `--timeout` cannot apply, so no timer
+   * is armed per call and the caller's signal is passed as is. A chat message is classified
+   * alone, and a timer and a combined signal per message cost more than the rules' answer.
+   */
+  readonly immediate?: boolean;
   /** Largest batch this tier accepts in one call. */
   readonly maxBatch: number;
   classify(batch: readonly TierItem[], signal: AbortSignal): Promise<Map<string, TierAnswer>>;

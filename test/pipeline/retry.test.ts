@@ -65,6 +65,26 @@ test('backoff doubles per attempt, stays within [step/2, step] and under the cap
   assert.notEqual(backoffDelay(2, 500, 20_000, () => 0), backoffDelay(2, 500, 20_000, () => 0.9), 'jitter');
 });
 
+test('a tier that answers from memory (immediate) gets the caller\'s signal itself, no --timeout timer; the others a combined one', async () => {
+  const seen: AbortSignal[] = [];
+  const tier = (immediate: boolean): Tier => ({
+    ...timedTier(() => undefined),
+    name: immediate ? 'rules' : 'llm',
+    remote: !immediate,
+    ...(immediate && { immediate }),
+    async classify(batch, signal) {
+      seen.push(signal);
+      return new Map<string, TierAnswer>(batch.map((b) => [b.id, labels]));
+    },
+  });
+  const invoke = createInvoker({ timeoutMs: 1000 });
+  const signal = new AbortController().signal;
+  assert.equal((await invoke(tier(true), [item('a')], signal)).size, 1);
+  await invoke(tier(false), [item('b')], signal);
+  assert.equal(seen[0], signal);
+  assert.notEqual(seen[1], signal);
+});
+
 test('a run abort is not retried', async () => {
   const controller = new AbortController();
   const tier = timedTier(() => {

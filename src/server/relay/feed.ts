@@ -59,8 +59,11 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Fee
     let staffData: string | undefined;
     let customerData: string | undefined;
     for (const peer of peers) {
+      // Only the next one for this socket: one that joined behind the others while a read was
+      // on its way (a resume) is not handed that page's later messages over a gap; the loop
+      // reads again from the lowest socket and it gets them in order (seqs have no gaps).
       const last = peer.subscriptions.get(message.conversationId);
-      if (last === undefined || message.seq <= last) continue;
+      if (last === undefined || message.seq !== last + 1) continue;
       const data = isStaff(peer.user) ? (staffData ??= JSON.stringify(messageFrame(message, true))) : (customerData ??= JSON.stringify(messageFrame(message, false)));
       peer.sendRaw(data);
       peer.subscriptions.set(message.conversationId, message.seq);

@@ -32,6 +32,8 @@ export type FromClient =
   | {
       type: 'result';
       latencies: Float64Array;
+      /** ms from 'start' to each delivery's send, in the order of `latencies`. */
+      sentAt: Float64Array;
       delivered: number;
       duplicates: number;
       lost: number;
@@ -71,6 +73,7 @@ const post = (m: FromClient, transfer: ArrayBuffer[] = []): void => port.postMes
 
 const alive = new Set(data.wsUrls.map((_, i) => i));
 const latencies: number[] = [];
+const sentAt: number[] = [];
 let delivered = 0;
 let duplicates = 0;
 let reconnects = 0;
@@ -93,7 +96,9 @@ function connect(sock: Sock, resume: boolean): Promise<void> {
       else {
         sock.seen.add(frame.seq!);
         delivered++;
-        latencies.push(now - Number(frame.text!.split(' ')[0]));
+        const sentTime = Number(frame.text!.split(' ')[0]);
+        latencies.push(now - sentTime);
+        sentAt.push(sentTime - start);
       }
       sock.last = Math.max(sock.last, frame.seq!);
       lastReceive = now;
@@ -166,7 +171,7 @@ port.on('message', (m: ToClient) => {
     for (const socks of rooms) for (const s of socks) s.ws?.terminate();
     const array = Float64Array.from(latencies);
     post(
-      { type: 'result', latencies: array, delivered, duplicates, lost, gaps, reconnects, sent, lastReceiveMs: lastReceive - start, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 },
+      { type: 'result', latencies: array, sentAt: Float64Array.from(sentAt), delivered, duplicates, lost, gaps, reconnects, sent, lastReceiveMs: lastReceive - start, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 },
       [array.buffer as ArrayBuffer],
     );
   }

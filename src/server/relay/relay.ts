@@ -149,10 +149,15 @@ export function createRelay(deps: RelayDeps): Relay {
 
   const order = summaryOrder();
 
+  /** A summary to the watchers, unless a later one of that conversation already went out. */
+  function toWatchers(conversation: ConversationSummary): void {
+    if (order.fresh(conversation)) rooms.publishToWatchers({ type: 'conversation', conversation });
+  }
+
   async function announce(conversationId: string): Promise<void> {
     if (!rooms.hasWatchers()) return;
     const conversation = await store.summary(conversationId);
-    if (conversation && order.fresh(conversation)) rooms.publishToWatchers({ type: 'conversation', conversation });
+    if (conversation) toWatchers(conversation);
   }
 
   /** Reads the conversation's new state and sends it to its room and the watchers. */
@@ -456,9 +461,7 @@ export function createRelay(deps: RelayDeps): Relay {
       },
       async refresh() {
         if (!rooms.hasWatchers()) return;
-        for (const conversation of await store.list({ closedLimit: limits.closedListLimit })) {
-          if (order.fresh(conversation)) rooms.publishToWatchers({ type: 'conversation', conversation });
-        }
+        for (const conversation of await store.list({ closedLimit: limits.closedListLimit })) toWatchers(conversation);
       },
     },
     async idle() {

@@ -451,30 +451,28 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     // One round trip when this instance saw the conversation's current triage (it usually
     // wrote it): merged here, stored if the database still holds that one, else 'retry'
     // (in the next turn's batch).
-    const done = await (async () => {
-      for (let attempt = 0; attempt < GUESSES; attempt++) {
-        const guess = seen.get(conversationId);
-        const known = guess?.triage !== undefined;
-        let sealed: Buffer | null = null;
-        let next: Buffer | null = null;
-        if (guess && known) {
-          const key = keyOf(conversationId, guess.wrapped);
-          sealed = sealJson(key, labels, aad.labels(conversationId, seq));
-          next = resealed(conversationId, key, guess.triage!, labels);
-        }
-        const row = await write({ kind: 'l', values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)] });
-        if (row.outcome === 'missing') return true;
-        if (row.outcome === 'stored') {
-          guess!.triage = next;
-          guess!.labelled = ++labelled;
-          return true;
-        }
-        const entry = saw(conversationId, row.out_key!, 1, false);
-        entry.triage = row.out_triage;
+    for (let attempt = 0; attempt < GUESSES; attempt++) {
+      const guess = seen.get(conversationId);
+      const known = guess?.triage !== undefined;
+      let sealed: Buffer | null = null;
+      let next: Buffer | null = null;
+      if (guess && known) {
+        const key = keyOf(conversationId, guess.wrapped);
+        sealed = sealJson(key, labels, aad.labels(conversationId, seq));
+        next = resealed(conversationId, key, guess.triage!, labels);
       }
-      return false;
-    })();
-    if (!done) await setLabelsLocked(conversationId, seq, labels);
+      const row = await write({ kind: 'l', values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)] });
+      if (row.outcome === 'missing') return;
+      if (row.outcome === 'stored') {
+        guess!.triage = next;
+        guess!.labelled = ++labelled;
+        return;
+      }
+      const entry = saw(conversationId, row.out_key!, 1, false);
+      entry.triage = row.out_triage;
+    }
+    // Stale GUESSES times in a row (others keep labelling it): under the row lock.
+    await setLabelsLocked(conversationId, seq, labels);
   }
 
   /** Labels under the row lock: the triage read and rewritten in one transaction of several statements. */
@@ -517,7 +515,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   }
 
   /**
-   * One message through relay_send: sealed for the seq this instance expects, sent again
+   * One message through relay_send_any: sealed for the seq this instance expects, sent again
    * (sealed anew) when the database answers that another message took it; after GUESSES
    * stale guesses, under the row lock.
    */
@@ -700,7 +698,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         case 'closed':
           return { kind: row.outcome };
         default:
-          throw new Error(`relay_send answered ${row.outcome}`);
+          throw new Error(`relay_send_any answered ${row.outcome}`);
       }
     },
     async all({ customerId }) {

@@ -29,6 +29,12 @@ const DEADLINE_MS = 60_000;
 /** Load-generator threads (FMC_BENCH_CLIENTS), the conversations dealt out between them. */
 const CLIENTS = Number(process.env.FMC_BENCH_CLIENTS ?? 1);
 
+/** The p-th percentile (100: the maximum); NaN for none. Sorts `values` in place. */
+function percentile(values: Float64Array, p: number): number {
+  values.sort();
+  return values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
+}
+
 interface Run {
   delivered: number;
   duplicates: number;
@@ -137,15 +143,17 @@ async function load(cluster: Cluster, instances: number, probe: Probe, killAt?: 
     send({ type: 'stop' });
     const parts = (await results) as Extract<FromClient, { type: 'result' }>[];
     for (const gap of parts.flatMap((p) => p.gaps)) process.stderr.write(`relay-pg bench: ${gap}\n`);
+    // Latencies of the messages whose send time (ms from 'start') passes `when`.
+    const latenciesSent = (when: (at: number) => boolean): Float64Array =>
+      Float64Array.from(parts.flatMap((p) => Array.from(p.latencies).filter((_, i) => when(p.sentAt[i]!))));
     if (process.env.FMC_BENCH_SECONDS) {
       // Where the tail sits in the run: the p99 of the messages sent in each second.
-      const bySecond = new Map<number, number[]>();
-      for (const p of parts) p.sentAt.forEach((at, i) => (bySecond.get(Math.floor(at / 1000)) ?? bySecond.set(Math.floor(at / 1000), []).get(Math.floor(at / 1000))!).push(p.latencies[i]!));
-      const line = [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([s, l]) => `${s}s ${l.sort((a, b) => a - b)[Math.floor(0.99 * (l.length - 1))]!.toFixed(0)}`);
+      const last = Math.max(...parts.flatMap((p) => Array.from(p.sentAt)));
+      const line = Array.from({ length: Math.floor(last / 1000) + 1 }, (_, s) => `${s}s ${percentile(latenciesSent((at) => Math.floor(at / 1000) === s), 99).toFixed(0)}`);
       process.stderr.write(`relay-pg bench: p99 ms by second sent: ${line.join(', ')}\n`);
     }
-    const latencies = Float64Array.from(parts.flatMap((p) => Array.from(p.latencies))).sort();
-    const pct = (p: number): number => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(1));
+    const latencies = latenciesSent(() => true);
+    const pct = (p: number): number => Number(percentile(latencies, p).toFixed(1));
     const sum = (f: (p: (typeof parts)[number]) => number): number => parts.reduce((s, p) => s + f(p), 0);
     return {
       delivered: sum((p) => p.delivered),
@@ -154,10 +162,7 @@ async function load(cluster: Cluster, instances: number, probe: Probe, killAt?: 
       seconds: Math.max(...parts.map((p) => p.lastReceiveMs)) / 1000,
       p50: pct(50),
       p99: pct(99),
-      p99Warm: (() => {
-        const warm = Float64Array.from(parts.flatMap((p) => Array.from(p.latencies).filter((_, i) => p.sentAt[i]! >= 1000))).sort();
-        return Number((warm[Math.floor(0.99 * (warm.length - 1))] ?? NaN).toFixed(1));
-      })(),
+      p99Warm: Number(percentile(latenciesSent((at) => at >= 1000), 99).toFixed(1)),
       max: pct(100),
       reconnects: sum((p) => p.reconnects),
       // The worst thread's.

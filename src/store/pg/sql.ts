@@ -7,12 +7,6 @@ import { asDbError } from './pool.js';
 export interface Sql {
   /** A text, or a config (a named, prepared statement). */
   query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>>;
-  /**
-   * `work` on one pooled connection, not a transaction (a writer that retries on the same
-   * connection). A connection that failed other than with the server's answer (an SQLSTATE)
-   * is dropped, not handed out again.
-   */
-  session<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** `work` inside BEGIN … COMMIT on one connection; rolled back when it throws. */
   tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
 }
@@ -25,7 +19,7 @@ class RollbackFailed extends Error {
 }
 
 /** BEGIN … COMMIT on a connection already held; rolled back when `work` throws. */
-export async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
   try {
     // Inside the try: a BEGIN that fails is followed by a ROLLBACK too, and a connection
     // that cannot take even that is dropped.
@@ -41,11 +35,9 @@ export async function inTransaction<T>(client: pg.PoolClient, work: () => Promis
   }
 }
 
-const answeredByServer = (err: unknown): boolean => /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code));
-
 export function sqlOn(pool: pg.Pool, url: string): Sql {
-  /** One connection for `work`; `broken(err)` says whether a failure leaves it unusable. */
-  async function withConnection<T>(work: (client: pg.PoolClient) => Promise<T>, broken: (err: unknown) => boolean): Promise<T> {
+  /** One connection for `work`; dropped, not handed out again, when even a ROLLBACK failed on it. */
+  async function withConnection<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -56,7 +48,7 @@ export function sqlOn(pool: pg.Pool, url: string): Sql {
     try {
       return await work(client);
     } catch (err) {
-      drop = err instanceof RollbackFailed || broken(err);
+      drop = err instanceof RollbackFailed;
       throw asDbError(err instanceof RollbackFailed ? err.cause : err, url);
     } finally {
       client.release(drop);
@@ -70,8 +62,7 @@ export function sqlOn(pool: pg.Pool, url: string): Sql {
         throw asDbError(err, url);
       }
     },
-    session: (work) => withConnection(work, (err) => !answeredByServer(err)),
     // After a ROLLBACK that went through, the connection is clean whatever `work` threw.
-    tx: (work) => withConnection((client) => inTransaction(client, () => work(client)), () => false),
+    tx: (work) => withConnection((client) => inTransaction(client, () => work(client))),
   };
 }

@@ -18,6 +18,7 @@ import { lockDataDir } from '../server/relay/data-lock.js';
 import { DEFAULT_RELAY_OPTIONS } from '../server/relay/options.js';
 import { databaseUrlOf, describeDatabase } from '../store/database-url.js';
 import { openPgDatabase } from '../store/pg/database.js';
+import { warmRelayConnection } from '../server/relay/pg/warm.js';
 import { masterKeySource } from '../server/relay/master-key.js';
 import { VERSION } from '../version.js';
 import type { ClassifyOptions } from './classify-command.js';
@@ -80,7 +81,7 @@ export async function serve(options: ServeOptions, io: CommandIO = processIO()):
   const masterKey = masterKeySource(serverEnv.masterKey, dataDir);
   const databaseUrl = databaseUrlOf(options.databaseUrl, config);
   // Connected (and migrated) first: a wrong URL is one line, before anything else starts.
-  const pgDb = databaseUrl === undefined ? undefined : await openPgDatabase(databaseUrl, { applicationName: 'fmc serve' });
+  const pgDb = databaseUrl === undefined ? undefined : await openPgDatabase(databaseUrl, { applicationName: 'fmc serve', warm: warmRelayConnection });
   let data;
   try {
     data = openDataDb(dataDir);

@@ -9,6 +9,7 @@ import { toLabelResult, type LabelResult } from '../../src/labels.js';
 import { createKeyring, openKeyring } from '../../src/server/relay/keyring.js';
 import { openPgKeyring } from '../../src/server/relay/pg/keyring.js';
 import { createPgRelayStore } from '../../src/server/relay/pg/store.js';
+import { warmRelayConnection } from '../../src/server/relay/pg/warm.js';
 import { sqliteRelayStore, type RelayStore } from '../../src/server/relay/relay-store.js';
 import { createConversationStore, type Sender } from '../../src/server/relay/store.js';
 import { openPgDatabase, type PgDatabase } from '../../src/store/pg/database.js';
@@ -52,7 +53,9 @@ let pgServer: TestPostgres | undefined;
 let pgUserId = 0;
 async function pgBackend(): Promise<{ backend: Backend; db: PgDatabase }> {
   pgServer ??= await startPostgres();
-  const db = await openPgDatabase(pgServer.url);
+  // Warmed as `fmc serve` warms its pool: the store's statements then run on connections that
+  // already prepared them under the same names.
+  const db = await openPgDatabase(pgServer.url, { warm: warmRelayConnection });
   const keyring = await openPgKeyring(db.pool, { kind: 'env', key: CONTRACT_KEY });
   const store = createPgRelayStore(db.pool, keyring, { url: db.url, instance: 'contract' });
   const user = async (name: string, role: 'customer' | 'agent'): Promise<User> => ({ id: ++pgUserId, username: name, role, createdAt: new Date().toISOString() });

@@ -13,6 +13,10 @@ export interface PoolOptions {
   readonly connectTimeoutMs?: number;
   /** Names the process in pg_stat_activity. */
   readonly applicationName?: string;
+  /** Connections kept open however long they idle (default 0: an idle one closes after 30 s). */
+  readonly min?: number;
+  /** Run on each new connection before its first use. */
+  readonly onConnect?: (client: pg.ClientBase) => Promise<void>;
 }
 
 const WHERE = 'in --database-url or FMC_DATABASE_URL';
@@ -83,6 +87,8 @@ export async function openPool(url: string, options: PoolOptions = {}): Promise<
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'fmc',
+    ...(options.min !== undefined && { min: options.min }),
+    ...(options.onConnect && { onConnect: options.onConnect }),
   });
   // An idle client whose server went away emits here; without a listener that would crash
   // the process. The next query gets its own error (and a new connection).

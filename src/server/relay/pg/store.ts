@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { ATTACHMENT_COLUMNS, attachmentTaken, joinedAttachment, metaOf, type AttachmentMeta, type AttachmentRow, type JoinedAttachment } from '../../../attachments/store.js';
+import { attachmentTaken, joinedAttachment, metaOf, type AttachmentMeta, type AttachmentRow, type JoinedAttachment } from '../../../attachments/store.js';
 import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
@@ -13,6 +13,7 @@ import type { AppendInput, RelayStore, SendInput, SendOutcome } from '../relay-s
 import { aad, open, openJson, seal, sealJson } from '../seal.js';
 import { byOpenUrgency, type ChatMessage, type ConversationState, type ConversationStatus, type ConversationSummary } from '../store.js';
 import { notice, RELAY_CHANNEL } from './notice.js';
+import { CANDIDATES, statement, type SendRow, type Write, type WriteManyRow, type WriteRow } from './statements.js';
 
 // The relay's tables on PostgreSQL (migrations.ts). Each call is one transaction on one pooled
 // connection, except the sends and labellings of one event-loop turn, which share one
@@ -72,52 +73,12 @@ const stateOf = (row: ConversationRow): ConversationState => (row.status === 'cl
 const rank = (u: Urgency | null): number => (u === null ? -1 : URGENCIES.indexOf(u));
 const iso = (ms: number | string): string => new Date(Number(ms)).toISOString();
 
-// Every delivery to another instance reads through this: a named (prepared) statement, so
-// PostgreSQL plans the three-table join once per connection, not at each read (measured: 0.15
-// ms a read against 0.38 unprepared). Columns are named, not `m.*`: a column added by a later
-// migration while instances run must not change the prepared statement's result type.
-const AFTER = `SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.sender_name, m.sender_role, m.sender_display, m.body, m.labels, m.created_at,
-    c.wrapped_key, c.triage, ${ATTACHMENT_COLUMNS}
-  FROM messages m JOIN conversations c ON c.id = m.conversation_id
-  LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.seq = m.seq
-  WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`;
-
-// The same read for several conversations at once (a burst of NOTIFYs wakes many): one
-// statement, each row tagged with the number of the read it answers.
-const AFTER_MANY = `SELECT w.n, m.id, m.conversation_id, m.seq, m.sender_id, m.sender_name, m.sender_role, m.sender_display, m.body, m.labels, m.created_at,
-    c.wrapped_key, c.triage, ${ATTACHMENT_COLUMNS}
-  FROM unnest($1::text[], $2::int[], $3::int[]) WITH ORDINALITY AS w(conversation_id, after_seq, lim, n)
-  JOIN conversations c ON c.id = w.conversation_id
-  CROSS JOIN LATERAL (
-    SELECT mm.id, mm.conversation_id, mm.seq, mm.sender_id, mm.sender_name, mm.sender_role, mm.sender_display, mm.body, mm.labels, mm.created_at
-    FROM messages mm WHERE mm.conversation_id = w.conversation_id AND mm.seq > w.after_seq ORDER BY mm.seq LIMIT w.lim
-  ) m
-  LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.seq = m.seq
-  ORDER BY w.n, m.seq`;
-
-// The conversations' summaries asked for in one turn (one or many: the same named statement).
-// Columns named, as in AFTER.
-const SUMMARIES = `SELECT id, customer_id, customer_name, status, created_at, updated_at, last_seq, version, wrapped_key, triage, pending, waiting_since,
-    assignee_id, assignee_name, assignee_display
-  FROM conversations WHERE id = ANY($1::text[])`;
-
-// A send and a labelling in one statement each (migrations 25 and 24). A send's text goes
-// sealed for up to CANDIDATES seqs from the guess ($9): one made stale by another instance's
-// message or two still fits.
-const SEND = 'SELECT outcome, out_seq, out_id, out_key, out_tokens FROM relay_send_any($1, $2, $3, $4, $5, $6, $7, $8, $9::bytea[], $10, $11, $12, $13)';
-const CANDIDATES = 3;
 // Texts longer than this (bytes) are sealed for the guess alone: the candidates cost a seal
 // each and their bytes on the wire.
 const CANDIDATE_BYTES = 2048;
 // A conversation where a guess went stale in the last this many ms gets the candidates; a
 // quiet one (a single instance writing) is sealed once.
 const CONTENDED_MS = 10_000;
-const SET_LABELS = 'SELECT outcome, out_triage, out_key FROM relay_set_labels($1, $2, $3, $4, $5, $6, $7, $8)';
-// Several of them (of different conversations) asked for in one event-loop turn: one statement
-// (migration 25), each answer tagged with its place.
-const WRITE_MANY = `SELECT b_n, b_outcome, b_seq, b_id, b_key, b_tokens, b_triage
-  FROM relay_write_many($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[],
-    $11::text[], $12::bytea[], $13::int, $14::float8[], $15::float8[], $16::bytea[], $17::boolean[], $18::bytea[], $19::bytea[])`;
 
 // A guess found stale this many times in a row (others keep sending into the conversation)
 // is taken under the row lock instead: the next attempt cannot miss.
@@ -137,50 +98,6 @@ function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
     };
     promise.then(done, done);
   });
-}
-
-interface SendRow {
-  outcome: 'stored' | 'duplicate' | 'missing' | 'closed' | 'retry' | 'limited';
-  out_seq: number | null;
-  out_id: string | null;
-  out_key: Buffer | null;
-  out_tokens: number | null;
-}
-
-/** A send's answer, or a labelling's ('stored', 'missing' or 'retry', with the current triage). */
-interface WriteRow extends SendRow {
-  out_triage: Buffer | null;
-}
-
-/** A relay_send_any (its 13 arguments, the 9th the candidates) or a relay_set_labels (its 8). */
-type Write = { readonly kind: 's'; readonly values: readonly unknown[] } | { readonly kind: 'l'; readonly values: readonly unknown[] };
-
-interface WriteManyRow {
-  b_n: number;
-  b_outcome: string;
-  b_seq: number | null;
-  b_id: string | null;
-  b_key: Buffer | null;
-  b_tokens: number | null;
-  b_triage: Buffer | null;
-}
-
-/** relay_write_many's 19 arguments: arrays with one place per write (the other kind's null), then the candidates, CANDIDATES places a send. */
-function writeManyValues(batch: readonly Write[]): unknown[] {
-  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
-  const bodies: (Buffer | null)[] = [];
-  for (const w of batch) {
-    const v = w.values;
-    // kind, conversation, seq, now, notice
-    const shared = w.kind === 's' ? [v[0], v[7], v[9], v[10]] : [v[0], v[1], v[6], v[7]];
-    const send = w.kind === 's' ? [v[1], v[2], v[3], v[4], v[5], v[6], v[11], v[12]] : Array(8).fill(null);
-    const labels = w.kind === 'l' ? [v[2], v[3], v[4], v[5]] : Array(4).fill(null);
-    [w.kind, ...shared, ...send, ...labels].forEach((x, i) => columns[i]!.push(x));
-    const candidates = w.kind === 's' ? ((v[8] as Buffer[] | null) ?? []) : [];
-    for (let k = 0; k < CANDIDATES; k++) bodies.push(candidates[k] ?? null);
-  }
-  // $1-$11, the candidates and their width, $14-$19.
-  return [...columns.slice(0, 11), bodies, CANDIDATES, ...columns.slice(11)];
 }
 
 /** What this instance last saw of a conversation: a guess to seal with, which the database checks. */
@@ -402,14 +319,10 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     const asked = labelled;
     if (batch.length === 1) {
       const [one] = batch as [Read];
-      const rows = await query<Joined>({ name: 'fmc-relay-after', text: AFTER, values: [one.conversationId, one.afterSeq, one.limit] });
+      const rows = await query<Joined>(statement.after(one.conversationId, one.afterSeq, one.limit));
       return [settle(() => messagesOf(one.conversationId, rows, asked))];
     }
-    const rows = await query<Joined & { n: string }>({
-      name: 'fmc-relay-after-many',
-      text: AFTER_MANY,
-      values: [batch.map((r) => r.conversationId), batch.map((r) => r.afterSeq), batch.map((r) => r.limit)],
-    });
+    const rows = await query<Joined & { n: string }>(statement.afterMany(batch));
     const byRead = batch.map(() => [] as Joined[]);
     for (const row of rows) byRead[Number(row.n) - 1]!.push(row);
     return batch.map((r, i) => settle(() => messagesOf(r.conversationId, byRead[i]!, asked)));
@@ -419,7 +332,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   // A conversation's summary (its watchers are told of each message and labelling, on every
   // instance): the reads of one turn in one statement too.
   const summaryOf = perTurn<string, ConversationSummary | undefined>(async (ids) => {
-    const rows = await query<ConversationRow>({ name: 'fmc-relay-summaries', text: SUMMARIES, values: [[...new Set(ids)]] });
+    const rows = await query<ConversationRow>(statement.summaries(ids));
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) =>
       settle(() => {
@@ -434,10 +347,10 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   const write = perTurn<Write, WriteRow>(async (batch) => {
     if (batch.length === 1) {
       const [one] = batch as [Write];
-      const [row] = await query<WriteRow>({ name: one.kind === 's' ? 'fmc-relay-send' : 'fmc-relay-set-labels', text: one.kind === 's' ? SEND : SET_LABELS, values: [...one.values] });
+      const [row] = await query<WriteRow>(statement.write(one));
       return [{ value: row! }];
     }
-    const rows = await query<WriteManyRow>({ name: 'fmc-relay-write-many', text: WRITE_MANY, values: writeManyValues(batch) });
+    const rows = await query<WriteManyRow>(statement.writeMany(batch));
     const answers: Settled<WriteRow>[] = batch.map(() => ({ error: new Error('relay_write_many gave no answer') }));
     for (const r of rows) {
       answers[r.b_n - 1] = {
@@ -568,7 +481,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
       const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
       const { values, now } = valuesFor(locked, true);
-      const [row] = (await client.query<SendRow>({ name: 'fmc-relay-send', text: SEND, values })).rows;
+      const [row] = (await client.query<SendRow>(statement.write({ kind: 's', values }))).rows;
       if (row!.outcome === 'stored') saw(conversationId, locked!.wrapped, row!.out_seq! + 1, true);
       return { row: row!, now };
     });

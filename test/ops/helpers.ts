@@ -51,7 +51,9 @@ export interface Served {
 
 /** A real `fmc serve` on an ephemeral loopback port; resolves once it prints where it listens. */
 export function serveFmc(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [fmcBin, 'serve', '--port', '0', '--host', '127.0.0.1', '--provider', 'rules', ...args], {
+  // FMC_BENCH_PROF=<dir>: each server writes a CPU profile there when it exits (the benches that start servers).
+  const profile = process.env.FMC_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FMC_BENCH_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, fmcBin, 'serve', '--port', '0', '--host', '127.0.0.1', '--provider', 'rules', ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -33,7 +33,10 @@ test('the pool is filled with warmed connections, which it keeps; a connection o
     assert.equal(db.pool.totalCount, 3, 'filled to its size at start');
     const held = await Promise.all([db.pool.connect(), db.pool.connect(), db.pool.connect()]);
     assert.equal(db.pool.totalCount, 3, 'the same three connections');
-    for (const client of held) assert.deepEqual(await preparedOn(client), RELAY_STATEMENTS);
+    for (const client of held) {
+      assert.deepEqual(await preparedOn(client), RELAY_STATEMENTS);
+      assert.equal((await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode, 'force_generic_plan');
+    }
     const pids = await Promise.all(held.map(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
     assert.equal(new Set(pids).size, 3);
     // One dropped (as after an error): the next connection is new, and warmed before use.

@@ -42,7 +42,7 @@ interface Run {
   seconds: number;
   p50: number;
   p99: number;
-  /** p99 of the messages sent after the run's first second (new connections, first plans, JIT). */
+  /** p99 of the messages sent after the run's first second (cold code, and the backlog it makes). */
   p99Warm: number;
   max: number;
   reconnects: number;
@@ -207,7 +207,7 @@ const offered = Math.round((CONVERSATIONS * SOCKETS_PER_SIDE * 2 * 1000) / INTER
 process.stdout.write(`\n== relay-pg: 500 sockets, 50 conversations, ${CONVERSATIONS * SOCKETS_PER_SIDE * 2 * MESSAGES_PER_SOCKET} messages (${offered}/s offered), loopback\n`);
 process.stdout.write(`  ${'run'.padEnd(42)} ${['deliveries/s', 'p50 ms', 'p99 ms', 'p99 ≥1s', 'max ms', 'client loop', 'lost', 'dup', 'reconnects'].map((h) => h.padStart(12)).join('')}\n`);
 for (const [name, r] of results) process.stdout.write(`  ${name.padEnd(42)} ${row(r).map((v) => v.padStart(12)).join('')}\n`);
-process.stdout.write(`  (p99 ≥1s: of the messages sent after the run's first second, when new database connections plan the relay's functions and the code is cold; client loop: the load generator's event-loop delay, p99/max ms over the measured part, worst of its ${CLIENTS} thread(s))\n`);
+process.stdout.write(`  (p99 ≥1s: of the messages sent after the run's first second, when the code is cold and the backlog it makes builds up; client loop: the load generator's event-loop delay, p99/max ms over the measured part, worst of its ${CLIENTS} thread(s))\n`);
 const fixed = (x: number, d = 3): string => x.toFixed(d);
 process.stdout.write(`\n  CPU per message sent (ms; per 1,000 deliveries = x100), first send to last delivery\n`);
 process.stdout.write(`  ${'run'.padEnd(42)} ${['fmc serve', 'PostgreSQL', 'fmc+PG', 'clients', 'stmts/msg'].map((h) => h.padStart(12)).join('')}\n`);

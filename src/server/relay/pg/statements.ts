@@ -60,8 +60,42 @@ export interface WriteRow extends SendRow {
   out_triage: Buffer | null;
 }
 
-/** A relay_send_any (its 13 arguments, the 9th the candidates) or a relay_set_labels (its 8). */
-export type Write = { readonly kind: 's'; readonly values: readonly unknown[] } | { readonly kind: 'l'; readonly values: readonly unknown[] };
+/** relay_send_any's arguments. */
+export interface SendWrite {
+  readonly kind: 's';
+  readonly conversationId: string;
+  readonly sender: { readonly id: number; readonly username: string; readonly role: string; readonly displayName?: string | undefined };
+  /** Agents and admins may send into any conversation; a customer only into their own. */
+  readonly staff: boolean;
+  readonly clientId: string;
+  /** The seq guessed (null: none yet; the answer is 'retry' with the next one). */
+  readonly seq: number | null;
+  /** The text sealed for seq, seq + 1, … up to CANDIDATES (null: none yet). */
+  readonly bodies: readonly Buffer[] | null;
+  readonly now: number;
+  /** The message notice less its seq (notice.messagePrefix). */
+  readonly notice: string;
+  /** The sender's message bucket (perSecond 0: no limit). */
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+/** relay_set_labels's arguments. */
+export interface LabelWrite {
+  readonly kind: 'l';
+  readonly conversationId: string;
+  readonly seq: number;
+  /** The labels sealed for the message (null when the triage is not known). */
+  readonly labels: Buffer | null;
+  /** Whether this instance knows the conversation's triage: `expected` is it, `triage` it with the labels folded in. */
+  readonly known: boolean;
+  readonly expected: Buffer | null;
+  readonly triage: Buffer | null;
+  readonly now: number;
+  readonly notice: string;
+}
+
+export type Write = SendWrite | LabelWrite;
 
 export interface WriteManyRow {
   b_n: number;
@@ -73,19 +107,32 @@ export interface WriteManyRow {
   b_triage: Buffer | null;
 }
 
-/** relay_write_many's 19 arguments: arrays with one place per write (the other kind's null), then the candidates, CANDIDATES places a send. */
+const sendValues = (w: SendWrite): unknown[] => [
+  w.conversationId,
+  w.sender.id,
+  w.sender.username,
+  w.sender.role,
+  w.sender.displayName ?? null,
+  w.staff,
+  w.clientId,
+  w.seq,
+  w.bodies,
+  w.now,
+  w.notice,
+  w.burst,
+  w.perSecond,
+];
+const labelValues = (w: LabelWrite): unknown[] => [w.conversationId, w.seq, w.labels, w.known, w.expected, w.triage, w.now, w.notice];
+
+/** relay_write_many's 19 arguments: arrays with one place per write (null where only the other kind has one), the candidates CANDIDATES places a send. */
 function writeManyValues(batch: readonly Write[]): unknown[] {
   const columns: unknown[][] = Array.from({ length: 17 }, () => []);
   const bodies: (Buffer | null)[] = [];
   for (const w of batch) {
-    const v = w.values;
-    // kind, conversation, seq, now, notice
-    const shared = w.kind === 's' ? [v[0], v[7], v[9], v[10]] : [v[0], v[1], v[6], v[7]];
-    const send = w.kind === 's' ? [v[1], v[2], v[3], v[4], v[5], v[6], v[11], v[12]] : Array(8).fill(null);
-    const labels = w.kind === 'l' ? [v[2], v[3], v[4], v[5]] : Array(4).fill(null);
-    [w.kind, ...shared, ...send, ...labels].forEach((x, i) => columns[i]!.push(x));
-    const candidates = w.kind === 's' ? ((v[8] as Buffer[] | null) ?? []) : [];
-    for (let k = 0; k < CANDIDATES; k++) bodies.push(candidates[k] ?? null);
+    const send = w.kind === 's' ? [w.sender.id, w.sender.username, w.sender.role, w.sender.displayName ?? null, w.staff, w.clientId, w.burst, w.perSecond] : Array(8).fill(null);
+    const labels = w.kind === 'l' ? [w.labels, w.known, w.expected, w.triage] : Array(4).fill(null);
+    [w.kind, w.conversationId, w.seq, w.now, w.notice, ...send, ...labels].forEach((x, i) => columns[i]!.push(x));
+    for (let k = 0; k < CANDIDATES; k++) bodies.push(w.kind === 's' ? (w.bodies?.[k] ?? null) : null);
   }
   // $1-$11, the candidates and their width, $14-$19.
   return [...columns.slice(0, 11), bodies, CANDIDATES, ...columns.slice(11)];
@@ -101,6 +148,6 @@ export const statement = {
   }),
   summaries: (ids: readonly string[]): pg.QueryConfig => ({ name: 'fmc-relay-summaries', text: SUMMARIES, values: [[...new Set(ids)]] }),
   /** One write alone: its own function's statement. */
-  write: (one: Write): pg.QueryConfig => (one.kind === 's' ? { name: 'fmc-relay-send', text: SEND, values: [...one.values] } : { name: 'fmc-relay-set-labels', text: SET_LABELS, values: [...one.values] }),
+  write: (one: Write): pg.QueryConfig => (one.kind === 's' ? { name: 'fmc-relay-send', text: SEND, values: sendValues(one) } : { name: 'fmc-relay-set-labels', text: SET_LABELS, values: labelValues(one) }),
   writeMany: (batch: readonly Write[]): pg.QueryConfig => ({ name: 'fmc-relay-write-many', text: WRITE_MANY, values: writeManyValues(batch) }),
 };

@@ -13,7 +13,7 @@ import type { AppendInput, RelayStore, SendInput, SendOutcome } from '../relay-s
 import { aad, open, openJson, seal, sealJson } from '../seal.js';
 import { byOpenUrgency, type ChatMessage, type ConversationState, type ConversationStatus, type ConversationSummary } from '../store.js';
 import { notice, RELAY_CHANNEL } from './notice.js';
-import { CANDIDATES, statement, type SendRow, type Write, type WriteManyRow, type WriteRow } from './statements.js';
+import { CANDIDATES, statement, type SendRow, type SendWrite, type Write, type WriteManyRow, type WriteRow } from './statements.js';
 
 // The relay's tables on PostgreSQL (migrations.ts). Each call is one transaction on one pooled
 // connection, except the sends and labellings of one event-loop turn, which share one
@@ -374,7 +374,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
         sealed = sealJson(key, labels, aad.labels(conversationId, seq));
         next = resealed(conversationId, key, guess.triage!, labels);
       }
-      const row = await write({ kind: 'l', values: [conversationId, seq, sealed, known, known ? guess!.triage : null, next, Date.now(), notice.labels(instance, conversationId, seq)] });
+      const row = await write({ kind: 'l', conversationId, seq, labels: sealed, known, expected: guess?.triage ?? null, triage: next, now: Date.now(), notice: notice.labels(instance, conversationId, seq) });
       if (row.outcome === 'missing') return;
       if (row.outcome === 'stored') {
         guess!.triage = next;
@@ -439,51 +439,47 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
   async function sendGuessing(input: SendInput, rate: MessageRate | undefined): Promise<{ row: SendRow; now: number }> {
     const { conversationId, sender, staff, clientId, text } = input;
     const plain = Buffer.from(text, 'utf8');
-    const valuesFor = (guess: Seen | undefined, exact = false): { values: unknown[]; now: number } => {
+    const writeFor = (guess: Seen | undefined, exact = false): SendWrite => {
       const now = Date.now();
-      const seq = guess?.next ?? null;
       let bodies: Buffer[] | null = null;
       if (guess) {
         const key = keyOf(conversationId, guess.wrapped);
         const count = !exact && plain.length <= CANDIDATE_BYTES && guess.stale !== undefined && now - guess.stale < CONTENDED_MS ? CANDIDATES : 1;
         bodies = Array.from({ length: count }, (_, k) => seal(key, plain, aad.text(conversationId, guess.next + k)));
       }
-      const values = [
+      return {
+        kind: 's',
         conversationId,
-        sender.id,
-        sender.username,
-        sender.role,
-        sender.displayName ?? null,
+        sender,
         staff,
         clientId,
-        seq,
+        seq: guess?.next ?? null,
         bodies,
         now,
-        notice.messagePrefix(instance, conversationId),
-        rate?.burst ?? 0,
-        rate?.perSecond ?? 0,
-      ];
-      return { values, now };
+        notice: notice.messagePrefix(instance, conversationId),
+        burst: rate?.burst ?? 0,
+        perSecond: rate?.perSecond ?? 0,
+      };
     };
     // Each attempt in the turn's batch of writes: a retry goes out in the next turn with the
     // seq it learnt.
     for (let attempt = 0; attempt < GUESSES; attempt++) {
       const guess = seen.get(conversationId);
-      const { values, now } = valuesFor(guess);
-      const row = await write({ kind: 's', values });
+      const w = writeFor(guess);
+      const row = await write(w);
       if (row.outcome !== 'retry') {
         if (row.outcome === 'stored') saw(conversationId, guess!.wrapped, row.out_seq! + 1, true);
-        return { row, now };
+        return { row, now: w.now };
       }
       saw(conversationId, row.out_key!, row.out_seq!, true).stale = Date.now();
     }
     return tx(async (client) => {
       const head = await client.query<{ last_seq: number; wrapped_key: Buffer }>('SELECT last_seq, wrapped_key FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
       const locked = head.rows[0] && saw(conversationId, head.rows[0].wrapped_key, head.rows[0].last_seq + 1, true);
-      const { values, now } = valuesFor(locked, true);
-      const [row] = (await client.query<SendRow>(statement.write({ kind: 's', values }))).rows;
+      const w = writeFor(locked, true);
+      const [row] = (await client.query<SendRow>(statement.write(w))).rows;
       if (row!.outcome === 'stored') saw(conversationId, locked!.wrapped, row!.out_seq! + 1, true);
-      return { row: row!, now };
+      return { row: row!, now: w.now };
     });
   }
 

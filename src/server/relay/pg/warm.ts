@@ -18,11 +18,21 @@ export async function warmRelayConnection(client: pg.ClientBase): Promise<void> 
   const id = `fmc-warm-up-${randomUUID()}`;
   const sender = -randomInt(1, 2 ** 47);
   const body = Buffer.from([0]);
+  // A customer's message, and a labelling.
   const send = (seq: number): Write => ({
     kind: 's',
-    values: [id, sender, 'warm-up', 'customer', null, false, `warm-up-${seq}`, seq, [body], 0, notice.messagePrefix('warm-up', id), 1000, 1000],
+    conversationId: id,
+    sender: { id: sender, username: 'warm-up', role: 'customer' },
+    staff: false,
+    clientId: `warm-up-${seq}`,
+    seq,
+    bodies: [body],
+    now: 0,
+    notice: notice.messagePrefix('warm-up', id),
+    burst: 1000,
+    perSecond: 1000,
   });
-  const label = (seq: number, expected: Buffer | null): Write => ({ kind: 'l', values: [id, seq, body, true, expected, body, 0, notice.labels('warm-up', id, seq)] });
+  const label = (seq: number, expected: Buffer | null): Write => ({ kind: 'l', conversationId: id, seq, labels: body, known: true, expected, triage: body, now: 0, notice: notice.labels('warm-up', id, seq) });
   // Generic plans for every prepared statement of the session (the named ones and those in the
   // plpgsql functions): the relay's are key lookups whose best plan does not depend on the
   // values, and PostgreSQL would otherwise plan the first five executions of each anew, and

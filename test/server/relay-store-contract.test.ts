@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
 import { openSqliteCorrections } from '../../src/store/sqlite/corrections.js';
 import { toLabelResult, type LabelResult } from '../../src/labels.js';
 import { createKeyring, openKeyring } from '../../src/server/relay/keyring.js';
@@ -71,6 +72,17 @@ after(async () => {
 });
 
 const sender = (user: User): Sender => ({ id: user.id, username: user.username, role: user.role });
+
+/** The text of every statement sent through `pool.query` until `stop()` (the store's batched reads and writes go that way). */
+function recordStatements(pool: pg.Pool): { statements: string[]; stop(): void } {
+  const statements: string[] = [];
+  const query = pool.query.bind(pool);
+  (pool as unknown as { query: (q: unknown, v?: unknown) => unknown }).query = (q: unknown, v?: unknown) => {
+    statements.push(typeof q === 'string' ? q : (q as { text: string }).text);
+    return query(q as string, v as unknown[]);
+  };
+  return { statements, stop: () => void ((pool as unknown as { query: unknown }).query = query) };
+}
 
 function contract(name: string, open: () => Promise<Backend>): void {
   describe(`RelayStore contract: ${name}`, () => {
@@ -342,12 +354,7 @@ describe('PostgreSQL only', () => {
       // Two more from elsewhere: other's guess (3) is two behind.
       await backend.store.append({ conversationId: c1.id, sender: sender(owner), clientId: 'a3', text: 'trois' });
       await backend.store.append({ conversationId: c1.id, sender: sender(owner), clientId: 'a4', text: 'quatre' });
-      const statements: string[] = [];
-      const query = db.pool.query.bind(db.pool);
-      (db.pool as unknown as { query: (q: unknown, v?: unknown) => unknown }).query = (q: unknown, v?: unknown) => {
-        statements.push(typeof q === 'string' ? q : (q as { text: string }).text);
-        return query(q as string, v as unknown[]);
-      };
+      const { statements, stop } = recordStatements(db.pool);
       let labelled: unknown;
       const [k1, stray, late] = await Promise.all([
         other.send!(input(c1.id, owner, 'k1', 'cinq')),
@@ -355,7 +362,7 @@ describe('PostgreSQL only', () => {
         other.send!(input(c4.id, owner, 'k4', 'trop tard')),
         other.setLabels(c2.id, 1, labels('high', true)).then((x) => (labelled = x ?? 'done')),
       ]);
-      (db.pool as unknown as { query: unknown }).query = query;
+      stop();
       assert.equal(statements.length, 1, statements.join('\n'));
       assert.match(statements[0]!, /relay_write_many/);
       assert.equal(k1.kind === 'stored' && k1.message.seq, 5);
@@ -387,15 +394,10 @@ describe('PostgreSQL only', () => {
       const second = await triage();
       assert.ok(second.triage.equals(first.triage), 'an unchanged triage is not sealed anew');
       assert.ok(Number(second.version) > Number(first.version));
-      const statements: string[] = [];
-      const query = db.pool.query.bind(db.pool);
-      (db.pool as unknown as { query: (q: unknown, v?: unknown) => unknown }).query = (q: unknown, v?: unknown) => {
-        statements.push(typeof q === 'string' ? q : (q as { text: string }).text);
-        return query(q as string, v as unknown[]);
-      };
+      const { statements, stop } = recordStatements(db.pool);
       // Its copy is still right: one statement, no 'retry'.
       await other.setLabels(c.id, 3, labels('high', true));
-      (db.pool as unknown as { query: unknown }).query = query;
+      stop();
       assert.equal(statements.length, 1, statements.join('\n'));
       const third = await triage();
       assert.ok(!third.triage.equals(second.triage), 'a raised triage is sealed anew');

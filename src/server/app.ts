@@ -21,6 +21,7 @@ import type { HealthCheck } from '../tiers/tier.js';
 import { LOG_SERIALIZERS } from './log-redact.js';
 import { DEFAULT_LIMITS, DEFAULT_RATE_LIMITS, type RateLimits, type ServerLimits } from './limits.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { findNul } from './nul-check.js';
 import type { MasterKeySource } from './relay/keyring.js';
 import type { RelayOptions } from './relay/options.js';
 import type { SlaTargets } from './console/sla.js';
@@ -117,6 +118,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     if (closing) throw new FmcError('FMC_ERR_SHUTTING_DOWN', 'the server is shutting down; retry in a moment');
+  });
+  app.addHook('preValidation', async (request) => {
+    const where = findNul(request.params, 'params') ?? findNul(request.query, 'query') ?? findNul(request.body, 'body');
+    if (where) throw new FmcError('FMC_ERR_BAD_REQUEST', `${where} holds a NUL character (\\u0000), which fmc does not accept`);
   });
   // A route's write refused for storage reasons (disk full) marks the data DB for health too.
   app.addHook('onError', async (_request, _reply, err) => {

@@ -155,3 +155,28 @@ test('watch is for agents and admins', async () => {
   assert.equal((await ann.waitFor('error')).code, 'FMC_ERR_FORBIDDEN');
   await ann.close();
 });
+
+test('a NUL character in a request is refused with FMC_ERR_BAD_REQUEST (REST path, query or body, and the ids of a socket frame) before it reaches a store', async () => {
+  const id = await openConversation(server, tokens.ann);
+  for (const r of [
+    await call(api(`/api/conversations/${id}%00/messages`), { token: tokens.ann }),
+    await call(api(`/api/conversations/${id}/messages?afterSeq=0&x=a%00`), { token: tokens.ann }),
+    await call(api('/api/auth/login'), { method: 'POST', json: { username: 'ann\u0000', password: 'whatever' } }),
+  ]) {
+    assert.equal(r.status, 400, r.text);
+    assert.equal(errorCode(r), 'FMC_ERR_BAD_REQUEST');
+    assert.match(r.text, /NUL character/);
+  }
+  const c = await connect(server, tokens.ann);
+  try {
+    c.send({ type: 'send', conversationId: `${id}\u0000`, clientId: 'nul-1', text: 'bonjour' });
+    assert.equal((await c.waitFor('error')).code, 'FMC_ERR_BAD_REQUEST');
+    c.send({ type: 'send', conversationId: id, clientId: 'nul-\u0000', text: 'bonjour' });
+    assert.equal((await c.waitFor('error')).code, 'FMC_ERR_BAD_REQUEST');
+    // The socket stays usable, and a proper send goes through.
+    c.send({ type: 'send', conversationId: id, clientId: 'nul-ok', text: 'bonjour' });
+    assert.equal((await c.waitFor('ack')).seq, 1);
+  } finally {
+    await c.close();
+  }
+});

@@ -56,3 +56,42 @@ test('a socket that joins behind the others while the feed reads gets the messag
   assert.deepEqual(ahead.seqs, [4, 5]);
   assert.deepEqual(late.seqs, [2, 3, 4, 5]);
 });
+
+test('the feed keeps nothing for a conversation once its messages are delivered: a thousand conversations followed and left leave no line behind', async () => {
+  const store = { after: async (id: string, afterSeq: number) => (afterSeq < 2 ? [{ ...message(2), conversationId: id }] : []) } as unknown as RelayStore;
+  const rooms = createRooms();
+  const feed = createFeed(store, rooms, silentLogger);
+  for (let c = 0; c < 1000; c++) {
+    const p = peer('agent');
+    rooms.join(p, `c${c}`, 1);
+    feed.wake(`c${c}`, 2);
+    await feed.idle();
+    assert.deepEqual(p.seqs, [2]);
+    rooms.leave(p, `c${c}`);
+  }
+  assert.equal(feed.busy(), 0);
+  // A later message still reaches a socket that joins again.
+  const back = peer('agent');
+  rooms.join(back, 'c7', 1);
+  feed.wake('c7', 2);
+  await feed.idle();
+  assert.deepEqual(back.seqs, [2]);
+});
+
+test('a notice for messages the store no longer has (the conversation deleted meanwhile) makes one read, not a loop of them', async () => {
+  let reads = 0;
+  const store = { after: async () => (reads++, []) } as unknown as RelayStore;
+  const rooms = createRooms();
+  const feed = createFeed(store, rooms, silentLogger);
+  const p = peer('agent');
+  rooms.join(p, C, 3);
+  feed.wake(C, 5);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(reads, 1);
+  assert.equal(feed.busy(), 0);
+  assert.deepEqual(p.seqs, []);
+  // A notice heard later is read for again.
+  feed.wake(C, 6);
+  await feed.idle();
+  assert.equal(reads, 2);
+});

@@ -266,6 +266,28 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  test('a send the database refuses for what it holds (a NUL in its clientId) fails alone: the sends batched with it in that turn are stored', async () => {
+    const { backend, db } = await pgBackend();
+    try {
+      const users = [9201, 9202, 9203].map((id): User => ({ id, username: `batch-${id}`, role: 'customer', createdAt: new Date().toISOString() }));
+      const conversations = await Promise.all(users.map((u) => backend.store.create(u)));
+      const input = (k: number, clientId: string) => ({ conversationId: conversations[k]!.id, sender: sender(users[k]!), staff: false, clientId, text: `message ${k}` });
+      const recorder = recordStatements(db.pool);
+      // One turn: the three go to PostgreSQL as one batched statement first.
+      const outcomes = await Promise.allSettled([backend.store.send!(input(0, 'ok-0')), backend.store.send!(input(1, 'bad-\u0000')), backend.store.send!(input(2, 'ok-2'))]);
+      recorder.stop();
+      assert.ok(recorder.statements.some((q) => q.includes('relay_write_many')), 'the three were batched');
+      assert.equal(outcomes[0]!.status === 'fulfilled' && outcomes[0].value.kind, 'stored');
+      assert.equal(outcomes[1]!.status, 'rejected');
+      assert.equal(outcomes[2]!.status === 'fulfilled' && outcomes[2].value.kind, 'stored');
+      assert.deepEqual((await backend.store.after(conversations[0]!.id, 0, 10)).map((m) => m.text), ['message 0']);
+      assert.deepEqual(await backend.store.after(conversations[1]!.id, 0, 10), []);
+      assert.deepEqual((await backend.store.after(conversations[2]!.id, 0, 10)).map((m) => m.text), ['message 2']);
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('send, one round trip: not visible, duplicate (even once closed), closed, over budget, stored; the budget is the shared one', async () => {
     const { backend, db } = await pgBackend();
     // A second instance on the same database: its guesses of the next seq go stale.

@@ -21,6 +21,8 @@ export interface Feed {
   wakeAll(): void;
   /** Resolves when no conversation is being read (tests, shutdown). */
   idle(): Promise<void>;
+  /** Conversations with a read or a delivery under way (tests: a line outliving its work is a leak). */
+  busy(): number;
 }
 
 // Messages read per query while catching up; a long gap is read in pages.
@@ -87,13 +89,25 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Fee
         }
         continue;
       }
-      if (!line.check && line.known <= from) return;
+      if (!line.check && line.known <= from) {
+        // Everything known is delivered (nothing in hand: each seq stored here is also
+        // known): the line is dropped, and the next wake-up or message makes a new one. Kept,
+        // it would outlive its conversation's sockets, one per conversation ever followed.
+        if (lines.get(conversationId) === line) lines.delete(conversationId);
+        return;
+      }
       line.check = false;
+      const knownBefore = line.known;
       const page = await store.after(conversationId, from, PAGE);
       for (const message of page) deliver(message);
       const last = page.at(-1);
       if (last && last.seq > line.known) line.known = last.seq;
       if (page.length === PAGE) line.check = true;
+      // Nothing after `from`, though a notice said more exists (the conversation was deleted
+      // meanwhile): what was known is gone, not late. Without this the loop would read again
+      // at once, for as long as a socket stays in the room. A notice heard during the read
+      // changed `known` and is read for.
+      else if (page.length === 0 && line.known === knownBefore && !line.check) line.known = from;
     }
   }
 
@@ -149,6 +163,7 @@ export function createFeed(store: RelayStore, rooms: Rooms, logger: Logger): Fee
     wakeAll() {
       for (const id of [...rooms.conversations()]) wake(id);
     },
+    busy: () => lines.size,
     async idle() {
       for (;;) {
         const running = [...lines.values()].map((l) => l.running).filter((p) => p !== undefined);

@@ -7,7 +7,15 @@ import { messageFor, type ChatMessage, type ConversationView, type MessageView }
 
 // The JSON frames of /ws, both ways (documented in the README, "Chat relay").
 
-const id = z.string().min(1).max(64);
+/**
+ * An id a client names (a conversation, a `clientId`, a file): 1-64 characters and no control
+ * character. PostgreSQL refuses a NUL in text, and it checks every argument of a statement
+ * before it runs any: one such id would fail the batched write of everyone else's messages.
+ * The REST routes take the same rule (routes/conversations.ts `idParams`).
+ */
+export const ID_MAX_LENGTH = 64;
+export const ID_PATTERN = '^[^\\u0000-\\u001f\\u007f]+$';
+const id = z.string().min(1).max(ID_MAX_LENGTH).regex(new RegExp(ID_PATTERN), 'an id holds no control character');
 
 // Text length is checked by the relay against its limit, so the error can name the limit.
 const clientFrame = z.discriminatedUnion('type', [

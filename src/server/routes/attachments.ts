@@ -4,12 +4,12 @@ import { ATTACHMENT_MAX_BYTES, checkAttachment } from '../../attachments/kinds.j
 import type { AttachmentStore } from '../../attachments/store.js';
 import { FmcError } from '../../errors.js';
 import { errorSchema } from '../errors.js';
+import { idParams } from './conversations.js';
 
 export interface AttachmentRouteOptions {
   readonly attachments: AttachmentStore;
 }
 
-const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
 const metaSchema = { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, contentType: { type: 'string' }, size: { type: 'integer' } } } as const;
 
 /** RFC 6266 / 5987: an ASCII fallback and the exact UTF-8 name; no quote or header break survives. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { errorSchema } from '../errors.js';
 import type { Relay } from '../relay/relay.js';
+import { ID_MAX_LENGTH, ID_PATTERN } from '../relay/protocol.js';
 import { labelResultSchema } from '../label-schema.js';
 
 export interface ConversationRouteOptions {
@@ -43,7 +44,7 @@ const message = {
   },
 } as const;
 
-export const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
+export const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: ID_MAX_LENGTH, pattern: ID_PATTERN } }, required: ['id'] } as const;
 
 /**
  * The relay's REST side: customers open and list their conversations; agents list all of

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { attachmentTaken, joinedAttachment, metaOf, type AttachmentMeta, type AttachmentRow, type JoinedAttachment } from '../../../attachments/store.js';
 import type { Correction } from '../../../corrections/store.js';
 import { labelsOf } from '../../../corrections/labels.js';
+import { FmcError } from '../../../errors.js';
 import { toScoredLabels, TOPICS, URGENCIES, type LabelResult, type Urgency } from '../../../labels.js';
 import { asDbError } from '../../../store/pg/pool.js';
 import { sqlOn } from '../../../store/pg/sql.js';
@@ -350,7 +351,19 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       const [row] = await query<WriteRow>(statement.write(one));
       return [{ value: row! }];
     }
-    const rows = await query<WriteManyRow>(statement.writeMany(batch));
+    let rows: WriteManyRow[];
+    try {
+      rows = await query<WriteManyRow>(statement.writeMany(batch));
+    } catch (err) {
+      // The database away: each write answers that, and its client sends again.
+      if (err instanceof FmcError && err.code === 'FMC_ERR_DB_UNAVAILABLE') throw err;
+      // Refused for what one write holds (PostgreSQL checks every argument before it runs
+      // any): the batch rolled back whole, so each goes again alone and only the one at
+      // fault fails, not the messages of everyone else in that turn.
+      const alone: Settled<WriteRow>[] = [];
+      for (const one of batch) alone.push(await query<WriteRow>(statement.write(one)).then(([row]) => ({ value: row! }), (error: unknown) => ({ error })));
+      return alone;
+    }
     const answers: Settled<WriteRow>[] = batch.map(() => ({ error: new Error('relay_write_many gave no answer') }));
     for (const r of rows) {
       answers[r.b_n - 1] = {

@@ -95,11 +95,26 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   }
 
   client = await connect();
+  const pingMs = options.pingMs ?? 5000;
+  // The ping still out, if any. One unanswered for a whole interval means a connection gone
+  // without a word (a network cut drops packets and sends no reset): the query would wait as
+  // long as TCP retransmits, about 15 minutes on Linux, with notices lost and health saying
+  // all is well.
+  let pingOut: pg.Client | undefined;
   const ping = setInterval(() => {
     const c = client;
     if (!c) return;
-    c.query('SELECT 1').catch((err: Error) => lost(c, err));
-  }, options.pingMs ?? 5000);
+    if (pingOut === c) {
+      pingOut = undefined;
+      lost(c, new Error(`no answer to a round trip in ${pingMs} ms`));
+      return;
+    }
+    pingOut = c;
+    c.query('SELECT 1').then(
+      () => void (pingOut === c && (pingOut = undefined)),
+      (err: Error) => lost(c, err),
+    );
+  }, pingMs);
   ping.unref();
 
   return {

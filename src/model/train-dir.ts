@@ -61,10 +61,20 @@ export async function trainToDir(csvPaths: readonly string[], outDir: string, op
   // Before half a minute of training, not after.
   assertReplaceable(outDir);
   const read = [];
+  let empty: FmcError | undefined;
   for (const path of csvPaths) {
     const onUnreviewed = (n: number): void => options.note?.(`${path}: ${n} rows without any gold_* value left out (not reviewed)`);
-    read.push(...(await readLabeledFile(path, { textColumn: options.textColumn, authorColumn: options.authorColumn, onUnreviewed })));
+    try {
+      read.push(...(await readLabeledFile(path, { textColumn: options.textColumn, authorColumn: options.authorColumn, onUnreviewed })));
+    } catch (err) {
+      // A week without corrections exports a header only, a review file may be unfilled yet:
+      // beside other files that is nothing to learn from, not a reason to stop the retraining.
+      if (!(err instanceof FmcError && err.code === 'FMC_ERR_INPUT_EMPTY') || csvPaths.length === 1) throw err;
+      options.note?.(`${err.message}: skipped`);
+      empty ??= err;
+    }
   }
+  if (read.length === 0 && empty) throw empty;
   const { rows, replaced } = lastRowPerText(read);
   if (replaced > 0) options.note?.(`${replaced} rows repeat a text given earlier: the later label wins`);
   const accounts = options.operatorAccounts ?? parseOperatorAccounts(undefined);

@@ -120,7 +120,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) throw new FmcError('FMC_ERR_SHUTTING_DOWN', 'the server is shutting down; retry in a moment');
   });
   app.addHook('preValidation', async (request) => {
-    const where = findNul(request.params, 'params') ?? findNul(request.query, 'query') ?? findNul(request.body, 'body');
+    // Fastify's params and query objects have prototypes of their own: their entries, copied.
+    const where = findNul({ ...(request.params as object) }, 'params') ?? findNul({ ...(request.query as object) }, 'query') ?? findNul(request.body, 'body');
     if (where) throw new FmcError('FMC_ERR_BAD_REQUEST', `${where} holds a NUL character (\\u0000), which fmc does not accept`);
   });
   // A route's write refused for storage reasons (disk full) marks the data DB for health too.

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenService } from '../auth/tokens.js';
-import { ROLES, type Role, type User, type UserStore } from '../store/users.js';
+import { ROLES, type Role, type TokenSubject, type User, type UserStore } from '../store/users.js';
 import { FmcError } from '../errors.js';
 
 /**
@@ -16,6 +16,8 @@ declare module 'fastify' {
     user: User | null;
     /** Why a presented token was refused; raised after rate limiting has counted the request. */
     authError: FmcError | null;
+    /** What the token (or ticket) named: a socket checks on every frame that its session key is still the account's. */
+    tokenSubject: TokenSubject | null;
   }
   interface FastifyContextConfig {
     access?: Access;
@@ -48,6 +50,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const { users, tokens } = options;
   app.decorateRequest('user', null);
   app.decorateRequest('authError', null);
+  app.decorateRequest('tokenSubject', null);
 
   app.addHook('onRoute', (route) => {
     if (route.config?.access === undefined) throw new Error(`route ${route.method} ${route.url} must declare config.access`);
@@ -57,9 +60,11 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     try {
       const token = bearer(request);
       if (token === undefined) return;
-      const user = await users.byToken(await tokens.verify(token));
+      const subject = await tokens.verify(token);
+      const user = await users.byToken(subject);
       if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
       request.user = user;
+      request.tokenSubject = subject;
     } catch (err) {
       request.authError = err instanceof FmcError ? err : new FmcError('FMC_ERR_UNAUTHORIZED', 'invalid token');
     }

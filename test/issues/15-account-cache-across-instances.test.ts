@@ -52,7 +52,20 @@ describe('the account each frame checks, across instances', () => {
     const socket = await following(cluster, 1, 'agent1', conversationId);
     const r = await call(`${cluster.instances[0]!.url}/api/admin/users/agent1/disabled`, { method: 'POST', token: await cluster.token('boss'), json: { disabled: true } });
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(await closedWhileResuming(socket, conversationId), { code: 1008, reason: 'user removed' });
+    assert.deepEqual(await closedWhileResuming(socket, conversationId), { code: 1008, reason: 'user removed or disabled' });
+  });
+
+  test('a password changed by `fmc users passwd` (another process): its sockets on both instances are closed with 4001 (log in again), and a token issued since connects', async () => {
+    const sockets = [await following(cluster, 0, 'boss', conversationId), await following(cluster, 1, 'boss', conversationId)];
+    const passwd = await fmc(['users', 'passwd', 'boss'], cluster.env, 'a-new-long-password\n');
+    assert.equal(passwd.code, 0, passwd.stderr);
+    for (const socket of sockets) assert.deepEqual(await closedWhileResuming(socket, conversationId), { code: 4001, reason: 'password changed; log in again' });
+    const login = await call(`${cluster.instances[1]!.url}/api/auth/login`, { method: 'POST', json: { username: 'boss', password: 'a-new-long-password' } });
+    assert.equal(login.status, 200, login.text);
+    const again = await connectTo(cluster.instances[0]!, (login.body as { token: string }).token);
+    again.send({ type: 'resume', conversationId, afterSeq: 0 });
+    await again.waitFor('resumed', (f) => f.conversationId === conversationId);
+    await again.close();
   });
 
   test('a new role given by `fmc users role` (another process): its sockets on both instances are closed', async () => {
@@ -73,7 +86,7 @@ describe('the account each frame checks, across instances', () => {
       // account kept before is dropped.
       const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fmc serve (listen)'");
       assert.equal(killed.rowCount, 2);
-      assert.deepEqual(await closedWhileResuming(socket, conversationId), { code: 1008, reason: 'user removed' });
+      assert.deepEqual(await closedWhileResuming(socket, conversationId), { code: 1008, reason: 'user removed or disabled' });
     } finally {
       await admin.end();
     }

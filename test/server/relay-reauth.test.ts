@@ -59,3 +59,25 @@ test('without renewal the socket closes with 4001 at the expiry; another account
   hijack.send({ type: 'auth', token: await freshToken('agent2') });
   assert.equal(await hijack.closed, 1008);
 });
+
+test('a password changed by an admin closes the account\'s open socket at its next frame with 4001, though its token has not expired; a token issued since connects', async () => {
+  await server.user('paul', 'customer');
+  const admin = await server.user('root-reauth', 'admin');
+  const token = await freshToken('paul');
+  const id = await openConversation(server, token);
+  const socket = await connect(server, token);
+  socket.send({ type: 'resume', conversationId: id, afterSeq: 0 });
+  await socket.waitFor('resumed');
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const r = await call(`${server.url}/api/admin/users/paul/password`, { method: 'POST', token: admin, json: { password: 'another-long-password' } });
+  assert.equal(r.status, 200, r.text);
+  socket.send({ type: 'send', conversationId: id, clientId: clientId(), text: 'encore moi' });
+  assert.deepEqual(await closed, { code: 4001, reason: 'password changed; log in again' });
+  // Nothing was stored from the old session.
+  const login = await call(`${server.url}/api/auth/login`, { method: 'POST', json: { username: 'paul', password: 'another-long-password' } });
+  assert.equal(login.status, 200, login.text);
+  const fresh = await connect(server, (login.body as { token: string }).token);
+  fresh.send({ type: 'resume', conversationId: id, afterSeq: 0 });
+  assert.equal((await fresh.waitFor('resumed')).lastSeq, 0);
+  await fresh.close();
+});

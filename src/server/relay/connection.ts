@@ -67,6 +67,9 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
     expiry.unref();
   };
   closeAt(ctx.expiresAt?.(request) ?? tokenExpiry(request));
+  // The session key the socket's token carried: a password change (or a disable) replaces the
+  // account's, and from then on this socket is refused at its next frame like any old token.
+  let sessionKey = request.tokenSubject?.sessionKey;
   // A renewed token moves the deadline: the socket, its rooms and its resume point stay as they are.
   const reauthenticate = async (token: string): Promise<void> => {
     try {
@@ -78,6 +81,8 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
         socket.close(CLOSE_POLICY, renewed ? 'token of another account or role; reconnect' : 'user removed or disabled');
         return;
       }
+      // A token issued since a password change carries the new key: the socket goes on with it.
+      sessionKey = subject.sessionKey;
       const at = expiryOf(token)!;
       closeAt(at);
       peer.send({ type: 'authed', expiresAt: new Date(at).toISOString() });
@@ -111,7 +116,7 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
       // before the frame it guards, since the user store may answer asynchronously (PostgreSQL).
       let found;
       try {
-        found = await users.byId(user.id);
+        found = sessionKey === undefined ? await users.byId(user.id) : await users.byToken({ id: user.id, sessionKey });
       } catch (err) {
         // The database is away: this frame is refused as the relay refuses a write it could
         // not make (its clientId and a retryAfterMs: the client sends it again).
@@ -130,7 +135,11 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
       // A removed account's id can be given to a new one: its creation time tells them apart.
       const current = found && found.createdAt === user.createdAt ? found : undefined;
       if (!current || current.role !== user.role) {
-        socket.close(CLOSE_POLICY, current ? 'role changed; reconnect' : 'user removed');
+        if (current) socket.close(CLOSE_POLICY, 'role changed; reconnect');
+        else if (sessionKey !== undefined && (await users.byId(user.id).catch(() => undefined))?.createdAt === user.createdAt) {
+          // Same account, new session key: its password was changed. 4001 asks for a new login.
+          socket.close(CLOSE_TOKEN_EXPIRED, 'password changed; log in again');
+        } else socket.close(CLOSE_POLICY, 'user removed or disabled');
         return;
       }
       if (frame.type === 'auth') return reauthenticate(frame.token);

@@ -217,13 +217,16 @@ export async function registerRelay(app: FastifyInstance, deps: RelayPluginDeps)
           const user = await deps.users.byToken(grant.subject);
           if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this ticket no longer exists');
           request.user = user;
+          request.tokenSubject = grant.subject;
           if (grant.tokenExpiresAt !== undefined) ticketExpiry.set(request, grant.tokenExpiresAt);
           return;
         }
         if (token === undefined) return;
-        const user = await deps.users.byToken(await deps.tokens.verify(token));
+        const subject = await deps.tokens.verify(token);
+        const user = await deps.users.byToken(subject);
         if (!user) throw new FmcError('FMC_ERR_UNAUTHORIZED', 'the user of this token no longer exists');
         request.user = user;
+        request.tokenSubject = subject;
       } catch (err) {
         request.authError = err instanceof FmcError ? err : new FmcError('FMC_ERR_UNAUTHORIZED', 'invalid token');
       }

@@ -94,6 +94,12 @@ function requireFile(input: string): void {
 
 export async function startCoordinator(options: Identity & { url: string; env: NodeJS.ProcessEnv; logger: Logger; stderr: NodeJS.WriteStream; quiet: boolean }): Promise<Coordinator> {
   requireFile(options.input);
+  // Workers clean and cascade with their own settings (fmc worker has neither option): these
+  // two would be dropped, and the labels differ from a local run's without a word.
+  const p = options.pipelineOptions;
+  if (p.keepHashtags === false || p.escalateBelow !== undefined) {
+    throw new FmcError('FMC_ERR_USAGE', `${p.keepHashtags === false ? '--no-hashtags' : '--escalate-below'} does not reach the queue's workers: run this file without --queue, or without it`);
+  }
   const settings = queueSettingsFrom(options.env);
   const [inputDigest, chain] = await Promise.all([fileDigest(options.input), coordinatorChain(options.pipelineOptions, options.logger)]);
   const id = batchId({ inputDigest, shape: shapeOf(options), chain });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { createChunkClassifier } from '../pipeline/chunk.js';
 import { countsSince } from '../pipeline/counts.js';
@@ -29,11 +30,10 @@ export const newWorkerId = (): string => `${hostname()}-${process.pid}-${randomB
 
 export const chainOf = (pipeline: Pick<Pipeline, 'tiers'>): ChainTier[] => pipeline.tiers.map((t) => ({ name: t.name, version: t.version }));
 
-const sleep = (ms: number, stop: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    stop.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+// Resolves after `ms`, or at once when `stop` aborts. Its abort listener goes when it resolves:
+// an idle worker sleeps twice a second per slot for days, and each listener left on `stop`
+// was kept.
+const sleep = (ms: number, stop: AbortSignal): Promise<void> => delay(ms, undefined, { signal: stop }).catch(() => undefined);
 
 function usageOf(pipeline: Pipeline): Record<string, TierUsage> {
   return Object.fromEntries(pipeline.tiers.flatMap((t) => (t.usage ? [[t.name, t.usage()]] : [])));

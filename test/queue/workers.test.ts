@@ -256,3 +256,13 @@ test('the database unreachable: worker and coordinator exit 2 with one line, no 
   assert.equal(await noUrl.exited, 2);
   assert.match(noUrl.stderr(), /PostgreSQL is needed by fmc worker: set FMC_DATABASE_URL/);
 });
+
+test('--no-hashtags and --escalate-below with --queue are refused in one line (2) before any work: the workers would not apply them', LIMIT, async () => {
+  const out = join(tmp.dir, 'refused.csv');
+  for (const flag of [['--no-hashtags'], ['--escalate-below', '0.8']]) {
+    const c = spawnFmc(['classify', small, '-o', out, '--queue', ...RULES, ...flag], env());
+    assert.equal(await c.exited, 2);
+    assert.match(c.stderr(), new RegExp(`^fmc: ${flag[0]} does not reach the queue's workers: run this file without --queue, or without it \\[FMC_ERR_USAGE\\]\n$`));
+    assert.equal(existsSync(out), false);
+  }
+});

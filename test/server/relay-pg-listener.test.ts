@@ -47,6 +47,7 @@ async function silentCutRelay(port: number): Promise<{ url: (db: string) => stri
     },
   };
 }
+
 let server: TestPostgres;
 before(async () => {
   server = await startPostgres();

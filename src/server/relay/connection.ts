@@ -67,9 +67,11 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
     expiry.unref();
   };
   closeAt(ctx.expiresAt?.(request) ?? tokenExpiry(request));
-  // The session key the socket's token carried: a password change (or a disable) replaces the
-  // account's, and from then on this socket is refused at its next frame like any old token.
-  let sessionKey = request.tokenSubject?.sessionKey;
+  // The session key the socket's token carried (every way into /ws sets the subject with the
+  // user: auth.ts, and the ticket and query token in plugin.ts): a password change (or a
+  // disable) replaces the account's, and from then on this socket is refused at its next
+  // frame like any old token.
+  let sessionKey = request.tokenSubject!.sessionKey;
   // A renewed token moves the deadline: the socket, its rooms and its resume point stay as they are.
   const reauthenticate = async (token: string): Promise<void> => {
     try {
@@ -116,7 +118,7 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
       // before the frame it guards, since the user store may answer asynchronously (PostgreSQL).
       let found;
       try {
-        found = sessionKey === undefined ? await users.byId(user.id) : await users.byToken({ id: user.id, sessionKey });
+        found = await users.byToken({ id: user.id, sessionKey });
       } catch (err) {
         // The database is away: this frame is refused as the relay refuses a write it could
         // not make (its clientId and a retryAfterMs: the client sends it again).
@@ -136,7 +138,7 @@ export function handleConnection(socket: WebSocket, request: FastifyRequest, ctx
       const current = found && found.createdAt === user.createdAt ? found : undefined;
       if (!current || current.role !== user.role) {
         if (current) socket.close(CLOSE_POLICY, 'role changed; reconnect');
-        else if (sessionKey !== undefined && (await users.byId(user.id).catch(() => undefined))?.createdAt === user.createdAt) {
+        else if ((await users.byId(user.id).catch(() => undefined))?.createdAt === user.createdAt) {
           // Same account, new session key: its password was changed. 4001 asks for a new login.
           socket.close(CLOSE_TOKEN_EXPIRED, 'password changed; log in again');
         } else socket.close(CLOSE_POLICY, 'user removed or disabled');

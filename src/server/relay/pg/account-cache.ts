@@ -1,4 +1,4 @@
-import type { TokenSubject, User, UserStore } from '../../../store/users.js';
+import type { User, UserStore } from '../../../store/users.js';
 
 /**
  * The account every socket frame checks (connection.ts: removed, disabled, a new role, a new
@@ -21,58 +21,43 @@ export interface AccountCache {
 
 // Accounts remembered at most (those with sockets here); the oldest goes first.
 const MAX_ACCOUNTS = 10_000;
+const MAX_SLOTS = 5;
 
 export function cacheAccounts(users: UserStore, listening: () => boolean): AccountCache {
-  const known = new Map<number, User | undefined>();
-  // byToken's answers, by account then session key: a new key (a password change) is another entry.
-  const tokens = new Map<number, Map<string, User | undefined>>();
+  // Per account, its answers: byId's under '', byToken's under each session key (a new key,
+  // after a password change, is another entry).
+  const known = new Map<number, Map<string, User | undefined>>();
   // Bumped by every forget and clear: an answer read while one happened may predate it, and
   // is used once but not kept.
   let changes = 0;
   const forget = (userId: number): void => {
     changes++;
     known.delete(userId);
-    tokens.delete(userId);
   };
-  const byId = async (id: number): Promise<User | undefined> => {
+  const remembered = async (id: number, slot: string, read: () => Promise<User | undefined>): Promise<User | undefined> => {
     if (!listening()) {
       known.clear();
-      return users.byId(id);
+      return read();
     }
-    if (known.has(id)) return known.get(id);
+    const slots = known.get(id);
+    if (slots?.has(slot)) return slots.get(slot);
     const before = changes;
-    const user = await users.byId(id);
+    const user = await read();
     if (before === changes && listening()) {
-      if (known.size >= MAX_ACCOUNTS) known.delete(known.keys().next().value!);
-      known.set(id, user);
-    }
-    return user;
-  };
-  const byToken = async (subject: TokenSubject): Promise<User | undefined> => {
-    if (!listening()) {
-      tokens.clear();
-      return users.byToken(subject);
-    }
-    const keys = tokens.get(subject.id);
-    if (keys?.has(subject.sessionKey)) return keys.get(subject.sessionKey);
-    const before = changes;
-    const user = await users.byToken(subject);
-    if (before === changes && listening()) {
-      if (tokens.size >= MAX_ACCOUNTS) tokens.delete(tokens.keys().next().value!);
-      const entry = tokens.get(subject.id) ?? new Map<string, User | undefined>();
-      // A few keys an account at most (its sockets opened before and after a change).
-      if (entry.size >= 4) entry.clear();
-      tokens.set(subject.id, entry.set(subject.sessionKey, user));
+      if (!slots && known.size >= MAX_ACCOUNTS) known.delete(known.keys().next().value!);
+      const kept = known.get(id) ?? new Map<string, User | undefined>();
+      // A few answers an account at most (its id, the keys of sockets opened before and after a change).
+      if (kept.size >= MAX_SLOTS) kept.clear();
+      known.set(id, kept.set(slot, user));
     }
     return user;
   };
   return {
-    users: { ...users, byId, byToken },
+    users: { ...users, byId: (id) => remembered(id, '', () => users.byId(id)), byToken: (subject) => remembered(subject.id, subject.sessionKey, () => users.byToken(subject)) },
     forget,
     clear() {
       changes++;
       known.clear();
-      tokens.clear();
     },
   };
 }

@@ -53,7 +53,9 @@ export interface Served {
 export function serveFmc(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<Served> {
   // FMC_BENCH_PROF=<dir>: each server writes a CPU profile there when it exits (the benches that start servers).
   const profile = process.env.FMC_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FMC_BENCH_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, fmcBin, 'serve', '--port', '0', '--host', '127.0.0.1', '--provider', 'rules', ...args], {
+  // FMC_BENCH_NODE_ARGS='<flags>': node/V8 flags for each server (NODE_OPTIONS refuses most V8 ones).
+  const nodeArgs = process.env.FMC_BENCH_NODE_ARGS ? process.env.FMC_BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...profile, ...nodeArgs, fmcBin, 'serve', '--port', '0', '--host', '127.0.0.1', '--provider', 'rules', ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

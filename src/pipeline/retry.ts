@@ -45,7 +45,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 :
 
 /**
  * The one place retries live, for every tier:
- * - each request waits its turn (`--rpm`, and any server-requested pause for that tier);
+ * - each request waits its turn (`--rpm`, and any pause for that tier: a server's wait, a 429's backoff);
  * - a timeout (`--timeout`) or TierRetryableError is retried with backoff, or after the
  *   server's own delay; a delay above `--max-wait` makes the tier unavailable for the run;
  * - items missing from an answer (or invalid, which the tier leaves out) are asked once more
@@ -90,7 +90,9 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
       }
       if (attempt >= attempts) throw new Error(`${failure.message} (gave up after ${attempt} attempts)`);
       const wait = asked ?? backoffDelay(attempt, backoffMs, maxBackoffMs);
-      if (asked !== undefined) pace?.holdUntil(Date.now() + asked);
+      // The server's wait, or a 429's backoff, holds the tier for every process sharing its pace
+      // (on PostgreSQL: every machine on the database); a 5xx or a timeout only this request's.
+      if (asked !== undefined || failure.rateLimited) pace?.holdUntil(Date.now() + wait);
       if (policy?.patienceMs !== undefined && wait > policy.patienceMs) throw new Error(`${failure.message} (not waiting ${seconds(wait)} for a retry)`);
       logger.info({ tier: tier.name, attempt, waitMs: wait, reason: failure.message }, 'retrying');
       await sleep(wait, undefined, { signal });

@@ -33,7 +33,7 @@ export function httpFailureError(f: HttpFailure, words: FailureWords): Error {
   const { tier } = words;
   if (f.quotaSpent !== undefined) return new TierUnavailableError(tier, words.quotaSpent(f.quotaSpent, f.message), true);
   if (f.keyRefused || f.status === 401 || f.status === 403) return new TierUnavailableError(tier, words.keyRefused(f.message));
-  if (f.status === 429) return new TierRetryableError(tier, `${tier}: rate limited (${f.message})`, f.retryAfterMs);
+  if (f.status === 429) return new TierRetryableError(tier, `${tier}: rate limited (${f.message})`, f.retryAfterMs, true);
   if (f.status >= 500) return new TierRetryableError(tier, `${tier}: HTTP ${f.status} ${f.message}`, f.retryAfterMs);
   if (f.status === 404 && !f.notTheModel) return new TierUnavailableError(tier, words.modelMissing(f.message));
   return new Error(`${tier}: HTTP ${f.status} ${f.message}`);

@@ -80,12 +80,17 @@ export class TierUnavailableError extends Error {
   }
 }
 
-/** A transient failure worth retrying (429, 5xx, timeout); `retryAfterMs` when the server said. */
+/**
+ * A transient failure worth retrying (429, 5xx, timeout); `retryAfterMs` when the server said.
+ * `rateLimited` (a 429): the server refuses this key's pace, so every process sharing the
+ * tier's pace waits out the retry, not only the one refused.
+ */
 export class TierRetryableError extends Error {
   constructor(
     readonly tier: string,
     message: string,
     readonly retryAfterMs?: number,
+    readonly rateLimited = false,
   ) {
     super(message);
     this.name = 'TierRetryableError';

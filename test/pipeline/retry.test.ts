@@ -56,6 +56,25 @@ test('a server-requested wait holds back the other calls to that tier too', asyn
   for (const t of tier.starts.slice(1)) assert.ok(t - t0 >= 290, `started at ${t - t0} ms, inside the 300 ms hold`);
 });
 
+test('a 429 without a wait holds the other calls for its backoff; a 5xx holds only its own retry', async () => {
+  // backoffMs 400: the first step waits 200-400 ms.
+  const run = async (error: TierRetryableError): Promise<number> => {
+    const tier = timedTier((n) => (n === 1 ? error : undefined));
+    const invoke = createInvoker({ timeoutMs: 1000, backoffMs: 400 });
+    const signal = new AbortController().signal;
+    const first = invoke(tier, [item('a')], signal);
+    await sleep(50);
+    const t1 = performance.now();
+    await Promise.all([first, invoke(tier, [item('b')], signal)]);
+    // The second call's start: the one that is not the first call's retry (that is the last of a's).
+    return tier.starts[1]! - t1;
+  };
+  const afterRateLimit = await run(new TierRetryableError('llm', 'llm: rate limited', undefined, true));
+  assert.ok(afterRateLimit >= 140, `b started ${afterRateLimit.toFixed(0)} ms after it was asked, inside the 429's hold (>= 150 ms left)`);
+  const afterServerError = await run(new TierRetryableError('llm', 'llm: HTTP 503'));
+  assert.ok(afterServerError < 100, `b started ${afterServerError.toFixed(0)} ms after it was asked: a 5xx holds nothing`);
+});
+
 test('backoff doubles per attempt, stays within [step/2, step] and under the cap', () => {
   for (const r of [0, 0.5, 0.999]) {
     assert.ok(backoffDelay(1, 500, 20_000, () => r) >= 250 && backoffDelay(1, 500, 20_000, () => r) <= 500);

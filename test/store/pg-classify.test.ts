@@ -135,6 +135,41 @@ test('a daily quota spent on one machine opens the circuit for the others: they 
   assert.ok(readRows(join(dir, 'quota-two-out.csv')).every((r) => r.provider !== 'gemini'));
 });
 
+test('a 429 on one machine pauses the others too: neither asks again until its backoff is over', async () => {
+  const slow = await startFakeGemini({ latencyMs: 20 });
+  try {
+    const arrivals: { at: number; tag: string }[] = [];
+    let refusedAt: number | undefined;
+    slow.script = (call) => {
+      const at = performance.now();
+      const tag = call.items[0]!.text.includes('alpha') ? 'a' : 'b';
+      arrivals.push({ at, tag });
+      // Once both machines are asking, A's next request gets a plain 429: no Retry-After, no quota named.
+      if (refusedAt === undefined && tag === 'a' && arrivals.some((x) => x.tag === 'b')) {
+        refusedAt = at;
+        return googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).');
+      }
+      return undefined;
+    };
+    const url = await freshDatabase();
+    const args = (name: string, tag: string) => ['classify', writeInput(`${name}.csv`, 60, tag), '-o', join(dir, `${name}-out.csv`), '--provider', 'gemini', '--batch-size', '1', '--concurrency', '1', '--quiet'];
+    const env = { FMC_DATABASE_URL: url, GEMINI_BASE_URL: slow.url };
+    const [a, b] = await Promise.all([fmc(args('pause-alpha', 'alpha '), env), fmc(args('pause-beta', 'beta '), env)]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(b.status, 0, b.stderr);
+    assert.ok(refusedAt !== undefined, 'both machines were asking at once');
+    // A's first backoff step waits 250-500 ms from the refusal's answer (20 ms later) and holds
+    // the tier for every process on the database. B may have one request out before the hold
+    // is written (its answer 20 ms later, then one more turn): nothing from 80 ms on.
+    const during = arrivals.filter((x) => x.at > refusedAt! + 80 && x.at < refusedAt! + 250);
+    assert.deepEqual(during.map((x) => `${x.tag} at +${(x.at - refusedAt!).toFixed(0)} ms`), [], 'no request inside the hold');
+    assert.ok(arrivals.some((x) => x.tag === 'b' && x.at >= refusedAt! + 250), 'B was still running after the hold');
+    assert.equal(arrivals.length, 121, 'every row answered, the refused one asked twice');
+  } finally {
+    await slow.close();
+  }
+});
+
 test('a database that cannot be reached: one line naming the host and the fix, exit 2, nothing written', async () => {
   const port = await closedPort();
   const out = join(dir, 'never.csv');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
@@ -106,23 +107,64 @@ async function openPgCache(url: string): Promise<ResultCache> {
   return { ...openPgResultCache(pool, url), close: () => pool.end() };
 }
 
-/** PostgreSQL mode: the server answers with these credentials and every migration of this version is applied. */
-export async function checkDatabase(url: string): Promise<OpsCheck> {
+/** How long `fmc health` waits for its own NOTIFY to come back on a LISTEN connection. */
+export const LISTEN_CHECK_MS = 2000;
+
+/**
+ * PostgreSQL mode: the server answers with these credentials, every migration of this version
+ * is applied, and a NOTIFY sent on one connection is heard on another that LISTENs, as the
+ * relay's instances hear each other (a pooler in transaction mode, for one, drops LISTEN).
+ */
+export async function checkDatabase(url: string, listenWaitMs = LISTEN_CHECK_MS): Promise<OpsCheck> {
   const name = 'database';
   const where = describeDatabase(url);
   let pool: pg.Pool | undefined;
   try {
-    pool = await openPool(url, { max: 1, applicationName: 'fmc health' });
+    pool = await openPool(url, { max: 2, applicationName: 'fmc health' });
     const pending = await pendingPgMigrations(pool, PG_MIGRATIONS);
     const version = (await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v.split(' ')[0];
     if (pending.length > 0) {
       return { name, ok: false, required: true, detail: `${where}: PostgreSQL ${version}, migrations ${pending.join(', ')} not applied; start \`fmc serve\` or run \`fmc cache stats\` with this URL to apply them` };
     }
-    return { name, ok: true, required: true, detail: `${where}: PostgreSQL ${version}, every migration applied` };
+    const heardMs = await notifyRoundTrip(pool, listenWaitMs);
+    if (heardMs === undefined) {
+      return {
+        name,
+        ok: false,
+        required: true,
+        detail: `${where}: PostgreSQL ${version}, every migration applied, but a NOTIFY was not heard on a LISTEN connection within ${listenWaitMs / 1000} s; instances would not hear each other's messages: point FMC_DATABASE_URL at PostgreSQL itself or at a pooler in session mode`,
+      };
+    }
+    return { name, ok: true, required: true, detail: `${where}: PostgreSQL ${version}, every migration applied, LISTEN hears a NOTIFY (${Math.round(heardMs)} ms)` };
   } catch (err) {
     return { name, ok: false, required: true, detail: (err as Error).message };
   } finally {
     await pool?.end();
+  }
+}
+
+/** ms from a NOTIFY on one pooled connection to its arrival on another that LISTENs; undefined if it does not come within `waitMs`. */
+async function notifyRoundTrip(pool: pg.Pool, waitMs: number): Promise<number | undefined> {
+  // A channel of this check's own: nothing else listens to it or sends on it.
+  const channel = `fmc_health_${randomUUID().replaceAll('-', '')}`;
+  const listener = await pool.connect();
+  try {
+    await listener.query(`LISTEN ${channel}`);
+    const started = performance.now();
+    const heard = new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), waitMs);
+      listener.on('notification', (n) => {
+        if (n.channel !== channel) return;
+        clearTimeout(timer);
+        resolve(performance.now() - started);
+      });
+    });
+    await pool.query('SELECT pg_notify($1, $2)', [channel, 'fmc health']);
+    const ms = await heard;
+    await listener.query(`UNLISTEN ${channel}`);
+    return ms;
+  } finally {
+    listener.release();
   }
 }
 

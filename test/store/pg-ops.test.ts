@@ -1,7 +1,8 @@
-// Operations in PostgreSQL mode: `fmc health` checks the connection, the migrations and the
-// cache there (through the cache interface); `fmc backup`/`restore` say to use pg_dump.
+// Operations in PostgreSQL mode: `fmc health` checks the connection, the migrations, LISTEN and
+// the cache there (through the cache interface); `fmc backup`/`restore` say to use pg_dump.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -34,11 +35,11 @@ async function healthOf(databaseUrl: string): Promise<{ code: number; summary: H
 
 const check = (s: HealthSummary, name: string) => s.checks.find((c) => c.name === name);
 
-test('fmc health on PostgreSQL: the connection, every migration, the cache writable; a fresh database is reported, not migrated', async () => {
+test('fmc health on PostgreSQL: the connection, every migration, LISTEN, the cache writable; a fresh database is reported, not migrated', async () => {
   const fresh = await server.createDatabase('fresh');
   const before = await healthOf(fresh);
   assert.equal(before.code, 1);
-  assert.match(check(before.summary, 'database')!.detail, /^fmc@127\.0\.0\.1:\d+\/fresh: PostgreSQL 15\.\S+, migrations 1, 2, 3(, \d+)* not applied; start `fmc serve`/);
+  assert.match(check(before.summary, 'database')!.detail, /^fmc@127\.0\.0\.1:\d+\/fresh: PostgreSQL \d+\.\S+, migrations 1, 2, 3(, \d+)* not applied; start `fmc serve`/);
   assert.match(check(before.summary, 'cache db')!.detail, /not writable: relation "results" does not exist/);
   const untouched = new pg.Client({ connectionString: fresh });
   await untouched.connect();
@@ -49,7 +50,7 @@ test('fmc health on PostgreSQL: the connection, every migration, the cache writa
   const { code, summary } = await healthOf(server.url);
   assert.equal(code, 0, JSON.stringify(summary, null, 2));
   assert.deepEqual(summary.checks.map((c) => c.name).slice(0, 4), ['config', 'secrets', 'database', 'cache db']);
-  assert.match(check(summary, 'database')!.detail, /^fmc@127\.0\.0\.1:\d+\/fmc: PostgreSQL 15\.\S+, every migration applied$/);
+  assert.match(check(summary, 'database')!.detail, /^fmc@127\.0\.0\.1:\d+\/fmc: PostgreSQL \d+\.\S+, every migration applied, LISTEN hears a NOTIFY \(\d+ ms\)$/);
   assert.match(check(summary, 'cache db')!.detail, /^postgres fmc@127\.0\.0\.1:\d+\/fmc writable \(0 entries\)$/);
   assert.equal(existsSync(join(dir, 'cache')), false, 'no SQLite cache file in this mode');
 
@@ -57,6 +58,75 @@ test('fmc health on PostgreSQL: the connection, every migration, the cache writa
   const down = await healthOf(`postgres://fmc:pw@127.0.0.1:${port}/fmc`);
   assert.equal(down.code, 1);
   assert.equal(check(down.summary, 'database')!.detail, `PostgreSQL at 127.0.0.1:${port} refused the connection: start the server, or fix the host and port in --database-url or FMC_DATABASE_URL`);
+});
+
+/**
+ * A TCP relay to PostgreSQL that drops every NotificationResponse on its way to the client:
+ * LISTEN and NOTIFY succeed, nothing is heard, as through a pooler in transaction mode.
+ */
+async function notificationDroppingRelay(port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const relay = createServer((down) => {
+    const up = tcpConnect(port, '127.0.0.1');
+    sockets.push(down, up);
+    down.pipe(up);
+    let pending = Buffer.alloc(0);
+    up.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      // The server's messages: a type byte, then an int32 length that counts itself.
+      const kept: Buffer[] = [];
+      let at = 0;
+      while (pending.length - at >= 5 && pending.length - at >= 1 + pending.readInt32BE(at + 1)) {
+        const end = at + 1 + pending.readInt32BE(at + 1);
+        if (pending[at] !== 0x41 /* 'A': NotificationResponse */) kept.push(pending.subarray(at, end));
+        at = end;
+      }
+      pending = pending.subarray(at);
+      if (kept.length > 0) down.write(Buffer.concat(kept));
+    });
+    for (const [a, b] of [[up, down], [down, up]] as const) {
+      a.on('close', () => b.destroy());
+      a.on('error', () => b.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      relay.close(() => resolve());
+    }),
+  };
+}
+
+test('fmc health on PostgreSQL reached through something that drops notifications: database fails and says what to point at', async () => {
+  await (await openPgDatabase(server.url)).close();
+  const relay = await notificationDroppingRelay(server.port);
+  try {
+    const { code, summary } = await healthOf(server.url.replace(`:${server.port}/`, `:${relay.port}/`));
+    assert.equal(code, 1, JSON.stringify(summary, null, 2));
+    const database = check(summary, 'database')!;
+    assert.equal(database.ok, false);
+    assert.match(database.detail, /^fmc@127\.0\.0\.1:\d+\/fmc: PostgreSQL \d+\.\S+, every migration applied, but a NOTIFY was not heard on a LISTEN connection within 2 s; instances would not hear each other's messages: point FMC_DATABASE_URL at PostgreSQL itself or at a pooler in session mode$/);
+  } finally {
+    await relay.close();
+  }
+});
+
+test('fmc serve on a database it cannot use: one line naming the host and the fix, exit 2, no stack trace', { timeout: 60_000 }, async () => {
+  const port = await closedPort();
+  const missing = server.url.replace(/\/fmc$/, '/nowhere');
+  for (const [url, expected] of [
+    [`postgres://fmc@127.0.0.1:${port}/fmc`, `PostgreSQL at 127.0.0.1:${port} refused the connection: start the server, or fix the host and port in --database-url or FMC_DATABASE_URL`],
+    [missing, `database "nowhere" does not exist on PostgreSQL at 127.0.0.1:${server.port}: create it (createdb -h 127.0.0.1 nowhere) or fix the name in --database-url or FMC_DATABASE_URL`],
+  ] as const) {
+    const served = await fmc(['serve', '--port', '0', '--host', '127.0.0.1', '--provider', 'rules', '--database-url', url], env);
+    assert.equal(served.code, 2, served.stderr);
+    const lines = served.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, served.stderr);
+    assert.ok(lines[0]!.includes(expected), lines[0]);
+    assert.doesNotMatch(served.stderr, /\n\s+at /, 'no stack trace');
+  }
 });
 
 test('fmc backup and restore on PostgreSQL refuse and say to use pg_dump / pg_restore, without the password', async () => {

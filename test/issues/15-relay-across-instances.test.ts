@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ServerFrame } from '../../src/server/relay/protocol.js';
+import { RELAY_CHANNEL } from '../../src/server/relay/pg/notice.js';
 import { fmc } from '../ops/helpers.js';
 import { call } from '../server/helpers.js';
 import { clientId, type Client } from '../server/relay-helpers.js';
@@ -127,6 +128,38 @@ describe('three instances on one database', () => {
     const answered = await watcher.waitFor('conversation', (f) => mine(f) && f.conversation.lastSeq === 2, 10_000);
     assert.equal(answered.conversation.waitingSince, null, 'answered: nobody waits');
     for (const client of [watcher, customer, agent]) await client.close();
+  });
+
+  test('NOTIFY carries ids, never the text: a long message and its labels wake the other instances with payloads of a few dozen bytes', async () => {
+    const eavesdropper = new pg.Client({ connectionString: cluster.pg.url });
+    await eavesdropper.connect();
+    const payloads: string[] = [];
+    eavesdropper.on('notification', (n) => n.channel === RELAY_CHANNEL && payloads.push(n.payload ?? ''));
+    await eavesdropper.query(`LISTEN ${RELAY_CHANNEL}`);
+    try {
+      const [a, b] = cluster.instances;
+      const conversationId = await open(cluster, 0, 'alice');
+      const customer = await connectTo(a!, await cluster.token('alice'));
+      const agent = await connectTo(b!, await cluster.token('agent1'));
+      for (const client of [customer, agent]) await joined(client, conversationId);
+      // Under the 4,000-character limit, but 11 KB in UTF-8: more than a NOTIFY can carry (8,000 bytes).
+      const marker = `panne-${randomBytes(6).toString('hex')}`;
+      const text = `${marker} plus de connexion depuis ce matin ${'€'.repeat(3900)}`;
+      assert.ok(text.length <= 4000 && Buffer.byteLength(text) > 8000);
+      customer.send({ type: 'send', conversationId, clientId: clientId(), text });
+      const [delivered] = await receive(agent, conversationId, 1);
+      assert.equal(delivered!.text, text, 'the other instance read the whole text from the table');
+      await agent.waitFor('labels', (f) => f.conversationId === conversationId, 10_000);
+      const mine = payloads.filter((p) => p.includes(conversationId));
+      assert.ok(mine.length >= 2, `a notice for the message and one for its labels: ${JSON.stringify(payloads)}`);
+      for (const p of payloads) {
+        assert.ok(!p.includes(marker) && !p.includes('connexion'), `no text in a notice: ${p.slice(0, 200)}`);
+        assert.ok(Buffer.byteLength(p) < 200, `${Buffer.byteLength(p)} bytes: ${p.slice(0, 200)}`);
+      }
+      for (const client of [customer, agent]) await client.close();
+    } finally {
+      await eavesdropper.end();
+    }
   });
 
   test('the LISTEN connections are terminated (pg_terminate_backend): after re-LISTEN every missed message arrives, none twice', async () => {

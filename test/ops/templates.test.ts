@@ -44,11 +44,24 @@ test('fmc.service: systemd-analyze verify is clean, and the hardening the issue 
   }
 });
 
+test('fmc@.service: systemd-analyze verify is clean for an instance, which listens on its own port after PostgreSQL', async () => {
+  const dir = join(root, 'unit-instances');
+  mkdirSync(dir);
+  copyFileSync(join(templates, 'fmc@.service'), join(dir, 'fmc@.service'));
+  const r = await run('systemd-analyze', ['verify', join(dir, 'fmc@8502.service')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /Unknown key|ignoring|Failed to parse/i, r.stderr);
+  const unit = read('fmc@.service');
+  assert.match(directive(unit, 'ExecStart')[0]!, / --port %i( |$)/);
+  assert.match(directive(unit, 'After')[0]!, /\bpostgresql\.service\b/);
+  assert.deepEqual(directive(unit, 'NoNewPrivileges'), ['yes']);
+});
+
 test('nginx.conf: TLS, the WebSocket upgrade on /ws, and the port the unit listens on', () => {
   const conf = read('nginx.conf');
   const port = /--port (\d+)/.exec(read('fmc.service'))![1];
   assert.match(conf, new RegExp(`server 127\\.0\\.0\\.1:${port};`));
-  assert.match(conf, /listen 443 ssl;/);
+  assert.match(conf, /listen 443 ssl http2;/);
   assert.match(conf, /ssl_certificate_key /);
   const ws = /location \/ws \{([^}]*)\}/.exec(conf)?.[1] ?? '';
   assert.match(ws, /proxy_http_version 1\.1;/);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test suites drive real system programs: Chromium (the dashboard and reports, through
 # playwright-core; never a downloaded browser), shellcheck (deploy.sh), systemd-analyze (the
-# unit template) and PostgreSQL's server binaries (initdb/postgres, started by the tests in a
-# temp dir). `npm test` runs this first: it finds them, installs the missing Debian packages
+# unit template), PostgreSQL's server binaries (initdb/postgres, started by the tests in a
+# temp dir), and nginx with openssl (the nginx templates, run with a self-signed certificate). `npm test` runs this first: it finds them, installs the missing Debian packages
 # when it runs as root with apt-get, and otherwise stops at once with the command to run.
 set -euo pipefail
 
@@ -16,6 +16,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 have_postgres || need+=(postgresql)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 ((${#need[@]})) || exit 0
 

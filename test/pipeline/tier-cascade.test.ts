@@ -117,6 +117,48 @@ test('results are cached under the tier that produced them, and a rerun makes no
   }
 });
 
+test('the cache is read once per chunk and written once per tier call, never a query per row per tier', async () => {
+  const { dir, cleanup } = tempDir();
+  const cache = openResultCache(join(dir, 'cache.sqlite'));
+  const reads: number[] = [];
+  const writes: number[] = [];
+  const counted = {
+    ...cache,
+    getMany: (keys: readonly string[]) => (reads.push(keys.length), cache.getMany(keys)),
+    putMany: (entries: Parameters<typeof cache.putMany>[0]) => (writes.push(entries.length), cache.putMany(entries)),
+  };
+  try {
+    // A remote tier that answers 4 rows in 5 (10 a call) and a local one under it.
+    const llm = scriptedTier('llm', (batch) => new Map(batch.filter((b) => Number(b.id) % 5 !== 0).map((b) => [b.id, labels()] as const)), { remote: true, maxBatch: 10 });
+    const rules = scriptedTier('rules', answerAll(labels({ confidence: 0.3 })));
+    const items = Array.from({ length: 250 }, (_, i) => item(String(i), `texte ${i}`));
+    const classifier = createClassifier({ tiers: [llm, rules], cache: counted, batchSize: 10 });
+    await classifier.classify(items);
+    // One read for the chunk, with every eligible tier's key of every row (here the llm's: rules
+    // answers are not looked up while the llm is live).
+    assert.deepEqual(reads, [250]);
+    const calls = llm.seen.length + rules.seen.length;
+    assert.ok(writes.length <= calls, `${writes.length} writes for ${calls} tier calls`);
+    assert.equal(writes.reduce((a, b) => a + b, 0), 250, 'every answer stored once');
+    assert.ok(Math.min(...writes) > 1, `no write of a single row: ${writes.join(',')}`);
+
+    // The rerun: one read; the llm's 200 answers come from it, and only the 50 rows the rules
+    // answered are asked of the llm again (a local answer never keeps a live remote tier out).
+    reads.length = 0;
+    writes.length = 0;
+    const llmBefore = llm.seen.length;
+    await createClassifier({ tiers: [llm, rules], cache: counted, batchSize: 10 }).classify(items);
+    assert.equal(reads.length, 1);
+    const askedAgain = new Set(llm.seen.slice(llmBefore).flat());
+    assert.deepEqual([...askedAgain].sort(), items.map((i) => i.id).filter((id) => Number(id) % 5 === 0).sort());
+    assert.equal(writes.reduce((a, b) => a + b, 0), 50);
+    assert.ok(Math.min(...writes) > 1, `no write of a single row: ${writes.join(',')}`);
+  } finally {
+    cache.close();
+    cleanup();
+  }
+});
+
 test('a cached local answer does not keep a live remote tier from being asked', async () => {
   const { dir, cleanup } = tempDir();
   const cache = openResultCache(join(dir, 'cache.sqlite'));

@@ -246,12 +246,14 @@ describe('two instances, one killed mid-stream', () => {
       }
     })();
     await receive(customer, conversationId, 15);
+    // The customer's send and the kill together: instance a may have stored it or not, and the
+    // customer cannot tell (no ack). It sends it again, same clientId, on the other instance.
+    customer.send({ type: 'send', conversationId, clientId: 'retry-me', text: 'vous êtes là ?' });
     a!.child.kill('SIGKILL');
     const code = await customer.closed;
     assert.notEqual(code, 1000);
     const before = messagesOf(customer, conversationId);
     assert.deepEqual(seqs(before), range(1, before.length), 'nothing out of order before the kill');
-    // An unacknowledged send from the customer, retried on the other instance with its clientId.
     const lastSeen = before.at(-1)!.seq;
     customer = await connectTo(b!, await cluster.token('carol'));
     customer.send({ type: 'resume', conversationId, afterSeq: lastSeen });

@@ -119,6 +119,24 @@ test('two machines with --rpm share one budget: together they never exceed it', 
   assert.ok(most <= RPM / 60 + 2, `${most} requests within one second (limit ${RPM / 60})`);
 });
 
+test('--rpm 60 as written, on two machines: one request a second between them, whichever sends it', async () => {
+  fake.calls.length = 0;
+  const arrivals: { at: number; tag: string }[] = [];
+  fake.script = (call) => void arrivals.push({ at: performance.now(), tag: call.items[0]!.text.includes('alpha') ? 'a' : 'b' });
+  const url = await freshDatabase();
+  const args = (name: string, tag: string) => ['classify', writeInput(`${name}.csv`, 3, tag), '-o', join(dir, `${name}-out.csv`), '--provider', 'gemini', '--batch-size', '1', '--concurrency', '4', '--rpm', '60', '--quiet'];
+  const [a, b] = await Promise.all([fmc(args('sixty-alpha', 'alpha '), { FMC_DATABASE_URL: url }), fmc(args('sixty-beta', 'beta '), { FMC_DATABASE_URL: url })]);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(arrivals.length, 6);
+  const times = arrivals.map((x) => x.at).sort((x, y) => x - y);
+  // Slots a second apart on the database's clock; an arrival can trail its slot by a few ms.
+  const gaps = times.slice(1).map((t, i) => Math.round(t - times[i]!));
+  assert.ok(gaps.every((g) => g >= 900), `gaps between requests: ${gaps.join(', ')} ms (rpm 60: 1,000)`);
+  // Both machines started together and each sent 3: unshared, two would arrive at once.
+  assert.deepEqual([...new Set(arrivals.map((x) => x.tag))].sort(), ['a', 'b']);
+});
+
 test('a daily quota spent on one machine opens the circuit for the others: they pay nothing and say why', async () => {
   fake.calls.length = 0;
   fake.script = () => googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded', [quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier')]);

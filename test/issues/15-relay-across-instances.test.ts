@@ -189,6 +189,14 @@ describe('three instances on one database', () => {
       }
       const health = await call(`${b!.url}/api/health`);
       assert.equal((health.body as { checks: { listen: { ok: boolean } } }).checks.listen.ok, true, health.text);
+      // The window was real: a message was stored before any instance listened again, so its
+      // notice reached no one and only the read after re-LISTEN could bring it.
+      const { rows } = await admin.query<{ stored: string; listening: string }>(
+        `SELECT (SELECT min(created_at) FROM messages WHERE conversation_id = $1) AS stored,
+                (SELECT (extract(epoch FROM min(backend_start)) * 1000)::bigint FROM pg_stat_activity WHERE application_name = 'fmc serve (listen)') AS listening`,
+        [conversationId],
+      );
+      assert.ok(Number(rows[0]!.stored) < Number(rows[0]!.listening), `first message stored at ${rows[0]!.stored}, LISTEN again from ${rows[0]!.listening}`);
     } finally {
       await admin.end();
     }

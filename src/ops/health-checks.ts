@@ -148,23 +148,29 @@ async function notifyRoundTrip(pool: pg.Pool, waitMs: number): Promise<number | 
   // A channel of this check's own: nothing else listens to it or sends on it.
   const channel = `fmc_health_${randomUUID().replaceAll('-', '')}`;
   const listener = await pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  let onNotice: ((n: pg.Notification) => void) | undefined;
+  let failure: Error | undefined;
   try {
     await listener.query(`LISTEN ${channel}`);
     const started = performance.now();
     const heard = new Promise<number | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), waitMs);
-      listener.on('notification', (n) => {
-        if (n.channel !== channel) return;
-        clearTimeout(timer);
-        resolve(performance.now() - started);
-      });
+      timer = setTimeout(() => resolve(undefined), waitMs);
+      onNotice = (n) => n.channel === channel && resolve(performance.now() - started);
+      listener.on('notification', onNotice);
     });
     await pool.query('SELECT pg_notify($1, $2)', [channel, 'fmc health']);
     const ms = await heard;
     await listener.query(`UNLISTEN ${channel}`);
     return ms;
+  } catch (err) {
+    failure = err as Error;
+    throw err;
   } finally {
-    listener.release();
+    clearTimeout(timer);
+    if (onNotice) listener.off('notification', onNotice);
+    // A connection that failed a query is dropped, not pooled again.
+    listener.release(failure);
   }
 }
 

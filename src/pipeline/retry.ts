@@ -88,11 +88,12 @@ export function createInvoker(options: InvokeOptions): TierInvoker {
         pace?.holdUntil(Date.now() + asked);
         throw new TierUnavailableError(tier.name, `${tier.name}: server asks to wait ${seconds(asked)}, more than --max-wait ${seconds(maxWaitMs)}; rows go to the next tier (raise --max-wait to wait)`);
       }
-      if (attempt >= attempts) throw new Error(`${failure.message} (gave up after ${attempt} attempts)`);
       const wait = asked ?? backoffDelay(attempt, backoffMs, maxBackoffMs);
       // The server's wait, or a 429's backoff, holds the tier for every process sharing its pace
-      // (on PostgreSQL: every machine on the database); a 5xx or a timeout only this request's.
+      // (on PostgreSQL: every machine on the database), even when this request gives up now;
+      // a 5xx or a timeout only delays this request's own retry.
       if (asked !== undefined || failure.rateLimited) pace?.holdUntil(Date.now() + wait);
+      if (attempt >= attempts) throw new Error(`${failure.message} (gave up after ${attempt} attempts)`);
       if (policy?.patienceMs !== undefined && wait > policy.patienceMs) throw new Error(`${failure.message} (not waiting ${seconds(wait)} for a retry)`);
       logger.info({ tier: tier.name, attempt, waitMs: wait, reason: failure.message }, 'retrying');
       await sleep(wait, undefined, { signal });

@@ -18,7 +18,7 @@ import { startCluster, type Cluster } from '../server/relay-pg-cluster.js';
 import { connect, type Client, type RelayServer } from '../server/relay-helpers.js';
 import { localizeTemplate } from './helpers.js';
 
-const INSTALL = 'apt-get update && apt-get install -y --no-install-recommends nginx-light';
+const INSTALL = 'apt-get update && apt-get install -y --no-install-recommends nginx-light openssl';
 const HOST = 'fmc.example.com';
 
 function nginxBin(): string {
@@ -160,7 +160,7 @@ describe('nginx-instances.conf in front of two fmc serve on one PostgreSQL', () 
     const health = await get(true, ports.https, '/api/health?ticket=s3cret-in-the-query');
     assert.equal(health.status, 200, health.body);
     assert.equal((JSON.parse(health.body) as { status: string }).status, 'ok');
-    assert.equal(health.headers['strict-transport-security'], 'max-age=31536000');
+    assert.equal(health.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains', 'one HSTS header');
 
     const plain = await get(false, ports.http, '/api/health');
     assert.equal(plain.status, 301);

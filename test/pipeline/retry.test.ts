@@ -10,8 +10,10 @@ import { TierRetryableError, type Tier, type TierAnswer } from '../../src/tiers/
 const labels = { is_claim: false, sentiment: 'neutral', topic: 'other', incident: 'none', urgency: 'low', confidence: 0.9 } as const;
 const item = (id: string) => ({ id, tweet: { text: id, folded: id, isRetweet: false, isCanned: false } });
 
-function timedTier(fail: (n: number) => Error | undefined): Tier & { starts: number[] } {
+function timedTier(fail: (n: number) => Error | undefined): Tier & { starts: number[]; ids: string[] } {
   const starts: number[] = [];
+  /** The first item's id of each call, in the order of `starts`. */
+  const ids: string[] = [];
   return {
     name: 'llm',
     version: 'v1',
@@ -19,8 +21,10 @@ function timedTier(fail: (n: number) => Error | undefined): Tier & { starts: num
     remote: true,
     maxBatch: 10,
     starts,
+    ids,
     async classify(batch) {
       starts.push(performance.now());
+      ids.push(batch[0]!.id);
       const err = fail(starts.length);
       if (err) throw err;
       return new Map<string, TierAnswer>(batch.map((b) => [b.id, labels]));
@@ -57,22 +61,33 @@ test('a server-requested wait holds back the other calls to that tier too', asyn
 });
 
 test('a 429 without a wait holds the other calls for its backoff; a 5xx holds only its own retry', async () => {
-  // backoffMs 400: the first step waits 200-400 ms.
-  const run = async (error: TierRetryableError): Promise<number> => {
+  // backoffMs 400: the first step waits 200-400 ms from the refusal.
+  const run = async (error: TierRetryableError) => {
     const tier = timedTier((n) => (n === 1 ? error : undefined));
     const invoke = createInvoker({ timeoutMs: 1000, backoffMs: 400 });
     const signal = new AbortController().signal;
     const first = invoke(tier, [item('a')], signal);
     await sleep(50);
-    const t1 = performance.now();
     await Promise.all([first, invoke(tier, [item('b')], signal)]);
-    // The second call's start: the one that is not the first call's retry (that is the last of a's).
-    return tier.starts[1]! - t1;
+    const refused = tier.starts[0]!;
+    const b = tier.starts[tier.ids.indexOf('b')]!;
+    const aAgain = tier.starts[tier.ids.lastIndexOf('a')]!;
+    return { bAfterRefusal: b - refused, bBeforeRetry: b < aAgain };
   };
-  const afterRateLimit = await run(new TierRetryableError('llm', 'llm: rate limited', undefined, true));
-  assert.ok(afterRateLimit >= 140, `b started ${afterRateLimit.toFixed(0)} ms after it was asked, inside the 429's hold (>= 150 ms left)`);
-  const afterServerError = await run(new TierRetryableError('llm', 'llm: HTTP 503'));
-  assert.ok(afterServerError < 100, `b started ${afterServerError.toFixed(0)} ms after it was asked: a 5xx holds nothing`);
+  // A late timer only makes b later: the bound holds however busy the machine is.
+  const rateLimited = await run(new TierRetryableError('llm', 'llm: rate limited', undefined, true));
+  assert.ok(rateLimited.bAfterRefusal >= 195, `b started ${rateLimited.bAfterRefusal.toFixed(0)} ms after the 429, inside its hold (200 ms at least)`);
+  const serverError = await run(new TierRetryableError('llm', 'llm: HTTP 503'));
+  assert.ok(serverError.bBeforeRetry, `b waited for a's retry after a 5xx (b at +${serverError.bAfterRefusal.toFixed(0)} ms)`);
+});
+
+test('the 429 that makes a request give up still holds the others', async () => {
+  const tier = timedTier((n) => (n === 1 ? new TierRetryableError('llm', 'llm: rate limited', undefined, true) : undefined));
+  const invoke = createInvoker({ timeoutMs: 1000, backoffMs: 400, maxAttempts: 1 });
+  const signal = new AbortController().signal;
+  await assert.rejects(invoke(tier, [item('a')], signal), /gave up after 1 attempts/);
+  await invoke(tier, [item('b')], signal);
+  assert.ok(tier.starts[1]! - tier.starts[0]! >= 195, `b started ${(tier.starts[1]! - tier.starts[0]!).toFixed(0)} ms after the 429`);
 });
 
 test('backoff doubles per attempt, stays within [step/2, step] and under the cap', () => {

@@ -1,8 +1,11 @@
 // `fmc serve` on PostgreSQL warms its pool at start-up (relay/pg/warm.ts): every connection
 // has run the relay's statements once, in a transaction rolled back, before the first message.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
+import { notice } from '../../src/server/relay/pg/notice.js';
+import { statement, type Write } from '../../src/server/relay/pg/statements.js';
 import { warmRelayConnection } from '../../src/server/relay/pg/warm.js';
 import { openPgDatabase } from '../../src/store/pg/database.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
@@ -73,6 +76,50 @@ test('without a warm-up the pool opens connections as asked and lets idle ones g
     assert.deepEqual(await preparedOn(client), []);
     client.release();
   } finally {
+    await db.close();
+  }
+});
+
+test("a message updates its conversation's row in place (a HOT update): no new index entry, no version for vacuum to chase", async () => {
+  server ??= await startPostgres();
+  const db = await openPgDatabase(server.url, { max: 1 });
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const id = `hot-${randomUUID()}`;
+    await client.query(
+      "INSERT INTO conversations (id, customer_id, customer_name, status, created_at, updated_at, wrapped_key, master_key_id) VALUES ($1, -1, 'hot', 'open', 0, 0, $2, 'test')",
+      [id, Buffer.from([0])],
+    );
+    const body = Buffer.from([0]);
+    const send = (seq: number, role: 'customer' | 'agent'): Write => ({
+      kind: 's',
+      conversationId: id,
+      sender: { id: role === 'customer' ? -1 : -2, username: role, role },
+      staff: role !== 'customer',
+      clientId: `c${seq}`,
+      seq,
+      bodies: [body],
+      now: seq,
+      notice: notice.messagePrefix('test', id),
+      burst: 1000,
+      perSecond: 1000,
+    });
+    const outcomes: string[] = [];
+    for (let seq = 1; seq <= 10; seq++) {
+      outcomes.push(...(await client.query<{ outcome: string }>(statement.write(send(seq, seq % 2 ? 'customer' : 'agent')))).rows.map((r) => r.outcome));
+      // A labelling of each customer message, which updates the row's triage.
+      if (seq % 2) outcomes.push(...(await client.query<{ outcome: string }>(statement.write({ kind: 'l', conversationId: id, seq, labels: body, known: true, expected: seq === 1 ? null : body, triage: body, now: seq, notice: notice.labels('test', id, seq) }))).rows.map((r) => r.outcome));
+    }
+    assert.deepEqual(new Set(outcomes), new Set(['stored']), outcomes.join());
+    const { rows } = await client.query<{ updated: string; hot: string }>(
+      "SELECT pg_stat_get_xact_tuples_updated('conversations'::regclass) AS updated, pg_stat_get_xact_tuples_hot_updated('conversations'::regclass) AS hot",
+    );
+    assert.ok(Number(rows[0]!.updated) >= 15, `${rows[0]!.updated} updates of the conversation`);
+    assert.equal(rows[0]!.hot, rows[0]!.updated, 'every update HOT');
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
     await db.close();
   }
 });

@@ -123,3 +123,31 @@ test("a message updates its conversation's row in place (a HOT update): no new i
     await db.close();
   }
 });
+
+test('closed_at, which orders the closed list, is kept by the row trigger for any writer (an instance of the previous version too)', async () => {
+  server ??= await startPostgres();
+  const db = await openPgDatabase(server.url, { max: 1 });
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const [a, b] = [`closed-a-${randomUUID()}`, `closed-b-${randomUUID()}`];
+    for (const id of [a, b]) {
+      await client.query("INSERT INTO conversations (id, customer_id, customer_name, status, created_at, updated_at, wrapped_key, master_key_id) VALUES ($1, -1, 'c', 'open', 0, 0, $2, 'test')", [id, Buffer.from([0])]);
+    }
+    const closedAt = async (id: string): Promise<string | null> => (await client.query<{ closed_at: string | null }>('SELECT closed_at FROM conversations WHERE id = $1', [id])).rows[0]!.closed_at;
+    // Closed the way the previous version closes (no closed_at in its UPDATE).
+    await client.query("UPDATE conversations SET status = 'closed', updated_at = 100 WHERE id = $1", [a]);
+    await client.query("UPDATE conversations SET status = 'closed', updated_at = 200 WHERE id = $1", [b]);
+    assert.equal(await closedAt(a), '100');
+    // A later write to a closed conversation (its last labels) keeps when it closed.
+    await client.query('UPDATE conversations SET triage = $1, updated_at = 300 WHERE id = $2', [Buffer.from([1]), a]);
+    assert.equal(await closedAt(a), '100');
+    // Reopened: no longer in the closed list's index.
+    await client.query("UPDATE conversations SET status = 'open', updated_at = 400 WHERE id = $1", [b]);
+    assert.equal(await closedAt(b), null);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+    await db.close();
+  }
+});

@@ -351,12 +351,21 @@ export const RELAY_PG_MIGRATIONS: readonly PgMigration[] = [
     // With updated_at in an index (the closed list's), none of those updates could be HOT:
     // each added an entry to every index of the table and left a dead row version for vacuum
     // (DECISIONS.md: 2 % HOT in a bench run, the 50 rows' table grown to 450 KB). The closed
-    // list is ordered by when a conversation closed instead, a column only a close sets, and
-    // the pages keep room for new versions beside the old.
+    // list is ordered by when a conversation closed instead, and the pages keep room for new
+    // versions beside the old. The row trigger keeps closed_at for every writer, an instance
+    // of the previous version too during a rolling deploy: set when the row becomes closed,
+    // kept while it stays so, cleared when it reopens.
     id: 31,
     name: 'relay_conversations_hot_updates',
     sql: `ALTER TABLE conversations ADD COLUMN closed_at bigint;
-          UPDATE conversations SET closed_at = updated_at WHERE status = 'closed';
+          CREATE OR REPLACE FUNCTION relay_conversation_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
+          BEGIN
+            NEW.version := OLD.version + 1;
+            NEW.closed_at := CASE WHEN NEW.status = 'closed' THEN coalesce(OLD.closed_at, NEW.updated_at) END;
+            RETURN NEW;
+          END
+          $fn$;
+          UPDATE conversations SET status = status WHERE status = 'closed';
           DROP INDEX conversations_closed;
           CREATE INDEX conversations_closed ON conversations (closed_at) WHERE status = 'closed';
           ALTER TABLE conversations SET (fillfactor = 70);`,

@@ -593,7 +593,7 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
     async close(id) {
       return tx(async (client) => {
         // A close stops the SLA clock: nobody is waiting on a resolved conversation.
-        const done = await client.query("UPDATE conversations SET status = 'closed', pending = false, waiting_since = NULL, updated_at = $1, closed_at = $1 WHERE id = $2 AND status <> 'closed'", [Date.now(), id]);
+        const done = await client.query("UPDATE conversations SET status = 'closed', pending = false, waiting_since = NULL, updated_at = $1 WHERE id = $2 AND status <> 'closed'", [Date.now(), id]);
         if (done.rowCount === 0) return false;
         await notify(client, notice.conversation(instance, id));
         return true;
@@ -634,8 +634,8 @@ export function createPgRelayStore(pool: pg.Pool, keyring: Keyring, options: PgR
       if (state === 'closed') return this.close(id);
       const sql =
         state === 'pending'
-          ? "UPDATE conversations SET status = 'open', pending = true, updated_at = $1, closed_at = NULL WHERE id = $2 AND (status = 'closed' OR NOT pending)"
-          : "UPDATE conversations SET status = 'open', pending = false, updated_at = $1, closed_at = NULL WHERE id = $2 AND (status = 'closed' OR pending)";
+          ? "UPDATE conversations SET status = 'open', pending = true, updated_at = $1 WHERE id = $2 AND (status = 'closed' OR NOT pending)"
+          : "UPDATE conversations SET status = 'open', pending = false, updated_at = $1 WHERE id = $2 AND (status = 'closed' OR pending)";
       return tx(async (client) => {
         const done = await client.query(sql, [Date.now(), id]);
         if (done.rowCount === 0) return false;

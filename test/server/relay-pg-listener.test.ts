@@ -3,50 +3,13 @@
 // intervals (not after TCP's retransmissions, ~15 minutes), health must say so meanwhile,
 // and a new connection must catch up (onResync) and hear notices again.
 import assert from 'node:assert/strict';
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { silentLogger } from '../../src/log.js';
 import { startListener } from '../../src/server/relay/pg/listener.js';
 import { notice, RELAY_CHANNEL, type Notice } from '../../src/server/relay/pg/notice.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
-
-/** A TCP relay to PostgreSQL; `cut()` stops carrying bytes on the connections open now, closing none. */
-async function silentCutRelay(port: number): Promise<{ url: (db: string) => string; cut(): void; close(): Promise<void> }> {
-  const pairs: [Socket, Socket][] = [];
-  const silent: Socket[] = [];
-  const server: Server = createServer((down) => {
-    const up = tcpConnect(port, '127.0.0.1');
-    down.pipe(up);
-    up.pipe(down);
-    const drop = (): void => {
-      down.destroy();
-      up.destroy();
-    };
-    down.on('error', drop);
-    up.on('error', drop);
-    pairs.push([down, up]);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const relayPort = (server.address() as { port: number }).port;
-  return {
-    url: (db) => `postgres://fmc@127.0.0.1:${relayPort}/${db}`,
-    cut() {
-      for (const [down, up] of pairs.splice(0)) {
-        down.unpipe(up);
-        up.unpipe(down);
-        down.pause();
-        up.pause();
-        // Kept open, so neither end hears of it; closed at the end of the test.
-        silent.push(down, up);
-      }
-    },
-    async close() {
-      for (const s of [...silent, ...pairs.flat()]) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+import { notificationDroppingRelay, silentCutRelay } from '../pg/tcp-relays.js';
 
 let server: TestPostgres;
 before(async () => {
@@ -90,5 +53,22 @@ test('a LISTEN connection cut silently is given up within seconds (two pings), h
     await direct.end();
     await relay.close();
     await listener.close();
+  }
+});
+
+test('a LISTEN connection that answers queries but drops notices (a pooler in transaction mode) is given up like a dead one, and each new one catches up', async () => {
+  const relay = await notificationDroppingRelay(server.port);
+  let resyncs = 0;
+  const listener = await startListener({ url: server.url.replace(`:${server.port}/`, `:${relay.port}/`), onNotice: () => undefined, onResync: () => resyncs++, logger: silentLogger, pingMs: 200 });
+  try {
+    const started = Date.now();
+    // Its own ping is never heard: given up after two intervals, then connected again.
+    while (resyncs === 0) {
+      if (Date.now() - started > 5000) assert.fail('still trusted after 5 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await listener.close();
+    await relay.close();
   }
 });

@@ -2,7 +2,6 @@
 // the cache there (through the cache interface); `fmc backup`/`restore` say to use pg_dump.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -12,6 +11,7 @@ import { closedPort } from '../fakes/http.js';
 import { tempDir } from '../helpers.js';
 import { captureIO, fmc, isolatedEnv } from '../ops/helpers.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
+import { notificationDroppingRelay } from '../pg/tcp-relays.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -59,45 +59,6 @@ test('fmc health on PostgreSQL: the connection, every migration, LISTEN, the cac
   assert.equal(down.code, 1);
   assert.equal(check(down.summary, 'database')!.detail, `PostgreSQL at 127.0.0.1:${port} refused the connection: start the server, or fix the host and port in --database-url or FMC_DATABASE_URL`);
 });
-
-/**
- * A TCP relay to PostgreSQL that drops every NotificationResponse on its way to the client:
- * LISTEN and NOTIFY succeed, nothing is heard, as through a pooler in transaction mode.
- */
-async function notificationDroppingRelay(port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets: Socket[] = [];
-  const relay = createServer((down) => {
-    const up = tcpConnect(port, '127.0.0.1');
-    sockets.push(down, up);
-    down.pipe(up);
-    let pending = Buffer.alloc(0);
-    up.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      // The server's messages: a type byte, then an int32 length that counts itself.
-      const kept: Buffer[] = [];
-      let at = 0;
-      while (pending.length - at >= 5 && pending.length - at >= 1 + pending.readInt32BE(at + 1)) {
-        const end = at + 1 + pending.readInt32BE(at + 1);
-        if (pending[at] !== 0x41 /* 'A': NotificationResponse */) kept.push(pending.subarray(at, end));
-        at = end;
-      }
-      pending = pending.subarray(at);
-      if (kept.length > 0) down.write(Buffer.concat(kept));
-    });
-    for (const [a, b] of [[up, down], [down, up]] as const) {
-      a.on('close', () => b.destroy());
-      a.on('error', () => b.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (relay.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      relay.close(() => resolve());
-    }),
-  };
-}
 
 test('fmc health on PostgreSQL reached through something that drops notifications: database fails and says what to point at', async () => {
   await (await openPgDatabase(server.url)).close();

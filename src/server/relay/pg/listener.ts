@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../../log.js';
 import { holdKeysShared } from './keyring.js';
@@ -36,12 +37,22 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   let down: { since: number; reason: string } | undefined;
   let retry = RETRY_MIN_MS;
   let timer: NodeJS.Timeout | undefined;
+  // The ping is a NOTIFY this connection sends itself: answered when it is heard, so a
+  // connection that answers queries but lets no notice through (a pooler in transaction mode,
+  // a proxy) is given up like a dead one, and every reconnect catches up from the tables.
+  const pingChannel = `fmc_relay_ping_${randomUUID().replaceAll('-', '')}`;
+  // The ping still out, if any (below).
+  let pingOut: pg.Client | undefined;
 
   async function connect(): Promise<pg.Client> {
     const c = new pg.Client({ connectionString: url, application_name: LISTEN_APPLICATION_NAME, keepAlive: true, connectionTimeoutMillis: 5000 });
     c.on('error', (err) => lost(c, err));
     c.on('end', () => lost(c, new Error('connection ended')));
     c.on('notification', (message) => {
+      if (message.channel === pingChannel) {
+        if (pingOut === c) pingOut = undefined;
+        return;
+      }
       if (message.channel !== RELAY_CHANNEL || !message.payload) return;
       const notice = parseNotice(message.payload);
       if (notice) options.onNotice(notice);
@@ -50,6 +61,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       await c.connect();
       await holdKeysShared(c);
       await c.query(`LISTEN ${RELAY_CHANNEL}`);
+      await c.query(`LISTEN ${pingChannel}`);
     } catch (err) {
       c.removeAllListeners('end');
       await c.end().catch(() => undefined);
@@ -96,11 +108,10 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
 
   client = await connect();
   const pingMs = options.pingMs ?? 5000;
-  // The ping still out, if any. One unanswered for a whole interval means a connection gone
-  // without a word (a network cut drops packets and sends no reset): the query would wait as
-  // long as TCP retransmits, about 15 minutes on Linux, with notices lost and health saying
-  // all is well.
-  let pingOut: pg.Client | undefined;
+  // A ping unheard for a whole interval means a connection gone without a word (a network
+  // cut drops packets and sends no reset: a query would wait as long as TCP retransmits, about
+  // 15 minutes on Linux) or one that drops notices; either way notices are lost while health
+  // would say all is well.
   const ping = setInterval(() => {
     const c = client;
     if (!c) return;
@@ -110,10 +121,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       return;
     }
     pingOut = c;
-    c.query('SELECT 1').then(
-      () => void (pingOut === c && (pingOut = undefined)),
-      (err: Error) => lost(c, err),
-    );
+    c.query('SELECT pg_notify($1, $2)', [pingChannel, 'ping']).catch((err: Error) => lost(c, err));
   }, pingMs);
   ping.unref();
 

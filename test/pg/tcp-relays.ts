@@ -1,55 +1,68 @@
 // TCP relays between a test's client and its PostgreSQL, each failing the way a network or a
 // middlebox can: one that goes silent (a cut without a reset), one that lets every message
 // through but notifications (as a pooler in transaction mode loses LISTEN).
-import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 
-/** A TCP relay to PostgreSQL; `cut()` stops carrying bytes on the connections open now, closing none. */
-export async function silentCutRelay(port: number): Promise<{ url: (db: string) => string; cut(): void; close(): Promise<void> }> {
-  const pairs: [Socket, Socket][] = [];
-  const silent: Socket[] = [];
-  const server: Server = createServer((down) => {
+export interface TcpRelay {
+  /** The URL of database `db` through the relay. */
+  url(db: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback TCP relay to the PostgreSQL on `port`: `carry` wires each client's connection
+ * (`down`) to the relay's own to the server (`up`). An end that fails takes the other with it.
+ */
+async function tcpRelay(port: number, carry: (down: Socket, up: Socket) => void): Promise<TcpRelay> {
+  const sockets: Socket[] = [];
+  const server = createServer((down) => {
     const up = tcpConnect(port, '127.0.0.1');
-    down.pipe(up);
-    up.pipe(down);
-    const drop = (): void => {
-      down.destroy();
-      up.destroy();
-    };
-    down.on('error', drop);
-    up.on('error', drop);
-    pairs.push([down, up]);
+    sockets.push(down, up);
+    down.on('error', () => up.destroy());
+    up.on('error', () => down.destroy());
+    carry(down, up);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const relayPort = (server.address() as { port: number }).port;
+  const relayPort = (server.address() as AddressInfo).port;
   return {
     url: (db) => `postgres://fmc@127.0.0.1:${relayPort}/${db}`,
-    cut() {
-      for (const [down, up] of pairs.splice(0)) {
-        down.unpipe(up);
-        up.unpipe(down);
-        down.pause();
-        up.pause();
-        // Kept open, so neither end hears of it; closed at the end of the test.
-        silent.push(down, up);
-      }
-    },
     async close() {
-      for (const s of [...silent, ...pairs.flat()]) s.destroy();
+      for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));
     },
   };
 }
 
-/**
- * A TCP relay to PostgreSQL that drops every NotificationResponse on its way to the client:
- * LISTEN and NOTIFY succeed, nothing is heard, as through a pooler in transaction mode.
- */
-export async function notificationDroppingRelay(port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets: Socket[] = [];
-  const relay = createServer((down) => {
-    const up = tcpConnect(port, '127.0.0.1');
-    sockets.push(down, up);
+/** A relay whose `cut()` stops carrying bytes on the connections open now, closing none. */
+export async function silentCutRelay(port: number): Promise<TcpRelay & { cut(): void }> {
+  const pairs: [Socket, Socket][] = [];
+  const relay = await tcpRelay(port, (down, up) => {
     down.pipe(up);
+    up.pipe(down);
+    pairs.push([down, up]);
+  });
+  return {
+    ...relay,
+    cut() {
+      for (const [down, up] of pairs.splice(0)) {
+        down.unpipe(up);
+        up.unpipe(down);
+        // Paused and kept open, so neither end hears of it; closed with the relay.
+        down.pause();
+        up.pause();
+      }
+    },
+  };
+}
+
+/**
+ * A relay that drops every NotificationResponse on its way to the client: LISTEN and NOTIFY
+ * succeed, nothing is heard, as through a pooler in transaction mode.
+ */
+export function notificationDroppingRelay(port: number): Promise<TcpRelay> {
+  return tcpRelay(port, (down, up) => {
+    down.pipe(up);
+    up.on('end', () => down.end());
     let pending = Buffer.alloc(0);
     up.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
@@ -64,17 +77,5 @@ export async function notificationDroppingRelay(port: number): Promise<{ port: n
       pending = pending.subarray(at);
       if (kept.length > 0) down.write(Buffer.concat(kept));
     });
-    for (const [a, b] of [[up, down], [down, up]] as const) {
-      a.on('close', () => b.destroy());
-      a.on('error', () => b.destroy());
-    }
   });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (relay.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      relay.close(() => resolve());
-    }),
-  };
 }

@@ -59,7 +59,7 @@ test('a LISTEN connection cut silently is given up within seconds (two pings), h
 test('a LISTEN connection that answers queries but drops notices (a pooler in transaction mode) is given up like a dead one, and each new one catches up', async () => {
   const relay = await notificationDroppingRelay(server.port);
   let resyncs = 0;
-  const listener = await startListener({ url: server.url.replace(`:${server.port}/`, `:${relay.port}/`), onNotice: () => undefined, onResync: () => resyncs++, logger: silentLogger, pingMs: 200 });
+  const listener = await startListener({ url: relay.url('fmc'), onNotice: () => undefined, onResync: () => resyncs++, logger: silentLogger, pingMs: 200 });
   try {
     const started = Date.now();
     // Its own ping is never heard: given up after two intervals, then connected again.

@@ -80,28 +80,41 @@ test('without a warm-up the pool opens connections as asked and lets idle ones g
   }
 });
 
-test("a message updates its conversation's row in place (a HOT update): no new index entry, no version for vacuum to chase", async () => {
+/**
+ * `body` on a connection of a migrated database, in a transaction rolled back at the end, with
+ * `count` new open conversations of its own.
+ */
+async function inRolledBack(count: number, body: (client: pg.PoolClient, ids: string[]) => Promise<void>): Promise<void> {
   server ??= await startPostgres();
   const db = await openPgDatabase(server.url, { max: 1 });
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
-    const id = `hot-${randomUUID()}`;
-    await client.query(
-      "INSERT INTO conversations (id, customer_id, customer_name, status, created_at, updated_at, wrapped_key, master_key_id) VALUES ($1, -1, 'hot', 'open', 0, 0, $2, 'test')",
-      [id, Buffer.from([0])],
-    );
+    const ids = Array.from({ length: count }, () => `test-${randomUUID()}`);
+    for (const id of ids) {
+      await client.query("INSERT INTO conversations (id, customer_id, customer_name, status, created_at, updated_at, wrapped_key, master_key_id) VALUES ($1, -1, 'c', 'open', 0, 0, $2, 'test')", [id, Buffer.from([0])]);
+    }
+    await body(client, ids);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+    await db.close();
+  }
+}
+
+test("a message updates its conversation's row in place (a HOT update): no new index entry, no version for vacuum to chase", async () => {
+  await inRolledBack(1, async (client, [id]) => {
     const body = Buffer.from([0]);
     const send = (seq: number, role: 'customer' | 'agent'): Write => ({
       kind: 's',
-      conversationId: id,
+      conversationId: id!,
       sender: { id: role === 'customer' ? -1 : -2, username: role, role },
       staff: role !== 'customer',
       clientId: `c${seq}`,
       seq,
       bodies: [body],
       now: seq,
-      notice: notice.messagePrefix('test', id),
+      notice: notice.messagePrefix('test', id!),
       burst: 1000,
       perSecond: 1000,
     });
@@ -109,7 +122,7 @@ test("a message updates its conversation's row in place (a HOT update): no new i
     for (let seq = 1; seq <= 10; seq++) {
       outcomes.push(...(await client.query<{ outcome: string }>(statement.write(send(seq, seq % 2 ? 'customer' : 'agent')))).rows.map((r) => r.outcome));
       // A labelling of each customer message, which updates the row's triage.
-      if (seq % 2) outcomes.push(...(await client.query<{ outcome: string }>(statement.write({ kind: 'l', conversationId: id, seq, labels: body, known: true, expected: seq === 1 ? null : body, triage: body, now: seq, notice: notice.labels('test', id, seq) }))).rows.map((r) => r.outcome));
+      if (seq % 2) outcomes.push(...(await client.query<{ outcome: string }>(statement.write({ kind: 'l', conversationId: id!, seq, labels: body, known: true, expected: seq === 1 ? null : body, triage: body, now: seq, notice: notice.labels('test', id!, seq) }))).rows.map((r) => r.outcome));
     }
     assert.deepEqual(new Set(outcomes), new Set(['stored']), outcomes.join());
     const { rows } = await client.query<{ updated: string; hot: string }>(
@@ -117,37 +130,21 @@ test("a message updates its conversation's row in place (a HOT update): no new i
     );
     assert.ok(Number(rows[0]!.updated) >= 15, `${rows[0]!.updated} updates of the conversation`);
     assert.equal(rows[0]!.hot, rows[0]!.updated, 'every update HOT');
-  } finally {
-    await client.query('ROLLBACK');
-    client.release();
-    await db.close();
-  }
+  });
 });
 
 test('closed_at, which orders the closed list, is kept by the row trigger for any writer (an instance of the previous version too)', async () => {
-  server ??= await startPostgres();
-  const db = await openPgDatabase(server.url, { max: 1 });
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    const [a, b] = [`closed-a-${randomUUID()}`, `closed-b-${randomUUID()}`];
-    for (const id of [a, b]) {
-      await client.query("INSERT INTO conversations (id, customer_id, customer_name, status, created_at, updated_at, wrapped_key, master_key_id) VALUES ($1, -1, 'c', 'open', 0, 0, $2, 'test')", [id, Buffer.from([0])]);
-    }
+  await inRolledBack(2, async (client, [a, b]) => {
     const closedAt = async (id: string): Promise<string | null> => (await client.query<{ closed_at: string | null }>('SELECT closed_at FROM conversations WHERE id = $1', [id])).rows[0]!.closed_at;
     // Closed the way the previous version closes (no closed_at in its UPDATE).
     await client.query("UPDATE conversations SET status = 'closed', updated_at = 100 WHERE id = $1", [a]);
     await client.query("UPDATE conversations SET status = 'closed', updated_at = 200 WHERE id = $1", [b]);
-    assert.equal(await closedAt(a), '100');
+    assert.equal(await closedAt(a!), '100');
     // A later write to a closed conversation (its last labels) keeps when it closed.
     await client.query('UPDATE conversations SET triage = $1, updated_at = 300 WHERE id = $2', [Buffer.from([1]), a]);
-    assert.equal(await closedAt(a), '100');
+    assert.equal(await closedAt(a!), '100');
     // Reopened: no longer in the closed list's index.
     await client.query("UPDATE conversations SET status = 'open', updated_at = 400 WHERE id = $1", [b]);
-    assert.equal(await closedAt(b), null);
-  } finally {
-    await client.query('ROLLBACK');
-    client.release();
-    await db.close();
-  }
+    assert.equal(await closedAt(b!), null);
+  });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { FAKE_KEY, googleError, quotaFailure, startFakeGemini, type FakeGemini } from '../fakes/gemini.js';
+import { FAKE_KEY, googleError, quotaFailure, startFakeGemini, type FakeGemini, type GeminiCall } from '../fakes/gemini.js';
 import { closedPort } from '../fakes/http.js';
 import { fmcBin, tempDir } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../pg/postgres.js';
@@ -63,6 +63,25 @@ function writeInput(name: string, rows: number, tag = ''): string {
 
 const readRows = (path: string) => parse(readFileSync(path), { columns: true }) as Record<string, string>[];
 
+/** A request's arrival at a fake, and the machine that sent it: A's rows say "alpha", B's "beta". */
+interface Arrival {
+  readonly at: number;
+  readonly tag: 'a' | 'b';
+}
+const arrivalOf = (call: GeminiCall): Arrival => ({ at: performance.now(), tag: call.items[0]!.text.includes('alpha') ? 'a' : 'b' });
+
+/** Machines A and B each classify `rows` rows of their own through Gemini, at the same moment; both must succeed. */
+async function twoMachines(name: string, rows: number, flags: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const args = (machine: string) => ['classify', writeInput(`${name}-${machine}.csv`, rows, `${machine} `), '-o', join(dir, `${name}-${machine}-out.csv`), '--provider', 'gemini', '--batch-size', '1', '--quiet', ...flags];
+  for (const done of await Promise.all([fmc(args('alpha'), env), fmc(args('beta'), env)])) assert.equal(done.status, 0, done.stderr);
+}
+
+/** Whether A's requests and B's spanned the same time: otherwise a test of sharing shows nothing. */
+function overlapped(arrivals: readonly Arrival[]): boolean {
+  const span = (tag: Arrival['tag']) => arrivals.filter((x) => x.tag === tag).map((x) => x.at);
+  return Math.min(...span('a')) < Math.max(...span('b')) && Math.min(...span('b')) < Math.max(...span('a'));
+}
+
 test('a second machine classifying the same file pays 0 requests: the cache is the database', async () => {
   fake.calls.length = 0;
   fake.script = () => undefined;
@@ -91,23 +110,14 @@ test('a second machine classifying the same file pays 0 requests: the cache is t
 
 test('two machines with --rpm share one budget: together they never exceed it', async () => {
   fake.calls.length = 0;
-  const arrivals: { at: number; tag: string }[] = [];
-  fake.script = (call) => void arrivals.push({ at: performance.now(), tag: call.items[0]!.text.includes('alpha') ? 'a' : 'b' });
-  const url = await freshDatabase();
+  const arrivals: Arrival[] = [];
+  fake.script = (call) => void arrivals.push(arrivalOf(call));
   // rpm 600: one request every 100 ms for both machines together, 25 requests each.
   const RPM = 600;
-  const args = (name: string, tag: string) => ['classify', writeInput(`${name}.csv`, 25, tag), '-o', join(dir, `${name}-out.csv`), '--provider', 'gemini', '--batch-size', '1', '--concurrency', '4', '--rpm', String(RPM), '--quiet'];
-  const [a, b] = await Promise.all([fmc(args('alpha', 'alpha '), { FMC_DATABASE_URL: url }), fmc(args('beta', 'beta '), { FMC_DATABASE_URL: url })]);
-  assert.equal(a.status, 0, a.stderr);
-  assert.equal(b.status, 0, b.stderr);
+  await twoMachines('rpm', 25, ['--concurrency', '4', '--rpm', String(RPM)], { FMC_DATABASE_URL: await freshDatabase() });
   assert.equal(arrivals.length, 50);
   const times = arrivals.map((x) => x.at).sort((x, y) => x - y);
-  // The two runs overlapped: otherwise this shows nothing about sharing.
-  const lastA = Math.max(...arrivals.filter((x) => x.tag === 'a').map((x) => x.at));
-  const lastB = Math.max(...arrivals.filter((x) => x.tag === 'b').map((x) => x.at));
-  const firstA = Math.min(...arrivals.filter((x) => x.tag === 'a').map((x) => x.at));
-  const firstB = Math.min(...arrivals.filter((x) => x.tag === 'b').map((x) => x.at));
-  assert.ok(firstA < lastB && firstB < lastA, 'the two machines ran at the same time');
+  assert.ok(overlapped(arrivals), 'the two machines ran at the same time');
   // In any one-second window at the fake: at most rpm/60 = 10 departures, plus 2 for the
   // jitter between a departure and its arrival. Two unshared limiters would send 20.
   const WINDOW = 1000;
@@ -121,22 +131,17 @@ test('two machines with --rpm share one budget: together they never exceed it', 
 
 test('--rpm 60 as written, on two machines: one request a second between them, whichever sends it', async () => {
   fake.calls.length = 0;
-  const arrivals: { at: number; tag: string }[] = [];
-  fake.script = (call) => void arrivals.push({ at: performance.now(), tag: call.items[0]!.text.includes('alpha') ? 'a' : 'b' });
-  const url = await freshDatabase();
-  const args = (name: string, tag: string) => ['classify', writeInput(`${name}.csv`, 3, tag), '-o', join(dir, `${name}-out.csv`), '--provider', 'gemini', '--batch-size', '1', '--concurrency', '1', '--rpm', '60', '--quiet'];
-  const [a, b] = await Promise.all([fmc(args('sixty-alpha', 'alpha '), { FMC_DATABASE_URL: url }), fmc(args('sixty-beta', 'beta '), { FMC_DATABASE_URL: url })]);
-  assert.equal(a.status, 0, a.stderr);
-  assert.equal(b.status, 0, b.stderr);
+  const arrivals: Arrival[] = [];
+  fake.script = (call) => void arrivals.push(arrivalOf(call));
+  // One request at a time each, so the two take turns from the shared budget.
+  await twoMachines('sixty', 3, ['--concurrency', '1', '--rpm', '60'], { FMC_DATABASE_URL: await freshDatabase() });
   assert.equal(arrivals.length, 6);
   const times = arrivals.map((x) => x.at).sort((x, y) => x - y);
   // Slots a second apart on the database's clock; an arrival can trail its slot by a few ms.
   const gaps = times.slice(1).map((t, i) => Math.round(t - times[i]!));
   assert.ok(gaps.every((g) => g >= 900), `gaps between requests: ${gaps.join(', ')} ms (rpm 60: 1,000)`);
-  // The two machines asked over the same seconds (one request at a time each, so they take
-  // turns from the shared budget): unshared, their requests would meet.
-  const span = (tag: string) => arrivals.filter((x) => x.tag === tag).map((x) => x.at);
-  assert.ok(Math.min(...span('a')) < Math.max(...span('b')) && Math.min(...span('b')) < Math.max(...span('a')), 'the two machines ran at the same time');
+  // Over the same seconds: unshared, their requests would meet.
+  assert.ok(overlapped(arrivals), 'the two machines ran at the same time');
 });
 
 test('a daily quota spent on one machine opens the circuit for the others: they pay nothing and say why', async () => {
@@ -158,25 +163,19 @@ test('a daily quota spent on one machine opens the circuit for the others: they 
 test('a 429 on one machine pauses the others too: neither asks again until its backoff is over', async () => {
   const slow = await startFakeGemini({ latencyMs: 20 });
   try {
-    const arrivals: { at: number; tag: string }[] = [];
+    const arrivals: Arrival[] = [];
     let refusedAt: number | undefined;
     slow.script = (call) => {
-      const at = performance.now();
-      const tag = call.items[0]!.text.includes('alpha') ? 'a' : 'b';
-      arrivals.push({ at, tag });
+      const arrival = arrivalOf(call);
+      arrivals.push(arrival);
       // Once both machines are asking, A's next request gets a plain 429: no Retry-After, no quota named.
-      if (refusedAt === undefined && tag === 'a' && arrivals.some((x) => x.tag === 'b')) {
-        refusedAt = at;
+      if (refusedAt === undefined && arrival.tag === 'a' && arrivals.some((x) => x.tag === 'b')) {
+        refusedAt = arrival.at;
         return googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).');
       }
       return undefined;
     };
-    const url = await freshDatabase();
-    const args = (name: string, tag: string) => ['classify', writeInput(`${name}.csv`, 60, tag), '-o', join(dir, `${name}-out.csv`), '--provider', 'gemini', '--batch-size', '1', '--concurrency', '1', '--quiet'];
-    const env = { FMC_DATABASE_URL: url, GEMINI_BASE_URL: slow.url };
-    const [a, b] = await Promise.all([fmc(args('pause-alpha', 'alpha '), env), fmc(args('pause-beta', 'beta '), env)]);
-    assert.equal(a.status, 0, a.stderr);
-    assert.equal(b.status, 0, b.stderr);
+    await twoMachines('pause', 60, ['--concurrency', '1'], { FMC_DATABASE_URL: await freshDatabase(), GEMINI_BASE_URL: slow.url });
     assert.ok(refusedAt !== undefined, 'both machines were asking at once');
     // A's first backoff step waits 250-500 ms from the refusal's answer (20 ms later) and holds
     // the tier for every process on the database. B may have a request or two out before the

@@ -64,7 +64,7 @@ test('fmc health on PostgreSQL reached through something that drops notification
   await (await openPgDatabase(server.url)).close();
   const relay = await notificationDroppingRelay(server.port);
   try {
-    const { code, summary } = await healthOf(server.url.replace(`:${server.port}/`, `:${relay.port}/`));
+    const { code, summary } = await healthOf(relay.url('fmc'));
     assert.equal(code, 1, JSON.stringify(summary, null, 2));
     const database = check(summary, 'database')!;
     assert.equal(database.ok, false);
